@@ -1,0 +1,228 @@
+/*
+ * backend.h — blkmon's block backend, as the front ends (headless command
+ * loop, TUI) see it.
+ *
+ * The model.  A *loop* is one thread's event loop: it owns every request's
+ * state, runs every completion callback, and waits on file descriptors and
+ * timers.  Blocking system calls run on a pool of worker threads that belongs
+ * to the loop; a worker never touches request state, it only hands its
+ * finished work item back to the loop.  Because all state is owned by the
+ * loop thread, a front end running on that thread (it must) always sees a
+ * consistent picture: requests, counters and allocation cannot change under
+ * it between two calls.
+ *
+ * A *device* (bk_dev) is an open image: a stack of *nodes* such as
+ * raw -> blkdebug -> file, each driven by a driver.  A *request* (bk_req) is
+ * one read, write, discard, flush... submitted to a device.  Its life cycle:
+ *
+ *     QUEUED -> INFLIGHT -> DONE            (and any number of times
+ *           \-> SUSPENDED -/                 SUSPENDED at a blkdebug event)
+ *
+ * A suspended request is a parked record: no thread waits for it.
+ *
+ * Errors: functions return 0 or -errno; where a message helps, a
+ * heap-allocated text is stored in *cause for the caller to place and free.
+ * The backend never prints.
+ */
+#ifndef BLKMON_BACKEND_H
+#define BLKMON_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct bk_loop;
+struct bk_dev;
+struct bk_opts;
+
+/* ---- Loop ------------------------------------------------------------ */
+
+typedef void bk_fd_fn(struct bk_loop *loop, int fd, void *arg);
+/* A timer handler returns the next interval in milliseconds, or -1 to stop. */
+typedef long bk_timer_fn(struct bk_loop *loop, void *arg);
+typedef void bk_idle_fn(struct bk_loop *loop, void *arg);
+
+/* nworkers 0 picks a default. */
+struct bk_loop *bk_loop_new(int nworkers);
+void bk_loop_free(struct bk_loop *loop);
+/* Watch fd for readability; one handler per fd. */
+int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg);
+void bk_loop_del_fd(struct bk_loop *loop, int fd);
+/* Returns a timer id (> 0) for bk_loop_del_timer. */
+int bk_loop_add_timer(struct bk_loop *loop, long ms, bk_timer_fn *fn,
+                      void *arg);
+void bk_loop_del_timer(struct bk_loop *loop, int id);
+/* Called once per pass just before the loop sleeps (the TUI redraws here). */
+void bk_loop_set_before_sleep(struct bk_loop *loop, bk_idle_fn *fn,
+                              void *arg);
+/*
+ * One pass: run what is ready (completions, deferred calls, fds, timers),
+ * sleeping at most timeout_ms (-1: until something happens) when nothing is.
+ * Nested calls are allowed: a synchronous command waits by iterating.
+ */
+void bk_loop_iterate(struct bk_loop *loop, int timeout_ms);
+/* Monotonic clock in nanoseconds. */
+int64_t bk_now_ns(void);
+
+/* ---- Options --------------------------------------------------------- */
+/*
+ * A flat, ordered key=value list with dotted keys, as the block layer takes
+ * them: "driver", "file.driver", "file.filename", "file.config", ...
+ */
+struct bk_opts *bk_opts_new(void);
+void bk_opts_free(struct bk_opts *opts);
+/* Replace or add. */
+void bk_opts_set(struct bk_opts *opts, const char *key, const char *value);
+const char *bk_opts_get(const struct bk_opts *opts, const char *key);
+bool bk_opts_has(const struct bk_opts *opts, const char *key);
+void bk_opts_del(struct bk_opts *opts, const char *key);
+size_t bk_opts_count(const struct bk_opts *opts);
+/* The i-th pair in insertion order; false past the end. */
+bool bk_opts_at(const struct bk_opts *opts, size_t i, const char **key,
+                const char **value);
+/*
+ * Parse "k=v,k2=v2" (",," stands for a literal comma).  A part without '='
+ * is taken as implied_key=part when implied_key is given (first part only),
+ * else as "part=on".  On error returns -EINVAL and a message in *cause.
+ */
+int bk_opts_parse(struct bk_opts *opts, const char *text,
+                  const char *implied_key, char **cause);
+
+/* ---- Devices --------------------------------------------------------- */
+
+/* Open flags: the qemu-io options map onto these. */
+enum {
+    BK_O_RDWR        = 1 << 0,
+    BK_O_NOCACHE     = 1 << 1,  /* O_DIRECT: -n, -t none|directsync */
+    BK_O_NO_FLUSH    = 1 << 2,  /* -t unsafe: flushes never reach the disk */
+    BK_O_WRITETHROUGH = 1 << 3, /* every write is followed by a flush */
+    BK_O_UNMAP       = 1 << 4,  /* -d unmap: discard punches holes */
+    BK_O_FORCE_SHARE = 1 << 5,  /* -U */
+    BK_O_IO_URING    = 1 << 6,  /* -i io_uring */
+    BK_O_NATIVE_AIO  = 1 << 7,  /* -i native / -k */
+    BK_O_NO_PROBE_WARN = 1 << 8,
+};
+
+/*
+ * Open filename (may be NULL when opts name it) with the given options.
+ * opts is consumed.  Keys the stack does not use are an error, as in qemu.
+ */
+int bk_dev_open(struct bk_loop *loop, const char *filename,
+                struct bk_opts *opts, unsigned flags, struct bk_dev **devp,
+                char **cause);
+/* Drain (resuming any suspended request) and close. */
+void bk_dev_close(struct bk_dev *dev);
+/* Change read-only / cache flags; opts (may be NULL) is consumed. */
+int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
+                  char **cause);
+unsigned bk_dev_flags(const struct bk_dev *dev);
+bool bk_dev_read_only(const struct bk_dev *dev);
+/* True when the format was probed (no driver given): front ends warn. */
+bool bk_dev_format_probed(const struct bk_dev *dev);
+const char *bk_dev_filename(const struct bk_dev *dev);
+const char *bk_dev_format_name(const struct bk_dev *dev);
+struct bk_loop *bk_dev_loop(const struct bk_dev *dev);
+/* Length in bytes as the block layer reports it (rounded up to 512). */
+int64_t bk_dev_length(struct bk_dev *dev);
+/* The required alignment of the bottom node (512 or 4096 with O_DIRECT). */
+uint32_t bk_dev_buf_align(const struct bk_dev *dev);
+
+/* ---- Requests -------------------------------------------------------- */
+
+enum bk_op {
+    BK_OP_READ,
+    BK_OP_WRITE,
+    BK_OP_WRITE_ZEROES,
+    BK_OP_DISCARD,
+    BK_OP_FLUSH,
+    BK_OP_TRUNCATE,   /* offset = new length; flags = prealloc mode */
+    BK_OP__MAX
+};
+extern const char *const bk_op_names[BK_OP__MAX];
+
+enum {
+    BK_REQ_FUA       = 1 << 0,
+    BK_REQ_MAY_UNMAP = 1 << 1,  /* write zeroes may punch a hole */
+};
+
+enum bk_prealloc { BK_PREALLOC_OFF, BK_PREALLOC_METADATA, BK_PREALLOC_FALLOC,
+                   BK_PREALLOC_FULL };
+
+enum bk_req_state {
+    BK_REQ_QUEUED,     /* waiting: for a worker, or behind another request */
+    BK_REQ_INFLIGHT,   /* a worker runs its system call */
+    BK_REQ_SUSPENDED,  /* parked at a blkdebug event until resumed */
+    BK_REQ_DONE,
+};
+
+struct bk_req {
+    /* Filled by the submitter. */
+    enum bk_op op;
+    int64_t offset;
+    int64_t bytes;
+    struct iovec *iov;       /* READ / WRITE */
+    int iovcnt;
+    unsigned flags;
+    void (*done)(struct bk_req *req, int ret);   /* on the loop thread */
+    void *opaque;
+
+    /* Owned by the backend; front ends may read them on the loop thread. */
+    uint64_t id;
+    enum bk_req_state state;
+    int64_t submit_ns;
+    int64_t complete_ns;
+    int ret;
+    const char *suspend_event;   /* when SUSPENDED */
+    const char *suspend_tag;
+    struct bk_req *next_out, *prev_out;   /* the device's outstanding list */
+    struct bk_dev *dev;
+};
+
+/* Start req; req->done runs on the loop thread when it ends. */
+void bk_submit(struct bk_dev *dev, struct bk_req *req);
+/* Submit req and iterate the loop until it is done; returns req->ret. */
+int bk_run(struct bk_dev *dev, struct bk_req *req);
+/* Iterate the loop until no request is outstanding on dev. */
+void bk_drain(struct bk_dev *dev);
+/* Visit the outstanding requests, oldest first. */
+void bk_dev_for_each_req(struct bk_dev *dev,
+                         void (*fn)(const struct bk_req *req, void *arg),
+                         void *arg);
+size_t bk_dev_outstanding(const struct bk_dev *dev);
+
+/* Called for every request that ends, after req->done (TUI, counters). */
+typedef void bk_observer_fn(struct bk_dev *dev, const struct bk_req *req,
+                            void *arg);
+void bk_dev_set_observer(struct bk_dev *dev, bk_observer_fn *fn, void *arg);
+
+struct bk_stats {
+    uint64_t ops[BK_OP__MAX];
+    uint64_t bytes[BK_OP__MAX];
+    uint64_t errors;          /* requests that ended with ret < 0 */
+    uint64_t injected;        /* of which blkdebug injected */
+};
+void bk_dev_stats(const struct bk_dev *dev, struct bk_stats *out);
+
+/* ---- Allocation ------------------------------------------------------ */
+
+/* One data or hole extent of the image file, as the file system tells. */
+struct bk_extent {
+    int64_t offset;
+    int64_t length;
+    bool data;
+};
+/*
+ * Extents of the bottom file in [offset, offset+bytes), merged, in order.
+ * Calls fn for each; fn returns nonzero to stop early.  Returns 0 or -errno.
+ */
+int bk_dev_extents(struct bk_dev *dev, int64_t offset, int64_t bytes,
+                   int (*fn)(const struct bk_extent *ext, void *arg),
+                   void *arg);
+
+/* ---- Buffers --------------------------------------------------------- */
+
+/* A buffer aligned for O_DIRECT on this device; free with free(). */
+void *bk_dev_alloc_buf(struct bk_dev *dev, size_t size);
+
+#endif

@@ -1,0 +1,3 @@
+/* main.c — placeholder until the command language lands. */
+#include <stdio.h>
+int main(void) { return 0; }
