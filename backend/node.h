@@ -69,6 +69,8 @@ struct bk_io {
     bk_io_cb *cb_wait;         /* where to go on after a wait */
     bk_io_cb *cb_drv;          /* where to go on after a driver call */
 
+    void *split;               /* a driver call cut into pieces */
+
     /* Driver private. */
     struct bk_work work;
     void *drv_priv;
