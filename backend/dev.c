@@ -28,6 +28,8 @@ struct bk_dev {
     size_t nout;
     bk_observer_fn *observer;
     void *observer_arg;
+    bk_debug_fn *debug_observer;
+    void *debug_observer_arg;
     struct bk_stats stats;
 };
 
@@ -201,6 +203,8 @@ void bk_dev_close(struct bk_dev *dev)
 {
     if (dev == NULL)
         return;
+    /* Nothing may stay parked: resume, then wait for everything. */
+    bk_dev_resume_all(dev);
     bk_drain(dev);
     bk_node_close(dev->top);
     free(dev);
@@ -459,4 +463,17 @@ void bk_dev_stats(const struct bk_dev *dev, struct bk_stats *out)
 struct bk_node *bk_dev_top(struct bk_dev *dev)
 {
     return dev->top;
+}
+
+void bk_dev_set_debug_observer(struct bk_dev *dev, bk_debug_fn *fn, void *arg)
+{
+    dev->debug_observer = fn;
+    dev->debug_observer_arg = arg;
+}
+
+void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
+                       const char *tag, const struct bk_req *req)
+{
+    if (dev->debug_observer != NULL)
+        dev->debug_observer(dev, note, tag, req, dev->debug_observer_arg);
 }

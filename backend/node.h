@@ -119,6 +119,22 @@ extern const struct bk_driver bk_driver_file;
 extern const struct bk_driver bk_driver_raw;
 extern const struct bk_driver bk_driver_blkdebug;
 
+/* blkdebug's controls (blkdebug.c); the device routes to them. */
+int bk_blkdebug_break(struct bk_node *node, const char *event,
+                      const char *tag);
+int bk_blkdebug_remove_break(struct bk_node *node, const char *tag);
+int bk_blkdebug_resume(struct bk_node *node, const char *tag);
+bool bk_blkdebug_is_suspended(struct bk_node *node, const char *tag);
+void bk_blkdebug_resume_all(struct bk_node *node);
+void bk_blkdebug_for_each_break(struct bk_node *node,
+                                void (*fn)(const char *event, const char *tag,
+                                           void *arg),
+                                void *arg);
+struct rules_engine *bk_blkdebug_rules(struct bk_node *node);
+/* The device tells its debug observer (dev.c). */
+void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
+                       const char *tag, const struct bk_req *req);
+
 /* Fill in a node's limits; drivers set these in open. */
 struct bk_limits {
     uint32_t request_alignment;  /* bytes; 1 = any */
