@@ -102,7 +102,7 @@ enum {
     BK_O_FORCE_SHARE = 1 << 5,  /* -U */
     BK_O_IO_URING    = 1 << 6,  /* -i io_uring */
     BK_O_NATIVE_AIO  = 1 << 7,  /* -i native / -k */
-    BK_O_NO_PROBE_WARN = 1 << 8,
+    BK_O_PROBED      = 1 << 8,  /* internal: the format was guessed */
 };
 
 /*
@@ -174,6 +174,8 @@ struct bk_req {
     int64_t submit_ns;
     int64_t complete_ns;
     int ret;
+    char cause[128];             /* words for a failure, when the backend
+                                    has them ("" otherwise) */
     const char *suspend_event;   /* when SUSPENDED */
     const char *suspend_tag;
     struct bk_req *next_out, *prev_out;   /* the device's outstanding list */

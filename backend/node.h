@@ -157,6 +157,7 @@ struct bk_node {
     unsigned supported_write_flags;   /* BK_REQ_FUA if done natively */
     struct bk_limits bl;
     int64_t total_bytes;          /* cached length, bytes, exact */
+    bool probed;                  /* format guessed, not given */
 
     /* Flush bookkeeping: writes bump write_gen; a flush records what it saw. */
     uint64_t write_gen;
@@ -200,6 +201,9 @@ struct bk_opts *bk_opts_extract_prefix(struct bk_opts *opts,
 /* Parse a qemu bool: on/off/yes/no/true/false. */
 int bk_opts_parse_bool(const char *text, bool *out);
 int bk_opts_parse_size(const char *text, uint64_t *out);
+
+/* The non-raw format a first sector looks like, or NULL (probe.c). */
+const char *bk_probe_format(const void *buf, size_t len);
 
 char *bk_strdup_printf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
