@@ -65,7 +65,9 @@ struct bk_io {
     bool serialising;
     bool tracked;
     struct bk_io *track_prev, *track_next;   /* node->tracked */
-    struct bk_io *wait_next;                 /* node->waiters */
+    struct bk_io *blocked;     /* ios waiting for this one to end */
+    struct bk_io *wait_next;   /* on another io's blocked list, or on
+                                  node->flush_waiters */
     bk_io_cb *cb_wait;         /* where to go on after a wait */
     bk_io_cb *cb_drv;          /* where to go on after a driver call */
 
@@ -163,11 +165,11 @@ struct bk_node {
     uint64_t write_gen;
     uint64_t flushed_gen;
     bool flush_active;
-    struct bk_io *flush_waiters;
+    struct bk_io *flush_waiters, *flush_waiters_tail;   /* FIFO */
 
-    /* Requests in progress on this node, for serialisation. */
-    struct bk_io *tracked;
-    struct bk_io *waiters;
+    /* Requests in progress on this node, oldest first, for serialisation. */
+    struct bk_io *tracked, *tracked_tail;
+    size_t nserialising;
 };
 
 /* Generic entry points: every layer submits to its child through these. */
