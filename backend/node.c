@@ -76,6 +76,7 @@ void bk_io_free(struct bk_io *io)
     if (io == NULL)
         return;
     free(io->bounce);
+    free(io->park_tag);
     free(io);
 }
 

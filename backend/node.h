@@ -73,6 +73,11 @@ struct bk_io {
 
     void *split;               /* a driver call cut into pieces */
 
+    /* Parked at a breakpoint (blkdebug.c). */
+    bk_io_cb *park_cont;       /* where it goes on when resumed */
+    size_t park_left;          /* resumes still needed */
+    char *park_tag;            /* the tag shown while it waits */
+
     /* Driver private. */
     struct bk_work work;
     void *drv_priv;
@@ -133,6 +138,8 @@ void bk_blkdebug_for_each_break(struct bk_node *node,
                                            void *arg),
                                 void *arg);
 struct rules_engine *bk_blkdebug_rules(struct bk_node *node);
+/* Count an error injected by blkdebug (dev.c). */
+void bk_dev_note_injected(struct bk_dev *dev);
 /* The device tells its debug observer (dev.c). */
 void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
                        const char *tag, const struct bk_req *req);
