@@ -15,10 +15,13 @@ DATADIR   = $(PREFIX)/share/blkmon
 
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
+# CFLAGS and LDFLAGS are the user's; the project's own flags come on top.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
-            -D_GNU_SOURCE -DBLKMON_VERSION='"$(VERSION)"' \
-            -DBLKMON_DATADIR='"$(DATADIR)"' -I. -MMD -MP
+WFLAGS    = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+ALL_CFLAGS = $(WFLAGS) -D_GNU_SOURCE -DBLKMON_VERSION='"$(VERSION)"' \
+            -DBLKMON_DATADIR='"$(DATADIR)"' -I. -MMD -MP \
+            $(NCURSES_CFLAGS) $(CFLAGS) $(SAN)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 LDLIBS   += -lpthread -lm
 
 # Build flavours share the sources; each lives in its own directory.
@@ -29,8 +32,6 @@ NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null || echo -D
 NCURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfow)
 CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
-CFLAGS += $(NCURSES_CFLAGS) $(SAN)
-LDFLAGS += $(SAN)
 
 # Every .c under the subsystem directories is part of the program; main.c
 # is kept apart so that test binaries can link everything else.
@@ -41,6 +42,13 @@ MAIN_OBJ = $(BUILD)/main.o
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# `make V=1` shows the full commands.
+V ?= 0
+ifeq ($(V),0)
+Q = @
+say = @echo "  $(1)	$(2)";
+endif
+
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
 .PHONY: all check unit behaviour asan tsan demo bench deps install uninstall \
@@ -48,19 +56,19 @@ PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 all: deps-quiet $(PROG)
 
 $(PROG): $(MAIN_OBJ) $(BUILD)/libblkmon.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(NCURSES_LIBS) $(LDLIBS)
 
 $(BUILD)/libblkmon.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)$(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libblkmon.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libblkmon.a \
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libblkmon.a \
 	    $(CMOCKA_LIBS) $(NCURSES_LIBS) $(LDLIBS)
 
 # Unit tests: every tests/unit/test_*.c is one cmocka binary.
@@ -75,10 +83,10 @@ check: unit behaviour
 
 # Sanitizer flavours: same tests, separate build trees.
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 tsan:
-	$(MAKE) BUILD=build-tsan CFLAGS="-O1 -g" SAN="-fsanitize=thread" check
+	$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS="-O1 -g" SAN="-fsanitize=thread" check
 
 demo: all
 	@tests/demo/make-demo build/demo

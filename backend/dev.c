@@ -1,0 +1,462 @@
+/*
+ * dev.c — devices and top-level requests.
+ *
+ * A device is what a front end opens: the top node of a stack plus what
+ * qemu calls the block backend — the cache mode (writethrough adds FUA to
+ * every write), the bounds check against the image length, and the list of
+ * outstanding requests a front end can walk at any moment.
+ *
+ * Every request ends in req_end on the loop thread, whatever happened to it
+ * (done, failed, refused up front, injected error, resumed after a
+ * suspension): that is where counters, the outstanding list and the
+ * observer are kept right.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/loop.h"
+
+struct bk_dev {
+    struct bk_loop *loop;
+    struct bk_node *top;
+    unsigned flags;
+    bool probed;
+    uint64_t next_id;
+    struct bk_req *out_head, *out_tail;
+    size_t nout;
+    bk_observer_fn *observer;
+    void *observer_arg;
+    struct bk_stats stats;
+};
+
+const char *const bk_op_names[BK_OP__MAX] = {
+    [BK_OP_READ] = "read",
+    [BK_OP_WRITE] = "write",
+    [BK_OP_WRITE_ZEROES] = "write_zeroes",
+    [BK_OP_DISCARD] = "discard",
+    [BK_OP_FLUSH] = "flush",
+    [BK_OP_TRUNCATE] = "truncate",
+};
+
+/* Largest request the block layer accepts, as qemu's BDRV_REQUEST_MAX_BYTES. */
+#define DEV_REQUEST_MAX_BYTES (INT32_MAX - 511)
+
+/* ---- probing --------------------------------------------------------- */
+
+/*
+ * Formats we recognise but do not drive: opening one as raw would show
+ * its metadata as data, so we refuse and say what it is.
+ */
+static const struct { const char *name; const char *magic; size_t len; }
+    foreign_formats[] = {
+    { "qcow2", "QFI\xfb", 4 },
+    { "vmdk", "KDMV", 4 },
+    { "vdi", "<<< ", 4 },
+    { "qed", "QED\0", 4 },
+    { "vhdx", "vhdxfile", 8 },
+};
+
+static const char *dev_probe_foreign(const char *filename)
+{
+    char buf[8];
+    FILE *f;
+    size_t n;
+
+    if (filename == NULL || strchr(filename, ':') != NULL)
+        return NULL;
+    f = fopen(filename, "rb");
+    if (f == NULL)
+        return NULL;
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    for (size_t i = 0; i < sizeof(foreign_formats) / sizeof(foreign_formats[0]);
+         i++)
+        if (n >= foreign_formats[i].len &&
+            memcmp(buf, foreign_formats[i].magic, foreign_formats[i].len) == 0)
+            return foreign_formats[i].name;
+    return NULL;
+}
+
+/* ---- open / close ---------------------------------------------------- */
+
+/* Options that belong to the device, not to a driver. */
+static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
+{
+    static const struct { const char *key; unsigned flag; bool invert; }
+        bools[] = {
+        { "read-only", BK_O_RDWR, true },
+        { "cache.direct", BK_O_NOCACHE, false },
+        { "cache.no-flush", BK_O_NO_FLUSH, false },
+        { "force-share", BK_O_FORCE_SHARE, false },
+    };
+    char *v;
+
+    for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+        bool b;
+
+        v = bk_opts_take(opts, bools[i].key);
+        if (v == NULL)
+            continue;
+        if (bk_opts_parse_bool(v, &b) < 0) {
+            *cause = bk_strdup_printf("Parameter '%s' expects 'on' or 'off'",
+                                      bools[i].key);
+            free(v);
+            return -EINVAL;
+        }
+        free(v);
+        if (b != bools[i].invert)
+            *flags |= bools[i].flag;
+        else
+            *flags &= ~bools[i].flag;
+    }
+    v = bk_opts_take(opts, "discard");
+    if (v != NULL) {
+        if (strcmp(v, "unmap") == 0 || strcmp(v, "on") == 0)
+            *flags |= BK_O_UNMAP;
+        else if (strcmp(v, "ignore") == 0 || strcmp(v, "off") == 0)
+            *flags &= ~(unsigned)BK_O_UNMAP;
+        else {
+            *cause = bk_strdup_printf("Invalid discard option");
+            free(v);
+            return -EINVAL;
+        }
+        free(v);
+    }
+    v = bk_opts_take(opts, "aio");
+    if (v != NULL) {
+        *flags &= ~(unsigned)(BK_O_IO_URING | BK_O_NATIVE_AIO);
+        if (strcmp(v, "io_uring") == 0)
+            *flags |= BK_O_IO_URING;
+        else if (strcmp(v, "native") == 0)
+            *flags |= BK_O_NATIVE_AIO;
+        else if (strcmp(v, "threads") != 0) {
+            *cause = bk_strdup_printf("Parameter 'aio' does not accept value '%s'", v);
+            free(v);
+            return -EINVAL;
+        }
+        free(v);
+    }
+    return 0;
+}
+
+int bk_dev_open(struct bk_loop *loop, const char *filename,
+                struct bk_opts *opts, unsigned flags, struct bk_dev **devp,
+                char **cause)
+{
+    struct bk_dev *dev = calloc(1, sizeof(*dev));
+    const struct bk_driver *drv;
+    char *format;
+    int ret;
+
+    if (dev == NULL) {
+        bk_opts_free(opts);
+        return -ENOMEM;
+    }
+    if (opts == NULL)
+        opts = bk_opts_new();
+    dev->loop = loop;
+    ret = dev_take_flags(opts, &flags, cause);
+    if (ret < 0)
+        goto fail;
+    dev->flags = flags;
+
+    format = bk_opts_take(opts, "driver");
+    if (format == NULL) {
+        const char *foreign = dev_probe_foreign(
+            filename ? filename : bk_opts_get(opts, "file.filename"));
+
+        if (foreign != NULL) {
+            *cause = bk_strdup_printf("image format '%s' is not supported "
+                                      "(blkmon drives raw images)", foreign);
+            ret = -ENOTSUP;
+            goto fail;
+        }
+        format = strdup("raw");
+        dev->probed = true;
+    }
+    drv = bk_driver_find(format);
+    if (drv == NULL) {
+        *cause = bk_strdup_printf("Unknown driver '%s'", format);
+        free(format);
+        ret = -EINVAL;
+        goto fail;
+    }
+    free(format);
+    ret = bk_node_open(dev, drv, opts, filename, flags, &dev->top, cause);
+    if (ret < 0)
+        goto fail;
+    bk_opts_free(opts);
+    *devp = dev;
+    return 0;
+
+fail:
+    bk_opts_free(opts);
+    free(dev);
+    return ret;
+}
+
+void bk_dev_close(struct bk_dev *dev)
+{
+    if (dev == NULL)
+        return;
+    bk_drain(dev);
+    bk_node_close(dev->top);
+    free(dev);
+}
+
+static void node_set_flags(struct bk_node *node, unsigned flags)
+{
+    for (; node != NULL; node = node->file)
+        node->open_flags = flags;
+}
+
+int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
+                  char **cause)
+{
+    struct bk_node *bottom = bk_node_bottom(dev->top);
+    int ret = 0;
+
+    if (opts != NULL) {
+        const char *key, *value;
+
+        ret = dev_take_flags(opts, &flags, cause);
+        if (ret == 0 && bk_opts_at(opts, 0, &key, &value)) {
+            *cause = bk_strdup_printf("Cannot change the option '%s'", key);
+            ret = -EINVAL;
+        }
+        bk_opts_free(opts);
+        if (ret < 0)
+            return ret;
+    }
+    bk_drain(dev);
+    if (bottom->drv->reopen != NULL) {
+        ret = bottom->drv->reopen(bottom, flags, cause);
+        if (ret < 0)
+            return ret;
+    }
+    dev->flags = flags;
+    node_set_flags(dev->top, flags);
+    return 0;
+}
+
+unsigned bk_dev_flags(const struct bk_dev *dev) { return dev->flags; }
+bool bk_dev_read_only(const struct bk_dev *dev) { return !(dev->flags & BK_O_RDWR); }
+bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
+struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }
+const char *bk_dev_format_name(const struct bk_dev *dev) { return dev->top->drv->name; }
+
+const char *bk_dev_filename(const struct bk_dev *dev)
+{
+    return bk_node_bottom(dev->top)->filename;
+}
+
+int64_t bk_dev_length(struct bk_dev *dev)
+{
+    int64_t len = dev->top->total_bytes;
+
+    return (len + 511) & ~(int64_t)511;
+}
+
+uint32_t bk_dev_buf_align(const struct bk_dev *dev)
+{
+    uint32_t a = bk_node_bottom(dev->top)->bl.buf_align;
+
+    return a > 1 ? a : 1;
+}
+
+void *bk_dev_alloc_buf(struct bk_dev *dev, size_t size)
+{
+    size_t align = bk_dev_buf_align(dev);
+    void *p = NULL;
+
+    if (align < 4096)
+        align = 4096;   /* cheap, and right for any O_DIRECT reopen later */
+    if (posix_memalign(&p, align, size ? size : 1) != 0)
+        return NULL;
+    return p;
+}
+
+/* ---- requests -------------------------------------------------------- */
+
+static void dev_out_add(struct bk_dev *dev, struct bk_req *req)
+{
+    req->prev_out = dev->out_tail;
+    req->next_out = NULL;
+    if (dev->out_tail != NULL)
+        dev->out_tail->next_out = req;
+    else
+        dev->out_head = req;
+    dev->out_tail = req;
+    dev->nout++;
+}
+
+static void dev_out_remove(struct bk_dev *dev, struct bk_req *req)
+{
+    if (req->prev_out != NULL)
+        req->prev_out->next_out = req->next_out;
+    else
+        dev->out_head = req->next_out;
+    if (req->next_out != NULL)
+        req->next_out->prev_out = req->prev_out;
+    else
+        dev->out_tail = req->prev_out;
+    req->next_out = req->prev_out = NULL;
+    dev->nout--;
+}
+
+static void req_end(struct bk_req *req, int ret)
+{
+    struct bk_dev *dev = req->dev;
+
+    dev_out_remove(dev, req);
+    req->ret = ret;
+    req->state = BK_REQ_DONE;
+    req->complete_ns = bk_now_ns();
+    req->suspend_event = req->suspend_tag = NULL;
+    dev->stats.ops[req->op]++;
+    if (ret < 0)
+        dev->stats.errors++;
+    else
+        dev->stats.bytes[req->op] += (uint64_t)req->bytes;
+    if (req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES) {
+        /* Writes may grow the file up to the rounded length. */
+        int64_t end = req->offset + req->bytes;
+
+        for (struct bk_node *n = dev->top; n != NULL; n = n->file)
+            if (ret == 0 && end > n->total_bytes)
+                n->total_bytes = end;
+    }
+    if (dev->observer != NULL)
+        dev->observer(dev, req, dev->observer_arg);
+    if (req->done != NULL)
+        req->done(req, ret);
+}
+
+static void req_io_done(struct bk_io *io)
+{
+    struct bk_req *req = io->cb_arg;
+    int ret = io->ret;
+
+    bk_io_free(io);
+    req_end(req, ret);
+}
+
+static void req_refuse_cb(void *arg)
+{
+    struct bk_req *req = arg;
+
+    req_end(req, req->ret);
+}
+
+/* End req with ret at the next pass: callers expect completion later. */
+static void req_refuse(struct bk_req *req, int ret)
+{
+    req->ret = ret;
+    bk_loop_defer(req->dev->loop, req_refuse_cb, req);
+}
+
+static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
+{
+    int64_t len;
+
+    switch (req->op) {
+    case BK_OP_FLUSH:
+        return 0;
+    case BK_OP_TRUNCATE:
+        if (bk_dev_read_only(dev))
+            return -EACCES;
+        return req->offset < 0 ? -EINVAL : 0;
+    case BK_OP_WRITE:
+    case BK_OP_WRITE_ZEROES:
+    case BK_OP_DISCARD:
+        if (bk_dev_read_only(dev))
+            return -EACCES;
+        break;
+    case BK_OP_READ:
+    case BK_OP__MAX:
+        break;
+    }
+    if (req->bytes > DEV_REQUEST_MAX_BYTES || req->bytes < 0 ||
+        req->offset < 0)
+        return -EIO;
+    len = bk_dev_length(dev);
+    if (req->offset > len || len - req->offset < req->bytes)
+        return -EIO;
+    return 0;
+}
+
+void bk_submit(struct bk_dev *dev, struct bk_req *req)
+{
+    unsigned flags = req->flags;
+    struct bk_io *io;
+    int ret;
+
+    req->dev = dev;
+    req->id = ++dev->next_id;
+    req->state = BK_REQ_QUEUED;
+    req->submit_ns = bk_now_ns();
+    req->complete_ns = 0;
+    req->ret = 0;
+    req->suspend_event = req->suspend_tag = NULL;
+    dev_out_add(dev, req);
+
+    ret = dev_check_request(dev, req);
+    if (ret < 0) {
+        req_refuse(req, ret);
+        return;
+    }
+    if ((req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES) &&
+        (dev->flags & BK_O_WRITETHROUGH))
+        flags |= BK_REQ_FUA;
+    if (req->op == BK_OP_TRUNCATE)
+        flags = req->flags;   /* the preallocation mode */
+    req->state = BK_REQ_INFLIGHT;
+    io = bk_io_new(dev->top, req->op, req->offset, req->bytes, req->iov,
+                   req->iovcnt, flags, req, req_io_done, req);
+    bk_node_submit(io);
+}
+
+int bk_run(struct bk_dev *dev, struct bk_req *req)
+{
+    bk_submit(dev, req);
+    while (req->state != BK_REQ_DONE)
+        bk_loop_iterate(dev->loop, -1);
+    return req->ret;
+}
+
+void bk_drain(struct bk_dev *dev)
+{
+    while (dev->nout > 0)
+        bk_loop_iterate(dev->loop, -1);
+}
+
+void bk_dev_for_each_req(struct bk_dev *dev,
+                         void (*fn)(const struct bk_req *req, void *arg),
+                         void *arg)
+{
+    for (struct bk_req *r = dev->out_head; r != NULL; r = r->next_out)
+        fn(r, arg);
+}
+
+size_t bk_dev_outstanding(const struct bk_dev *dev)
+{
+    return dev->nout;
+}
+
+void bk_dev_set_observer(struct bk_dev *dev, bk_observer_fn *fn, void *arg)
+{
+    dev->observer = fn;
+    dev->observer_arg = arg;
+}
+
+void bk_dev_stats(const struct bk_dev *dev, struct bk_stats *out)
+{
+    *out = dev->stats;
+}
+
+struct bk_node *bk_dev_top(struct bk_dev *dev)
+{
+    return dev->top;
+}

@@ -1,0 +1,450 @@
+/*
+ * file.c — the "file" protocol driver: an image file on a POSIX system.
+ *
+ * Every operation that can block is a work item run on the pool; the loop
+ * thread only opens, closes and asks for the length.  With O_DIRECT the
+ * kernel wants aligned offsets, lengths and buffers: the generic layer
+ * aligns offsets and lengths (request_alignment, probed at open), and this
+ * driver bounces buffers that are not aligned in memory (qemu-io -m).
+ *
+ * Zeroes are written the cheapest way the file system allows: punching a
+ * hole when unmapping is allowed, else FALLOC_FL_ZERO_RANGE, else plain
+ * writes of zeroes.  Discard punches a hole; a file system that cannot is
+ * told once and not asked again.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+
+#include "backend/loop.h"
+
+struct file_state {
+    int fd;
+    bool direct;
+    size_t buf_align;
+    atomic_bool has_discard;
+    atomic_bool has_zero_range;
+};
+
+static int file_open_fd(const char *filename, unsigned flags, int *fdp)
+{
+    int oflags = O_CLOEXEC | ((flags & BK_O_RDWR) ? O_RDWR : O_RDONLY);
+    struct stat st;
+    int fd;
+
+    if (flags & BK_O_NOCACHE)
+        oflags |= O_DIRECT;
+    fd = open(filename, oflags);
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return -EISDIR;
+    }
+    *fdp = fd;
+    return 0;
+}
+
+/*
+ * Find the smallest alignment O_DIRECT accepts by trying reads, as there
+ * is no portable way to ask.  A read past the end of an empty file
+ * succeeds at any alignment, so 4096 is the safe answer there.
+ */
+static void file_probe_alignment(struct bk_node *node, struct file_state *s)
+{
+    static const size_t sizes[] = { 512, 1024, 2048, 4096 };
+    void *buf = NULL;
+    size_t req = 0, mem = 0;
+
+    if (!s->direct) {
+        node->bl.request_alignment = 1;
+        node->bl.buf_align = 1;
+        s->buf_align = 1;
+        return;
+    }
+    if (posix_memalign(&buf, 8192, 8192) != 0)
+        abort();
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !req; i++)
+        if (pread(s->fd, buf, sizes[i], 0) >= 0)
+            req = sizes[i];
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !mem; i++)
+        if (pread(s->fd, (char *)buf + sizes[i], req ? req : 4096, 0) >= 0)
+            mem = sizes[i];
+    free(buf);
+    node->bl.request_alignment = (uint32_t)(req ? req : 4096);
+    s->buf_align = mem ? mem : 4096;
+    node->bl.buf_align = (uint32_t)s->buf_align;
+}
+
+static int file_open(struct bk_node *node, struct bk_opts *opts,
+                     const char *filename, char **cause)
+{
+    struct file_state *s = node->state;
+    char *name = bk_opts_take(opts, "filename");
+    int ret;
+
+    if (name == NULL && filename != NULL)
+        name = strdup(filename);
+    if (name == NULL) {
+        *cause = bk_strdup_printf("The 'file' block driver requires a file name");
+        return -EINVAL;
+    }
+    ret = file_open_fd(name, node->open_flags, &s->fd);
+    if (ret < 0) {
+        *cause = bk_strdup_printf("Could not open '%s': %s", name,
+                                  strerror(-ret));
+        free(name);
+        return ret;
+    }
+    free(node->filename);
+    node->filename = name;
+    s->direct = (node->open_flags & BK_O_NOCACHE) != 0;
+    atomic_init(&s->has_discard, true);
+    atomic_init(&s->has_zero_range, true);
+    file_probe_alignment(node, s);
+    node->supported_write_flags = 0;
+    return 0;
+}
+
+static void file_close(struct bk_node *node)
+{
+    struct file_state *s = node->state;
+
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+}
+
+static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
+{
+    struct file_state *s = node->state;
+    int fd, ret;
+
+    ret = file_open_fd(node->filename, flags, &fd);
+    if (ret < 0) {
+        *cause = bk_strdup_printf("Could not reopen file: %s", strerror(-ret));
+        return ret;
+    }
+    close(s->fd);
+    s->fd = fd;
+    s->direct = (flags & BK_O_NOCACHE) != 0;
+    node->open_flags = flags;
+    file_probe_alignment(node, s);
+    return 0;
+}
+
+static int64_t file_get_length(struct bk_node *node)
+{
+    struct file_state *s = node->state;
+    struct stat st;
+    off_t end;
+
+    if (fstat(s->fd, &st) < 0)
+        return -errno;
+    if (S_ISREG(st.st_mode))
+        return st.st_size;
+    end = lseek(s->fd, 0, SEEK_END);
+    return end < 0 ? -errno : end;
+}
+
+/* ---- work functions (worker threads) --------------------------------- */
+
+static struct bk_io *work_io(struct bk_work *w)
+{
+    return (struct bk_io *)((char *)w - offsetof(struct bk_io, work));
+}
+
+static void file_work_done(struct bk_work *w)
+{
+    struct bk_io *io = work_io(w);
+
+    bk_io_complete(io, io->ret);
+}
+
+static void file_submit(struct bk_io *io, void (*work)(struct bk_work *))
+{
+    io->work.work = work;
+    io->work.done = file_work_done;
+    bk_pool_submit(io->node->loop, &io->work);
+}
+
+static bool iov_aligned(const struct iovec *iov, int n, size_t align)
+{
+    for (int i = 0; i < n; i++)
+        if ((uintptr_t)iov[i].iov_base % align || iov[i].iov_len % align)
+            return false;
+    return true;
+}
+
+static size_t iov_size(const struct iovec *iov, int n)
+{
+    size_t total = 0;
+
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len;
+    return total;
+}
+
+/* Full-length pread/pwrite loops: short transfers are retried. */
+static int do_rw(int fd, bool write, struct iovec *iov, int iovcnt,
+                 int64_t offset, size_t total)
+{
+    struct iovec local[64];
+    struct iovec *v = iov;
+    size_t done = 0;
+
+    if (iovcnt > (int)(sizeof(local) / sizeof(local[0]))) {
+        /* Rare: many buffers.  Fall back to one call per buffer. */
+        for (int i = 0; i < iovcnt; i++) {
+            int r = do_rw(fd, write, &iov[i], 1, offset, iov[i].iov_len);
+
+            if (r < 0)
+                return r;
+            offset += (int64_t)iov[i].iov_len;
+        }
+        return 0;
+    }
+    memcpy(local, iov, (size_t)iovcnt * sizeof(*iov));
+    v = local;
+    while (done < total) {
+        ssize_t n = write ? pwritev(fd, v, iovcnt, offset + (int64_t)done)
+                          : preadv(fd, v, iovcnt, offset + (int64_t)done);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0) {
+            if (write)
+                return -EIO;
+            /* End of file: the rest reads as zeroes. */
+            for (int i = 0; i < iovcnt; i++)
+                memset(v[i].iov_base, 0, v[i].iov_len);
+            return 0;
+        }
+        done += (size_t)n;
+        while (iovcnt > 0 && (size_t)n >= v->iov_len) {
+            n -= (ssize_t)v->iov_len;
+            v++;
+            iovcnt--;
+        }
+        if (iovcnt > 0) {
+            v->iov_base = (char *)v->iov_base + n;
+            v->iov_len -= (size_t)n;
+        }
+    }
+    return 0;
+}
+
+static void file_rw(struct bk_io *io, bool write)
+{
+    struct file_state *s = io->node->state;
+    size_t total = iov_size(io->iov, io->iovcnt);
+
+    if (s->direct && !iov_aligned(io->iov, io->iovcnt, s->buf_align)) {
+        void *buf = NULL;
+        struct iovec one;
+        size_t off = 0;
+
+        if (posix_memalign(&buf, s->buf_align, total ? total : s->buf_align)) {
+            io->ret = -ENOMEM;
+            return;
+        }
+        if (write)
+            for (int i = 0; i < io->iovcnt; i++) {
+                memcpy((char *)buf + off, io->iov[i].iov_base,
+                       io->iov[i].iov_len);
+                off += io->iov[i].iov_len;
+            }
+        one = (struct iovec){ buf, total };
+        io->ret = do_rw(s->fd, write, &one, 1, io->offset, total);
+        if (!write && io->ret == 0)
+            for (int i = 0; i < io->iovcnt; i++) {
+                memcpy(io->iov[i].iov_base, (char *)buf + off,
+                       io->iov[i].iov_len);
+                off += io->iov[i].iov_len;
+            }
+        free(buf);
+        return;
+    }
+    io->ret = do_rw(s->fd, write, io->iov, io->iovcnt, io->offset, total);
+}
+
+static void file_work_read(struct bk_work *w)
+{
+    file_rw(work_io(w), false);
+}
+
+static void file_work_write(struct bk_work *w)
+{
+    file_rw(work_io(w), true);
+}
+
+static int do_fallocate(int fd, int mode, int64_t offset, int64_t len)
+{
+    while (fallocate(fd, mode, offset, len) < 0) {
+        if (errno == EINTR)
+            continue;
+        return errno == EOPNOTSUPP ? -ENOTSUP : -errno;
+    }
+    return 0;
+}
+
+/* Write zeroes with plain writes, 1 MiB at a time. */
+static int file_write_zero_buffers(struct file_state *s, int64_t offset,
+                                   int64_t bytes)
+{
+    size_t chunk = bytes < (1 << 20) ? (size_t)bytes : (size_t)(1 << 20);
+    void *buf = NULL;
+    int ret = 0;
+
+    if (posix_memalign(&buf, s->buf_align > 512 ? s->buf_align : 512,
+                       chunk ? chunk : 512))
+        return -ENOMEM;
+    memset(buf, 0, chunk);
+    while (bytes > 0 && ret == 0) {
+        size_t n = bytes < (int64_t)chunk ? (size_t)bytes : chunk;
+        struct iovec one = { buf, n };
+
+        ret = do_rw(s->fd, true, &one, 1, offset, n);
+        offset += (int64_t)n;
+        bytes -= (int64_t)n;
+    }
+    free(buf);
+    return ret;
+}
+
+static void file_work_zeroes(struct bk_work *w)
+{
+    struct bk_io *io = work_io(w);
+    struct file_state *s = io->node->state;
+    struct stat st;
+    int ret;
+
+    /* Growing the file: fallocate gives zeroes without touching data. */
+    if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        io->offset >= st.st_size) {
+        ret = do_fallocate(s->fd, 0, io->offset, io->bytes);
+        if (ret != -ENOTSUP) {
+            io->ret = ret;
+            return;
+        }
+    }
+    if ((io->flags & BK_REQ_MAY_UNMAP) && atomic_load(&s->has_discard)) {
+        ret = do_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                           io->offset, io->bytes);
+        if (ret != -ENOTSUP && ret != -EINVAL && ret != -EBUSY) {
+            io->ret = ret;
+            return;
+        }
+    }
+    if (atomic_load(&s->has_zero_range)) {
+        ret = do_fallocate(s->fd, FALLOC_FL_ZERO_RANGE, io->offset, io->bytes);
+        if (ret == 0 || (ret != -ENOTSUP && ret != -EINVAL)) {
+            io->ret = ret;
+            return;
+        }
+        if (ret == -ENOTSUP)
+            atomic_store(&s->has_zero_range, false);
+    }
+    io->ret = file_write_zero_buffers(s, io->offset, io->bytes);
+}
+
+static void file_work_discard(struct bk_work *w)
+{
+    struct bk_io *io = work_io(w);
+    struct file_state *s = io->node->state;
+    int ret = -ENOTSUP;
+
+    if (atomic_load(&s->has_discard)) {
+        ret = do_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                           io->offset, io->bytes);
+        if (ret == -ENOTSUP)
+            atomic_store(&s->has_discard, false);
+    }
+    io->ret = ret;
+}
+
+static void file_work_flush(struct bk_work *w)
+{
+    struct bk_io *io = work_io(w);
+    struct file_state *s = io->node->state;
+
+    io->ret = fdatasync(s->fd) < 0 ? -errno : 0;
+}
+
+static void file_work_truncate(struct bk_work *w)
+{
+    struct bk_io *io = work_io(w);
+    struct file_state *s = io->node->state;
+    struct stat st;
+    int64_t cur;
+
+    if (fstat(s->fd, &st) < 0) {
+        io->ret = -errno;
+        return;
+    }
+    cur = st.st_size;
+    switch ((enum bk_prealloc)io->flags) {
+    case BK_PREALLOC_OFF:
+        io->ret = ftruncate(s->fd, io->offset) < 0 ? -errno : 0;
+        return;
+    case BK_PREALLOC_FALLOC:
+        if (io->offset <= cur) {
+            io->ret = ftruncate(s->fd, io->offset) < 0 ? -errno : 0;
+            return;
+        }
+        io->ret = do_fallocate(s->fd, 0, cur, io->offset - cur);
+        return;
+    case BK_PREALLOC_FULL:
+        if (io->offset <= cur) {
+            io->ret = ftruncate(s->fd, io->offset) < 0 ? -errno : 0;
+            return;
+        }
+        if (ftruncate(s->fd, io->offset) < 0) {
+            io->ret = -errno;
+            return;
+        }
+        io->ret = file_write_zero_buffers(s, cur, io->offset - cur);
+        return;
+    case BK_PREALLOC_METADATA:
+        break;
+    }
+    io->ret = -ENOTSUP;
+}
+
+/* ---- driver ops (loop thread) ---------------------------------------- */
+
+static void file_preadv(struct bk_io *io)       { file_submit(io, file_work_read); }
+static void file_pwritev(struct bk_io *io)      { file_submit(io, file_work_write); }
+static void file_pwrite_zeroes(struct bk_io *io) { file_submit(io, file_work_zeroes); }
+static void file_pdiscard(struct bk_io *io)     { file_submit(io, file_work_discard); }
+static void file_flush(struct bk_io *io)        { file_submit(io, file_work_flush); }
+static void file_truncate(struct bk_io *io)     { file_submit(io, file_work_truncate); }
+
+int bk_file_fd(struct bk_node *node)
+{
+    return node->drv == &bk_driver_file
+               ? ((struct file_state *)node->state)->fd : -1;
+}
+
+const struct bk_driver bk_driver_file = {
+    .name = "file",
+    .state_size = sizeof(struct file_state),
+    .open = file_open,
+    .close = file_close,
+    .reopen = file_reopen,
+    .get_length = file_get_length,
+    .preadv = file_preadv,
+    .pwritev = file_pwritev,
+    .pwrite_zeroes = file_pwrite_zeroes,
+    .pdiscard = file_pdiscard,
+    .flush_to_disk = file_flush,
+    .truncate = file_truncate,
+};

@@ -1,0 +1,270 @@
+/*
+ * loop.c — the event loop that owns all request state.
+ *
+ * One pass of bk_loop_iterate: run one completed work item or deferred call
+ * if any is ready, else sleep in poll(2) on the watched descriptors and the
+ * pool's wake-up eventfd until something happens or the nearest timer is
+ * due, then run what became ready.
+ *
+ * Why one item at a time: a callback may nest (a synchronous command inside
+ * a completion, say) and wait for another request whose completion is
+ * already queued.  Taking the whole queue out first would hide that
+ * completion from the nested loop and deadlock; popping one by one keeps
+ * every ready item visible to whoever iterates next.
+ *
+ * Timers live in a small array scanned linearly: front ends own a handful
+ * (redraw, sampling), so a heap would buy nothing.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend/loop.h"
+
+struct loop_fd {
+    int fd;
+    bk_fd_fn *fn;
+    void *arg;
+};
+
+struct loop_timer {
+    int id;
+    int64_t due_ns;
+    bk_timer_fn *fn;
+    void *arg;
+};
+
+struct loop_defer {
+    void (*fn)(void *arg);
+    void *arg;
+    struct loop_defer *next;
+};
+
+int64_t bk_now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+struct bk_loop *bk_loop_new(int nworkers)
+{
+    struct bk_loop *loop = calloc(1, sizeof(*loop));
+
+    if (loop == NULL)
+        return NULL;
+    if (bk_pool_init(&loop->pool, nworkers) < 0) {
+        free(loop);
+        return NULL;
+    }
+    return loop;
+}
+
+void bk_loop_free(struct bk_loop *loop)
+{
+    struct loop_defer *d;
+
+    if (loop == NULL)
+        return;
+    bk_pool_destroy(&loop->pool);
+    while ((d = loop->defer_head) != NULL) {
+        loop->defer_head = d->next;
+        free(d);
+    }
+    free(loop->fds);
+    free(loop->timers);
+    free(loop);
+}
+
+int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
+{
+    struct loop_fd *n;
+
+    for (size_t i = 0; i < loop->nfds; i++) {
+        if (loop->fds[i].fd == fd) {
+            loop->fds[i].fn = fn;
+            loop->fds[i].arg = arg;
+            return 0;
+        }
+    }
+    n = realloc(loop->fds, (loop->nfds + 1) * sizeof(*n));
+    if (n == NULL)
+        return -ENOMEM;
+    loop->fds = n;
+    loop->fds[loop->nfds++] = (struct loop_fd){ fd, fn, arg };
+    return 0;
+}
+
+void bk_loop_del_fd(struct bk_loop *loop, int fd)
+{
+    for (size_t i = 0; i < loop->nfds; i++) {
+        if (loop->fds[i].fd == fd) {
+            loop->fds[i] = loop->fds[--loop->nfds];
+            return;
+        }
+    }
+}
+
+int bk_loop_add_timer(struct bk_loop *loop, long ms, bk_timer_fn *fn,
+                      void *arg)
+{
+    struct loop_timer *n = realloc(loop->timers,
+                                   (loop->ntimers + 1) * sizeof(*n));
+
+    if (n == NULL)
+        return -ENOMEM;
+    loop->timers = n;
+    loop->timers[loop->ntimers] = (struct loop_timer){
+        .id = ++loop->timer_seq,
+        .due_ns = bk_now_ns() + (int64_t)ms * 1000000,
+        .fn = fn,
+        .arg = arg,
+    };
+    loop->ntimers++;
+    return loop->timer_seq;
+}
+
+void bk_loop_del_timer(struct bk_loop *loop, int id)
+{
+    for (size_t i = 0; i < loop->ntimers; i++) {
+        if (loop->timers[i].id == id) {
+            loop->timers[i] = loop->timers[--loop->ntimers];
+            return;
+        }
+    }
+}
+
+void bk_loop_set_before_sleep(struct bk_loop *loop, bk_idle_fn *fn, void *arg)
+{
+    loop->before_sleep = fn;
+    loop->before_sleep_arg = arg;
+}
+
+void bk_loop_defer(struct bk_loop *loop, void (*fn)(void *arg), void *arg)
+{
+    struct loop_defer *d = malloc(sizeof(*d));
+
+    if (d == NULL)
+        abort();   /* a lost continuation would hang a request forever */
+    d->fn = fn;
+    d->arg = arg;
+    d->next = NULL;
+    if (loop->defer_tail != NULL)
+        loop->defer_tail->next = d;
+    else
+        loop->defer_head = d;
+    loop->defer_tail = d;
+}
+
+/* Run one deferred call; false when there was none. */
+static bool loop_run_one_deferred(struct bk_loop *loop)
+{
+    struct loop_defer *d = loop->defer_head;
+
+    if (d == NULL)
+        return false;
+    loop->defer_head = d->next;
+    if (loop->defer_head == NULL)
+        loop->defer_tail = NULL;
+    d->fn(d->arg);
+    free(d);
+    return true;
+}
+
+/* Run due timers; returns ms until the next one, or -1 when none. */
+static int loop_run_timers(struct bk_loop *loop)
+{
+    int64_t now = bk_now_ns();
+    int64_t next = -1;
+
+    for (size_t i = 0; i < loop->ntimers; i++) {
+        struct loop_timer *t = &loop->timers[i];
+
+        if (t->due_ns <= now) {
+            int id = t->id;
+            long again = t->fn(loop, t->arg);
+
+            /* The handler may have added or removed timers: find it again. */
+            for (i = 0; i < loop->ntimers && loop->timers[i].id != id; i++)
+                ;
+            if (i == loop->ntimers) {
+                i = (size_t)-1;   /* restart the scan */
+                continue;
+            }
+            if (again < 0) {
+                loop->timers[i] = loop->timers[--loop->ntimers];
+                i = (size_t)-1;
+                continue;
+            }
+            loop->timers[i].due_ns = now + (int64_t)again * 1000000;
+            t = &loop->timers[i];
+        }
+        if (next < 0 || t->due_ns < next)
+            next = t->due_ns;
+    }
+    if (next < 0)
+        return -1;
+    return (int)((next - now + 999999) / 1000000);
+}
+
+void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
+{
+    struct pollfd stack_pfd[16];
+    struct pollfd *pfd = stack_pfd;
+    size_t npfd = loop->nfds + 1;
+    int timer_ms;
+    int n;
+
+    /*
+     * Ready work first, one item; then only peek at descriptors, so a
+     * stream of completions cannot starve the terminal or stdin.
+     */
+    if (bk_pool_run_one_done(&loop->pool) || loop_run_one_deferred(loop))
+        timeout_ms = 0;
+
+    timer_ms = loop_run_timers(loop);
+    if (timer_ms >= 0 && (timeout_ms < 0 || timer_ms < timeout_ms))
+        timeout_ms = timer_ms;
+    if (timeout_ms != 0 && loop->before_sleep != NULL)
+        loop->before_sleep(loop, loop->before_sleep_arg);
+    /* before_sleep may have produced work; don't sleep on it. */
+    if (loop->defer_head != NULL)
+        timeout_ms = 0;
+
+    if (npfd > sizeof(stack_pfd) / sizeof(stack_pfd[0])) {
+        pfd = malloc(npfd * sizeof(*pfd));
+        if (pfd == NULL)
+            abort();
+    }
+    pfd[0] = (struct pollfd){ .fd = bk_pool_wake_fd(&loop->pool),
+                              .events = POLLIN };
+    for (size_t i = 0; i < loop->nfds; i++)
+        pfd[i + 1] = (struct pollfd){ .fd = loop->fds[i].fd,
+                                      .events = POLLIN };
+    n = poll(pfd, npfd, timeout_ms);
+    if (n > 0) {
+        if (pfd[0].revents)
+            bk_pool_ack_wake(&loop->pool);
+        /*
+         * Handlers may add or remove descriptors: look each one up again
+         * by number rather than trusting the index.
+         */
+        for (size_t i = 1; i < npfd; i++) {
+            if (pfd[i].revents == 0)
+                continue;
+            for (size_t j = 0; j < loop->nfds; j++) {
+                if (loop->fds[j].fd == pfd[i].fd) {
+                    loop->fds[j].fn(loop, pfd[i].fd, loop->fds[j].arg);
+                    break;
+                }
+            }
+        }
+    }
+    if (pfd != stack_pfd)
+        free(pfd);
+    loop_run_timers(loop);
+}

@@ -1,0 +1,887 @@
+/*
+ * node.c — the generic layer every io passes on its way into a driver.
+ *
+ * Words.  An io *enters* a node through bk_node_submit.  The generic layer
+ * *tracks* it on the node while it runs, so that overlapping requests can
+ * be ordered; a *serialising* io (a read-modify-write of partial blocks)
+ * waits for every earlier overlapping io, and every io waits for earlier
+ * overlapping serialising ones.  The driver is then *called* with an inner
+ * io whose completion brings control back here.
+ *
+ * Writes follow the block layer's order of events, because blkdebug rules
+ * key on them:
+ *
+ *   unaligned:  pwritev_rmw_head, read head, pwritev_rmw_after_head,
+ *               pwritev_rmw_tail, read tail, pwritev_rmw_after_tail
+ *   each aligned piece:  pwritev | pwritev_zero, driver write,
+ *               FUA emulated by a flush of this node, pwritev_done
+ *
+ * A flush writes back only when something was written since the last
+ * successful flush (write_gen vs flushed_gen), fires flush_to_os and
+ * flush_to_disk at the child, and then flushes the child.  One flush runs
+ * per node at a time; later ones wait and usually find nothing left to do,
+ * which is how a storm of writethrough writes shares few fdatasyncs.
+ *
+ * Each multi-step operation is a small state machine: `io->step` says where
+ * to go on, and every step that waits (an event that may suspend, a driver
+ * call, a wait behind another io) names the function to continue in.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/loop.h"
+
+const char *const bk_event_names[BK_EV__MAX] = {
+    [BK_EV_NONE] = "none",
+    [BK_EV_READ_AIO] = "read_aio",
+    [BK_EV_WRITE_AIO] = "write_aio",
+    [BK_EV_PWRITEV] = "pwritev",
+    [BK_EV_PWRITEV_ZERO] = "pwritev_zero",
+    [BK_EV_PWRITEV_DONE] = "pwritev_done",
+    [BK_EV_PWRITEV_RMW_HEAD] = "pwritev_rmw_head",
+    [BK_EV_PWRITEV_RMW_AFTER_HEAD] = "pwritev_rmw_after_head",
+    [BK_EV_PWRITEV_RMW_TAIL] = "pwritev_rmw_tail",
+    [BK_EV_PWRITEV_RMW_AFTER_TAIL] = "pwritev_rmw_after_tail",
+    [BK_EV_FLUSH_TO_OS] = "flush_to_os",
+    [BK_EV_FLUSH_TO_DISK] = "flush_to_disk",
+};
+
+/* ---- io records ------------------------------------------------------ */
+
+struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
+                        int64_t bytes, struct iovec *iov, int iovcnt,
+                        unsigned flags, struct bk_req *req, bk_io_cb *cb,
+                        void *cb_arg)
+{
+    struct bk_io *io = calloc(1, sizeof(*io));
+
+    if (io == NULL)
+        abort();
+    io->node = node;
+    io->op = op;
+    io->offset = offset;
+    io->bytes = bytes;
+    io->iov = iov;
+    io->iovcnt = iovcnt;
+    io->flags = flags;
+    io->req = req;
+    io->cb = cb;
+    io->cb_arg = cb_arg;
+    return io;
+}
+
+void bk_io_free(struct bk_io *io)
+{
+    if (io == NULL)
+        return;
+    free(io->bounce);
+    free(io);
+}
+
+void bk_io_complete(struct bk_io *io, int ret)
+{
+    io->ret = ret;
+    io->cb(io);
+}
+
+static void io_complete_deferred(void *arg)
+{
+    struct bk_io *io = arg;
+
+    io->cb(io);
+}
+
+void bk_io_complete_later(struct bk_io *io, int ret)
+{
+    io->ret = ret;
+    bk_loop_defer(io->node->loop, io_complete_deferred, io);
+}
+
+/* ---- iovec helpers --------------------------------------------------- */
+
+static void iov_copy_in(const struct iovec *iov, int iovcnt, size_t skip,
+                        const void *src, size_t len)
+{
+    const char *s = src;
+
+    for (int i = 0; i < iovcnt && len > 0; i++) {
+        size_t l = iov[i].iov_len;
+
+        if (skip >= l) {
+            skip -= l;
+            continue;
+        }
+        l -= skip;
+        if (l > len)
+            l = len;
+        memcpy((char *)iov[i].iov_base + skip, s, l);
+        s += l;
+        len -= l;
+        skip = 0;
+    }
+}
+
+static void *node_alloc_bounce(struct bk_node *node, size_t size)
+{
+    size_t align = node->bl.buf_align > 0 ? node->bl.buf_align : 512;
+    void *p = NULL;
+
+    if (align < sizeof(void *))
+        align = sizeof(void *);
+    if (posix_memalign(&p, align, size ? size : align) != 0)
+        abort();
+    return p;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+void bk_node_event(struct bk_node *node, enum bk_event ev, struct bk_io *io,
+                   bk_io_cb *cont)
+{
+    if (node != NULL && node->drv->debug_event != NULL)
+        node->drv->debug_event(node, ev, io, cont);
+    else
+        cont(io);
+}
+
+/* ---- tracking and serialisation -------------------------------------- */
+
+static void io_range(const struct bk_io *io, int64_t *start, int64_t *end)
+{
+    if (io->serialising) {
+        *start = io->align_offset;
+        *end = io->align_offset + io->align_bytes;
+    } else {
+        *start = io->offset;
+        *end = io->offset + io->bytes;
+    }
+}
+
+static void track_begin(struct bk_io *io)
+{
+    struct bk_node *node = io->node;
+    struct bk_io **pp = &node->tracked;
+
+    /* Append: list order is arrival order, which decides who waits. */
+    while (*pp != NULL)
+        pp = &(*pp)->track_next;
+    io->track_prev = NULL;
+    io->track_next = NULL;
+    *pp = io;
+    io->tracked = true;
+}
+
+/* An earlier io that io must wait for, or NULL. */
+static struct bk_io *track_find_conflict(struct bk_io *io)
+{
+    int64_t s, e;
+
+    io_range(io, &s, &e);
+    for (struct bk_io *o = io->node->tracked; o != NULL && o != io;
+         o = o->track_next) {
+        int64_t os, oe;
+
+        if (!o->serialising && !io->serialising)
+            continue;
+        io_range(o, &os, &oe);
+        if (os < e && s < oe)
+            return o;
+    }
+    return NULL;
+}
+
+static void track_wait(struct bk_io *io, bk_io_cb *cont);
+
+static void track_rewait_cb(void *arg)
+{
+    struct bk_io *io = arg;
+
+    track_wait(io, io->cb_wait);
+}
+
+static void track_wake_waiters(struct bk_node *node)
+{
+    struct bk_io *list = node->waiters;
+
+    node->waiters = NULL;
+    while (list != NULL) {
+        struct bk_io *io = list;
+
+        list = io->wait_next;
+        io->wait_next = NULL;
+        /* Re-check on the next pass: it may still conflict. */
+        bk_loop_defer(node->loop, track_rewait_cb, io);
+    }
+}
+
+static void track_end(struct bk_io *io)
+{
+    struct bk_node *node = io->node;
+    struct bk_io **pp = &node->tracked;
+
+    if (!io->tracked)
+        return;
+    while (*pp != NULL && *pp != io)
+        pp = &(*pp)->track_next;
+    if (*pp == io)
+        *pp = io->track_next;
+    io->tracked = false;
+    if (node->waiters != NULL)
+        track_wake_waiters(node);
+}
+
+/* Continue in cont once no earlier conflicting io is running. */
+static void track_wait(struct bk_io *io, bk_io_cb *cont)
+{
+    if (track_find_conflict(io) == NULL) {
+        cont(io);
+        return;
+    }
+    io->cb_wait = cont;
+    if (io->req != NULL && io->req->state == BK_REQ_INFLIGHT)
+        io->req->state = BK_REQ_QUEUED;
+    io->wait_next = io->node->waiters;
+    io->node->waiters = io;
+}
+
+
+/* ---- driver calls ---------------------------------------------------- */
+
+/*
+ * Call the driver for op on [offset, offset+bytes) of io's node with the
+ * given buffer; continue in cont with io->ret set.
+ */
+static void driver_done(struct bk_io *inner)
+{
+    struct bk_io *io = inner->cb_arg;
+    bk_io_cb *cont = io->cb_drv;
+
+    io->ret = inner->ret;
+    bk_io_free(inner);
+    cont(io);
+}
+
+static void driver_call(struct bk_io *io, enum bk_op op, int64_t offset,
+                        int64_t bytes, struct iovec *iov, int iovcnt,
+                        unsigned flags, bk_io_cb *cont)
+{
+    const struct bk_driver *drv = io->node->drv;
+    void (*fn)(struct bk_io *) = NULL;
+    struct bk_io *inner;
+
+    switch (op) {
+    case BK_OP_READ:          fn = drv->preadv; break;
+    case BK_OP_WRITE:         fn = drv->pwritev; break;
+    case BK_OP_WRITE_ZEROES:  fn = drv->pwrite_zeroes; break;
+    case BK_OP_DISCARD:       fn = drv->pdiscard; break;
+    case BK_OP_FLUSH:         fn = drv->flush_to_disk; break;
+    case BK_OP_TRUNCATE:      fn = drv->truncate; break;
+    case BK_OP__MAX:          break;
+    }
+    io->cb_drv = cont;
+    inner = bk_io_new(io->node, op, offset, bytes, iov, iovcnt, flags,
+                      io->req, driver_done, io);
+    if (fn == NULL) {
+        bk_io_complete(inner, -ENOTSUP);
+        return;
+    }
+    if (io->req != NULL && io->req->state == BK_REQ_QUEUED)
+        io->req->state = BK_REQ_INFLIGHT;
+    fn(inner);
+}
+
+/* ---- finishing ------------------------------------------------------- */
+
+static void io_finish(struct bk_io *io)
+{
+    track_end(io);
+    if (io->bounce != NULL) {
+        free(io->bounce);
+        io->bounce = NULL;
+    }
+    io->cb(io);
+}
+
+/* ---- read ------------------------------------------------------------ */
+
+static void read_bounced(struct bk_io *io)
+{
+    if (io->ret >= 0)
+        iov_copy_in(io->iov, io->iovcnt, 0,
+                    (char *)io->bounce + (io->offset - io->align_offset),
+                    (size_t)io->bytes);
+    io_finish(io);
+}
+
+static void read_start(struct bk_io *io)
+{
+    uint32_t align = io->node->bl.request_alignment;
+
+    if (align <= 1 || (io->offset % align == 0 && io->bytes % align == 0)) {
+        driver_call(io, BK_OP_READ, io->offset, io->bytes, io->iov,
+                    io->iovcnt, io->flags, io_finish);
+        return;
+    }
+    /* Unaligned: read the covering aligned range into a bounce buffer. */
+    io->bounce_iov.iov_base = io->bounce =
+        node_alloc_bounce(io->node, (size_t)io->align_bytes);
+    io->bounce_iov.iov_len = (size_t)io->align_bytes;
+    driver_call(io, BK_OP_READ, io->align_offset, io->align_bytes,
+                &io->bounce_iov, 1, io->flags, read_bounced);
+}
+
+/* ---- write and write-zeroes ------------------------------------------ */
+
+enum write_step {
+    W_BEGIN, W_PRE_HEAD, W_HEAD_READ, W_POST_HEAD, W_PRE_TAIL, W_TAIL_READ,
+    W_POST_TAIL, W_SEGMENTS, W_SEG_EVENT, W_SEG_DRIVER, W_SEG_FUA,
+    W_SEG_DONE_EVENT, W_SEG_NEXT, W_END,
+};
+
+/*
+ * An aligned write is cut into at most three segments: the padded head
+ * block, the aligned middle (the only one that may be a zero write), and
+ * the padded tail block.  A plain aligned write is one middle segment.
+ *
+ * The bounce buffer holds the head block at its start and the tail block
+ * at its end; when head and tail fall in one block, or in two adjacent
+ * ones, a single read fills it ("merged" reads, one pair of events each).
+ */
+struct write_seg {
+    int64_t offset, bytes;
+    struct iovec *iov;
+    int iovcnt;
+    bool zero;
+};
+
+struct write_ctx {
+    int64_t head, tail;            /* pad bytes before / after the data */
+    bool merge;
+    size_t bounce_len;
+    struct write_seg seg[3];
+    int nseg, cur;
+    struct iovec *padded;          /* head pad + caller iov + tail pad */
+    struct iovec one;
+    enum bk_event seq[2];          /* events fired before going on */
+    int nseq, iseq;
+    int after_seq;                 /* step to take after the events */
+    int ret;
+};
+
+static void write_step(struct bk_io *io);
+
+static void write_goto(struct bk_io *io, int step)
+{
+    io->step = step;
+    write_step(io);
+}
+
+/* Fire the queued events one after the other, then go to after_seq. */
+static void write_fire_seq(struct bk_io *io)
+{
+    struct write_ctx *w = io->drv_priv;
+
+    if (w->iseq == w->nseq) {
+        write_goto(io, w->after_seq);
+        return;
+    }
+    bk_node_event(io->node, w->seq[w->iseq++], io, write_fire_seq);
+}
+
+static void write_events(struct bk_io *io, int after, enum bk_event a,
+                         bool fire_a, enum bk_event b, bool fire_b)
+{
+    struct write_ctx *w = io->drv_priv;
+
+    w->nseq = w->iseq = 0;
+    if (fire_a)
+        w->seq[w->nseq++] = a;
+    if (fire_b)
+        w->seq[w->nseq++] = b;
+    w->after_seq = after;
+    write_fire_seq(io);
+}
+
+static char *write_tail_buf(struct bk_io *io)
+{
+    struct write_ctx *w = io->drv_priv;
+
+    return (char *)io->bounce + w->bounce_len - io->node->bl.request_alignment;
+}
+
+static void write_build_segments(struct bk_io *io)
+{
+    struct write_ctx *w = io->drv_priv;
+    int64_t align = io->node->bl.request_alignment;
+    char *buf = io->bounce;
+    int64_t off = io->offset, bytes = io->bytes;
+
+    w->nseg = 0;
+    w->cur = 0;
+    if (w->head == 0 && w->tail == 0) {
+        w->seg[w->nseg++] = (struct write_seg){
+            off, bytes, io->iov, io->iovcnt, io->op == BK_OP_WRITE_ZEROES };
+        return;
+    }
+    if (io->op == BK_OP_WRITE) {
+        int n = 0;
+
+        w->padded = calloc((size_t)io->iovcnt + 2, sizeof(struct iovec));
+        if (w->padded == NULL)
+            abort();
+        if (w->head > 0)
+            w->padded[n++] = (struct iovec){ buf, (size_t)w->head };
+        for (int i = 0; i < io->iovcnt; i++)
+            w->padded[n++] = io->iov[i];
+        if (w->tail > 0)
+            w->padded[n++] = (struct iovec){
+                write_tail_buf(io) + align - w->tail, (size_t)w->tail };
+        w->seg[w->nseg++] = (struct write_seg){
+            io->align_offset, io->align_bytes, w->padded, n, false };
+        return;
+    }
+    /* Zero write: partial blocks are written as data, zeroed in memory. */
+    if (w->merge) {
+        memset(buf + w->head, 0, (size_t)bytes);
+        w->one = (struct iovec){ buf, w->bounce_len };
+        w->seg[w->nseg++] = (struct write_seg){
+            io->align_offset, (int64_t)w->bounce_len, &w->one, 1, false };
+        return;
+    }
+    if (w->head > 0) {
+        memset(buf + w->head, 0, (size_t)(align - w->head));
+        w->one = (struct iovec){ buf, (size_t)align };
+        w->seg[w->nseg++] = (struct write_seg){
+            io->align_offset, align, &w->one, 1, false };
+        off += align - w->head;
+        bytes -= align - w->head;
+    }
+    if (bytes >= align) {
+        int64_t mid = bytes - bytes % align;
+
+        w->seg[w->nseg++] = (struct write_seg){ off, mid, NULL, 0, true };
+        off += mid;
+        bytes -= mid;
+    }
+    if (bytes > 0) {
+        memset(write_tail_buf(io), 0, (size_t)bytes);
+        w->padded = calloc(1, sizeof(struct iovec));
+        if (w->padded == NULL)
+            abort();
+        w->padded[0] = (struct iovec){ write_tail_buf(io), (size_t)align };
+        w->seg[w->nseg++] = (struct write_seg){ off, align, w->padded, 1,
+                                                false };
+    }
+}
+
+static void write_flush_done(struct bk_io *flush)
+{
+    struct bk_io *io = flush->cb_arg;
+
+    io->ret = flush->ret;
+    bk_io_free(flush);
+    write_goto(io, W_SEG_DONE_EVENT);
+}
+
+static void write_step(struct bk_io *io)
+{
+    struct write_ctx *w = io->drv_priv;
+    struct bk_node *node = io->node;
+    int64_t align = node->bl.request_alignment;
+    bool tail_in_merge = w->merge && w->tail > 0;
+    struct write_seg *s;
+
+    switch ((enum write_step)io->step) {
+    case W_BEGIN:
+        if (w->head == 0 && w->tail == 0)
+            write_goto(io, W_SEGMENTS);
+        else if (w->head > 0 || w->merge)
+            write_goto(io, W_PRE_HEAD);
+        else
+            write_goto(io, W_PRE_TAIL);
+        return;
+    case W_PRE_HEAD:
+        write_events(io, W_HEAD_READ, BK_EV_PWRITEV_RMW_HEAD, w->head > 0,
+                     BK_EV_PWRITEV_RMW_TAIL, tail_in_merge);
+        return;
+    case W_HEAD_READ:
+        io->step = W_POST_HEAD;
+        w->one = (struct iovec){ io->bounce,
+                                 w->merge ? w->bounce_len : (size_t)align };
+        driver_call(io, BK_OP_READ, io->align_offset, (int64_t)w->one.iov_len,
+                    &w->one, 1, 0, write_step);
+        return;
+    case W_POST_HEAD:
+        if (io->ret < 0) {
+            write_goto(io, W_END);
+            return;
+        }
+        write_events(io, w->merge ? W_SEGMENTS : W_PRE_TAIL,
+                     BK_EV_PWRITEV_RMW_AFTER_HEAD, w->head > 0,
+                     BK_EV_PWRITEV_RMW_AFTER_TAIL, tail_in_merge);
+        return;
+    case W_PRE_TAIL:
+        if (w->tail == 0) {
+            write_goto(io, W_SEGMENTS);
+            return;
+        }
+        write_events(io, W_TAIL_READ, BK_EV_PWRITEV_RMW_TAIL, true,
+                     BK_EV_NONE, false);
+        return;
+    case W_TAIL_READ:
+        io->step = W_POST_TAIL;
+        w->one = (struct iovec){ write_tail_buf(io), (size_t)align };
+        driver_call(io, BK_OP_READ, io->align_offset + io->align_bytes - align,
+                    align, &w->one, 1, 0, write_step);
+        return;
+    case W_POST_TAIL:
+        if (io->ret < 0) {
+            write_goto(io, W_END);
+            return;
+        }
+        write_events(io, W_SEGMENTS, BK_EV_PWRITEV_RMW_AFTER_TAIL, true,
+                     BK_EV_NONE, false);
+        return;
+    case W_SEGMENTS:
+        write_build_segments(io);
+        write_goto(io, W_SEG_EVENT);
+        return;
+    case W_SEG_EVENT:
+        s = &w->seg[w->cur];
+        io->step = W_SEG_DRIVER;
+        bk_node_event(node, s->zero ? BK_EV_PWRITEV_ZERO : BK_EV_PWRITEV, io,
+                      write_step);
+        return;
+    case W_SEG_DRIVER: {
+        unsigned flags = io->flags;
+
+        s = &w->seg[w->cur];
+        io->step = W_SEG_FUA;
+        /* FUA the driver lacks is emulated by a flush of this node. */
+        if (!(node->supported_write_flags & BK_REQ_FUA))
+            flags &= ~(unsigned)BK_REQ_FUA;
+        if (!s->zero)
+            flags &= ~(unsigned)BK_REQ_MAY_UNMAP;
+        driver_call(io, s->zero ? BK_OP_WRITE_ZEROES : BK_OP_WRITE,
+                    s->offset, s->bytes, s->iov, s->iovcnt, flags, write_step);
+        return;
+    }
+    case W_SEG_FUA:
+        if (io->ret == 0 && (io->flags & BK_REQ_FUA) &&
+            !(node->supported_write_flags & BK_REQ_FUA)) {
+            struct bk_io *flush = bk_io_new(node, BK_OP_FLUSH, 0, 0, NULL, 0,
+                                            0, io->req, write_flush_done, io);
+            /*
+             * As in the block layer, this node's write generation counts
+             * the write only after the flush: the flush writes back the
+             * child, whose generation already moved.
+             */
+            bk_node_submit(flush);
+            return;
+        }
+        write_goto(io, W_SEG_DONE_EVENT);
+        return;
+    case W_SEG_DONE_EVENT:
+        node->write_gen++;
+        w->ret = io->ret;
+        io->step = W_SEG_NEXT;
+        bk_node_event(node, BK_EV_PWRITEV_DONE, io, write_step);
+        return;
+    case W_SEG_NEXT:
+        io->ret = w->ret;
+        if (io->ret >= 0 && ++w->cur < w->nseg) {
+            write_goto(io, W_SEG_EVENT);
+            return;
+        }
+        write_goto(io, W_END);
+        return;
+    case W_END:
+        if (io->ret > 0)
+            io->ret = 0;
+        free(w->padded);
+        free(w);
+        io->drv_priv = NULL;
+        io_finish(io);
+        return;
+    }
+}
+
+static void write_start(struct bk_io *io)
+{
+    struct write_ctx *w = calloc(1, sizeof(*w));
+    int64_t align = io->node->bl.request_alignment;
+
+    if (w == NULL)
+        abort();
+    io->drv_priv = w;
+    if (align > 1) {
+        w->head = io->offset - io->align_offset;
+        w->tail = io->align_offset + io->align_bytes - io->offset - io->bytes;
+    }
+    if (w->head > 0 || w->tail > 0) {
+        w->merge = io->align_bytes <= align ||
+                   (w->head > 0 && w->tail > 0 && io->align_bytes == 2 * align);
+        w->bounce_len = w->merge ? (size_t)io->align_bytes : (size_t)(2 * align);
+        io->bounce = node_alloc_bounce(io->node, w->bounce_len);
+    }
+    io->step = W_BEGIN;
+    write_step(io);
+}
+
+/* ---- discard --------------------------------------------------------- */
+
+/*
+ * Discard is advisory: pieces a driver cannot do (-ENOTSUP) are skipped.
+ * The request is cut at alignment boundaries so that a device which only
+ * discards whole blocks still gets every whole block.
+ */
+static void discard_step(struct bk_io *io);
+
+static void discard_piece_done(struct bk_io *io)
+{
+    if (io->ret < 0 && io->ret != -ENOTSUP) {
+        io->node->write_gen++;
+        io_finish(io);
+        return;
+    }
+    io->ret = 0;
+    discard_step(io);
+}
+
+static void discard_step(struct bk_io *io)
+{
+    struct bk_node *node = io->node;
+    int64_t req_align = node->bl.request_alignment ? node->bl.request_alignment : 1;
+    int64_t align = node->bl.pdiscard_alignment > req_align
+                        ? node->bl.pdiscard_alignment : req_align;
+    int64_t max = node->bl.max_pdiscard > 0 ? node->bl.max_pdiscard : INT64_MAX;
+    int64_t off = io->saved_offset, bytes = io->saved_bytes;
+    int64_t head = off % align, tail = (off + bytes) % align;
+    int64_t num = bytes;
+
+    if (bytes <= 0) {
+        node->write_gen++;
+        io->ret = 0;
+        io_finish(io);
+        return;
+    }
+    max -= max % align;
+    if (max <= 0)
+        max = align;
+    if (head) {
+        num = bytes < align - head ? bytes : align - head;
+        if (num % req_align)
+            num %= req_align;
+    } else if (tail) {
+        if (num > align)
+            num -= tail;
+        else if (tail % req_align && tail > req_align)
+            num -= tail % req_align;
+    }
+    if (num > max)
+        num = max;
+    io->saved_offset = off + num;
+    io->saved_bytes = bytes - num;
+    driver_call(io, BK_OP_DISCARD, off, num, NULL, 0, 0, discard_piece_done);
+}
+
+static void discard_start(struct bk_io *io)
+{
+    io->saved_offset = io->offset;
+    io->saved_bytes = io->bytes;
+    discard_step(io);
+}
+
+/* ---- flush ----------------------------------------------------------- */
+
+enum flush_step {
+    F_BEGIN, F_TO_OS, F_TO_DISK_EVENT, F_TO_DISK, F_CHILDREN, F_CHILD_DONE,
+    F_OUT,
+};
+
+static void flush_step(struct bk_io *io);
+
+static void flush_restart_cb(void *arg)
+{
+    flush_step(arg);
+}
+
+static void flush_goto(struct bk_io *io, int step)
+{
+    io->step = step;
+    flush_step(io);
+}
+
+static void flush_child_done(struct bk_io *child)
+{
+    struct bk_io *io = child->cb_arg;
+
+    if (io->ret == 0)
+        io->ret = child->ret;
+    bk_io_free(child);
+    flush_goto(io, F_OUT);
+}
+
+static void flush_step(struct bk_io *io)
+{
+    struct bk_node *node = io->node;
+
+    switch ((enum flush_step)io->step) {
+    case F_BEGIN:
+        if (node->flush_active) {
+            /* One flush at a time per node; wait for the running one. */
+            io->wait_next = node->flush_waiters;
+            node->flush_waiters = io;
+            return;
+        }
+        node->flush_active = true;
+        io->step = F_TO_OS;
+        bk_node_event(node->file, BK_EV_FLUSH_TO_OS, io, flush_step);
+        return;
+    case F_TO_OS:
+        if ((node->open_flags & BK_O_NO_FLUSH) ||
+            node->flushed_gen == io->flush_gen) {
+            flush_goto(io, F_CHILDREN);
+            return;
+        }
+        io->step = F_TO_DISK;
+        bk_node_event(node->file, BK_EV_FLUSH_TO_DISK, io, flush_step);
+        return;
+    case F_TO_DISK_EVENT:   /* not reached: kept for the step order */
+    case F_TO_DISK:
+        io->step = F_CHILDREN;
+        if (node->drv->flush_to_disk != NULL) {
+            driver_call(io, BK_OP_FLUSH, 0, 0, NULL, 0, 0, flush_step);
+            return;
+        }
+        io->ret = 0;
+        flush_step(io);
+        return;
+    case F_CHILDREN:
+        if (io->ret < 0) {
+            flush_goto(io, F_OUT);
+            return;
+        }
+        io->ret = 0;
+        if (node->file != NULL && (node->file->open_flags & BK_O_RDWR)) {
+            struct bk_io *child = bk_io_new(node->file, BK_OP_FLUSH, 0, 0,
+                                            NULL, 0, 0, io->req,
+                                            flush_child_done, io);
+            bk_node_submit(child);
+            return;
+        }
+        flush_goto(io, F_OUT);
+        return;
+    case F_CHILD_DONE:
+    case F_OUT: {
+        struct bk_io *waiters = node->flush_waiters;
+
+        if (io->ret == 0)
+            node->flushed_gen = io->flush_gen;
+        node->flush_active = false;
+        /* Wake the waiters (in arrival order) to try again. */
+        node->flush_waiters = NULL;
+        {
+            struct bk_io *rev = NULL;
+
+            while (waiters != NULL) {
+                struct bk_io *n = waiters->wait_next;
+
+                waiters->wait_next = rev;
+                rev = waiters;
+                waiters = n;
+            }
+            while (rev != NULL) {
+                struct bk_io *n = rev->wait_next;
+
+                rev->wait_next = NULL;
+                rev->step = F_BEGIN;
+                bk_loop_defer(node->loop, flush_restart_cb, rev);
+                rev = n;
+            }
+        }
+        io->cb(io);
+        return;
+    }
+    }
+}
+
+static void flush_start(struct bk_io *io)
+{
+    if (!(io->node->open_flags & BK_O_RDWR)) {
+        io->ret = 0;
+        io->cb(io);
+        return;
+    }
+    /* The generation to be flushed is fixed now, before any wait. */
+    io->flush_gen = io->node->write_gen;
+    io->step = F_BEGIN;
+    flush_step(io);
+}
+
+/* ---- truncate -------------------------------------------------------- */
+
+static void truncate_done(struct bk_io *io)
+{
+    if (io->ret == 0) {
+        io->node->total_bytes = io->offset;
+        io->node->write_gen++;
+    }
+    io_finish(io);
+}
+
+/* ---- entry ----------------------------------------------------------- */
+
+static void submit_tracked(struct bk_io *io)
+{
+    switch (io->op) {
+    case BK_OP_READ:
+        read_start(io);
+        break;
+    case BK_OP_WRITE:
+    case BK_OP_WRITE_ZEROES:
+        write_start(io);
+        break;
+    case BK_OP_DISCARD:
+        discard_start(io);
+        break;
+    case BK_OP_TRUNCATE:
+        driver_call(io, BK_OP_TRUNCATE, io->offset, 0, NULL, 0, io->flags,
+                    truncate_done);
+        break;
+    case BK_OP_FLUSH:
+    case BK_OP__MAX:
+        break;
+    }
+}
+
+void bk_node_submit(struct bk_io *io)
+{
+    struct bk_node *node = io->node;
+    uint32_t align = node->bl.request_alignment ? node->bl.request_alignment : 1;
+
+    if (io->op == BK_OP_FLUSH) {
+        flush_start(io);
+        return;
+    }
+    if (io->op == BK_OP_DISCARD && !(node->open_flags & BK_O_UNMAP)) {
+        bk_io_complete(io, 0);
+        return;
+    }
+    if (io->op == BK_OP_WRITE_ZEROES && !(node->open_flags & BK_O_UNMAP))
+        io->flags &= ~(unsigned)BK_REQ_MAY_UNMAP;
+
+    io->align_offset = io->offset - io->offset % align;
+    io->align_bytes = io->offset + io->bytes - io->align_offset;
+    if (io->align_bytes % align)
+        io->align_bytes += align - io->align_bytes % align;
+    io->serialising = (io->op == BK_OP_WRITE || io->op == BK_OP_WRITE_ZEROES)
+                      && (io->align_offset != io->offset
+                          || io->align_bytes != io->bytes);
+    if (io->op == BK_OP_TRUNCATE)
+        io->serialising = false;
+    io->cb_wait = NULL;
+    track_begin(io);
+    track_wait(io, submit_tracked);
+}

@@ -1,0 +1,169 @@
+/*
+ * pool.c — worker threads that run blocking system calls.
+ *
+ * The work item is embedded in whatever needs it (an io), so submitting
+ * allocates nothing.  Workers run work(), then append the item to the done
+ * list and, if that list was empty, wake the loop through an eventfd.  The
+ * loop runs done() — never a worker — so all request state stays on the
+ * loop thread.
+ *
+ * Shutdown sets `stopping` and broadcasts; workers finish the queue first,
+ * so nothing submitted is dropped.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "backend/loop.h"
+
+enum { POOL_DEFAULT_THREADS = 16, POOL_MAX_THREADS = 256 };
+
+static void *pool_worker(void *arg)
+{
+    struct bk_pool *pool = arg;
+
+    for (;;) {
+        struct bk_work *w;
+        bool was_empty;
+
+        pthread_mutex_lock(&pool->queue_lock);
+        while (pool->queue_head == NULL && !pool->stopping)
+            pthread_cond_wait(&pool->queue_cond, &pool->queue_lock);
+        w = pool->queue_head;
+        if (w == NULL) {   /* stopping, and the queue is drained */
+            pthread_mutex_unlock(&pool->queue_lock);
+            return NULL;
+        }
+        pool->queue_head = w->next;
+        if (pool->queue_head == NULL)
+            pool->queue_tail = NULL;
+        pthread_mutex_unlock(&pool->queue_lock);
+
+        w->work(w);
+
+        w->next = NULL;
+        pthread_mutex_lock(&pool->done_lock);
+        was_empty = pool->done_head == NULL;
+        if (pool->done_tail != NULL)
+            pool->done_tail->next = w;
+        else
+            pool->done_head = w;
+        pool->done_tail = w;
+        pthread_mutex_unlock(&pool->done_lock);
+        if (was_empty) {
+            uint64_t one = 1;
+            /* A full counter still wakes the loop; nothing to handle. */
+            if (write(pool->wake_fd, &one, sizeof(one)) < 0) {
+            }
+        }
+    }
+}
+
+static int pool_thread_count(int requested)
+{
+    const char *env = getenv("BLKMON_WORKERS");
+
+    if (requested <= 0 && env != NULL)
+        requested = atoi(env);
+    if (requested <= 0)
+        requested = POOL_DEFAULT_THREADS;
+    return requested > POOL_MAX_THREADS ? POOL_MAX_THREADS : requested;
+}
+
+int bk_pool_init(struct bk_pool *pool, int nworkers)
+{
+    int n = pool_thread_count(nworkers);
+
+    pool->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (pool->wake_fd < 0)
+        return -errno;
+    pthread_mutex_init(&pool->queue_lock, NULL);
+    pthread_cond_init(&pool->queue_cond, NULL);
+    pthread_mutex_init(&pool->done_lock, NULL);
+    pool->queue_head = pool->queue_tail = NULL;
+    pool->done_head = pool->done_tail = NULL;
+    pool->stopping = false;
+    pool->threads = calloc((size_t)n, sizeof(*pool->threads));
+    if (pool->threads == NULL) {
+        close(pool->wake_fd);
+        return -ENOMEM;
+    }
+    for (pool->nthreads = 0; pool->nthreads < n; pool->nthreads++) {
+        if (pthread_create(&pool->threads[pool->nthreads], NULL, pool_worker,
+                           pool) != 0)
+            break;
+    }
+    if (pool->nthreads == 0) {
+        free(pool->threads);
+        close(pool->wake_fd);
+        return -EAGAIN;
+    }
+    return 0;
+}
+
+void bk_pool_destroy(struct bk_pool *pool)
+{
+    pthread_mutex_lock(&pool->queue_lock);
+    pool->stopping = true;
+    pthread_cond_broadcast(&pool->queue_cond);
+    pthread_mutex_unlock(&pool->queue_lock);
+    for (int i = 0; i < pool->nthreads; i++)
+        pthread_join(pool->threads[i], NULL);
+    /* Items finished but never collected: run their callbacks now. */
+    while (bk_pool_run_one_done(pool))
+        ;
+    free(pool->threads);
+    close(pool->wake_fd);
+    pthread_mutex_destroy(&pool->queue_lock);
+    pthread_cond_destroy(&pool->queue_cond);
+    pthread_mutex_destroy(&pool->done_lock);
+}
+
+void bk_pool_submit(struct bk_loop *loop, struct bk_work *w)
+{
+    struct bk_pool *pool = &loop->pool;
+
+    w->next = NULL;
+    pthread_mutex_lock(&pool->queue_lock);
+    if (pool->queue_tail != NULL)
+        pool->queue_tail->next = w;
+    else
+        pool->queue_head = w;
+    pool->queue_tail = w;
+    pthread_cond_signal(&pool->queue_cond);
+    pthread_mutex_unlock(&pool->queue_lock);
+}
+
+int bk_pool_wake_fd(struct bk_pool *pool)
+{
+    return pool->wake_fd;
+}
+
+void bk_pool_ack_wake(struct bk_pool *pool)
+{
+    uint64_t n;
+
+    if (read(pool->wake_fd, &n, sizeof(n)) < 0) {
+        /* EAGAIN: another pass already consumed it. */
+    }
+}
+
+bool bk_pool_run_one_done(struct bk_pool *pool)
+{
+    struct bk_work *w;
+
+    pthread_mutex_lock(&pool->done_lock);
+    w = pool->done_head;
+    if (w != NULL) {
+        pool->done_head = w->next;
+        if (pool->done_head == NULL)
+            pool->done_tail = NULL;
+    }
+    pthread_mutex_unlock(&pool->done_lock);
+    if (w == NULL)
+        return false;
+    w->done(w);
+    return true;
+}
