@@ -45,7 +45,7 @@ struct cmd_state {
 
 enum {
     CMD_F_NOFILE_OK = 1 << 0,  /* runs without an open image */
-    CMD_F_GLOBAL    = 1 << 1,  /* no preconditions at all */
+    CMD_F_GLOBAL    = 1 << 1,  /* runs anywhere (help, quit) */
     CMD_F_WRITE     = 1 << 2,  /* needs a writable image */
     CMD_F_EXTRA     = 1 << 3,  /* blkmon's own: left out of "help" listing */
 };

@@ -36,9 +36,7 @@ static int dispatch_check(struct cmd_state *st, const struct cmd_entry *e,
 {
     int n = argc - 1;
 
-    if (e->flags & CMD_F_GLOBAL)
-        return 0;
-    if (!(e->flags & CMD_F_NOFILE_OK) && st->dev == NULL) {
+    if (!(e->flags & (CMD_F_GLOBAL | CMD_F_NOFILE_OK)) && st->dev == NULL) {
         out_eprintf("no file open, try 'help open'\n");
         return -EINVAL;
     }
