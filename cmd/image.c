@@ -163,7 +163,7 @@ static int truncate_exec(struct cmd_state *st, int argc, char **argv)
         out_error("Unsupported preallocation mode: %s",
                   image_prealloc_names[prealloc]);
     else if (prealloc == BK_PREALLOC_OFF)
-        out_error("Failed to resize file: %s", strerror(-ret));
+        out_error("Could not resize file: %s", strerror(-ret));
     else
         out_error("Could not preallocate new data: %s", strerror(-ret));
     return ret;

@@ -217,7 +217,8 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
         cmd_usage(&cmd_open_entry);
         goto out;
     }
-    if (snapshot) {
+    /* An open image is the first complaint, as in qemu-io. */
+    if (snapshot && st->dev == NULL) {
         out_error("snapshot mode (-s) is not supported by blkmon");
         goto out;
     }
