@@ -69,6 +69,10 @@ extern const struct cmd_entry *const cmd_table[];
 int cmd_execute(struct cmd_state *st, const char *line);
 /* Exact name or altname; NULL when unknown. */
 const struct cmd_entry *cmd_find(const char *name);
+/* For TUI completion only (scripts never match prefixes): call fn with
+ * each command name that starts with prefix, in table order. */
+void cmd_complete(const char *prefix, void (*fn)(const char *name, void *arg),
+                  void *arg);
 /* Print "name args -- oneline" (the usage line) and return -EINVAL. */
 int cmd_usage(const struct cmd_entry *e);
 
