@@ -93,6 +93,7 @@ demo: all
 	./blkmon -f raw --rules build/demo/demo.rules build/demo/demo.img
 
 bench: all
+	@tools/deps --bench --quiet
 	@bench/run
 
 # Install what the build and tests need when pkg-config cannot find it.

@@ -35,6 +35,7 @@
 struct bk_loop;
 struct bk_dev;
 struct bk_opts;
+struct rules_engine;
 
 /* ---- Loop ------------------------------------------------------------ */
 
@@ -101,7 +102,7 @@ enum {
     BK_O_FORCE_SHARE = 1 << 5,  /* -U */
     BK_O_IO_URING    = 1 << 6,  /* -i io_uring */
     BK_O_NATIVE_AIO  = 1 << 7,  /* -i native / -k */
-    BK_O_NO_PROBE_WARN = 1 << 8,
+    BK_O_PROBED      = 1 << 8,  /* internal: the format was guessed */
 };
 
 /*
@@ -173,6 +174,8 @@ struct bk_req {
     int64_t submit_ns;
     int64_t complete_ns;
     int ret;
+    char cause[128];             /* words for a failure, when the backend
+                                    has them ("" otherwise) */
     const char *suspend_event;   /* when SUSPENDED */
     const char *suspend_tag;
     struct bk_req *next_out, *prev_out;   /* the device's outstanding list */
@@ -219,6 +222,39 @@ struct bk_extent {
 int bk_dev_extents(struct bk_dev *dev, int64_t offset, int64_t bytes,
                    int (*fn)(const struct bk_extent *ext, void *arg),
                    void *arg);
+
+/* ---- blkdebug control ------------------------------------------------ */
+/*
+ * When the stack holds a blkdebug node, these reach it; otherwise they
+ * return -ENOTSUP (has_debug is false).  Tags are the user's names for
+ * breakpoints; a suspended request carries its event and tag in its
+ * bk_req (state BK_REQ_SUSPENDED).
+ */
+bool bk_dev_has_debug(const struct bk_dev *dev);
+/* -ENOENT: no such event. */
+int bk_dev_break(struct bk_dev *dev, const char *event, const char *tag);
+/* Remove breakpoints with tag and resume requests suspended with it. */
+int bk_dev_remove_break(struct bk_dev *dev, const char *tag);
+/* Resume the newest request suspended with tag; -ENOENT when none. */
+int bk_dev_resume(struct bk_dev *dev, const char *tag);
+bool bk_dev_is_suspended(const struct bk_dev *dev, const char *tag);
+/* Resume every suspended request (quit, close). */
+void bk_dev_resume_all(struct bk_dev *dev);
+/* Armed breakpoints, in the order they would fire. */
+void bk_dev_for_each_break(const struct bk_dev *dev,
+                           void (*fn)(const char *event, const char *tag,
+                                      void *arg),
+                           void *arg);
+/* The rules engine of the blkdebug node (rules/rules.h), or NULL. */
+struct rules_engine *bk_dev_rules(struct bk_dev *dev);
+
+enum bk_debug_note { BK_NOTE_SUSPENDED, BK_NOTE_RESUMED };
+/* Told when a request is suspended at a breakpoint or resumed from one. */
+typedef void bk_debug_fn(struct bk_dev *dev, enum bk_debug_note note,
+                         const char *tag, const struct bk_req *req,
+                         void *arg);
+void bk_dev_set_debug_observer(struct bk_dev *dev, bk_debug_fn *fn,
+                               void *arg);
 
 /* ---- Buffers --------------------------------------------------------- */
 

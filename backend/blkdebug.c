@@ -86,3 +86,40 @@ const struct bk_driver bk_driver_blkdebug = {
     .flush_to_disk = blkdebug_flush,
     .truncate = blkdebug_forward,
 };
+
+/* Breakpoints arrive with the rules engine; until then there are none. */
+int bk_blkdebug_break(struct bk_node *node, const char *event, const char *tag)
+{
+    return -ENOENT;
+}
+
+int bk_blkdebug_remove_break(struct bk_node *node, const char *tag)
+{
+    return -ENOENT;
+}
+
+int bk_blkdebug_resume(struct bk_node *node, const char *tag)
+{
+    return -ENOENT;
+}
+
+bool bk_blkdebug_is_suspended(struct bk_node *node, const char *tag)
+{
+    return false;
+}
+
+void bk_blkdebug_resume_all(struct bk_node *node)
+{
+}
+
+void bk_blkdebug_for_each_break(struct bk_node *node,
+                                void (*fn)(const char *event, const char *tag,
+                                           void *arg),
+                                void *arg)
+{
+}
+
+struct rules_engine *bk_blkdebug_rules(struct bk_node *node)
+{
+    return NULL;
+}

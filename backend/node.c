@@ -291,6 +291,182 @@ static void driver_call(struct bk_io *io, enum bk_op op, int64_t offset,
     fn(inner);
 }
 
+/* ---- split driver calls ---------------------------------------------- */
+
+/*
+ * A driver never sees more than its limits allow: reads and writes are cut
+ * at max_transfer; zero writes are cut at the zero alignment and
+ * max_pwrite_zeroes, and a piece the driver cannot zero (-ENOTSUP) is
+ * written as a buffer of zeroes instead.  Pieces run one after the other.
+ */
+struct split_ctx {
+    enum bk_op op;
+    int64_t offset, left, skip;
+    struct iovec *iov;
+    int iovcnt;
+    unsigned flags;
+    bk_io_cb *cont;
+    struct iovec *slice;
+    int64_t zero_head;
+    int64_t num;
+    void *zbuf;
+    struct iovec ziov;
+    bool fallback;
+};
+
+/* The part [skip, skip+len) of an iovec array, as a new array. */
+static struct iovec *iov_slice(const struct iovec *iov, int iovcnt,
+                               int64_t skip, int64_t len, int *outcnt)
+{
+    struct iovec *out = calloc((size_t)iovcnt, sizeof(*out));
+    int n = 0;
+
+    if (out == NULL)
+        abort();
+    for (int i = 0; i < iovcnt && len > 0; i++) {
+        int64_t l = (int64_t)iov[i].iov_len;
+
+        if (skip >= l) {
+            skip -= l;
+            continue;
+        }
+        l -= skip;
+        if (l > len)
+            l = len;
+        out[n++] = (struct iovec){ (char *)iov[i].iov_base + skip, (size_t)l };
+        len -= l;
+        skip = 0;
+    }
+    *outcnt = n;
+    return out;
+}
+
+static void split_next(struct bk_io *io);
+
+static void split_piece_done(struct bk_io *io)
+{
+    struct split_ctx *sp = io->split;
+
+    free(sp->slice);
+    sp->slice = NULL;
+    if (sp->fallback && io->ret == -ENOTSUP) {
+        /* The driver cannot zero this piece: write zeroes instead. */
+        int64_t max = io->node->bl.max_transfer > 0 ? io->node->bl.max_transfer
+                                                    : (1 << 20);
+
+        if (sp->num > max)
+            sp->num = max;
+        free(sp->zbuf);
+        sp->zbuf = node_alloc_bounce(io->node, (size_t)sp->num);
+        memset(sp->zbuf, 0, (size_t)sp->num);
+        sp->ziov = (struct iovec){ sp->zbuf, (size_t)sp->num };
+        sp->fallback = false;
+        driver_call(io, BK_OP_WRITE, sp->offset, sp->num, &sp->ziov, 1,
+                    sp->flags & ~(unsigned)(BK_REQ_MAY_UNMAP | BK_REQ_FUA),
+                    split_piece_done);
+        return;
+    }
+    if (io->ret < 0 || sp->left == sp->num) {
+        bk_io_cb *cont = sp->cont;
+
+        free(sp->zbuf);
+        free(sp);
+        io->split = NULL;
+        cont(io);
+        return;
+    }
+    sp->offset += sp->num;
+    sp->skip += sp->num;
+    sp->left -= sp->num;
+    split_next(io);
+}
+
+static void split_next(struct bk_io *io)
+{
+    struct split_ctx *sp = io->split;
+    const struct bk_limits *bl = &io->node->bl;
+    int64_t num = sp->left;
+
+    if (sp->op == BK_OP_WRITE_ZEROES) {
+        int64_t req_align = bl->request_alignment ? bl->request_alignment : 1;
+        int64_t align = bl->pwrite_zeroes_alignment > req_align
+                            ? bl->pwrite_zeroes_alignment : req_align;
+        int64_t max = bl->max_pwrite_zeroes > 0 ? bl->max_pwrite_zeroes
+                                                : INT64_MAX;
+        int64_t max_transfer = bl->max_transfer > 0 ? bl->max_transfer
+                                                    : (1 << 20);
+        int64_t tail = (sp->offset + sp->left) % align;
+
+        max -= max % align;
+        if (sp->zero_head) {
+            num = sp->left < max_transfer ? sp->left : max_transfer;
+            if (num > align - sp->zero_head)
+                num = align - sp->zero_head;
+            sp->zero_head = (sp->zero_head + num) % align;
+        } else if (tail && num > align) {
+            num -= tail;
+        }
+        if (num > max)
+            num = max;
+        sp->num = num;
+        sp->fallback = true;
+        driver_call(io, BK_OP_WRITE_ZEROES, sp->offset, num, NULL, 0,
+                    sp->flags & ~(unsigned)BK_REQ_FUA, split_piece_done);
+        return;
+    }
+    if (bl->max_transfer > 0 && num > bl->max_transfer)
+        num = bl->max_transfer;
+    sp->num = num;
+    if (num == sp->left && sp->skip == 0) {
+        driver_call(io, sp->op, sp->offset, num, sp->iov, sp->iovcnt,
+                    sp->flags, split_piece_done);
+        return;
+    }
+    {
+        int n;
+
+        sp->slice = iov_slice(sp->iov, sp->iovcnt, sp->skip, num, &n);
+        driver_call(io, sp->op, sp->offset, num, sp->slice, n, sp->flags,
+                    split_piece_done);
+    }
+}
+
+static void driver_call_split(struct bk_io *io, enum bk_op op, int64_t offset,
+                              int64_t bytes, struct iovec *iov, int iovcnt,
+                              unsigned flags, bk_io_cb *cont)
+{
+    struct split_ctx *sp = calloc(1, sizeof(*sp));
+    const struct bk_limits *bl = &io->node->bl;
+
+    if (sp == NULL)
+        abort();
+    *sp = (struct split_ctx){
+        .op = op, .offset = offset, .left = bytes, .iov = iov,
+        .iovcnt = iovcnt, .flags = flags, .cont = cont,
+    };
+    if (op == BK_OP_WRITE_ZEROES) {
+        int64_t req_align = bl->request_alignment ? bl->request_alignment : 1;
+        int64_t align = bl->pwrite_zeroes_alignment > req_align
+                            ? bl->pwrite_zeroes_alignment : req_align;
+
+        sp->zero_head = offset % align;
+    }
+    io->split = sp;
+    if (bytes == 0 && op != BK_OP_WRITE_ZEROES) {
+        sp->num = 0;
+        driver_call(io, op, offset, 0, iov, iovcnt, flags, split_piece_done);
+        return;
+    }
+    if (bytes == 0) {
+        free(sp);
+        io->split = NULL;
+        io->ret = 0;
+        cont(io);
+        return;
+    }
+    split_next(io);
+}
+
 /* ---- finishing ------------------------------------------------------- */
 
 static void io_finish(struct bk_io *io)
@@ -319,16 +495,16 @@ static void read_start(struct bk_io *io)
     uint32_t align = io->node->bl.request_alignment;
 
     if (align <= 1 || (io->offset % align == 0 && io->bytes % align == 0)) {
-        driver_call(io, BK_OP_READ, io->offset, io->bytes, io->iov,
-                    io->iovcnt, io->flags, io_finish);
+        driver_call_split(io, BK_OP_READ, io->offset, io->bytes, io->iov,
+                          io->iovcnt, io->flags, io_finish);
         return;
     }
     /* Unaligned: read the covering aligned range into a bounce buffer. */
     io->bounce_iov.iov_base = io->bounce =
         node_alloc_bounce(io->node, (size_t)io->align_bytes);
     io->bounce_iov.iov_len = (size_t)io->align_bytes;
-    driver_call(io, BK_OP_READ, io->align_offset, io->align_bytes,
-                &io->bounce_iov, 1, io->flags, read_bounced);
+    driver_call_split(io, BK_OP_READ, io->align_offset, io->align_bytes,
+                      &io->bounce_iov, 1, io->flags, read_bounced);
 }
 
 /* ---- write and write-zeroes ------------------------------------------ */
@@ -563,8 +739,9 @@ static void write_step(struct bk_io *io)
             flags &= ~(unsigned)BK_REQ_FUA;
         if (!s->zero)
             flags &= ~(unsigned)BK_REQ_MAY_UNMAP;
-        driver_call(io, s->zero ? BK_OP_WRITE_ZEROES : BK_OP_WRITE,
-                    s->offset, s->bytes, s->iov, s->iovcnt, flags, write_step);
+        driver_call_split(io, s->zero ? BK_OP_WRITE_ZEROES : BK_OP_WRITE,
+                          s->offset, s->bytes, s->iov, s->iovcnt, flags,
+                          write_step);
         return;
     }
     case W_SEG_FUA:

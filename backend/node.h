@@ -69,6 +69,8 @@ struct bk_io {
     bk_io_cb *cb_wait;         /* where to go on after a wait */
     bk_io_cb *cb_drv;          /* where to go on after a driver call */
 
+    void *split;               /* a driver call cut into pieces */
+
     /* Driver private. */
     struct bk_work work;
     void *drv_priv;
@@ -117,6 +119,22 @@ extern const struct bk_driver bk_driver_file;
 extern const struct bk_driver bk_driver_raw;
 extern const struct bk_driver bk_driver_blkdebug;
 
+/* blkdebug's controls (blkdebug.c); the device routes to them. */
+int bk_blkdebug_break(struct bk_node *node, const char *event,
+                      const char *tag);
+int bk_blkdebug_remove_break(struct bk_node *node, const char *tag);
+int bk_blkdebug_resume(struct bk_node *node, const char *tag);
+bool bk_blkdebug_is_suspended(struct bk_node *node, const char *tag);
+void bk_blkdebug_resume_all(struct bk_node *node);
+void bk_blkdebug_for_each_break(struct bk_node *node,
+                                void (*fn)(const char *event, const char *tag,
+                                           void *arg),
+                                void *arg);
+struct rules_engine *bk_blkdebug_rules(struct bk_node *node);
+/* The device tells its debug observer (dev.c). */
+void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
+                       const char *tag, const struct bk_req *req);
+
 /* Fill in a node's limits; drivers set these in open. */
 struct bk_limits {
     uint32_t request_alignment;  /* bytes; 1 = any */
@@ -139,6 +157,7 @@ struct bk_node {
     unsigned supported_write_flags;   /* BK_REQ_FUA if done natively */
     struct bk_limits bl;
     int64_t total_bytes;          /* cached length, bytes, exact */
+    bool probed;                  /* format guessed, not given */
 
     /* Flush bookkeeping: writes bump write_gen; a flush records what it saw. */
     uint64_t write_gen;
@@ -182,6 +201,9 @@ struct bk_opts *bk_opts_extract_prefix(struct bk_opts *opts,
 /* Parse a qemu bool: on/off/yes/no/true/false. */
 int bk_opts_parse_bool(const char *text, bool *out);
 int bk_opts_parse_size(const char *text, uint64_t *out);
+
+/* The non-raw format a first sector looks like, or NULL (probe.c). */
+const char *bk_probe_format(const void *buf, size_t len);
 
 char *bk_strdup_printf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
