@@ -218,6 +218,7 @@ int main(int argc, char **argv)
     st.loop = bk_loop_new(0);
     st.misalign = args.misalign;
     st.image_opts = args.image_opts;
+    st.debug = &cmd_debug_blkdebug;
     if (args.file != NULL && main_open(&st, &args) < 0) {
         bk_loop_free(st.loop);
         free(args.cmds);

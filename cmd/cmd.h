@@ -34,6 +34,12 @@ struct cmd_debug_ops {
     bool (*is_suspended)(struct bk_dev *dev, const char *tag);
 };
 
+/* The hooks that reach the backend's blkdebug node (bk_dev_break, ...). */
+extern const struct cmd_debug_ops cmd_debug_blkdebug;
+/* A bk_debug_fn printing qemu-io's "blkdebug: Suspended request 'A'". */
+void cmd_debug_note(struct bk_dev *dev, enum bk_debug_note note,
+                    const char *tag, const struct bk_req *req, void *arg);
+
 struct cmd_state {
     struct bk_loop *loop;
     struct bk_dev *dev;          /* NULL: no file open */

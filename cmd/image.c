@@ -26,6 +26,7 @@ static int info_exec(struct cmd_state *st, int argc, char **argv);
 static int discard_exec(struct cmd_state *st, int argc, char **argv);
 static int alloc_exec(struct cmd_state *st, int argc, char **argv);
 static int map_exec(struct cmd_state *st, int argc, char **argv);
+static void image_req_done(struct bk_req *req, int ret);
 
 /* qemu's PreallocMode names, indexed by enum bk_prealloc. */
 static const char *const image_prealloc_names[] = {
@@ -108,6 +109,12 @@ const struct cmd_entry cmd_map_entry = {
     .oneline = "prints the allocated areas of a file",
 };
 
+static void image_req_done(struct bk_req *req, int ret)
+{
+    (void)req;
+    (void)ret;
+}
+
 static int flush_exec(struct cmd_state *st, int argc, char **argv)
 {
     (void)argc;
@@ -119,7 +126,7 @@ static int flush_exec(struct cmd_state *st, int argc, char **argv)
 static int truncate_exec(struct cmd_state *st, int argc, char **argv)
 {
     enum bk_prealloc prealloc = BK_PREALLOC_OFF;
-    int64_t offset, old_len;
+    struct bk_req req = { .op = BK_OP_TRUNCATE, .done = image_req_done };
     struct argv_opts o;
     bool known;
     int c, ret;
@@ -149,23 +156,17 @@ static int truncate_exec(struct cmd_state *st, int argc, char **argv)
      * crashes, where we print the usage. */
     if (o.optind >= argc)
         return cmd_usage(&cmd_truncate_entry);
-    if (num_size_arg(argv[o.optind], &offset) < 0)
+    if (num_size_arg(argv[o.optind], &req.offset) < 0)
         return -EINVAL;
-
-    old_len = bk_dev_length(st->dev);
-    ret = io_run(st, BK_OP_TRUNCATE, offset, 0, NULL, 0, prealloc, NULL);
+    req.flags = prealloc;
+    ret = bk_run(st->dev, &req);
     if (ret == 0)
         return 0;
-    /* The texts of qemu's file driver for the failures it names. */
-    if (ret == -ENOTSUP && prealloc != BK_PREALLOC_OFF && offset < old_len)
-        out_error("Cannot use preallocation for shrinking files");
-    else if (ret == -ENOTSUP && prealloc == BK_PREALLOC_METADATA)
-        out_error("Unsupported preallocation mode: %s",
-                  image_prealloc_names[prealloc]);
-    else if (prealloc == BK_PREALLOC_OFF)
-        out_error("Could not resize file: %s", strerror(-ret));
+    /* The block layer's words when it has them, as error_report prints. */
+    if (req.cause[0] != '\0')
+        out_error("%s", req.cause);
     else
-        out_error("Could not preallocate new data: %s", strerror(-ret));
+        out_error("Could not resize file: %s", strerror(-ret));
     return ret;
 }
 

@@ -132,6 +132,7 @@ int cmd_open_image(struct cmd_state *st, const char *name,
                     "         Specify the 'raw' format explicitly to remove "
                     "the restrictions.\n",
                     name != NULL ? name : bk_dev_filename(dev));
+    bk_dev_set_debug_observer(dev, cmd_debug_note, st);
     st->dev = dev;
     return 0;
 }
