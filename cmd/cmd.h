@@ -86,6 +86,10 @@ int cmd_usage(const struct cmd_entry *e);
  * opts is consumed.  Returns 0 or -errno, message printed. */
 int cmd_open_image(struct cmd_state *st, const char *name,
                    struct bk_opts *opts, unsigned flags, bool force_share);
+/* Merge "k=v,k2=v2" into opts as qemu-io's option lists do (bare keys
+ * warn).  Returns 0, or -EINVAL with the complaint printed. */
+int cmd_parse_opts(struct bk_opts *opts, const char *text,
+                   const char *implied);
 /* Wait for every aio request of the session, then close the image. */
 void cmd_close_image(struct cmd_state *st);
 

@@ -156,8 +156,12 @@ static int truncate_exec(struct cmd_state *st, int argc, char **argv)
      * crashes, where we print the usage. */
     if (o.optind >= argc)
         return cmd_usage(&cmd_truncate_entry);
-    if (num_size_arg(argv[o.optind], &req.offset) < 0)
-        return -EINVAL;
+    /* qemu-io names argv[1] in the complaint, whatever it parsed. */
+    ret = num_parse_size(argv[o.optind], &req.offset);
+    if (ret < 0) {
+        num_print_error(ret, argv[1]);
+        return ret;
+    }
     req.flags = prealloc;
     ret = bk_run(st->dev, &req);
     if (ret == 0)
