@@ -475,3 +475,8 @@ void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
     if (dev->debug_observer != NULL)
         dev->debug_observer(dev, note, tag, req, dev->debug_observer_arg);
 }
+
+void bk_dev_note_injected(struct bk_dev *dev)
+{
+    dev->stats.injected++;
+}

@@ -65,11 +65,18 @@ struct bk_io {
     bool serialising;
     bool tracked;
     struct bk_io *track_prev, *track_next;   /* node->tracked */
-    struct bk_io *wait_next;                 /* node->waiters */
+    struct bk_io *blocked;     /* ios waiting for this one to end */
+    struct bk_io *wait_next;   /* on another io's blocked list, or on
+                                  node->flush_waiters */
     bk_io_cb *cb_wait;         /* where to go on after a wait */
     bk_io_cb *cb_drv;          /* where to go on after a driver call */
 
     void *split;               /* a driver call cut into pieces */
+
+    /* Parked at a breakpoint (blkdebug.c). */
+    bk_io_cb *park_cont;       /* where it goes on when resumed */
+    size_t park_left;          /* resumes still needed */
+    char *park_tag;            /* the tag shown while it waits */
 
     /* Driver private. */
     struct bk_work work;
@@ -131,6 +138,8 @@ void bk_blkdebug_for_each_break(struct bk_node *node,
                                            void *arg),
                                 void *arg);
 struct rules_engine *bk_blkdebug_rules(struct bk_node *node);
+/* Count an error injected by blkdebug (dev.c). */
+void bk_dev_note_injected(struct bk_dev *dev);
 /* The device tells its debug observer (dev.c). */
 void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
                        const char *tag, const struct bk_req *req);
@@ -163,11 +172,11 @@ struct bk_node {
     uint64_t write_gen;
     uint64_t flushed_gen;
     bool flush_active;
-    struct bk_io *flush_waiters;
+    struct bk_io *flush_waiters, *flush_waiters_tail;   /* FIFO */
 
-    /* Requests in progress on this node, for serialisation. */
-    struct bk_io *tracked;
-    struct bk_io *waiters;
+    /* Requests in progress on this node, oldest first, for serialisation. */
+    struct bk_io *tracked, *tracked_tail;
+    size_t nserialising;
 };
 
 /* Generic entry points: every layer submits to its child through these. */
