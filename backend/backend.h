@@ -209,6 +209,13 @@ void bk_dev_stats(const struct bk_dev *dev, struct bk_stats *out);
 
 /* ---- Allocation ------------------------------------------------------ */
 
+/*
+ * Ask the stack about the allocation of [offset, offset+bytes), as map and
+ * alloc do.  A raw image is allocated everywhere below its end; the query
+ * exists because a blkdebug rule on "block-status" can fail it: 0 or -errno.
+ */
+int bk_dev_block_status(struct bk_dev *dev, int64_t offset, int64_t bytes);
+
 /* One data or hole extent of the image file, as the file system tells. */
 struct bk_extent {
     int64_t offset;

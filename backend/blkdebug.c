@@ -224,10 +224,15 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
     s->opt_discard = lim[L_OPT_DISCARD];
     s->max_discard = lim[L_MAX_DISCARD];
     node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
-    node->bl = node->file->bl;
-    if (s->align)
-        node->bl.request_alignment = (uint32_t)max_u64(s->align,
-                                                       node->bl.request_alignment);
+    /*
+     * Like any node, blkdebug takes its child's transfer and memory limits
+     * but not its request alignment: under O_DIRECT the file node does its
+     * own read-modify-write below blkdebug, and blkdebug sees the request
+     * unaligned, as in qemu.
+     */
+    node->bl.request_alignment = s->align ? (uint32_t)s->align : 1;
+    node->bl.buf_align = node->file->bl.buf_align;
+    node->bl.max_transfer = node->file->bl.max_transfer;
     if (s->max_transfer)
         node->bl.max_transfer = (int64_t)s->max_transfer;
     if (s->opt_write_zero)
@@ -399,6 +404,34 @@ struct rules_engine *bk_blkdebug_rules(struct bk_node *node)
     return ((struct blkdebug_state *)node->state)->rules;
 }
 
+/*
+ * A block-status query reaching this node (map, alloc): raw forwards it,
+ * and blkdebug checks it like I/O, aligned to its own alignment and cut
+ * at the end of the image.
+ */
+int bk_blkdebug_check_status(struct bk_node *node, int64_t offset,
+                             int64_t bytes)
+{
+    struct blkdebug_state *s = node->state;
+    int64_t align = node->bl.request_alignment, len = bk_node_length(node);
+    int64_t start, end;
+    int ret;
+
+    if (offset >= len)
+        return 0;
+    if (bytes > len - offset)
+        bytes = len - offset;
+    start = offset - offset % align;
+    end = offset + bytes;
+    if (end % align)
+        end += align - end % align;
+    ret = rules_check(s->rules, (uint64_t)start, (uint64_t)(end - start),
+                      RULES_IO_BLOCK_STATUS, NULL);
+    if (ret < 0)
+        bk_dev_note_injected(node->dev);
+    return ret < 0 ? ret : 0;
+}
+
 /* ---- I/O ------------------------------------------------------------- */
 
 static void child_done(struct bk_io *child)
@@ -427,9 +460,12 @@ static bool injected(struct bk_io *io, enum rules_iotype type)
 {
     struct blkdebug_state *s = io->node->state;
     bool immediately = false;
-    int ret = rules_check(s->rules, (uint64_t)io->offset,
-                          (uint64_t)io->bytes, type, &immediately);
+    int ret;
 
+    if (io->flags & BK_IO_PADDING)
+        return false;
+    ret = rules_check(s->rules, (uint64_t)io->offset, (uint64_t)io->bytes,
+                      type, &immediately);
     if (ret == 0)
         return false;
     if (ret > 0)

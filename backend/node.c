@@ -695,7 +695,7 @@ static void write_step(struct bk_io *io)
         w->one = (struct iovec){ io->bounce,
                                  w->merge ? w->bounce_len : (size_t)align };
         driver_call(io, BK_OP_READ, io->align_offset, (int64_t)w->one.iov_len,
-                    &w->one, 1, 0, write_step);
+                    &w->one, 1, BK_IO_PADDING, write_step);
         return;
     case W_POST_HEAD:
         if (io->ret < 0) {
@@ -718,7 +718,7 @@ static void write_step(struct bk_io *io)
         io->step = W_POST_TAIL;
         w->one = (struct iovec){ write_tail_buf(io), (size_t)align };
         driver_call(io, BK_OP_READ, io->align_offset + io->align_bytes - align,
-                    align, &w->one, 1, 0, write_step);
+                    align, &w->one, 1, BK_IO_PADDING, write_step);
         return;
     case W_POST_TAIL:
         if (io->ret < 0) {

@@ -241,6 +241,7 @@ static int alloc_exec(struct cmd_state *st, int argc, char **argv)
 {
     int64_t offset, count = 512, len, alloc;
     char s[64];
+    int ret;
 
     if (num_size_arg(argv[1], &offset) < 0)
         return -EINVAL;
@@ -250,6 +251,11 @@ static int alloc_exec(struct cmd_state *st, int argc, char **argv)
     if (len < 0) {
         out_printf("is_allocated failed: %s\n", strerror((int)-len));
         return (int)len;
+    }
+    ret = bk_dev_block_status(st->dev, offset, count);
+    if (ret < 0) {
+        out_printf("is_allocated failed: %s\n", strerror(-ret));
+        return ret;
     }
     /* Everything below the end is allocated; the count stops there. */
     alloc = offset >= len ? 0 : (count < len - offset ? count : len - offset);
@@ -263,6 +269,7 @@ static int map_exec(struct cmd_state *st, int argc, char **argv)
 {
     int64_t len = bk_dev_length(st->dev);
     char s1[64], s2[64];
+    int ret;
 
     (void)argc;
     (void)argv;
@@ -272,6 +279,11 @@ static int map_exec(struct cmd_state *st, int argc, char **argv)
     }
     if (len == 0)
         return 0;
+    ret = bk_dev_block_status(st->dev, 0, len);
+    if (ret < 0) {
+        out_error("Failed to get allocation status: %s", strerror(-ret));
+        return ret;
+    }
     report_cvtstr((double)len, s1, sizeof(s1));
     report_cvtstr(0, s2, sizeof(s2));
     out_printf("%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64 ")\n",
