@@ -458,6 +458,28 @@ test_parse_add_from_pairs(void **state)
     rules_engine_free(e);
 }
 
+static void
+test_parse_examples_load(void **state)
+{
+    static const char *const names[] = {
+        "fail-nth-write", "fail-sector", "fail-flushes", "two-stage",
+        "enospc",
+    };
+    char path[128], *cause = NULL;
+    size_t i;
+
+    /* make unit runs the tests from the top of the tree. */
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct rules_engine *e = rules_engine_new();
+
+        snprintf(path, sizeof(path), "rules/examples/%s.cfg", names[i]);
+        if (rules_load(e, path, NULL, 0, &cause) != 0)
+            fail_msg("%s: %s", path, cause);
+        assert_true(rules_count(e) > 0);
+        rules_engine_free(e);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -486,6 +508,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_parse_is_option),
         cmocka_unit_test(test_parse_event_table),
         cmocka_unit_test(test_parse_add_from_pairs),
+        cmocka_unit_test(test_parse_examples_load),
     };
 
     if (argc > 1)
