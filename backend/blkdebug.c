@@ -462,8 +462,6 @@ static bool injected(struct bk_io *io, enum rules_iotype type)
     bool immediately = false;
     int ret;
 
-    if (io->flags & BK_IO_PADDING)
-        return false;
     ret = rules_check(s->rules, (uint64_t)io->offset, (uint64_t)io->bytes,
                       type, &immediately);
     if (ret == 0)

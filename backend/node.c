@@ -660,6 +660,21 @@ static void write_build_segments(struct bk_io *io)
     }
 }
 
+/*
+ * A padding read that fails does not fail the write: qemu 7.2 ignores the
+ * result and writes whatever the buffer held (measured: the write reports
+ * success and the neighbouring bytes are lost).  We write zeroes there,
+ * which is what qemu's fresh buffer mostly holds, and is deterministic.
+ */
+static void write_padding_read_done(struct bk_io *io)
+{
+    struct write_ctx *w = io->drv_priv;
+
+    if (io->ret < 0)
+        memset(w->one.iov_base, 0, w->one.iov_len);
+    io->ret = 0;
+}
+
 static void write_flush_done(struct bk_io *flush)
 {
     struct bk_io *io = flush->cb_arg;
@@ -695,13 +710,10 @@ static void write_step(struct bk_io *io)
         w->one = (struct iovec){ io->bounce,
                                  w->merge ? w->bounce_len : (size_t)align };
         driver_call(io, BK_OP_READ, io->align_offset, (int64_t)w->one.iov_len,
-                    &w->one, 1, BK_IO_PADDING, write_step);
+                    &w->one, 1, 0, write_step);
         return;
     case W_POST_HEAD:
-        if (io->ret < 0) {
-            write_goto(io, W_END);
-            return;
-        }
+        write_padding_read_done(io);
         write_events(io, w->merge ? W_SEGMENTS : W_PRE_TAIL,
                      BK_EV_PWRITEV_RMW_AFTER_HEAD, w->head > 0,
                      BK_EV_PWRITEV_RMW_AFTER_TAIL, tail_in_merge);
@@ -718,13 +730,10 @@ static void write_step(struct bk_io *io)
         io->step = W_POST_TAIL;
         w->one = (struct iovec){ write_tail_buf(io), (size_t)align };
         driver_call(io, BK_OP_READ, io->align_offset + io->align_bytes - align,
-                    align, &w->one, 1, BK_IO_PADDING, write_step);
+                    align, &w->one, 1, 0, write_step);
         return;
     case W_POST_TAIL:
-        if (io->ret < 0) {
-            write_goto(io, W_END);
-            return;
-        }
+        write_padding_read_done(io);
         write_events(io, W_SEGMENTS, BK_EV_PWRITEV_RMW_AFTER_TAIL, true,
                      BK_EV_NONE, false);
         return;

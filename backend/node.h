@@ -146,13 +146,6 @@ void bk_dev_note_injected(struct bk_dev *dev);
 void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
                        const char *tag, const struct bk_req *req);
 
-/*
- * Flags the generic layer adds to the ios it makes itself.  A padding read
- * of a read-modify-write is not checked by blkdebug's rules: qemu 7.2 does
- * not check it either (measured; rules/EVENTS.md).
- */
-enum { BK_IO_PADDING = 1u << 16 };
-
 /* Fill in a node's limits; drivers set these in open. */
 struct bk_limits {
     uint32_t request_alignment;  /* bytes; 1 = any */
