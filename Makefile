@@ -78,6 +78,7 @@ unit: deps-quiet $(UNIT_BIN)
 # Behaviour tests drive the real binary.
 behaviour: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/behaviour/run
+	@BLKMON=$(abspath $(PROG)) tests/robust/run
 
 check: unit behaviour
 
