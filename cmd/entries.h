@@ -12,6 +12,7 @@ extern const struct cmd_entry cmd_aio_flush_entry;
 extern const struct cmd_entry cmd_aio_read_entry;
 extern const struct cmd_entry cmd_aio_write_entry;
 extern const struct cmd_entry cmd_alloc_entry;
+extern const struct cmd_entry cmd_bench_entry;
 extern const struct cmd_entry cmd_break_entry;
 extern const struct cmd_entry cmd_close_entry;
 extern const struct cmd_entry cmd_discard_entry;

@@ -12,6 +12,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_aio_read_entry,
     &cmd_aio_write_entry,
     &cmd_alloc_entry,
+    &cmd_bench_entry,
     &cmd_break_entry,
     &cmd_close_entry,
     &cmd_discard_entry,
