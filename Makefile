@@ -20,9 +20,9 @@ CFLAGS   ?= -O2 -g
 WFLAGS    = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 ALL_CFLAGS = $(WFLAGS) -D_GNU_SOURCE -DBLKMON_VERSION='"$(VERSION)"' \
             -DBLKMON_DATADIR='"$(DATADIR)"' -I. -MMD -MP \
-            $(NCURSES_CFLAGS) $(CFLAGS) $(SAN)
+            $(NCURSES_CFLAGS) $(URING_CFLAGS) $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
-LDLIBS   += -lpthread -lm
+LDLIBS   += $(URING_LIBS) -lpthread -lm
 
 # Build flavours share the sources; each lives in its own directory.
 BUILD    ?= build
@@ -31,6 +31,9 @@ SAN      ?=
 NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null || echo -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600)
 NCURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfow)
 CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+# The io_uring engine (backend/uring.c): Debian's liburing-dev.
+URING_CFLAGS   := $(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
+URING_LIBS     := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
 
 
 # Every .c under the subsystem directories is part of the program; main.c

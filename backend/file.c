@@ -11,6 +11,9 @@
  * hole when unmapping is allowed, else FALLOC_FL_ZERO_RANGE, else plain
  * writes of zeroes.  Discard punches a hole; a file system that cannot is
  * told once and not asked again.
+ *
+ * With the io_uring engine (uring.c) reads, writes and flushes go to the
+ * ring instead of the pool, when the engine takes them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +26,7 @@
 #include <linux/falloc.h>
 
 #include "backend/loop.h"
+#include "backend/uring.h"
 
 struct file_state {
     int fd;
@@ -30,6 +34,7 @@ struct file_state {
     size_t buf_align;
     atomic_bool has_discard;
     atomic_bool has_zero_range;
+    struct bk_uring *uring;     /* the io_uring engine, or NULL: the pool */
 };
 
 static int file_open_fd(const char *filename, unsigned flags, int *fdp)
@@ -82,6 +87,30 @@ static void file_probe_alignment(struct bk_node *node, struct file_state *s)
     node->bl.buf_align = (uint32_t)s->buf_align;
 }
 
+/* Start or stop the io_uring engine as flags (and BLKMON_AIO) ask. */
+static int file_set_engine(struct bk_node *node, struct file_state *s,
+                           unsigned flags, char **cause)
+{
+    bool required;
+    char *why = NULL;
+    int ret;
+
+    if (!bk_uring_wanted(flags, &required)) {
+        bk_uring_free(s->uring);
+        s->uring = NULL;
+        return 0;
+    }
+    if (s->uring != NULL)
+        return 0;
+    ret = bk_uring_new(node->loop, &s->uring, &why);
+    if (ret < 0 && required) {
+        *cause = why;
+        return ret;
+    }
+    free(why);   /* asked for by the environment only: the pool will do */
+    return 0;
+}
+
 static int file_open(struct bk_node *node, struct bk_opts *opts,
                      const char *filename, char **cause)
 {
@@ -109,13 +138,20 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
     atomic_init(&s->has_zero_range, true);
     file_probe_alignment(node, s);
     node->supported_write_flags = 0;
-    return 0;
+    ret = file_set_engine(node, s, node->open_flags, cause);
+    if (ret < 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    return ret;
 }
 
 static void file_close(struct bk_node *node)
 {
     struct file_state *s = node->state;
 
+    bk_uring_free(s->uring);
+    s->uring = NULL;
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
@@ -136,7 +172,7 @@ static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
     s->direct = (flags & BK_O_NOCACHE) != 0;
     node->open_flags = flags;
     file_probe_alignment(node, s);
-    return 0;
+    return file_set_engine(node, s, flags, cause);
 }
 
 static int64_t file_get_length(struct bk_node *node)
@@ -435,11 +471,35 @@ static void file_work_truncate(struct bk_work *w)
 
 /* ---- driver ops (loop thread) ---------------------------------------- */
 
-static void file_preadv(struct bk_io *io)       { file_submit(io, file_work_read); }
-static void file_pwritev(struct bk_io *io)      { file_submit(io, file_work_write); }
+/* The io_uring engine first, when there is one and it takes io. */
+static bool file_uring(struct bk_io *io)
+{
+    struct file_state *s = io->node->state;
+
+    return s->uring != NULL &&
+           bk_uring_submit(s->uring, io, s->fd, s->direct ? s->buf_align : 1);
+}
+
+static void file_preadv(struct bk_io *io)
+{
+    if (!file_uring(io))
+        file_submit(io, file_work_read);
+}
+
+static void file_pwritev(struct bk_io *io)
+{
+    if (!file_uring(io))
+        file_submit(io, file_work_write);
+}
+
 static void file_pwrite_zeroes(struct bk_io *io) { file_submit(io, file_work_zeroes); }
 static void file_pdiscard(struct bk_io *io)     { file_submit(io, file_work_discard); }
-static void file_flush(struct bk_io *io)        { file_submit(io, file_work_flush); }
+static void file_flush(struct bk_io *io)
+{
+    if (!file_uring(io))
+        file_submit(io, file_work_flush);
+}
+
 static void file_truncate(struct bk_io *io)     { file_submit(io, file_work_truncate); }
 
 int bk_file_fd(struct bk_node *node)
