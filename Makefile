@@ -54,7 +54,7 @@ endif
 
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
-.PHONY: all check unit behaviour asan tsan demo bench deps install uninstall \
+.PHONY: all check unit behaviour uring asan tsan demo bench deps install uninstall \
         clean options
 all: deps-quiet $(PROG)
 
@@ -83,7 +83,17 @@ behaviour: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/behaviour/run
 	@BLKMON=$(abspath $(PROG)) tests/robust/run
 
-check: unit behaviour
+# The io_uring engine passes the same tests: the backend's unit tests and
+# the behaviour cases run again with it as the default engine.
+URING_UNIT = $(BUILD)/tests/test_backend $(BUILD)/tests/test_blkdebug \
+             $(BUILD)/tests/test_cmd_bench
+uring: deps-quiet $(URING_UNIT) $(PROG)
+	@set -e; for t in $(URING_UNIT); do echo "== $$t (io_uring)"; \
+	    BLKMON_AIO=io_uring $(DEBUGGER) ./$$t; done
+	@echo "== behaviour (io_uring)"; \
+	    BLKMON_AIO=io_uring BLKMON=$(abspath $(PROG)) tests/behaviour/run
+
+check: unit behaviour uring
 
 # Sanitizer flavours: same tests, separate build trees.
 asan:

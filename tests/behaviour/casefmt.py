@@ -4,6 +4,8 @@ A case is a bash fragment (the format of the shared qiodiff corpus):
   $QIO   the program under test, as words (use it unquoted)
   $T     a fresh, empty working directory (the current directory too)
   mkimg SIZE [NAME]   create a sparse raw image (default name: img)
+  qbench [OPTION]... IMAGE   qemu-img bench -f raw when recording (qemu-io),
+                      else the program's "bench" command on IMAGE
 Directives: '#@ skip-map' (do not compare data/hole maps of the files) and
 '#@ timeout N' (seconds, default 20).
 
@@ -23,6 +25,13 @@ import tempfile
 LIB = '''
 set -u
 mkimg() { truncate -s "$1" "${2:-img}"; }
+qbench() {
+  local img=${!#} args=("${@:1:$#-1}")
+  case $QIO in
+  qemu-io*) qemu-img bench -f raw "${args[@]}" "$img" ;;
+  *) $QIO -f raw -c "bench ${args[*]}" "$img" ;;
+  esac
+}
 '''
 
 PARTS = ('out', 'err', 'exit', 'files')
@@ -32,7 +41,11 @@ _RULES = [
      r'\1, \2 ops; TIME (RATE)'),
     (re.compile(r'^(\d+),(\d+),[0-9:.]+,[-0-9.a-z]+,[-0-9.a-z]+$', re.M),
      r'\1,\2,TIME,RATE,RATE'),
-    (re.compile(r'^(qemu-io|blkmon)(:| >|>) ?', re.M), r'PROG\2 '),
+    (re.compile(r'^(qemu-io|qemu-img|blkmon)(:| >|>) ?', re.M), r'PROG\2 '),
+    # bench: qemu-img's time, and blkmon's own summary (not qemu-img's).
+    (re.compile(r'^Run completed in [0-9.]+ seconds\.$', re.M),
+     'Run completed in TIME seconds.'),
+    (re.compile(r'^bench: (\d+ requests|\d+ IOPS|latency)\b.*\n', re.M), ''),
     (re.compile(r'(qemu-io|blkmon)> ', re.M), r'PROMPT> '),
 ]
 
