@@ -41,7 +41,8 @@
 
 #include "backend/uring.h"
 
-enum { URING_ENTRIES = 256, URING_BUDGET = 256, URING_MAX_IOV = 1024 };
+enum { URING_ENTRIES = 256, URING_BUDGET = 256, URING_MAX_IOV = 1024,
+       URING_SPIN_NS = 50000 };
 
 struct uring_op {
     struct bk_io *io;
@@ -61,6 +62,7 @@ struct bk_uring {
     struct bk_loop *loop;
     int efd;                   /* signalled for asynchronous completions */
     unsigned pending;          /* queued ops not yet submitted */
+    unsigned inflight;         /* submitted ops not yet completed */
     bool kick_scheduled;       /* a deferred uring_run is on the loop */
     struct uring_op *free_ops;
 };
@@ -203,6 +205,7 @@ static bool uring_queue(struct bk_uring *u, struct uring_op *op)
     }
     io_uring_sqe_set_data(sqe, op);
     u->pending++;
+    u->inflight++;
     if (!u->kick_scheduled) {
         u->kick_scheduled = true;
         bk_loop_defer(u->loop, uring_kick, u);
@@ -322,6 +325,24 @@ static void uring_complete(struct bk_uring *u, struct uring_op *op, int res)
         uring_finish(u, op, -EIO);
 }
 
+/*
+ * Busy-wait a little for a completion rather than sleep in poll(2): a
+ * sleeping loop thread costs a wake-up (an interrupt between CPUs, slow
+ * in a VM) on every completion, which is the whole latency of a buffered
+ * write punted to the kernel's workers.  QEMU's IOThreads poll the same
+ * way (poll-max-ns).  True when one came.
+ */
+static bool uring_spin(struct bk_uring *u)
+{
+    int64_t until = bk_now_ns() + URING_SPIN_NS;
+
+    do {
+        if (io_uring_cq_ready(&u->ring) > 0)
+            return true;
+    } while (bk_now_ns() < until);
+    return false;
+}
+
 static void uring_run(struct bk_uring *u)
 {
     unsigned budget = URING_BUDGET;
@@ -340,6 +361,7 @@ static void uring_run(struct bk_uring *u)
             int res = cqe->res;
 
             io_uring_cqe_seen(&u->ring, cqe);
+            u->inflight--;
             uring_complete(u, op, res);
             reaped++;
             budget--;
@@ -356,8 +378,10 @@ static void uring_run(struct bk_uring *u)
             }
             return;
         }
-        if (reaped == 0 && u->pending == 0)
-            return;
+        if (reaped == 0 && u->pending == 0) {
+            if (u->inflight == 0 || !uring_spin(u))
+                return;
+        }
     }
 }
 
