@@ -94,7 +94,18 @@ int bk_uring_new(struct bk_loop *loop, struct bk_uring **up, char **cause)
     if (u == NULL)
         return -ENOMEM;
     u->loop = loop;
-    ret = io_uring_queue_init(URING_ENTRIES, &u->ring, 0);
+    /*
+     * A completion finished by a kernel worker is posted by our thread,
+     * in "task work".  By default the kernel interrupts us (an IPI) to run
+     * it; cooperatively it waits for our next system call and raises
+     * IORING_SQ_TASKRUN, which uring_spin watches.  Older kernels refuse
+     * the flags: then the default.
+     */
+    ret = io_uring_queue_init(URING_ENTRIES, &u->ring,
+                              IORING_SETUP_COOP_TASKRUN |
+                              IORING_SETUP_TASKRUN_FLAG);
+    if (ret == -EINVAL)
+        ret = io_uring_queue_init(URING_ENTRIES, &u->ring, 0);
     if (ret < 0) {
         *cause = bk_strdup_printf("Unable to use io_uring: failed to init "
                                   "linux io_uring ring: %s", strerror(-ret));
@@ -337,7 +348,10 @@ static bool uring_spin(struct bk_uring *u)
     int64_t until = bk_now_ns() + URING_SPIN_NS;
 
     do {
-        if (io_uring_cq_ready(&u->ring) > 0)
+        /* Posted, or waiting as task work for us to enter the kernel
+         * (io_uring_peek_cqe does). */
+        if (io_uring_cq_ready(&u->ring) > 0 ||
+            (IO_URING_READ_ONCE(*u->ring.sq.kflags) & IORING_SQ_TASKRUN))
             return true;
     } while (bk_now_ns() < until);
     return false;
