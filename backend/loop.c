@@ -24,6 +24,9 @@
 
 #include "backend/loop.h"
 
+/* How long a pass busy-waits for the pool before sleeping. */
+#define LOOP_SPIN_NS 50000
+
 struct loop_fd {
     int fd;
     bk_fd_fn *fn;
@@ -229,6 +232,11 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
     timer_ms = loop_run_timers(loop);
     if (timer_ms >= 0 && (timeout_ms < 0 || timer_ms < timeout_ms))
         timeout_ms = timer_ms;
+    /* Work on the pool usually ends within microseconds (a read from the
+     * page cache): wait for it awake rather than pay a sleep and a
+     * wake-up, as QEMU's adaptive polling does. */
+    if (timeout_ms != 0 && bk_pool_spin(&loop->pool, LOOP_SPIN_NS))
+        timeout_ms = 0;
     if (timeout_ms != 0 && loop->before_sleep != NULL)
         loop->before_sleep(loop, loop->before_sleep_arg);
     /* before_sleep may have produced work; don't sleep on it. */

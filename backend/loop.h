@@ -5,6 +5,7 @@
 #define BLKMON_LOOP_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include "backend/node.h"
 
@@ -24,6 +25,11 @@ struct bk_pool {
     struct bk_work *done_head, *done_tail;     /* done_lock */
 
     int wake_fd;                               /* eventfd */
+    /* For the loop's short busy-wait (bk_pool_spin): items submitted whose
+     * done() has not run, and items on the done list.  Hints only; the
+     * lists under their locks stay the truth. */
+    atomic_uint inflight;
+    atomic_uint ndone;
     pthread_t *threads;
     int nthreads;
 };
@@ -34,6 +40,9 @@ int bk_pool_wake_fd(struct bk_pool *pool);
 void bk_pool_ack_wake(struct bk_pool *pool);
 /* Run the done callback of one finished item; false when none. */
 bool bk_pool_run_one_done(struct bk_pool *pool);
+/* With work on the pool, busy-wait up to ns for an item to finish; true
+ * when one has.  Saves the loop a sleep and a wake-up per completion. */
+bool bk_pool_spin(struct bk_pool *pool, int64_t ns);
 
 struct loop_fd;
 struct loop_timer;

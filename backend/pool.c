@@ -18,7 +18,8 @@
 
 #include "backend/loop.h"
 
-enum { POOL_DEFAULT_THREADS = 16, POOL_MAX_THREADS = 256 };
+enum { POOL_DEFAULT_THREADS = 16, POOL_MAX_THREADS = 256,
+       POOL_SPIN_MAX_INFLIGHT = 2 };
 
 static void *pool_worker(void *arg)
 {
@@ -51,6 +52,7 @@ static void *pool_worker(void *arg)
         else
             pool->done_head = w;
         pool->done_tail = w;
+        atomic_fetch_add_explicit(&pool->ndone, 1, memory_order_release);
         pthread_mutex_unlock(&pool->done_lock);
         if (was_empty) {
             uint64_t one = 1;
@@ -85,6 +87,8 @@ int bk_pool_init(struct bk_pool *pool, int nworkers)
     pool->queue_head = pool->queue_tail = NULL;
     pool->done_head = pool->done_tail = NULL;
     pool->stopping = false;
+    atomic_init(&pool->inflight, 0);
+    atomic_init(&pool->ndone, 0);
     pool->threads = calloc((size_t)n, sizeof(*pool->threads));
     if (pool->threads == NULL) {
         close(pool->wake_fd);
@@ -126,6 +130,7 @@ void bk_pool_submit(struct bk_loop *loop, struct bk_work *w)
     struct bk_pool *pool = &loop->pool;
 
     w->next = NULL;
+    atomic_fetch_add_explicit(&pool->inflight, 1, memory_order_relaxed);
     pthread_mutex_lock(&pool->queue_lock);
     if (pool->queue_tail != NULL)
         pool->queue_tail->next = w;
@@ -160,10 +165,33 @@ bool bk_pool_run_one_done(struct bk_pool *pool)
         pool->done_head = w->next;
         if (pool->done_head == NULL)
             pool->done_tail = NULL;
+        atomic_fetch_sub_explicit(&pool->ndone, 1, memory_order_relaxed);
     }
     pthread_mutex_unlock(&pool->done_lock);
     if (w == NULL)
         return false;
+    atomic_fetch_sub_explicit(&pool->inflight, 1, memory_order_relaxed);
     w->done(w);
     return true;
+}
+
+bool bk_pool_spin(struct bk_pool *pool, int64_t ns)
+{
+    int64_t until;
+
+    unsigned n = atomic_load_explicit(&pool->inflight, memory_order_relaxed);
+
+    /*
+     * Only for a short queue: with many items the workers need every CPU
+     * there is, and a spinning loop thread would take one from them
+     * (measured: 4k reads at depth 32 took twice as long on 2 CPUs).
+     */
+    if (n == 0 || n > POOL_SPIN_MAX_INFLIGHT)
+        return false;
+    until = bk_now_ns() + ns;
+    do {
+        if (atomic_load_explicit(&pool->ndone, memory_order_acquire) > 0)
+            return true;
+    } while (bk_now_ns() < until);
+    return false;
 }
