@@ -68,6 +68,8 @@ struct bk_uring {
 };
 
 static void uring_run(struct bk_uring *u);
+static bool uring_flush_sq(struct bk_uring *u);
+static void uring_schedule_kick(struct bk_uring *u);
 static void uring_kick(void *arg);
 static void uring_fd_ready(struct bk_loop *loop, int fd, void *arg);
 static bool uring_queue(struct bk_uring *u, struct uring_op *op);
@@ -185,8 +187,7 @@ static bool uring_queue(struct bk_uring *u, struct uring_op *op)
 
     if (sqe == NULL) {
         /* The submission ring is full: hand it over and retry once. */
-        io_uring_submit(&u->ring);
-        u->pending = 0;
+        uring_flush_sq(u);
         sqe = io_uring_get_sqe(&u->ring);
         if (sqe == NULL)
             return false;
@@ -217,10 +218,33 @@ static bool uring_queue(struct bk_uring *u, struct uring_op *op)
     io_uring_sqe_set_data(sqe, op);
     u->pending++;
     u->inflight++;
+    uring_schedule_kick(u);
+    return true;
+}
+
+static void uring_schedule_kick(struct bk_uring *u)
+{
     if (!u->kick_scheduled) {
         u->kick_scheduled = true;
         bk_loop_defer(u->loop, uring_kick, u);
     }
+}
+
+/*
+ * Hand the queued entries to the kernel.  It may refuse for a while
+ * (EBUSY while its completion backlog is full, EAGAIN short of memory):
+ * the entries stay queued and the next pass tries again.
+ */
+static bool uring_flush_sq(struct bk_uring *u)
+{
+    int ret = io_uring_submit(&u->ring);
+
+    if (ret < 0 && ret != -EINTR) {
+        uring_schedule_kick(u);
+        return false;
+    }
+    if (ret >= 0)
+        u->pending = 0;
     return true;
 }
 
@@ -364,11 +388,8 @@ static void uring_run(struct bk_uring *u)
     for (;;) {
         struct io_uring_cqe *cqe;
         unsigned reaped = 0;
+        bool refused = u->pending > 0 && !uring_flush_sq(u);
 
-        if (u->pending > 0) {
-            u->pending = 0;
-            io_uring_submit(&u->ring);
-        }
         /* Callbacks may queue more ops: they are submitted next round. */
         while (budget > 0 && io_uring_peek_cqe(&u->ring, &cqe) == 0) {
             struct uring_op *op = io_uring_cqe_get_data(cqe);
@@ -382,16 +403,13 @@ static void uring_run(struct bk_uring *u)
         }
         if (budget == 0) {
             /* Leave the rest to the next pass; hand over what is queued. */
-            if (u->pending > 0) {
-                u->pending = 0;
-                io_uring_submit(&u->ring);
-            }
-            if (!u->kick_scheduled) {
-                u->kick_scheduled = true;
-                bk_loop_defer(u->loop, uring_kick, u);
-            }
+            if (u->pending > 0)
+                uring_flush_sq(u);
+            uring_schedule_kick(u);
             return;
         }
+        if (refused && reaped == 0)
+            return;   /* a kick is scheduled: try again next pass */
         if (reaped == 0 && u->pending == 0) {
             if (u->inflight == 0 || !uring_spin(u))
                 return;
