@@ -1,3 +1,233 @@
-/* main.c — placeholder until the command language lands. */
+/*
+ * main.c — blkmon's command line, qemu-io's: [OPTIONS]... [-c STRING]...
+ * [file].  Options set up the session and open the image; the commands
+ * then run headless (the TUI comes later: --headless is accepted now and
+ * will be what keeps the screen off on a terminal).
+ *
+ * Exit status as qemu-io: 1 for a bad command line, an image that does not
+ * open, or any failed command; 0 otherwise.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
-int main(void) { return 0; }
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/backend.h"
+#include "cmd/cmd.h"
+#include "cmd/headless.h"
+#include "cmd/modes.h"
+#include "cmd/out.h"
+
+enum {
+    OPT_OBJECT = 256,
+    OPT_IMAGE_OPTS,
+    OPT_HEADLESS,
+};
+
+struct main_args {
+    char **cmds;
+    int ncmds;
+    const char *format;
+    const char *file;
+    unsigned flags;
+    bool readonly, force_share, image_opts, misalign, snapshot;
+};
+
+static void main_usage(const char *name);
+static void main_trace_option(const char *arg);
+static int main_parse(int argc, char **argv, struct main_args *a);
+static int main_open(struct cmd_state *st, const struct main_args *a);
+
+static void main_usage(const char *name)
+{
+    printf(
+"Usage: %s [OPTIONS]... [-c STRING]... [file]\n"
+"blkmon: block I/O exerciser, qemu-io compatible\n"
+"\n"
+"  --object OBJECTDEF   not supported (qemu objects such as secrets)\n"
+"  --image-opts         treat file as option string\n"
+"  -c, --cmd STRING     execute command with its arguments\n"
+"                       from the given string\n"
+"  -f, --format FMT     specifies the block driver to use (raw)\n"
+"  -r, --read-only      export read-only\n"
+"  -s, --snapshot       not supported (use snapshot file)\n"
+"  -n, --nocache        disable host cache, short for -t none\n"
+"  -C, --copy-on-read   enable copy-on-read (no effect on raw images)\n"
+"  -m, --misalign       misalign allocations for O_DIRECT\n"
+"  -k, --native-aio     use kernel AIO implementation\n"
+"                       (Linux only, prefer use of -i)\n"
+"  -i, --aio=MODE       use AIO mode (threads, native or io_uring)\n"
+"  -t, --cache=MODE     use the given cache mode for the image\n"
+"  -d, --discard=MODE   use the given discard mode for the image\n"
+"  -T, --trace PATTERN  accepted for compatibility; blkmon has no trace events\n"
+"  -U, --force-share    force shared permissions\n"
+"      --headless       run commands without the screen interface\n"
+"  -h, --help           display this help and exit\n"
+"  -V, --version        output version information and exit\n"
+"\n"
+"See '%s -c help' for information on available commands.\n",
+           name, name);
+}
+
+/* qemu warns about trace event names it does not know; we know none. */
+static void main_trace_option(const char *arg)
+{
+    const char *pattern = arg;
+
+    if (strncmp(arg, "enable=", 7) == 0)
+        pattern += 7;
+    if (strchr(pattern, '=') != NULL || strpbrk(pattern, "*?") != NULL)
+        return;
+    out_warn("trace event '%s' does not exist", pattern);
+}
+
+static int main_parse(int argc, char **argv, struct main_args *a)
+{
+    static const struct option lopt[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { "cmd", required_argument, NULL, 'c' },
+        { "format", required_argument, NULL, 'f' },
+        { "read-only", no_argument, NULL, 'r' },
+        { "snapshot", no_argument, NULL, 's' },
+        { "nocache", no_argument, NULL, 'n' },
+        { "copy-on-read", no_argument, NULL, 'C' },
+        { "misalign", no_argument, NULL, 'm' },
+        { "native-aio", no_argument, NULL, 'k' },
+        { "aio", required_argument, NULL, 'i' },
+        { "discard", required_argument, NULL, 'd' },
+        { "cache", required_argument, NULL, 't' },
+        { "trace", required_argument, NULL, 'T' },
+        { "object", required_argument, NULL, OPT_OBJECT },
+        { "image-opts", no_argument, NULL, OPT_IMAGE_OPTS },
+        { "force-share", no_argument, NULL, 'U' },
+        { "headless", no_argument, NULL, OPT_HEADLESS },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *name = out_progname();
+    int c;
+
+    a->flags = BK_O_UNMAP | BK_O_WRITETHROUGH;
+    a->cmds = calloc((size_t)argc + 1, sizeof(char *));
+    if (a->cmds == NULL)
+        abort();
+    while ((c = getopt_long(argc, argv, "hVc:d:f:rsnCmki:t:T:U", lopt,
+                            NULL)) != -1) {
+        switch (c) {
+        case 's': a->snapshot = true; break;
+        case 'n': a->flags = (a->flags | BK_O_NOCACHE) & ~BK_O_WRITETHROUGH;
+                  break;
+        case 'C': break;
+        case 'f': a->format = optarg; break;
+        case 'c': a->cmds[a->ncmds++] = optarg; break;
+        case 'r': a->readonly = true; break;
+        case 'm': a->misalign = true; break;
+        case 'k': a->flags |= BK_O_NATIVE_AIO; break;
+        case 'U': a->force_share = true; break;
+        case 'T': main_trace_option(optarg); break;
+        case OPT_IMAGE_OPTS: a->image_opts = true; break;
+        case OPT_HEADLESS: break;
+        case 'd':
+            if (modes_discard(optarg, &a->flags) < 0) {
+                out_error("Invalid discard option: %s", optarg);
+                return -1;
+            }
+            break;
+        case 'i':
+            if (modes_aio(optarg, &a->flags) < 0) {
+                out_error("Invalid aio option: %s", optarg);
+                return -1;
+            }
+            break;
+        case 't':
+            if (modes_cache(optarg, &a->flags) < 0) {
+                out_error("Invalid cache option: %s", optarg);
+                return -1;
+            }
+            break;
+        case OPT_OBJECT:
+            out_error("--object is not supported by blkmon: %s", optarg);
+            return -1;
+        case 'V':
+            printf("%s version %s (qemu-io 7.2 compatible)\n", name,
+                   BLKMON_VERSION);
+            exit(0);
+        case 'h':
+            main_usage(name);
+            exit(0);
+        default:
+            main_usage(name);
+            return -1;
+        }
+    }
+    if (argc - optind > 1) {
+        main_usage(name);
+        return -1;
+    }
+    if (a->format != NULL && a->image_opts) {
+        out_error("--image-opts and -f are mutually exclusive");
+        return -1;
+    }
+    if (a->snapshot) {
+        out_error("snapshot mode (-s) is not supported by blkmon");
+        return -1;
+    }
+    if (!a->readonly)
+        a->flags |= BK_O_RDWR;
+    a->file = optind < argc ? argv[optind] : NULL;
+    return 0;
+}
+
+static int main_open(struct cmd_state *st, const struct main_args *a)
+{
+    struct bk_opts *opts = bk_opts_new();
+    char *cause = NULL;
+
+    if (a->image_opts) {
+        if (bk_opts_parse(opts, a->file, "file", &cause) < 0) {
+            out_error("%s", cause != NULL ? cause : "Invalid options");
+            free(cause);
+            bk_opts_free(opts);
+            return -1;
+        }
+        return cmd_open_image(st, NULL, opts, a->flags, a->force_share);
+    }
+    if (a->format != NULL)
+        bk_opts_set(opts, "driver", a->format);
+    return cmd_open_image(st, a->file, opts, a->flags, a->force_share);
+}
+
+int main(int argc, char **argv)
+{
+    struct main_args args = { 0 };
+    struct cmd_state st = { 0 };
+    int ret;
+
+    /* Messages name the program as typed, without its directory. */
+    argv[0] = basename(argv[0]);
+    out_set_progname(argv[0]);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (main_parse(argc, argv, &args) < 0) {
+        free(args.cmds);
+        return 1;
+    }
+    st.loop = bk_loop_new(0);
+    st.misalign = args.misalign;
+    st.image_opts = args.image_opts;
+    if (args.file != NULL && main_open(&st, &args) < 0) {
+        bk_loop_free(st.loop);
+        free(args.cmds);
+        return 1;
+    }
+    ret = headless_run(&st, args.cmds, args.ncmds);
+    /* Every outstanding request completes (and reports) before exit. */
+    cmd_close_image(&st);
+    bk_loop_free(st.loop);
+    free(args.cmds);
+    out_flush();
+    return ret < 0 ? 1 : 0;
+}

@@ -1,0 +1,100 @@
+/*
+ * debug.c — the blkdebug breakpoint commands: "break", "remove_break",
+ * "resume" and "wait_break".
+ *
+ * They go through the session's cmd_debug_ops, which the device may or may
+ * not back with a blkdebug node.  Without one every hook answers -ENOTSUP,
+ * and "wait_break" waits for ever, exactly as qemu-io does.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "cmd/entries.h"
+#include "cmd/out.h"
+
+static int break_exec(struct cmd_state *st, int argc, char **argv);
+static int remove_break_exec(struct cmd_state *st, int argc, char **argv);
+static int resume_exec(struct cmd_state *st, int argc, char **argv);
+static int wait_break_exec(struct cmd_state *st, int argc, char **argv);
+
+const struct cmd_entry cmd_break_entry = {
+    .name = "break",
+    .exec = break_exec,
+    .argmin = 2,
+    .argmax = 2,
+    .args = "event tag",
+    .oneline = "sets a breakpoint on event and tags the stopped request as tag",
+};
+
+const struct cmd_entry cmd_remove_break_entry = {
+    .name = "remove_break",
+    .exec = remove_break_exec,
+    .argmin = 1,
+    .argmax = 1,
+    .args = "tag",
+    .oneline = "remove a breakpoint by tag",
+};
+
+const struct cmd_entry cmd_resume_entry = {
+    .name = "resume",
+    .exec = resume_exec,
+    .argmin = 1,
+    .argmax = 1,
+    .args = "tag",
+    .oneline = "resumes the request tagged as tag",
+};
+
+const struct cmd_entry cmd_wait_break_entry = {
+    .name = "wait_break",
+    .exec = wait_break_exec,
+    .argmin = 1,
+    .argmax = 1,
+    .args = "tag",
+    .oneline = "waits for the suspension of a request",
+};
+
+static int break_exec(struct cmd_state *st, int argc, char **argv)
+{
+    int ret = -ENOTSUP;
+
+    (void)argc;
+    if (st->debug != NULL && st->debug->set_break != NULL)
+        ret = st->debug->set_break(st->dev, argv[1], argv[2]);
+    if (ret < 0)
+        out_printf("Could not set breakpoint: %s\n", strerror(-ret));
+    return ret;
+}
+
+static int remove_break_exec(struct cmd_state *st, int argc, char **argv)
+{
+    int ret = -ENOTSUP;
+
+    (void)argc;
+    if (st->debug != NULL && st->debug->remove_break != NULL)
+        ret = st->debug->remove_break(st->dev, argv[1]);
+    if (ret < 0)
+        out_printf("Could not remove breakpoint %s: %s\n", argv[1],
+                   strerror(-ret));
+    return ret;
+}
+
+static int resume_exec(struct cmd_state *st, int argc, char **argv)
+{
+    int ret = -ENOTSUP;
+
+    (void)argc;
+    if (st->debug != NULL && st->debug->resume != NULL)
+        ret = st->debug->resume(st->dev, argv[1]);
+    if (ret < 0)
+        out_printf("Could not resume request: %s\n", strerror(-ret));
+    return ret;
+}
+
+static int wait_break_exec(struct cmd_state *st, int argc, char **argv)
+{
+    (void)argc;
+    while (st->debug == NULL || st->debug->is_suspended == NULL ||
+           !st->debug->is_suspended(st->dev, argv[1]))
+        bk_loop_iterate(st->loop, -1);
+    return 0;
+}

@@ -1,0 +1,87 @@
+/*
+ * dispatch.c — from a command line to a handler: lookup, preconditions,
+ * arity, in that order, with qemu-io's texts for each refusal.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/argv.h"
+#include "cmd/cmd.h"
+#include "cmd/out.h"
+
+static int dispatch_check(struct cmd_state *st, const struct cmd_entry *e,
+                          int argc, char **argv);
+
+const struct cmd_entry *cmd_find(const char *name)
+{
+    for (const struct cmd_entry *const *e = cmd_table; *e != NULL; e++) {
+        if (strcmp((*e)->name, name) == 0)
+            return *e;
+        if ((*e)->altname != NULL && strcmp((*e)->altname, name) == 0)
+            return *e;
+    }
+    return NULL;
+}
+
+int cmd_usage(const struct cmd_entry *e)
+{
+    out_printf("%s %s -- %s\n", e->name, e->args != NULL ? e->args : "",
+               e->oneline);
+    return -EINVAL;
+}
+
+static int dispatch_check(struct cmd_state *st, const struct cmd_entry *e,
+                          int argc, char **argv)
+{
+    int n = argc - 1;
+
+    if (!(e->flags & (CMD_F_GLOBAL | CMD_F_NOFILE_OK)) && st->dev == NULL) {
+        out_eprintf("no file open, try 'help open'\n");
+        return -EINVAL;
+    }
+    if (n < e->argmin || (e->argmax != -1 && n > e->argmax)) {
+        if (e->argmax == -1)
+            out_eprintf("bad argument count %d to %s, expected at least %d "
+                        "arguments\n", n, argv[0], e->argmin);
+        else if (e->argmin == e->argmax)
+            out_eprintf("bad argument count %d to %s, expected %d "
+                        "arguments\n", n, argv[0], e->argmin);
+        else
+            out_eprintf("bad argument count %d to %s, expected between %d "
+                        "and %d arguments\n", n, argv[0], e->argmin,
+                        e->argmax);
+        return -EINVAL;
+    }
+    /* qemu-io asks for the write permission before parsing anything. */
+    if ((e->flags & CMD_F_WRITE) && st->dev != NULL &&
+        bk_dev_read_only(st->dev)) {
+        out_error("Block node is read-only");
+        return -EPERM;
+    }
+    return 0;
+}
+
+int cmd_execute(struct cmd_state *st, const char *line)
+{
+    const struct cmd_entry *e;
+    char **argv;
+    int argc, ret = 0;
+
+    argv = argv_split(line, &argc);
+    if (argc == 0) {
+        free(argv);
+        return 0;
+    }
+    e = cmd_find(argv[0]);
+    if (e == NULL) {
+        out_eprintf("command \"%s\" not found\n", argv[0]);
+        ret = -EINVAL;
+    } else {
+        ret = dispatch_check(st, e, argc, argv);
+        if (ret == 0)
+            ret = e->exec(st, argc, argv);
+    }
+    free(argv);
+    return ret;
+}

@@ -1,0 +1,275 @@
+/*
+ * image.c — commands about the image as a whole: "flush", "truncate",
+ * "length", "info", "discard", "alloc" and "map".
+ *
+ * Allocation: the image is raw, and qemu's raw driver reports every byte
+ * below the length as allocated, holes in the file included; so "alloc"
+ * and "map" answer from the length alone.  The file's holes are what
+ * "extents" (extents.c) shows.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "cmd/argv.h"
+#include "cmd/entries.h"
+#include "cmd/io.h"
+#include "cmd/number.h"
+#include "cmd/out.h"
+#include "cmd/report.h"
+
+static int flush_exec(struct cmd_state *st, int argc, char **argv);
+static int truncate_exec(struct cmd_state *st, int argc, char **argv);
+static int length_exec(struct cmd_state *st, int argc, char **argv);
+static int info_exec(struct cmd_state *st, int argc, char **argv);
+static int discard_exec(struct cmd_state *st, int argc, char **argv);
+static int alloc_exec(struct cmd_state *st, int argc, char **argv);
+static int map_exec(struct cmd_state *st, int argc, char **argv);
+
+/* qemu's PreallocMode names, indexed by enum bk_prealloc. */
+static const char *const image_prealloc_names[] = {
+    [BK_PREALLOC_OFF] = "off",
+    [BK_PREALLOC_METADATA] = "metadata",
+    [BK_PREALLOC_FALLOC] = "falloc",
+    [BK_PREALLOC_FULL] = "full",
+};
+
+const struct cmd_entry cmd_flush_entry = {
+    .name = "flush",
+    .altname = "f",
+    .exec = flush_exec,
+    .oneline = "flush all in-core file state to disk",
+};
+
+const struct cmd_entry cmd_truncate_entry = {
+    .name = "truncate",
+    .altname = "t",
+    .exec = truncate_exec,
+    .argmin = 1,
+    .argmax = 3,
+    .flags = CMD_F_WRITE,
+    .args = "[-m prealloc_mode] off",
+    .oneline = "truncates the current file at the given offset",
+};
+
+const struct cmd_entry cmd_length_entry = {
+    .name = "length",
+    .altname = "l",
+    .exec = length_exec,
+    .oneline = "gets the length of the current file",
+};
+
+const struct cmd_entry cmd_info_entry = {
+    .name = "info",
+    .altname = "i",
+    .exec = info_exec,
+    .oneline = "prints information about the current file",
+};
+
+const struct cmd_entry cmd_discard_entry = {
+    .name = "discard",
+    .altname = "d",
+    .exec = discard_exec,
+    .argmin = 2,
+    .argmax = -1,
+    .flags = CMD_F_WRITE,
+    .args = "[-Cq] off len",
+    .oneline = "discards a number of bytes at a specified offset",
+    .help =
+        "\n"
+        " discards a range of bytes from the given offset\n"
+        "\n"
+        " Example:\n"
+        " 'discard 512 1k' - discards 1 kilobyte from 512 bytes into the file\n"
+        "\n"
+        " Discards a segment of the currently open file.\n"
+        " -C, -- report statistics in a machine parsable format\n"
+        " -q, -- quiet mode, do not show I/O statistics\n"
+        "\n",
+};
+
+const struct cmd_entry cmd_alloc_entry = {
+    .name = "alloc",
+    .altname = "a",
+    .exec = alloc_exec,
+    .argmin = 1,
+    .argmax = 2,
+    .args = "offset [count]",
+    .oneline = "checks if offset is allocated in the file",
+};
+
+const struct cmd_entry cmd_map_entry = {
+    .name = "map",
+    .exec = map_exec,
+    .argmin = 0,
+    .argmax = 0,
+    .args = "",
+    .oneline = "prints the allocated areas of a file",
+};
+
+static int flush_exec(struct cmd_state *st, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    /* qemu-io prints nothing when a flush fails; the status shows it. */
+    return io_run(st, BK_OP_FLUSH, 0, 0, NULL, 0, 0, NULL);
+}
+
+static int truncate_exec(struct cmd_state *st, int argc, char **argv)
+{
+    enum bk_prealloc prealloc = BK_PREALLOC_OFF;
+    int64_t offset, old_len;
+    struct argv_opts o;
+    bool known;
+    int c, ret;
+
+    argv_opts_init(&o, argc, argv, "m:");
+    while ((c = argv_opts_next(&o)) != -1) {
+        switch (c) {
+        case 'm':
+            known = false;
+            for (size_t i = 0; i < sizeof(image_prealloc_names) /
+                                   sizeof(image_prealloc_names[0]); i++) {
+                if (strcmp(o.optarg, image_prealloc_names[i]) == 0) {
+                    prealloc = (enum bk_prealloc)i;
+                    known = true;
+                }
+            }
+            if (!known) {
+                out_error("Invalid preallocation mode '%s'", o.optarg);
+                return -EINVAL;
+            }
+            break;
+        default:
+            return cmd_usage(&cmd_truncate_entry);
+        }
+    }
+    /* qemu-io takes the first operand and ignores the rest; with none it
+     * crashes, where we print the usage. */
+    if (o.optind >= argc)
+        return cmd_usage(&cmd_truncate_entry);
+    if (num_size_arg(argv[o.optind], &offset) < 0)
+        return -EINVAL;
+
+    old_len = bk_dev_length(st->dev);
+    ret = io_run(st, BK_OP_TRUNCATE, offset, 0, NULL, 0, prealloc, NULL);
+    if (ret == 0)
+        return 0;
+    /* The texts of qemu's file driver for the failures it names. */
+    if (ret == -ENOTSUP && prealloc != BK_PREALLOC_OFF && offset < old_len)
+        out_error("Cannot use preallocation for shrinking files");
+    else if (ret == -ENOTSUP && prealloc == BK_PREALLOC_METADATA)
+        out_error("Unsupported preallocation mode: %s",
+                  image_prealloc_names[prealloc]);
+    else if (prealloc == BK_PREALLOC_OFF)
+        out_error("Failed to resize file: %s", strerror(-ret));
+    else
+        out_error("Could not preallocate new data: %s", strerror(-ret));
+    return ret;
+}
+
+static int length_exec(struct cmd_state *st, int argc, char **argv)
+{
+    int64_t size = bk_dev_length(st->dev);
+    char s[64];
+
+    (void)argc;
+    (void)argv;
+    if (size < 0) {
+        out_printf("getlength: %s\n", strerror((int)-size));
+        return (int)size;
+    }
+    report_cvtstr((double)size, s, sizeof(s));
+    out_printf("%s\n", s);
+    return 0;
+}
+
+static int info_exec(struct cmd_state *st, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    out_printf("format name: %s\n", bk_dev_format_name(st->dev));
+    /* A raw image has no clusters and no VM state area. */
+    out_printf("cluster size: 0 bytes\n");
+    out_printf("vm state offset: 0 bytes\n");
+    return 0;
+}
+
+static int discard_exec(struct cmd_state *st, int argc, char **argv)
+{
+    bool Cflag = false, qflag = false;
+    int64_t offset, bytes, elapsed = 0;
+    struct argv_opts o;
+    int c, ret;
+
+    argv_opts_init(&o, argc, argv, "Cq");
+    while ((c = argv_opts_next(&o)) != -1) {
+        switch (c) {
+        case 'C': Cflag = true; break;
+        case 'q': qflag = true; break;
+        default:
+            return cmd_usage(&cmd_discard_entry);
+        }
+    }
+    if (o.optind != argc - 2)
+        return cmd_usage(&cmd_discard_entry);
+    if (num_size_arg(argv[o.optind], &offset) < 0 ||
+        num_size_arg(argv[o.optind + 1], &bytes) < 0)
+        return -EINVAL;
+    if (bytes > NUM_REQUEST_MAX_BYTES) {
+        out_printf("length cannot exceed %" PRId64 ", given %s\n",
+                   NUM_REQUEST_MAX_BYTES, argv[o.optind + 1]);
+        return -EINVAL;
+    }
+    ret = io_run(st, BK_OP_DISCARD, offset, bytes, NULL, 0, 0, &elapsed);
+    if (ret < 0) {
+        out_printf("discard failed: %s\n", strerror(-ret));
+        return ret;
+    }
+    if (!qflag)
+        report_io("discard", elapsed, offset, bytes, bytes, 1, Cflag);
+    return 0;
+}
+
+static int alloc_exec(struct cmd_state *st, int argc, char **argv)
+{
+    int64_t offset, count = 512, len, alloc;
+    char s[64];
+
+    if (num_size_arg(argv[1], &offset) < 0)
+        return -EINVAL;
+    if (argc == 3 && num_size_arg(argv[2], &count) < 0)
+        return -EINVAL;
+    len = bk_dev_length(st->dev);
+    if (len < 0) {
+        out_printf("is_allocated failed: %s\n", strerror((int)-len));
+        return (int)len;
+    }
+    /* Everything below the end is allocated; the count stops there. */
+    alloc = offset >= len ? 0 : (count < len - offset ? count : len - offset);
+    report_cvtstr((double)offset, s, sizeof(s));
+    out_printf("%" PRId64 "/%" PRId64 " bytes allocated at offset %s\n",
+               alloc, alloc, s);
+    return 0;
+}
+
+static int map_exec(struct cmd_state *st, int argc, char **argv)
+{
+    int64_t len = bk_dev_length(st->dev);
+    char s1[64], s2[64];
+
+    (void)argc;
+    (void)argv;
+    if (len < 0) {
+        out_error("Failed to query image length: %s", strerror((int)-len));
+        return (int)len;
+    }
+    if (len == 0)
+        return 0;
+    report_cvtstr((double)len, s1, sizeof(s1));
+    report_cvtstr(0, s2, sizeof(s2));
+    out_printf("%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64 ")\n",
+               s1, (uint64_t)len, "    allocated", s2, (uint64_t)0);
+    return 0;
+}

@@ -1,0 +1,298 @@
+/*
+ * open.c — the session's image: "open", "close", "reopen" and "quit", and
+ * the open/close helpers the command line shares with them.
+ *
+ * Defaults are qemu-io's: read-write, discard passes through (unmap),
+ * writethrough cache.  Options given with -o are the block layer's flat
+ * keys ("driver=raw,file.driver=blkdebug,...") and go to the backend as
+ * they are; a filename "blkdebug:CFG:IMG" does too.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/argv.h"
+#include "cmd/entries.h"
+#include "cmd/modes.h"
+#include "cmd/out.h"
+
+static int open_exec(struct cmd_state *st, int argc, char **argv);
+static int close_exec(struct cmd_state *st, int argc, char **argv);
+static int reopen_exec(struct cmd_state *st, int argc, char **argv);
+static int quit_exec(struct cmd_state *st, int argc, char **argv);
+static int open_add_opts(struct bk_opts *opts, const char *text);
+
+const struct cmd_entry cmd_open_entry = {
+    .name = "open",
+    .altname = "o",
+    .exec = open_exec,
+    .argmin = 1,
+    .argmax = -1,
+    .flags = CMD_F_NOFILE_OK,
+    .args = "[-rsCnkU] [-t cache] [-d discard] [-o options] [path]",
+    .oneline = "open the file specified by path",
+    .help =
+        "\n"
+        " opens a new file in the requested mode\n"
+        "\n"
+        " Example:\n"
+        " 'open -n -o driver=raw /tmp/data' - opens raw data file read-write, uncached\n"
+        "\n"
+        " Opens a file for subsequent use by all of the other qemu-io commands.\n"
+        " -r, -- open file read-only\n"
+        " -s, -- use snapshot file\n"
+        " -C, -- use copy-on-read\n"
+        " -n, -- disable host cache, short for -t none\n"
+        " -U, -- force shared permissions\n"
+        " -k, -- use kernel AIO implementation (Linux only, prefer use of -i)\n"
+        " -i, -- use AIO mode (threads, native or io_uring)\n"
+        " -t, -- use the given cache mode for the image\n"
+        " -d, -- use the given discard mode for the image\n"
+        " -o, -- options to be given to the block driver\n",
+};
+
+const struct cmd_entry cmd_close_entry = {
+    .name = "close",
+    .altname = "c",
+    .exec = close_exec,
+    .oneline = "close the current open file",
+};
+
+const struct cmd_entry cmd_reopen_entry = {
+    .name = "reopen",
+    .exec = reopen_exec,
+    .argmin = 0,
+    .argmax = -1,
+    .args = "[(-r|-w)] [-c cache] [-o options]",
+    .oneline = "reopens an image with new options",
+    .help =
+        "\n"
+        " Changes the open options of an already opened image\n"
+        "\n"
+        " Example:\n"
+        " 'reopen -o lazy-refcounts=on' - activates lazy refcount writeback on a qcow2 image\n"
+        "\n"
+        " -r, -- Reopen the image read-only\n"
+        " -w, -- Reopen the image read-write\n"
+        " -c, -- Change the cache mode to the given value\n"
+        " -o, -- Changes block driver options (cf. 'open' command)\n"
+        "\n",
+};
+
+const struct cmd_entry cmd_quit_entry = {
+    .name = "quit",
+    .altname = "q",
+    .exec = quit_exec,
+    .argmin = -1,
+    .argmax = -1,
+    .flags = CMD_F_GLOBAL,
+    .oneline = "exit the program",
+};
+
+int cmd_open_image(struct cmd_state *st, const char *name,
+                   struct bk_opts *opts, unsigned flags, bool force_share)
+{
+    struct bk_dev *dev;
+    char *cause = NULL;
+    int ret;
+
+    if (st->dev != NULL) {
+        out_error("file open already, try 'help close'");
+        bk_opts_free(opts);
+        return -EBUSY;
+    }
+    if (opts == NULL)
+        opts = bk_opts_new();
+    if (force_share) {
+        const char *fs = bk_opts_get(opts, "force-share");
+
+        if (fs != NULL && strcmp(fs, "on") != 0) {
+            out_error("-U conflicts with image options");
+            bk_opts_free(opts);
+            return -EINVAL;
+        }
+        bk_opts_del(opts, "force-share");
+        flags |= BK_O_FORCE_SHARE;
+    }
+    ret = bk_dev_open(st->loop, name, opts, flags, &dev, &cause);
+    if (ret < 0) {
+        out_error("can't open%s%s: %s", name != NULL ? " device " : "",
+                  name != NULL ? name : "",
+                  cause != NULL ? cause : strerror(-ret));
+        free(cause);
+        return ret;
+    }
+    free(cause);
+    if (bk_dev_format_probed(dev))
+        out_eprintf("WARNING: Image format was not specified for '%s' and "
+                    "probing guessed raw.\n"
+                    "         Automatically detecting the format is "
+                    "dangerous for raw images, write operations on block 0 "
+                    "will be restricted.\n"
+                    "         Specify the 'raw' format explicitly to remove "
+                    "the restrictions.\n",
+                    name != NULL ? name : bk_dev_filename(dev));
+    st->dev = dev;
+    return 0;
+}
+
+void cmd_close_image(struct cmd_state *st)
+{
+    if (st->dev == NULL)
+        return;
+    bk_dev_close(st->dev);
+    st->dev = NULL;
+}
+
+/* Merge "k=v,..." into opts; prints the parser's complaint. */
+static int open_add_opts(struct bk_opts *opts, const char *text)
+{
+    char *cause = NULL;
+    int ret = bk_opts_parse(opts, text, NULL, &cause);
+
+    if (ret < 0) {
+        out_error("%s", cause != NULL ? cause : "Invalid options");
+        free(cause);
+    }
+    return ret;
+}
+
+static int open_exec(struct cmd_state *st, int argc, char **argv)
+{
+    unsigned flags = BK_O_UNMAP | BK_O_WRITETHROUGH;
+    struct bk_opts *opts = bk_opts_new();
+    bool readonly = false, force_share = false, snapshot = false;
+    struct argv_opts o;
+    int c, ret = -EINVAL;
+
+    argv_opts_init(&o, argc, argv, "snCro:ki:t:d:U");
+    while ((c = argv_opts_next(&o)) != -1) {
+        switch (c) {
+        case 's': snapshot = true; break;
+        case 'n': flags = (flags | BK_O_NOCACHE) & ~BK_O_WRITETHROUGH; break;
+        case 'C': break;    /* copy-on-read: a raw image has no backing */
+        case 'r': readonly = true; break;
+        case 'k': flags |= BK_O_NATIVE_AIO; break;
+        case 'U': force_share = true; break;
+        case 't':
+            if (modes_cache(o.optarg, &flags) < 0) {
+                out_error("Invalid cache option: %s", o.optarg);
+                goto out;
+            }
+            break;
+        case 'd':
+            if (modes_discard(o.optarg, &flags) < 0) {
+                out_error("Invalid discard option: %s", o.optarg);
+                goto out;
+            }
+            break;
+        case 'i':
+            if (modes_aio(o.optarg, &flags) < 0) {
+                out_error("Invalid aio option: %s", o.optarg);
+                goto out;
+            }
+            break;
+        case 'o':
+            if (st->image_opts) {
+                out_printf("--image-opts and 'open -o' are mutually "
+                           "exclusive\n");
+                goto out;
+            }
+            if (open_add_opts(opts, o.optarg) < 0)
+                goto out;
+            break;
+        default:
+            cmd_usage(&cmd_open_entry);
+            goto out;
+        }
+    }
+    if (!readonly)
+        flags |= BK_O_RDWR;
+    if (st->image_opts && o.optind == argc - 1) {
+        if (open_add_opts(opts, argv[o.optind]) < 0)
+            goto out;
+        o.optind++;
+    }
+    if (o.optind < argc - 1) {
+        cmd_usage(&cmd_open_entry);
+        goto out;
+    }
+    if (snapshot) {
+        out_error("snapshot mode (-s) is not supported by blkmon");
+        goto out;
+    }
+    ret = cmd_open_image(st, o.optind == argc - 1 ? argv[o.optind] : NULL,
+                         opts, flags, force_share);
+    return ret < 0 ? -EINVAL : 0;
+out:
+    bk_opts_free(opts);
+    return ret;
+}
+
+static int close_exec(struct cmd_state *st, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cmd_close_image(st);
+    return 0;
+}
+
+static int reopen_exec(struct cmd_state *st, int argc, char **argv)
+{
+    unsigned flags = bk_dev_flags(st->dev);
+    struct bk_opts *opts = NULL;
+    bool has_rw = false;
+    struct argv_opts o;
+    char *cause = NULL;
+    int c, ret = -EINVAL;
+
+    argv_opts_init(&o, argc, argv, "c:o:rw");
+    while ((c = argv_opts_next(&o)) != -1) {
+        switch (c) {
+        case 'c':
+            if (modes_cache(o.optarg, &flags) < 0) {
+                out_error("Invalid cache option: %s", o.optarg);
+                goto out;
+            }
+            break;
+        case 'o':
+            if (opts == NULL)
+                opts = bk_opts_new();
+            if (open_add_opts(opts, o.optarg) < 0)
+                goto out;
+            break;
+        case 'r':
+        case 'w':
+            if (has_rw) {
+                out_error("Only one -r/-w option may be given");
+                goto out;
+            }
+            has_rw = true;
+            flags = c == 'w' ? flags | BK_O_RDWR : flags & ~BK_O_RDWR;
+            break;
+        default:
+            cmd_usage(&cmd_reopen_entry);
+            goto out;
+        }
+    }
+    if (o.optind != argc) {
+        cmd_usage(&cmd_reopen_entry);
+        goto out;
+    }
+    ret = bk_dev_reopen(st->dev, flags, opts, &cause);
+    opts = NULL;
+    if (ret < 0)
+        out_error("%s", cause != NULL ? cause : strerror(-ret));
+    free(cause);
+out:
+    bk_opts_free(opts);
+    return ret;
+}
+
+static int quit_exec(struct cmd_state *st, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    st->quit = true;
+    return 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * out.c — the two output streams of the command language and their sink.
+ *
+ * The default sink is stdio, buffered the way qemu-io's is: when stdout is
+ * a pipe its text sits in the buffer until a flush, so "abort" loses it just
+ * as qemu-io does, while stderr goes out at once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/out.h"
+
+static out_sink_fn *out_sink;
+static void *out_sink_arg;
+static const char *out_name = "blkmon";
+
+static void out_vwrite(enum out_stream stream, const char *prefix,
+                       const char *fmt, va_list ap);
+
+void out_set_sink(out_sink_fn *fn, void *arg)
+{
+    out_sink = fn;
+    out_sink_arg = arg;
+}
+
+void out_set_progname(const char *name)
+{
+    out_name = name;
+}
+
+const char *out_progname(void)
+{
+    return out_name;
+}
+
+static void out_vwrite(enum out_stream stream, const char *prefix,
+                       const char *fmt, va_list ap)
+{
+    char *text = NULL;
+    int len;
+
+    if (out_sink == NULL) {
+        FILE *f = stream == OUT_STDOUT ? stdout : stderr;
+
+        if (prefix != NULL)
+            fprintf(f, "%s: %s", out_name, prefix);
+        vfprintf(f, fmt, ap);
+        return;
+    }
+    if (prefix != NULL) {
+        char *head = NULL;
+        int hlen = asprintf(&head, "%s: %s", out_name, prefix);
+
+        if (hlen > 0)
+            out_sink(stream, head, (size_t)hlen, out_sink_arg);
+        free(head);
+    }
+    len = vasprintf(&text, fmt, ap);
+    if (len > 0)
+        out_sink(stream, text, (size_t)len, out_sink_arg);
+    if (len >= 0)
+        free(text);
+}
+
+void out_printf(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    out_vwrite(OUT_STDOUT, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void out_eprintf(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    out_vwrite(OUT_STDERR, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void out_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    out_vwrite(OUT_STDERR, "", fmt, ap);
+    va_end(ap);
+    out_eprintf("\n");
+}
+
+void out_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    out_vwrite(OUT_STDERR, "warning: ", fmt, ap);
+    va_end(ap);
+    out_eprintf("\n");
+}
+
+void out_flush(void)
+{
+    if (out_sink == NULL) {
+        fflush(stdout);
+        fflush(stderr);
+    }
+}

@@ -1,0 +1,109 @@
+/*
+ * process.c — commands about the process rather than the image: "sleep",
+ * "sigraise" and "abort".  None needs an open image.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "cmd/entries.h"
+#include "cmd/number.h"
+#include "cmd/out.h"
+
+static int sleep_exec(struct cmd_state *st, int argc, char **argv);
+static int sigraise_exec(struct cmd_state *st, int argc, char **argv);
+static int abort_exec(struct cmd_state *st, int argc, char **argv);
+static long sleep_expired(struct bk_loop *loop, void *arg);
+
+const struct cmd_entry cmd_sleep_entry = {
+    .name = "sleep",
+    .exec = sleep_exec,
+    .argmin = 1,
+    .argmax = 1,
+    .flags = CMD_F_NOFILE_OK,
+    .oneline = "waits for the given value in milliseconds",
+};
+
+const struct cmd_entry cmd_sigraise_entry = {
+    .name = "sigraise",
+    .exec = sigraise_exec,
+    .argmin = 1,
+    .argmax = 1,
+    .flags = CMD_F_NOFILE_OK,
+    .args = "signal",
+    .oneline = "raises a signal",
+    .help =
+        "\n"
+        " raises the given signal\n"
+        "\n"
+        " Example:\n"
+        " 'sigraise 15' - raises SIGTERM\n"
+        "\n"
+        " Invokes raise(signal), where \"signal\" is the mandatory integer argument\n"
+        " given to sigraise.\n"
+        "\n",
+};
+
+const struct cmd_entry cmd_abort_entry = {
+    .name = "abort",
+    .exec = abort_exec,
+    .flags = CMD_F_NOFILE_OK,
+    .oneline = "simulate a program crash using abort(3)",
+};
+
+static long sleep_expired(struct bk_loop *loop, void *arg)
+{
+    (void)loop;
+    *(bool *)arg = true;
+    return -1;
+}
+
+/* The loop keeps running while we sleep: aio completions still report. */
+static int sleep_exec(struct cmd_state *st, int argc, char **argv)
+{
+    bool expired = false;
+    char *end;
+    long ms;
+
+    (void)argc;
+    errno = 0;
+    ms = strtol(argv[1], &end, 0);
+    if (ms < 0 || *end != '\0') {
+        out_printf("%s is not a valid number\n", argv[1]);
+        return -EINVAL;
+    }
+    if (bk_loop_add_timer(st->loop, ms, sleep_expired, &expired) <= 0)
+        return -ENOMEM;
+    while (!expired)
+        bk_loop_iterate(st->loop, -1);
+    return 0;
+}
+
+static int sigraise_exec(struct cmd_state *st, int argc, char **argv)
+{
+    int64_t sig;
+
+    (void)st;
+    (void)argc;
+    if (num_size_arg(argv[1], &sig) < 0)
+        return -EINVAL;
+    if (sig > NSIG) {
+        out_printf("signal argument '%s' is too large to be a valid "
+                   "signal\n", argv[1]);
+        return -EINVAL;
+    }
+    /* raise() does not flush stdio; what was printed must get out. */
+    out_flush();
+    raise((int)sig);
+    return 0;
+}
+
+/* Deliberately no flush: buffered output is lost, as in a crash. */
+static int abort_exec(struct cmd_state *st, int argc, char **argv)
+{
+    (void)st;
+    (void)argc;
+    (void)argv;
+    abort();
+}

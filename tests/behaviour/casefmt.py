@@ -1,0 +1,117 @@
+"""casefmt: run one behaviour case and describe what it did.
+
+A case is a bash fragment (the format of the shared qiodiff corpus):
+  $QIO   the program under test, as words (use it unquoted)
+  $T     a fresh, empty working directory (the current directory too)
+  mkimg SIZE [NAME]   create a sparse raw image (default name: img)
+Directives: '#@ skip-map' (do not compare data/hole maps of the files) and
+'#@ timeout N' (seconds, default 20).
+
+What a run leaves is four texts, normalised so that two programs can be
+compared: stdout, stderr, exit status and a summary of every file in $T
+(size, hash, data extents).  Timings and rates, the program name in front
+of messages and in the prompt, and the directory path are replaced by
+fixed words.
+"""
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+
+LIB = '''
+set -u
+mkimg() { truncate -s "$1" "${2:-img}"; }
+'''
+
+PARTS = ('out', 'err', 'exit', 'files')
+
+_RULES = [
+    (re.compile(r'^(.*), (\d+) ops; .*\(.* and .* ops/sec\)$', re.M),
+     r'\1, \2 ops; TIME (RATE)'),
+    (re.compile(r'^(\d+),(\d+),[0-9:.]+,[-0-9.a-z]+,[-0-9.a-z]+$', re.M),
+     r'\1,\2,TIME,RATE,RATE'),
+    (re.compile(r'^(qemu-io|blkmon)(:| >|>) ?', re.M), r'PROG\2 '),
+    (re.compile(r'(qemu-io|blkmon)> ', re.M), r'PROMPT> '),
+]
+
+
+def normalise(text, workdir):
+    text = text.replace(workdir, '$T')
+    for rx, rep in _RULES:
+        text = rx.sub(rep, text)
+    return text
+
+
+def _data_map(path):
+    out, off = [], 0
+    size = os.path.getsize(path)
+    with open(path, 'rb') as f:
+        fd = f.fileno()
+        while off < size:
+            try:
+                d = os.lseek(fd, off, os.SEEK_DATA)
+            except OSError:
+                break
+            h = os.lseek(fd, d, os.SEEK_HOLE)
+            out.append('%d+%d' % (d, h - d))
+            off = h
+    return ' '.join(out) or '-'
+
+
+def _files(workdir, with_map):
+    lines = []
+    for name in sorted(os.listdir(workdir)):
+        p = os.path.join(workdir, name)
+        if name.startswith('.') or not os.path.isfile(p):
+            continue
+        h = hashlib.sha256()
+        with open(p, 'rb') as f:
+            for chunk in iter(lambda: f.read(1 << 20), b''):
+                h.update(chunk)
+        line = 'file %s size=%d sha256=%s' % (name, os.path.getsize(p),
+                                             h.hexdigest()[:16])
+        if with_map:
+            line += ' data=' + _data_map(p)
+        lines.append(line)
+    return '\n'.join(lines) + '\n' if lines else ''
+
+
+def run(case, prog):
+    """Run case with $QIO=prog; returns {part: text}."""
+    script = open(case).read()
+    m = re.search(r'^#@ timeout (\d+)', script, re.M)
+    timeout = int(m.group(1)) if m else 20
+    workdir = tempfile.mkdtemp(prefix='behaviour.')
+    try:
+        env = dict(os.environ, QIO=prog, T=workdir)
+        try:
+            p = subprocess.run(['bash', '-c', LIB + script], cwd=workdir,
+                               env=env, stdin=subprocess.DEVNULL,
+                               capture_output=True, timeout=timeout)
+            rc, out, err = str(p.returncode), p.stdout, p.stderr
+        except subprocess.TimeoutExpired as e:
+            rc, out, err = 'timeout', e.stdout or b'', e.stderr or b''
+        return {
+            'out': normalise(out.decode('utf-8', 'replace'), workdir),
+            'err': normalise(err.decode('utf-8', 'replace'), workdir),
+            'exit': rc + '\n',
+            'files': _files(workdir, '#@ skip-map' not in script),
+        }
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def cases(paths):
+    for p in paths:
+        if os.path.isdir(p):
+            for n in sorted(os.listdir(p)):
+                if n.endswith('.sh'):
+                    yield os.path.join(p, n)
+        else:
+            yield p
+
+
+def expected_path(case, part):
+    return case[:-3] + '.' + part
