@@ -355,8 +355,10 @@ static void app_signal_ready(struct bk_loop *loop, int fd, void *arg)
     (void)fd;
     while ((sig = tui_screen_next_signal()) != 0) {
         if (sig == SIGWINCH) {
-            if (t->screen_on)
+            if (t->screen_on) {
+                tui_screen_resize(&t->cols, &t->lines);
                 tui_input_key(t, TUI_KEY_RESIZE);
+            }
             tui_app_dirty(t);
             continue;
         }

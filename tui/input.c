@@ -26,7 +26,10 @@ unsigned tui_input_key(struct tui *t, int key)
     unsigned r = TUI_HR_IGNORED;
 
     if (key == TUI_KEY_RESIZE) {
-        tui_screen_resize(&t->cols, &t->lines);
+        /* curses already knows the size (resizeterm ran on SIGWINCH and
+         * queued this key): calling it again would queue another. */
+        t->cols = COLS;
+        t->lines = LINES;
         tui_relayout(t);
         clearok(curscr, TRUE);
         return TUI_HR_HANDLED | TUI_HR_REDRAW;

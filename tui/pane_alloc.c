@@ -187,10 +187,14 @@ static void alloc_draw(struct tui *t, struct tui_rect in, bool focus,
     tui_fmt_size(a, sizeof(a), ps->view.start);
     tui_fmt_size(b, sizeof(b), tui_view_end(&ps->view));
     tui_fmt_size(c, sizeof(c), (int64_t)tui_view_cell_bytes(&ps->view));
-    if (t->w.map != NULL && t->w.length > 0)
-        snprintf(info, infosize, "%s-%s, cell %s, data %.1f%%", a, b, c,
-                 100.0 * (double)tui_extmap_data_bytes(t->w.map) /
-                 (double)t->w.length);
+    if (t->w.map != NULL && t->w.length > 0) {
+        double pct = 100.0 * (double)tui_extmap_data_bytes(t->w.map) /
+                     (double)t->w.length;
+
+        /* A few MiB in a TiB must not read as 0.0%. */
+        snprintf(info, infosize, pct > 0 && pct < 1 ? "data %.3f%%, %s-%s, "
+                 "cell %s" : "data %.1f%%, %s-%s, cell %s", pct, a, b, c);
+    }
     else
         snprintf(info, infosize, "%s-%s, cell %s", a, b, c);
 }
