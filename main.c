@@ -198,12 +198,9 @@ static int main_parse(int argc, char **argv, struct main_args *a)
 static int main_open(struct cmd_state *st, const struct main_args *a)
 {
     struct bk_opts *opts = bk_opts_new();
-    char *cause = NULL;
 
     if (a->image_opts) {
-        if (bk_opts_parse(opts, a->file, "file", &cause) < 0) {
-            out_error("%s", cause != NULL ? cause : "Invalid options");
-            free(cause);
+        if (cmd_parse_opts(opts, a->file, "file") < 0) {
             bk_opts_free(opts);
             return -1;
         }
@@ -233,6 +230,7 @@ int main(int argc, char **argv)
     st.loop = bk_loop_new(0);
     st.misalign = args.misalign;
     st.image_opts = args.image_opts;
+    st.debug = &cmd_debug_blkdebug;
     /* The TUI captures output from here on, so open warnings show in it. */
     if (!args.headless && (args.ncmds == 0 || args.tui) && tui_possible()) {
         struct tui_options topts = { .theme = args.theme };

@@ -102,7 +102,7 @@ enum {
     BK_O_FORCE_SHARE = 1 << 5,  /* -U */
     BK_O_IO_URING    = 1 << 6,  /* -i io_uring */
     BK_O_NATIVE_AIO  = 1 << 7,  /* -i native / -k */
-    BK_O_NO_PROBE_WARN = 1 << 8,
+    BK_O_PROBED      = 1 << 8,  /* internal: the format was guessed */
 };
 
 /*
@@ -174,6 +174,8 @@ struct bk_req {
     int64_t submit_ns;
     int64_t complete_ns;
     int ret;
+    char cause[128];             /* words for a failure, when the backend
+                                    has them ("" otherwise) */
     const char *suspend_event;   /* when SUSPENDED */
     const char *suspend_tag;
     struct bk_req *next_out, *prev_out;   /* the device's outstanding list */
@@ -206,6 +208,13 @@ struct bk_stats {
 void bk_dev_stats(const struct bk_dev *dev, struct bk_stats *out);
 
 /* ---- Allocation ------------------------------------------------------ */
+
+/*
+ * Ask the stack about the allocation of [offset, offset+bytes), as map and
+ * alloc do.  A raw image is allocated everywhere below its end; the query
+ * exists because a blkdebug rule on "block-status" can fail it: 0 or -errno.
+ */
+int bk_dev_block_status(struct bk_dev *dev, int64_t offset, int64_t bytes);
 
 /* One data or hole extent of the image file, as the file system tells. */
 struct bk_extent {

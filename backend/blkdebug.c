@@ -1,21 +1,173 @@
 /*
- * blkdebug.c — the blkdebug filter driver.
+ * blkdebug.c — the blkdebug filter driver: error injection, a state
+ * machine and breakpoints, by rule (rules/ holds the language and engine).
  *
- * For now a pass-through: it opens its "image" child from
- * "blkdebug:CONFIG:IMAGE" or from image.* options and forwards every
- * operation.  Rules and breakpoints come with the rules engine.
+ * blkdebug sits over an "image" child and forwards everything to it.  On
+ * the way it does three things:
+ *
+ *   - events fired at it (by the generic layer, or by raw above it) run
+ *     the engine: inject-error rules arm, set-state rules move the state,
+ *     breakpoints suspend the request;
+ *   - each request it forwards is first checked against the armed rules,
+ *     and may fail with the rule's errno instead — on the next loop pass
+ *     unless the rule says "immediately";
+ *   - its device limits (align, max-transfer, opt/max-write-zero,
+ *     opt/max-discard) make the generic layer align and split requests,
+ *     which is how tests reach read-modify-write and fallback paths.
+ *
+ * A suspended request is parked in its own io record (park_*) and handed
+ * to the engine as a cookie; nothing waits for it.  A resume takes it back
+ * and continues it where it stopped.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/node.h"
+#include "rules/rules.h"
+
+struct blkdebug_state {
+    struct rules_engine *rules;
+    /* The limit options as given; 0 = not set. */
+    uint64_t align, max_transfer, opt_write_zero, max_write_zero;
+    uint64_t opt_discard, max_discard;
+};
+
+/* Our events onto blkdebug's. */
+static const enum rules_event event_map[BK_EV__MAX] = {
+    [BK_EV_NONE] = RULES_EV_NONE,
+    [BK_EV_READ_AIO] = RULES_EV_READ_AIO,
+    [BK_EV_WRITE_AIO] = RULES_EV_WRITE_AIO,
+    [BK_EV_PWRITEV] = RULES_EV_PWRITEV,
+    [BK_EV_PWRITEV_ZERO] = RULES_EV_PWRITEV_ZERO,
+    [BK_EV_PWRITEV_DONE] = RULES_EV_PWRITEV_DONE,
+    [BK_EV_PWRITEV_RMW_HEAD] = RULES_EV_PWRITEV_RMW_HEAD,
+    [BK_EV_PWRITEV_RMW_AFTER_HEAD] = RULES_EV_PWRITEV_RMW_AFTER_HEAD,
+    [BK_EV_PWRITEV_RMW_TAIL] = RULES_EV_PWRITEV_RMW_TAIL,
+    [BK_EV_PWRITEV_RMW_AFTER_TAIL] = RULES_EV_PWRITEV_RMW_AFTER_TAIL,
+    [BK_EV_FLUSH_TO_OS] = RULES_EV_FLUSH_TO_OS,
+    [BK_EV_FLUSH_TO_DISK] = RULES_EV_FLUSH_TO_DISK,
+};
+
+/* ---- open ------------------------------------------------------------ */
+
+/* The size options, with where their value goes and what it must divide. */
+enum limit { L_ALIGN, L_MAX_TRANSFER, L_OPT_WRITE_ZERO, L_MAX_WRITE_ZERO,
+             L_OPT_DISCARD, L_MAX_DISCARD, L__MAX };
+static const char *const limit_names[L__MAX] = {
+    [L_ALIGN] = "align",
+    [L_MAX_TRANSFER] = "max-transfer",
+    [L_OPT_WRITE_ZERO] = "opt-write-zero",
+    [L_MAX_WRITE_ZERO] = "max-write-zero",
+    [L_OPT_DISCARD] = "opt-discard",
+    [L_MAX_DISCARD] = "max-discard",
+};
+
+static int take_limits(struct bk_opts *opts, uint64_t v[L__MAX], char **cause)
+{
+    for (int i = 0; i < L__MAX; i++) {
+        char *text = bk_opts_take(opts, limit_names[i]);
+
+        v[i] = 0;
+        if (text == NULL)
+            continue;
+        if (bk_opts_parse_size(text, &v[i]) < 0) {
+            *cause = bk_strdup_printf(
+                "Parameter '%s' expects a non-negative number below 2^64\n"
+                "Optional suffix k, M, G, T, P or E means kilo-, mega-, "
+                "giga-, tera-, peta-\nand exabytes, respectively.",
+                limit_names[i]);
+            free(text);
+            return -EINVAL;
+        }
+        free(text);
+    }
+    return 0;
+}
+
+static bool aligned(uint64_t v, uint64_t a)
+{
+    return a == 0 || v % a == 0;
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* The constraints blkdebug puts on its limits, checked in its order. */
+static int check_limits(const uint64_t v[L__MAX], uint64_t child_align,
+                        char **cause)
+{
+    uint64_t align = max_u64(v[L_ALIGN], child_align);
+    static const struct { enum limit lim; enum limit base; } rules[] = {
+        { L_MAX_TRANSFER, L__MAX },
+        { L_OPT_WRITE_ZERO, L__MAX },
+        { L_MAX_WRITE_ZERO, L_OPT_WRITE_ZERO },
+        { L_OPT_DISCARD, L__MAX },
+        { L_MAX_DISCARD, L_OPT_DISCARD },
+    };
+
+    if (v[L_ALIGN] && (v[L_ALIGN] >= INT_MAX ||
+                       (v[L_ALIGN] & (v[L_ALIGN] - 1)) != 0)) {
+        *cause = bk_strdup_printf("Cannot meet constraints with align %llu",
+                                  (unsigned long long)v[L_ALIGN]);
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        uint64_t x = v[rules[i].lim];
+        uint64_t must = rules[i].base == L__MAX
+                            ? align : max_u64(v[rules[i].base], align);
+
+        if (x && (x >= INT_MAX || !aligned(x, must))) {
+            *cause = bk_strdup_printf("Cannot meet constraints with %s %llu",
+                                      limit_names[rules[i].lim],
+                                      (unsigned long long)x);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+/* Collect the inline rule options ("inject-error.0.event=...") for rules/. */
+static int load_rules(struct blkdebug_state *s, struct bk_opts *opts,
+                      const char *config, char **cause)
+{
+    size_t n = bk_opts_count(opts), nkv = 0;
+    struct rules_kv *kv = calloc(n ? n : 1, sizeof(*kv));
+    const char *key, *value;
+    int ret;
+
+    if (kv == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; bk_opts_at(opts, i, &key, &value); i++)
+        if (rules_is_option(key))
+            kv[nkv++] = (struct rules_kv){ key, value };
+    ret = rules_load(s->rules, config, kv, nkv, cause);
+    free(kv);
+    if (ret < 0)
+        return ret;
+    /* Now that they are loaded, the consumed keys go. */
+    for (size_t i = 0; i < bk_opts_count(opts);) {
+        bk_opts_at(opts, i, &key, &value);
+        if (rules_is_option(key) ||
+            strncmp(key, "take-child-perms", 16) == 0 ||
+            strncmp(key, "unshare-child-perms", 19) == 0)
+            bk_opts_del(opts, key);   /* permissions mean nothing here */
+        else
+            i++;
+    }
+    return 0;
+}
 
 static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
                          const char *filename, char **cause)
 {
-    char *image = NULL;
+    struct blkdebug_state *s = node->state;
     char *config = bk_opts_take(opts, "config");
+    char *image = bk_opts_take(opts, "x-image");
+    uint64_t lim[L__MAX];
     int ret;
 
     if (filename != NULL && strncmp(filename, "blkdebug:", 9) == 0) {
@@ -23,28 +175,94 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
         const char *colon = strchr(cfg, ':');
 
         if (colon == NULL) {
-            *cause = bk_strdup_printf("Invalid filename: %s", filename);
-            free(config);
-            return -EINVAL;
+            *cause = bk_strdup_printf(
+                "blkdebug requires both config file and image path");
+            ret = -EINVAL;
+            goto out;
         }
         if (colon > cfg && config == NULL)
             config = strndup(cfg, (size_t)(colon - cfg));
-        image = strdup(colon + 1);
-    }
-    if (config != NULL && *config != '\0') {
-        *cause = bk_strdup_printf("blkdebug rules are not supported yet");
-        free(config);
         free(image);
-        return -ENOTSUP;
+        image = strdup(colon + 1);
+    } else if (filename != NULL && image == NULL) {
+        image = strdup(filename);
+    }
+
+    ret = take_limits(opts, lim, cause);
+    if (ret < 0)
+        goto out;
+    s->rules = rules_engine_new();
+    if (s->rules == NULL) {
+        ret = -ENOMEM;
+        goto out;
+    }
+    ret = load_rules(s, opts, config, cause);
+    if (ret < 0)
+        goto out;
+
+    if (image == NULL && !bk_opts_has(opts, "image.filename") &&
+        !bk_opts_has(opts, "image.driver")) {
+        *cause = bk_strdup_printf(
+            "A block device must be specified for \"image\"");
+        ret = -EINVAL;
+        goto out;
+    }
+    ret = bk_node_open_child(node, opts, "image", image, "file", cause);
+    if (ret < 0)
+        goto out;
+    ret = check_limits(lim, node->file->bl.request_alignment, cause);
+    if (ret < 0) {
+        bk_node_close(node->file);
+        node->file = NULL;
+        goto out;
+    }
+
+    s->align = lim[L_ALIGN];
+    s->max_transfer = lim[L_MAX_TRANSFER];
+    s->opt_write_zero = lim[L_OPT_WRITE_ZERO];
+    s->max_write_zero = lim[L_MAX_WRITE_ZERO];
+    s->opt_discard = lim[L_OPT_DISCARD];
+    s->max_discard = lim[L_MAX_DISCARD];
+    node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
+    /*
+     * Like any node, blkdebug takes its child's transfer and memory limits
+     * but not its request alignment: under O_DIRECT the file node does its
+     * own read-modify-write below blkdebug, and blkdebug sees the request
+     * unaligned, as in qemu.
+     */
+    node->bl.request_alignment = s->align ? (uint32_t)s->align : 1;
+    node->bl.buf_align = node->file->bl.buf_align;
+    node->bl.max_transfer = node->file->bl.max_transfer;
+    if (s->max_transfer)
+        node->bl.max_transfer = (int64_t)s->max_transfer;
+    if (s->opt_write_zero)
+        node->bl.pwrite_zeroes_alignment = (int64_t)s->opt_write_zero;
+    if (s->max_write_zero)
+        node->bl.max_pwrite_zeroes = (int64_t)s->max_write_zero;
+    if (s->opt_discard)
+        node->bl.pdiscard_alignment = (int64_t)s->opt_discard;
+    if (s->max_discard)
+        node->bl.max_pdiscard = (int64_t)s->max_discard;
+
+    /* "none" fires once, when the node is ready. */
+    rules_event(s->rules, RULES_EV_NONE, NULL, NULL);
+    ret = 0;
+out:
+    if (ret < 0 && s->rules != NULL) {
+        rules_engine_free(s->rules);
+        s->rules = NULL;
     }
     free(config);
-    ret = bk_node_open_child(node, opts, "image", image, "file", cause);
     free(image);
-    if (ret < 0)
-        return ret;
-    node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
-    node->bl = node->file->bl;
-    return 0;
+    return ret;
+}
+
+static void blkdebug_close(struct bk_node *node)
+{
+    struct blkdebug_state *s = node->state;
+
+    rules_engine_free(s->rules);
+    s->rules = NULL;
 }
 
 static int64_t blkdebug_get_length(struct bk_node *node)
@@ -52,7 +270,171 @@ static int64_t blkdebug_get_length(struct bk_node *node)
     return bk_node_length(node->file);
 }
 
-static void blkdebug_child_done(struct bk_io *child)
+/* ---- events and breakpoints ------------------------------------------ */
+
+static void blkdebug_event(struct bk_node *node, enum bk_event ev,
+                           struct bk_io *io, bk_io_cb *cont)
+{
+    struct blkdebug_state *s = node->state;
+    struct rules_fired fired;
+
+    rules_event(s->rules, event_map[ev], io, &fired);
+    if (fired.nsuspend == 0) {
+        rules_fired_fini(&fired);
+        cont(io);
+        return;
+    }
+    /* Park: the engine holds io under each tag until it is resumed. */
+    io->park_cont = cont;
+    io->park_left = fired.nsuspend;
+    free(io->park_tag);
+    io->park_tag = strdup(fired.tags[0]);
+    if (io->req != NULL) {
+        io->req->state = BK_REQ_SUSPENDED;
+        io->req->suspend_event = bk_event_names[ev];
+        io->req->suspend_tag = io->park_tag;
+    }
+    for (size_t i = 0; i < fired.nsuspend; i++)
+        bk_dev_note_debug(node->dev, BK_NOTE_SUSPENDED, fired.tags[i],
+                          io->req);
+    rules_fired_fini(&fired);
+}
+
+/* One resume of a parked io; it goes on after its last breakpoint. */
+static void blkdebug_unpark(struct bk_node *node, struct bk_io *io,
+                            const char *tag)
+{
+    bk_dev_note_debug(node->dev, BK_NOTE_RESUMED, tag, io->req);
+    if (--io->park_left > 0)
+        return;
+    if (io->req != NULL) {
+        io->req->state = BK_REQ_INFLIGHT;
+        io->req->suspend_event = NULL;
+        io->req->suspend_tag = NULL;
+    }
+    free(io->park_tag);
+    io->park_tag = NULL;
+    io->park_cont(io);
+}
+
+int bk_blkdebug_break(struct bk_node *node, const char *event, const char *tag)
+{
+    struct blkdebug_state *s = node->state;
+
+    return rules_break_add(s->rules, event, tag, NULL);
+}
+
+int bk_blkdebug_resume(struct bk_node *node, const char *tag)
+{
+    struct blkdebug_state *s = node->state;
+    void *cookie;
+
+    if (!rules_resume(s->rules, tag, &cookie))
+        return -ENOENT;
+    blkdebug_unpark(node, cookie, tag);
+    return 0;
+}
+
+int bk_blkdebug_remove_break(struct bk_node *node, const char *tag)
+{
+    struct blkdebug_state *s = node->state;
+    int ret = rules_break_remove(s->rules, tag);
+
+    while (bk_blkdebug_resume(node, tag) == 0)
+        ;
+    return ret;
+}
+
+bool bk_blkdebug_is_suspended(struct bk_node *node, const char *tag)
+{
+    struct blkdebug_state *s = node->state;
+
+    return rules_is_suspended(s->rules, tag);
+}
+
+static void first_tag(const char *tag, void *req, void *arg)
+{
+    char **out = arg;
+
+    if (*out == NULL)
+        *out = strdup(tag);
+}
+
+void bk_blkdebug_resume_all(struct bk_node *node)
+{
+    struct blkdebug_state *s = node->state;
+
+    for (;;) {
+        char *tag = NULL;
+
+        rules_foreach_suspended(s->rules, first_tag, &tag);
+        if (tag == NULL)
+            return;
+        bk_blkdebug_resume(node, tag);
+        free(tag);
+    }
+}
+
+struct break_visit {
+    void (*fn)(const char *event, const char *tag, void *arg);
+    void *arg;
+};
+
+static void visit_break(const struct rules_rule *r, void *arg)
+{
+    struct break_visit *v = arg;
+
+    if (r->action == RULES_SUSPEND)
+        v->fn(rules_event_names[r->event], r->u.suspend.tag, v->arg);
+}
+
+void bk_blkdebug_for_each_break(struct bk_node *node,
+                                void (*fn)(const char *event, const char *tag,
+                                           void *arg),
+                                void *arg)
+{
+    struct blkdebug_state *s = node->state;
+    struct break_visit v = { fn, arg };
+
+    rules_foreach(s->rules, visit_break, &v);
+}
+
+struct rules_engine *bk_blkdebug_rules(struct bk_node *node)
+{
+    return ((struct blkdebug_state *)node->state)->rules;
+}
+
+/*
+ * A block-status query reaching this node (map, alloc): raw forwards it,
+ * and blkdebug checks it like I/O, aligned to its own alignment and cut
+ * at the end of the image.
+ */
+int bk_blkdebug_check_status(struct bk_node *node, int64_t offset,
+                             int64_t bytes)
+{
+    struct blkdebug_state *s = node->state;
+    int64_t align = node->bl.request_alignment, len = bk_node_length(node);
+    int64_t start, end;
+    int ret;
+
+    if (offset >= len)
+        return 0;
+    if (bytes > len - offset)
+        bytes = len - offset;
+    start = offset - offset % align;
+    end = offset + bytes;
+    if (end % align)
+        end += align - end % align;
+    ret = rules_check(s->rules, (uint64_t)start, (uint64_t)(end - start),
+                      RULES_IO_BLOCK_STATUS, NULL);
+    if (ret < 0)
+        bk_dev_note_injected(node->dev);
+    return ret < 0 ? ret : 0;
+}
+
+/* ---- I/O ------------------------------------------------------------- */
+
+static void child_done(struct bk_io *child)
 {
     struct bk_io *io = child->cb_arg;
     int ret = child->ret;
@@ -61,65 +443,99 @@ static void blkdebug_child_done(struct bk_io *child)
     bk_io_complete(io, ret);
 }
 
-static void blkdebug_forward(struct bk_io *io)
+static void forward(struct bk_io *io)
 {
     struct bk_io *child = bk_io_new(io->node->file, io->op, io->offset,
                                     io->bytes, io->iov, io->iovcnt, io->flags,
-                                    io->req, blkdebug_child_done, io);
+                                    io->req, child_done, io);
 
     bk_node_submit(child);
 }
 
+/*
+ * Check io against the armed rules; true when it was answered (failed, or
+ * "succeeded" by a negative errno rule) and must not go down.
+ */
+static bool injected(struct bk_io *io, enum rules_iotype type)
+{
+    struct blkdebug_state *s = io->node->state;
+    bool immediately = false;
+    int ret;
+
+    ret = rules_check(s->rules, (uint64_t)io->offset, (uint64_t)io->bytes,
+                      type, &immediately);
+    if (ret == 0)
+        return false;
+    if (ret > 0)
+        ret = 0;
+    else
+        bk_dev_note_injected(io->node->dev);
+    if (immediately)
+        bk_io_complete(io, ret);
+    else
+        bk_io_complete_later(io, ret);
+    return true;
+}
+
+static void blkdebug_preadv(struct bk_io *io)
+{
+    if (!injected(io, RULES_IO_READ))
+        forward(io);
+}
+
+static void blkdebug_pwritev(struct bk_io *io)
+{
+    if (!injected(io, RULES_IO_WRITE))
+        forward(io);
+}
+
+static void blkdebug_pwrite_zeroes(struct bk_io *io)
+{
+    int64_t align = io->node->bl.request_alignment;
+
+    if (io->node->bl.pwrite_zeroes_alignment > align)
+        align = io->node->bl.pwrite_zeroes_alignment;
+    /*
+     * Pieces smaller than the zero alignment are refused, so that the
+     * generic layer's fallback to writing zeroes gets exercised.
+     */
+    if (io->bytes < align) {
+        bk_io_complete(io, -ENOTSUP);
+        return;
+    }
+    if (!injected(io, RULES_IO_WRITE_ZEROES))
+        forward(io);
+}
+
+static void blkdebug_pdiscard(struct bk_io *io)
+{
+    if (io->bytes < (int64_t)io->node->bl.request_alignment) {
+        bk_io_complete(io, -ENOTSUP);
+        return;
+    }
+    if (!injected(io, RULES_IO_DISCARD))
+        forward(io);
+}
+
+/* The child is flushed by the generic layer after this. */
 static void blkdebug_flush(struct bk_io *io)
 {
-    bk_io_complete(io, 0);
+    io->offset = io->bytes = 0;
+    if (!injected(io, RULES_IO_FLUSH))
+        bk_io_complete(io, 0);
 }
 
 const struct bk_driver bk_driver_blkdebug = {
     .name = "blkdebug",
+    .state_size = sizeof(struct blkdebug_state),
     .open = blkdebug_open,
+    .close = blkdebug_close,
     .get_length = blkdebug_get_length,
-    .preadv = blkdebug_forward,
-    .pwritev = blkdebug_forward,
-    .pwrite_zeroes = blkdebug_forward,
-    .pdiscard = blkdebug_forward,
+    .preadv = blkdebug_preadv,
+    .pwritev = blkdebug_pwritev,
+    .pwrite_zeroes = blkdebug_pwrite_zeroes,
+    .pdiscard = blkdebug_pdiscard,
     .flush_to_disk = blkdebug_flush,
-    .truncate = blkdebug_forward,
+    .truncate = forward,
+    .debug_event = blkdebug_event,
 };
-
-/* Breakpoints arrive with the rules engine; until then there are none. */
-int bk_blkdebug_break(struct bk_node *node, const char *event, const char *tag)
-{
-    return -ENOENT;
-}
-
-int bk_blkdebug_remove_break(struct bk_node *node, const char *tag)
-{
-    return -ENOENT;
-}
-
-int bk_blkdebug_resume(struct bk_node *node, const char *tag)
-{
-    return -ENOENT;
-}
-
-bool bk_blkdebug_is_suspended(struct bk_node *node, const char *tag)
-{
-    return false;
-}
-
-void bk_blkdebug_resume_all(struct bk_node *node)
-{
-}
-
-void bk_blkdebug_for_each_break(struct bk_node *node,
-                                void (*fn)(const char *event, const char *tag,
-                                           void *arg),
-                                void *arg)
-{
-}
-
-struct rules_engine *bk_blkdebug_rules(struct bk_node *node)
-{
-    return NULL;
-}

@@ -77,3 +77,10 @@ struct rules_engine *bk_dev_rules(struct bk_dev *dev)
 
     return n ? bk_blkdebug_rules(n) : NULL;
 }
+
+int bk_dev_block_status(struct bk_dev *dev, int64_t offset, int64_t bytes)
+{
+    struct bk_node *n = debug_node(dev);
+
+    return n ? bk_blkdebug_check_status(n, offset, bytes) : 0;
+}

@@ -47,22 +47,10 @@ const char *const bk_op_names[BK_OP__MAX] = {
 
 /* ---- probing --------------------------------------------------------- */
 
-/*
- * Formats we recognise but do not drive: opening one as raw would show
- * its metadata as data, so we refuse and say what it is.
- */
-static const struct { const char *name; const char *magic; size_t len; }
-    foreign_formats[] = {
-    { "qcow2", "QFI\xfb", 4 },
-    { "vmdk", "KDMV", 4 },
-    { "vdi", "<<< ", 4 },
-    { "qed", "QED\0", 4 },
-    { "vhdx", "vhdxfile", 8 },
-};
-
+/* A format we recognise but do not drive, from the file's first sector. */
 static const char *dev_probe_foreign(const char *filename)
 {
-    char buf[8];
+    unsigned char buf[512];
     FILE *f;
     size_t n;
 
@@ -73,12 +61,7 @@ static const char *dev_probe_foreign(const char *filename)
         return NULL;
     n = fread(buf, 1, sizeof(buf), f);
     fclose(f);
-    for (size_t i = 0; i < sizeof(foreign_formats) / sizeof(foreign_formats[0]);
-         i++)
-        if (n >= foreign_formats[i].len &&
-            memcmp(buf, foreign_formats[i].magic, foreign_formats[i].len) == 0)
-            return foreign_formats[i].name;
-    return NULL;
+    return bk_probe_format(buf, n);
 }
 
 /* ---- open / close ---------------------------------------------------- */
@@ -163,6 +146,18 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
     if (ret < 0)
         goto fail;
     dev->flags = flags;
+    if ((flags & BK_O_NATIVE_AIO) && !(flags & BK_O_NOCACHE)) {
+        *cause = bk_strdup_printf("aio=native was specified, but it requires "
+                                  "cache.direct=on, which was not specified.");
+        ret = -EINVAL;
+        goto fail;
+    }
+    if ((flags & BK_O_FORCE_SHARE) && (flags & BK_O_RDWR)) {
+        *cause = bk_strdup_printf("force-share=on can only be used with "
+                                  "read-only images");
+        ret = -EINVAL;
+        goto fail;
+    }
 
     format = bk_opts_take(opts, "driver");
     if (format == NULL) {
@@ -186,7 +181,9 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
         goto fail;
     }
     free(format);
-    ret = bk_node_open(dev, drv, opts, filename, flags, &dev->top, cause);
+    ret = bk_node_open(dev, drv, opts, filename,
+                       flags | (dev->probed ? BK_O_PROBED : 0), &dev->top,
+                       cause);
     if (ret < 0)
         goto fail;
     bk_opts_free(opts);
@@ -403,6 +400,7 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
     req->submit_ns = bk_now_ns();
     req->complete_ns = 0;
     req->ret = 0;
+    req->cause[0] = '\0';
     req->suspend_event = req->suspend_tag = NULL;
     dev_out_add(dev, req);
 
@@ -476,4 +474,9 @@ void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
 {
     if (dev->debug_observer != NULL)
         dev->debug_observer(dev, note, tag, req, dev->debug_observer_arg);
+}
+
+void bk_dev_note_injected(struct bk_dev *dev)
+{
+    dev->stats.injected++;
 }

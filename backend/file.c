@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -159,10 +160,20 @@ static struct bk_io *work_io(struct bk_work *w)
     return (struct bk_io *)((char *)w - offsetof(struct bk_io, work));
 }
 
+/* Failure words the workers pick (io->step), copied out on the loop. */
+enum file_msg { FILE_MSG_NONE, FILE_MSG_SHRINK_PREALLOC, FILE_MSG_PREALLOC_MODE };
+
 static void file_work_done(struct bk_work *w)
 {
     struct bk_io *io = work_io(w);
+    static const char *const texts[] = {
+        [FILE_MSG_SHRINK_PREALLOC] = "Cannot use preallocation for shrinking files",
+        [FILE_MSG_PREALLOC_MODE] = "Unsupported preallocation mode: metadata",
+    };
 
+    if (io->step != FILE_MSG_NONE && io->req != NULL)
+        snprintf(io->req->cause, sizeof(io->req->cause), "%s",
+                 texts[io->step]);
     bk_io_complete(io, io->ret);
 }
 
@@ -391,22 +402,24 @@ static void file_work_truncate(struct bk_work *w)
         return;
     }
     cur = st.st_size;
+    if ((enum bk_prealloc)io->flags != BK_PREALLOC_OFF && io->offset < cur) {
+        /* Preallocation only ever adds; the file is left alone. */
+        io->step = FILE_MSG_SHRINK_PREALLOC;
+        io->ret = -ENOTSUP;
+        return;
+    }
     switch ((enum bk_prealloc)io->flags) {
     case BK_PREALLOC_OFF:
         io->ret = ftruncate(s->fd, io->offset) < 0 ? -errno : 0;
         return;
     case BK_PREALLOC_FALLOC:
-        if (io->offset <= cur) {
-            io->ret = ftruncate(s->fd, io->offset) < 0 ? -errno : 0;
+        if (io->offset == cur) {
+            io->ret = 0;
             return;
         }
         io->ret = do_fallocate(s->fd, 0, cur, io->offset - cur);
         return;
     case BK_PREALLOC_FULL:
-        if (io->offset <= cur) {
-            io->ret = ftruncate(s->fd, io->offset) < 0 ? -errno : 0;
-            return;
-        }
         if (ftruncate(s->fd, io->offset) < 0) {
             io->ret = -errno;
             return;
@@ -416,6 +429,7 @@ static void file_work_truncate(struct bk_work *w)
     case BK_PREALLOC_METADATA:
         break;
     }
+    io->step = FILE_MSG_PREALLOC_MODE;
     io->ret = -ENOTSUP;
 }
 

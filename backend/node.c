@@ -76,6 +76,7 @@ void bk_io_free(struct bk_io *io)
     if (io == NULL)
         return;
     free(io->bounce);
+    free(io->park_tag);
     free(io);
 }
 
@@ -146,7 +147,15 @@ void bk_node_event(struct bk_node *node, enum bk_event ev, struct bk_io *io,
 }
 
 /* ---- tracking and serialisation -------------------------------------- */
-
+/*
+ * Tracked ios form a doubly linked list in arrival order, so that entering
+ * and leaving cost O(1) however many requests are in flight.  Conflicts
+ * only exist when a serialising io is involved, and those are rare (partial
+ * blocks under an alignment): the scan for them is skipped while the node
+ * has none.  An io that must wait is queued on the io it waits for and
+ * re-checked when that one ends, so an ending io wakes only its own
+ * waiters.
+ */
 static void io_range(const struct bk_io *io, int64_t *start, int64_t *end)
 {
     if (io->serialising) {
@@ -161,15 +170,17 @@ static void io_range(const struct bk_io *io, int64_t *start, int64_t *end)
 static void track_begin(struct bk_io *io)
 {
     struct bk_node *node = io->node;
-    struct bk_io **pp = &node->tracked;
 
-    /* Append: list order is arrival order, which decides who waits. */
-    while (*pp != NULL)
-        pp = &(*pp)->track_next;
-    io->track_prev = NULL;
     io->track_next = NULL;
-    *pp = io;
+    io->track_prev = node->tracked_tail;
+    if (node->tracked_tail != NULL)
+        node->tracked_tail->track_next = io;
+    else
+        node->tracked = io;
+    node->tracked_tail = io;
     io->tracked = true;
+    if (io->serialising)
+        node->nserialising++;
 }
 
 /* An earlier io that io must wait for, or NULL. */
@@ -177,9 +188,10 @@ static struct bk_io *track_find_conflict(struct bk_io *io)
 {
     int64_t s, e;
 
+    if (io->node->nserialising == 0)
+        return NULL;
     io_range(io, &s, &e);
-    for (struct bk_io *o = io->node->tracked; o != NULL && o != io;
-         o = o->track_next) {
+    for (struct bk_io *o = io->track_prev; o != NULL; o = o->track_prev) {
         int64_t os, oe;
 
         if (!o->serialising && !io->serialising)
@@ -200,51 +212,48 @@ static void track_rewait_cb(void *arg)
     track_wait(io, io->cb_wait);
 }
 
-static void track_wake_waiters(struct bk_node *node)
-{
-    struct bk_io *list = node->waiters;
-
-    node->waiters = NULL;
-    while (list != NULL) {
-        struct bk_io *io = list;
-
-        list = io->wait_next;
-        io->wait_next = NULL;
-        /* Re-check on the next pass: it may still conflict. */
-        bk_loop_defer(node->loop, track_rewait_cb, io);
-    }
-}
-
 static void track_end(struct bk_io *io)
 {
     struct bk_node *node = io->node;
-    struct bk_io **pp = &node->tracked;
+    struct bk_io *w;
 
     if (!io->tracked)
         return;
-    while (*pp != NULL && *pp != io)
-        pp = &(*pp)->track_next;
-    if (*pp == io)
-        *pp = io->track_next;
+    if (io->track_prev != NULL)
+        io->track_prev->track_next = io->track_next;
+    else
+        node->tracked = io->track_next;
+    if (io->track_next != NULL)
+        io->track_next->track_prev = io->track_prev;
+    else
+        node->tracked_tail = io->track_prev;
+    io->track_prev = io->track_next = NULL;
     io->tracked = false;
-    if (node->waiters != NULL)
-        track_wake_waiters(node);
+    if (io->serialising)
+        node->nserialising--;
+    /* Whoever waited for this io checks again at the next pass. */
+    while ((w = io->blocked) != NULL) {
+        io->blocked = w->wait_next;
+        w->wait_next = NULL;
+        bk_loop_defer(node->loop, track_rewait_cb, w);
+    }
 }
 
 /* Continue in cont once no earlier conflicting io is running. */
 static void track_wait(struct bk_io *io, bk_io_cb *cont)
 {
-    if (track_find_conflict(io) == NULL) {
+    struct bk_io *o = track_find_conflict(io);
+
+    if (o == NULL) {
         cont(io);
         return;
     }
     io->cb_wait = cont;
     if (io->req != NULL && io->req->state == BK_REQ_INFLIGHT)
         io->req->state = BK_REQ_QUEUED;
-    io->wait_next = io->node->waiters;
-    io->node->waiters = io;
+    io->wait_next = o->blocked;
+    o->blocked = io;
 }
-
 
 /* ---- driver calls ---------------------------------------------------- */
 
@@ -651,6 +660,21 @@ static void write_build_segments(struct bk_io *io)
     }
 }
 
+/*
+ * A padding read that fails does not fail the write: qemu 7.2 ignores the
+ * result and writes whatever the buffer held (measured: the write reports
+ * success and the neighbouring bytes are lost).  We write zeroes there,
+ * which is what qemu's fresh buffer mostly holds, and is deterministic.
+ */
+static void write_padding_read_done(struct bk_io *io)
+{
+    struct write_ctx *w = io->drv_priv;
+
+    if (io->ret < 0)
+        memset(w->one.iov_base, 0, w->one.iov_len);
+    io->ret = 0;
+}
+
 static void write_flush_done(struct bk_io *flush)
 {
     struct bk_io *io = flush->cb_arg;
@@ -689,10 +713,7 @@ static void write_step(struct bk_io *io)
                     &w->one, 1, 0, write_step);
         return;
     case W_POST_HEAD:
-        if (io->ret < 0) {
-            write_goto(io, W_END);
-            return;
-        }
+        write_padding_read_done(io);
         write_events(io, w->merge ? W_SEGMENTS : W_PRE_TAIL,
                      BK_EV_PWRITEV_RMW_AFTER_HEAD, w->head > 0,
                      BK_EV_PWRITEV_RMW_AFTER_TAIL, tail_in_merge);
@@ -712,10 +733,7 @@ static void write_step(struct bk_io *io)
                     align, &w->one, 1, 0, write_step);
         return;
     case W_POST_TAIL:
-        if (io->ret < 0) {
-            write_goto(io, W_END);
-            return;
-        }
+        write_padding_read_done(io);
         write_events(io, W_SEGMENTS, BK_EV_PWRITEV_RMW_AFTER_TAIL, true,
                      BK_EV_NONE, false);
         return;
@@ -907,9 +925,13 @@ static void flush_step(struct bk_io *io)
     switch ((enum flush_step)io->step) {
     case F_BEGIN:
         if (node->flush_active) {
-            /* One flush at a time per node; wait for the running one. */
-            io->wait_next = node->flush_waiters;
-            node->flush_waiters = io;
+            /* One flush at a time per node; queue behind the running one. */
+            io->wait_next = NULL;
+            if (node->flush_waiters_tail != NULL)
+                node->flush_waiters_tail->wait_next = io;
+            else
+                node->flush_waiters = io;
+            node->flush_waiters_tail = io;
             return;
         }
         node->flush_active = true;
@@ -952,31 +974,23 @@ static void flush_step(struct bk_io *io)
         return;
     case F_CHILD_DONE:
     case F_OUT: {
-        struct bk_io *waiters = node->flush_waiters;
+        struct bk_io *next = node->flush_waiters;
 
         if (io->ret == 0)
             node->flushed_gen = io->flush_gen;
         node->flush_active = false;
-        /* Wake the waiters (in arrival order) to try again. */
-        node->flush_waiters = NULL;
-        {
-            struct bk_io *rev = NULL;
-
-            while (waiters != NULL) {
-                struct bk_io *n = waiters->wait_next;
-
-                waiters->wait_next = rev;
-                rev = waiters;
-                waiters = n;
-            }
-            while (rev != NULL) {
-                struct bk_io *n = rev->wait_next;
-
-                rev->wait_next = NULL;
-                rev->step = F_BEGIN;
-                bk_loop_defer(node->loop, flush_restart_cb, rev);
-                rev = n;
-            }
+        /*
+         * Wake only the oldest waiter: it will usually find the
+         * generation it wanted already flushed and pass straight on,
+         * waking the next.  Waking all would make each re-queue.
+         */
+        if (next != NULL) {
+            node->flush_waiters = next->wait_next;
+            if (node->flush_waiters == NULL)
+                node->flush_waiters_tail = NULL;
+            next->wait_next = NULL;
+            next->step = F_BEGIN;
+            bk_loop_defer(node->loop, flush_restart_cb, next);
         }
         io->cb(io);
         return;

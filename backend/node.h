@@ -65,11 +65,18 @@ struct bk_io {
     bool serialising;
     bool tracked;
     struct bk_io *track_prev, *track_next;   /* node->tracked */
-    struct bk_io *wait_next;                 /* node->waiters */
+    struct bk_io *blocked;     /* ios waiting for this one to end */
+    struct bk_io *wait_next;   /* on another io's blocked list, or on
+                                  node->flush_waiters */
     bk_io_cb *cb_wait;         /* where to go on after a wait */
     bk_io_cb *cb_drv;          /* where to go on after a driver call */
 
     void *split;               /* a driver call cut into pieces */
+
+    /* Parked at a breakpoint (blkdebug.c). */
+    bk_io_cb *park_cont;       /* where it goes on when resumed */
+    size_t park_left;          /* resumes still needed */
+    char *park_tag;            /* the tag shown while it waits */
 
     /* Driver private. */
     struct bk_work work;
@@ -131,6 +138,10 @@ void bk_blkdebug_for_each_break(struct bk_node *node,
                                            void *arg),
                                 void *arg);
 struct rules_engine *bk_blkdebug_rules(struct bk_node *node);
+int bk_blkdebug_check_status(struct bk_node *node, int64_t offset,
+                             int64_t bytes);
+/* Count an error injected by blkdebug (dev.c). */
+void bk_dev_note_injected(struct bk_dev *dev);
 /* The device tells its debug observer (dev.c). */
 void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
                        const char *tag, const struct bk_req *req);
@@ -157,16 +168,17 @@ struct bk_node {
     unsigned supported_write_flags;   /* BK_REQ_FUA if done natively */
     struct bk_limits bl;
     int64_t total_bytes;          /* cached length, bytes, exact */
+    bool probed;                  /* format guessed, not given */
 
     /* Flush bookkeeping: writes bump write_gen; a flush records what it saw. */
     uint64_t write_gen;
     uint64_t flushed_gen;
     bool flush_active;
-    struct bk_io *flush_waiters;
+    struct bk_io *flush_waiters, *flush_waiters_tail;   /* FIFO */
 
-    /* Requests in progress on this node, for serialisation. */
-    struct bk_io *tracked;
-    struct bk_io *waiters;
+    /* Requests in progress on this node, oldest first, for serialisation. */
+    struct bk_io *tracked, *tracked_tail;
+    size_t nserialising;
 };
 
 /* Generic entry points: every layer submits to its child through these. */
@@ -200,6 +212,9 @@ struct bk_opts *bk_opts_extract_prefix(struct bk_opts *opts,
 /* Parse a qemu bool: on/off/yes/no/true/false. */
 int bk_opts_parse_bool(const char *text, bool *out);
 int bk_opts_parse_size(const char *text, uint64_t *out);
+
+/* The non-raw format a first sector looks like, or NULL (probe.c). */
+const char *bk_probe_format(const void *buf, size_t len);
 
 char *bk_strdup_printf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

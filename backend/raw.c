@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "backend/node.h"
 
@@ -20,6 +21,15 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
         return ret;
     node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
     node->bl.request_alignment = 1;
+    node->bl.max_transfer = node->file->bl.max_transfer;
+    if (node->open_flags & BK_O_PROBED) {
+        /*
+         * A guessed format protects sector 0 (see raw_pwritev); whole
+         * sectors make that check simple.
+         */
+        node->probed = true;
+        node->bl.request_alignment = 512;
+    }
     node->bl.buf_align = node->file->bl.buf_align;
     return 0;
 }
@@ -52,8 +62,35 @@ static void raw_preadv(struct bk_io *io)
     bk_node_event(io->node->file, BK_EV_READ_AIO, io, raw_forward);
 }
 
+/*
+ * On a probed image, data written to sector 0 must not make the image
+ * probe as another format next time: that would let whoever writes the
+ * disk choose how the host reads it.
+ */
+static bool raw_write_changes_format(struct bk_io *io)
+{
+    unsigned char sector[512];
+    size_t off = 0;
+
+    if (!io->node->probed || io->offset >= 512 || io->bytes == 0)
+        return false;
+    for (int i = 0; i < io->iovcnt && off < sizeof(sector); i++) {
+        size_t n = io->iov[i].iov_len;
+
+        if (n > sizeof(sector) - off)
+            n = sizeof(sector) - off;
+        memcpy(sector + off, io->iov[i].iov_base, n);
+        off += n;
+    }
+    return bk_probe_format(sector, off) != NULL;
+}
+
 static void raw_pwritev(struct bk_io *io)
 {
+    if (raw_write_changes_format(io)) {
+        bk_io_complete(io, -EPERM);
+        return;
+    }
     bk_node_event(io->node->file, BK_EV_WRITE_AIO, io, raw_forward);
 }
 

@@ -34,6 +34,12 @@ struct cmd_debug_ops {
     bool (*is_suspended)(struct bk_dev *dev, const char *tag);
 };
 
+/* The hooks that reach the backend's blkdebug node (bk_dev_break, ...). */
+extern const struct cmd_debug_ops cmd_debug_blkdebug;
+/* A bk_debug_fn printing qemu-io's "blkdebug: Suspended request 'A'". */
+void cmd_debug_note(struct bk_dev *dev, enum bk_debug_note note,
+                    const char *tag, const struct bk_req *req, void *arg);
+
 struct cmd_state {
     struct bk_loop *loop;
     struct bk_dev *dev;          /* NULL: no file open */
@@ -69,6 +75,10 @@ extern const struct cmd_entry *const cmd_table[];
 int cmd_execute(struct cmd_state *st, const char *line);
 /* Exact name or altname; NULL when unknown. */
 const struct cmd_entry *cmd_find(const char *name);
+/* For TUI completion only (scripts never match prefixes): call fn with
+ * each command name that starts with prefix, in table order. */
+void cmd_complete(const char *prefix, void (*fn)(const char *name, void *arg),
+                  void *arg);
 /* Print "name args -- oneline" (the usage line) and return -EINVAL. */
 int cmd_usage(const struct cmd_entry *e);
 
@@ -76,6 +86,10 @@ int cmd_usage(const struct cmd_entry *e);
  * opts is consumed.  Returns 0 or -errno, message printed. */
 int cmd_open_image(struct cmd_state *st, const char *name,
                    struct bk_opts *opts, unsigned flags, bool force_share);
+/* Merge "k=v,k2=v2" into opts as qemu-io's option lists do (bare keys
+ * warn).  Returns 0, or -EINVAL with the complaint printed. */
+int cmd_parse_opts(struct bk_opts *opts, const char *text,
+                   const char *implied);
 /* Wait for every aio request of the session, then close the image. */
 void cmd_close_image(struct cmd_state *st);
 

@@ -5,6 +5,9 @@
  * They go through the session's cmd_debug_ops, which the device may or may
  * not back with a blkdebug node.  Without one every hook answers -ENOTSUP,
  * and "wait_break" waits for ever, exactly as qemu-io does.
+ * cmd_debug_blkdebug is the set that reaches the backend's blkdebug node;
+ * the notes it sends back (a request parked or resumed) print qemu-io's
+ * "blkdebug: ..." lines.
  */
 #include <errno.h>
 #include <string.h>
@@ -16,6 +19,14 @@ static int break_exec(struct cmd_state *st, int argc, char **argv);
 static int remove_break_exec(struct cmd_state *st, int argc, char **argv);
 static int resume_exec(struct cmd_state *st, int argc, char **argv);
 static int wait_break_exec(struct cmd_state *st, int argc, char **argv);
+static bool debug_is_suspended(struct bk_dev *dev, const char *tag);
+
+const struct cmd_debug_ops cmd_debug_blkdebug = {
+    .set_break = bk_dev_break,
+    .remove_break = bk_dev_remove_break,
+    .resume = bk_dev_resume,
+    .is_suspended = debug_is_suspended,
+};
 
 const struct cmd_entry cmd_break_entry = {
     .name = "break",
@@ -97,4 +108,21 @@ static int wait_break_exec(struct cmd_state *st, int argc, char **argv)
            !st->debug->is_suspended(st->dev, argv[1]))
         bk_loop_iterate(st->loop, -1);
     return 0;
+}
+
+static bool debug_is_suspended(struct bk_dev *dev, const char *tag)
+{
+    return bk_dev_is_suspended(dev, tag);
+}
+
+void cmd_debug_note(struct bk_dev *dev, enum bk_debug_note note,
+                    const char *tag, const struct bk_req *req, void *arg)
+{
+    (void)dev;
+    (void)req;
+    (void)arg;
+    if (note == BK_NOTE_SUSPENDED)
+        out_printf("blkdebug: Suspended request '%s'\n", tag);
+    else
+        out_printf("blkdebug: Resuming request '%s'\n", tag);
 }

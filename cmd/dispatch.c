@@ -24,6 +24,16 @@ const struct cmd_entry *cmd_find(const char *name)
     return NULL;
 }
 
+void cmd_complete(const char *prefix, void (*fn)(const char *name, void *arg),
+                  void *arg)
+{
+    size_t len = strlen(prefix);
+
+    for (const struct cmd_entry *const *e = cmd_table; *e != NULL; e++)
+        if (strncmp((*e)->name, prefix, len) == 0)
+            fn((*e)->name, arg);
+}
+
 int cmd_usage(const struct cmd_entry *e)
 {
     out_printf("%s %s -- %s\n", e->name, e->args != NULL ? e->args : "",

@@ -26,6 +26,7 @@ static int info_exec(struct cmd_state *st, int argc, char **argv);
 static int discard_exec(struct cmd_state *st, int argc, char **argv);
 static int alloc_exec(struct cmd_state *st, int argc, char **argv);
 static int map_exec(struct cmd_state *st, int argc, char **argv);
+static void image_req_done(struct bk_req *req, int ret);
 
 /* qemu's PreallocMode names, indexed by enum bk_prealloc. */
 static const char *const image_prealloc_names[] = {
@@ -108,6 +109,12 @@ const struct cmd_entry cmd_map_entry = {
     .oneline = "prints the allocated areas of a file",
 };
 
+static void image_req_done(struct bk_req *req, int ret)
+{
+    (void)req;
+    (void)ret;
+}
+
 static int flush_exec(struct cmd_state *st, int argc, char **argv)
 {
     (void)argc;
@@ -119,7 +126,7 @@ static int flush_exec(struct cmd_state *st, int argc, char **argv)
 static int truncate_exec(struct cmd_state *st, int argc, char **argv)
 {
     enum bk_prealloc prealloc = BK_PREALLOC_OFF;
-    int64_t offset, old_len;
+    struct bk_req req = { .op = BK_OP_TRUNCATE, .done = image_req_done };
     struct argv_opts o;
     bool known;
     int c, ret;
@@ -149,23 +156,21 @@ static int truncate_exec(struct cmd_state *st, int argc, char **argv)
      * crashes, where we print the usage. */
     if (o.optind >= argc)
         return cmd_usage(&cmd_truncate_entry);
-    if (num_size_arg(argv[o.optind], &offset) < 0)
-        return -EINVAL;
-
-    old_len = bk_dev_length(st->dev);
-    ret = io_run(st, BK_OP_TRUNCATE, offset, 0, NULL, 0, prealloc, NULL);
+    /* qemu-io names argv[1] in the complaint, whatever it parsed. */
+    ret = num_parse_size(argv[o.optind], &req.offset);
+    if (ret < 0) {
+        num_print_error(ret, argv[1]);
+        return ret;
+    }
+    req.flags = prealloc;
+    ret = bk_run(st->dev, &req);
     if (ret == 0)
         return 0;
-    /* The texts of qemu's file driver for the failures it names. */
-    if (ret == -ENOTSUP && prealloc != BK_PREALLOC_OFF && offset < old_len)
-        out_error("Cannot use preallocation for shrinking files");
-    else if (ret == -ENOTSUP && prealloc == BK_PREALLOC_METADATA)
-        out_error("Unsupported preallocation mode: %s",
-                  image_prealloc_names[prealloc]);
-    else if (prealloc == BK_PREALLOC_OFF)
-        out_error("Failed to resize file: %s", strerror(-ret));
+    /* The block layer's words when it has them, as error_report prints. */
+    if (req.cause[0] != '\0')
+        out_error("%s", req.cause);
     else
-        out_error("Could not preallocate new data: %s", strerror(-ret));
+        out_error("Could not resize file: %s", strerror(-ret));
     return ret;
 }
 
@@ -236,6 +241,7 @@ static int alloc_exec(struct cmd_state *st, int argc, char **argv)
 {
     int64_t offset, count = 512, len, alloc;
     char s[64];
+    int ret;
 
     if (num_size_arg(argv[1], &offset) < 0)
         return -EINVAL;
@@ -245,6 +251,11 @@ static int alloc_exec(struct cmd_state *st, int argc, char **argv)
     if (len < 0) {
         out_printf("is_allocated failed: %s\n", strerror((int)-len));
         return (int)len;
+    }
+    ret = bk_dev_block_status(st->dev, offset, count);
+    if (ret < 0) {
+        out_printf("is_allocated failed: %s\n", strerror(-ret));
+        return ret;
     }
     /* Everything below the end is allocated; the count stops there. */
     alloc = offset >= len ? 0 : (count < len - offset ? count : len - offset);
@@ -258,6 +269,7 @@ static int map_exec(struct cmd_state *st, int argc, char **argv)
 {
     int64_t len = bk_dev_length(st->dev);
     char s1[64], s2[64];
+    int ret;
 
     (void)argc;
     (void)argv;
@@ -267,6 +279,11 @@ static int map_exec(struct cmd_state *st, int argc, char **argv)
     }
     if (len == 0)
         return 0;
+    ret = bk_dev_block_status(st->dev, 0, len);
+    if (ret < 0) {
+        out_error("Failed to get allocation status: %s", strerror(-ret));
+        return ret;
+    }
     report_cvtstr((double)len, s1, sizeof(s1));
     report_cvtstr(0, s2, sizeof(s2));
     out_printf("%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64 ")\n",

@@ -20,7 +20,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv);
 static int close_exec(struct cmd_state *st, int argc, char **argv);
 static int reopen_exec(struct cmd_state *st, int argc, char **argv);
 static int quit_exec(struct cmd_state *st, int argc, char **argv);
-static int open_add_opts(struct bk_opts *opts, const char *text);
+static void open_warn_short_booleans(const char *text, const char *implied);
 
 const struct cmd_entry cmd_open_entry = {
     .name = "open",
@@ -132,6 +132,7 @@ int cmd_open_image(struct cmd_state *st, const char *name,
                     "         Specify the 'raw' format explicitly to remove "
                     "the restrictions.\n",
                     name != NULL ? name : bk_dev_filename(dev));
+    bk_dev_set_debug_observer(dev, cmd_debug_note, st);
     st->dev = dev;
     return 0;
 }
@@ -144,11 +145,53 @@ void cmd_close_image(struct cmd_state *st)
     st->dev = NULL;
 }
 
+/*
+ * qemu's option parser warns about bare keys ("foo" for foo=on, "nofoo"
+ * for foo=off); the backend's parser takes them silently, so the warning
+ * is ours to print.  Keys end at '=' or ','; values run to a ',' that is
+ * not doubled.  With an implied key the first bare part is its value.
+ */
+static void open_warn_short_booleans(const char *text, const char *implied)
+{
+    const char *p = text;
+    bool first = true;
+
+    while (*p != '\0') {
+        size_t len = strcspn(p, "=,");
+
+        if (p[len] == '=') {
+            p += len + 1;
+            while (*p != '\0' && !(p[0] == ',' && p[1] != ',')) {
+                if (p[0] == ',')
+                    p++;
+                p++;
+            }
+        } else if (!(first && implied != NULL)) {
+            bool no = len >= 2 && strncmp(p, "no", 2) == 0;
+
+            out_warn("short-form boolean option '%.*s' deprecated\n"
+                     "Please use %.*s=%s instead", (int)len, p,
+                     (int)(no ? len - 2 : len), no ? p + 2 : p,
+                     no ? "off" : "on");
+            p += len;
+        } else {
+            p += len;
+        }
+        first = false;
+        if (*p == ',')
+            p++;
+    }
+}
+
 /* Merge "k=v,..." into opts; prints the parser's complaint. */
-static int open_add_opts(struct bk_opts *opts, const char *text)
+int cmd_parse_opts(struct bk_opts *opts, const char *text,
+                   const char *implied)
 {
     char *cause = NULL;
-    int ret = bk_opts_parse(opts, text, NULL, &cause);
+    int ret;
+
+    open_warn_short_booleans(text, implied);
+    ret = bk_opts_parse(opts, text, implied, &cause);
 
     if (ret < 0) {
         out_error("%s", cause != NULL ? cause : "Invalid options");
@@ -198,7 +241,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
                            "exclusive\n");
                 goto out;
             }
-            if (open_add_opts(opts, o.optarg) < 0)
+            if (cmd_parse_opts(opts, o.optarg, NULL) < 0)
                 goto out;
             break;
         default:
@@ -209,7 +252,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
     if (!readonly)
         flags |= BK_O_RDWR;
     if (st->image_opts && o.optind == argc - 1) {
-        if (open_add_opts(opts, argv[o.optind]) < 0)
+        if (cmd_parse_opts(opts, argv[o.optind], NULL) < 0)
             goto out;
         o.optind++;
     }
@@ -217,7 +260,8 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
         cmd_usage(&cmd_open_entry);
         goto out;
     }
-    if (snapshot) {
+    /* An open image is the first complaint, as in qemu-io. */
+    if (snapshot && st->dev == NULL) {
         out_error("snapshot mode (-s) is not supported by blkmon");
         goto out;
     }
@@ -258,7 +302,7 @@ static int reopen_exec(struct cmd_state *st, int argc, char **argv)
         case 'o':
             if (opts == NULL)
                 opts = bk_opts_new();
-            if (open_add_opts(opts, o.optarg) < 0)
+            if (cmd_parse_opts(opts, o.optarg, NULL) < 0)
                 goto out;
             break;
         case 'r':

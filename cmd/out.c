@@ -5,9 +5,12 @@
  * a pipe its text sits in the buffer until a flush, so "abort" loses it just
  * as qemu-io does, while stderr goes out at once.
  */
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/out.h"
 
@@ -106,5 +109,26 @@ void out_flush(void)
     if (out_sink == NULL) {
         fflush(stdout);
         fflush(stderr);
+    }
+}
+
+/* abort() does not flush stdio, but some runtimes (sanitizers) flush at
+ * exit anyway; dropping the buffer makes the loss certain. */
+void out_discard(void)
+{
+    int null;
+
+    if (out_sink != NULL)
+        return;
+    __fpurge(stdout);
+    /*
+     * Some runtimes (ThreadSanitizer's abort handler, for one) flush stdio
+     * on the way down; point stdout at /dev/null so nothing buffered can
+     * still get out.
+     */
+    null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDOUT_FILENO);
+        close(null);
     }
 }

@@ -35,5 +35,7 @@ void out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Push buffered stdout text out (before a prompt, a signal, an exit). */
 void out_flush(void);
+/* Drop stdout text not yet written, as a crash would ("abort"). */
+void out_discard(void);
 
 #endif

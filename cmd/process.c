@@ -105,5 +105,6 @@ static int abort_exec(struct cmd_state *st, int argc, char **argv)
     (void)st;
     (void)argc;
     (void)argv;
+    out_discard();
     abort();
 }

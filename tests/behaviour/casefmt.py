@@ -109,8 +109,9 @@ def cases(paths):
             for n in sorted(os.listdir(p)):
                 if n.endswith('.sh'):
                     yield os.path.join(p, n)
-        else:
+        elif p.endswith('.sh'):
             yield p
+        # Anything else (a recorded .out given by a shell glob) is no case.
 
 
 def expected_path(case, part):

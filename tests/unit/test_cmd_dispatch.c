@@ -99,6 +99,24 @@ static void test_lookup_by_name_and_altname(void **state)
     assert_null(cmd_find("s"));
 }
 
+static void collect_name(const char *name, void *arg)
+{
+    strcat(arg, name);
+    strcat(arg, " ");
+}
+
+static void test_completion_matches_prefixes_in_order(void **state)
+{
+    char names[256] = "";
+
+    (void)state;
+    cmd_complete("re", collect_name, names);
+    assert_string_equal(names, "read readv remove_break reopen resume ");
+    names[0] = '\0';
+    cmd_complete("aio_", collect_name, names);
+    assert_string_equal(names, "aio_flush aio_read aio_write ");
+}
+
 static void test_help_lists_what_qemu_io_lists(void **state)
 {
     (void)state;
@@ -254,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_sorted_and_complete),
         cmocka_unit_test(test_lookup_by_name_and_altname),
+        cmocka_unit_test(test_completion_matches_prefixes_in_order),
         cmocka_unit_test(test_help_lists_what_qemu_io_lists),
         cmocka_unit_test(test_help_for_one_command_uses_the_word_asked),
         cmocka_unit_test(test_help_unknown_command_fails),

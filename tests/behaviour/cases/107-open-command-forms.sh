@@ -6,3 +6,5 @@ $QIO -c 'open -o driver=raw -t none -d ignore -i threads -r img' -c info -c 'wri
 echo "exit=$?"
 $QIO -f raw -c 'open img' img
 echo "exit=$?"
+$QIO -c 'open -o nofoo,driver=raw img' -c 'open -o driver=raw,bar img' -c 'open -o driver=raw img' -c 'reopen -o baz' -c 'truncate -- -' -c 'truncate -m off x'
+echo "exit=$?"

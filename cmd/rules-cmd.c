@@ -1,0 +1,257 @@
+/*
+ * rules-cmd.c — blkmon's own commands for the blkdebug rule engine:
+ * "rules" (list, load, save), "rule" (add, del) and "state".
+ *
+ * qemu-io has no way to look at or change blkdebug's rules once the image
+ * is open; these commands do it live, on the engine of the image's
+ * blkdebug node (rules/rules.h).  They are left out of the "help" listing
+ * (CMD_F_EXTRA) so that listing stays qemu-io's, but "help rules" works.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/entries.h"
+#include "cmd/number.h"
+#include "cmd/out.h"
+#include "rules/rules.h"
+
+static int rules_exec(struct cmd_state *st, int argc, char **argv);
+static int rule_exec(struct cmd_state *st, int argc, char **argv);
+static int state_exec(struct cmd_state *st, int argc, char **argv);
+
+const struct cmd_entry cmd_rules_entry = {
+    .name = "rules",
+    .exec = rules_exec,
+    .argmin = 0,
+    .argmax = 2,
+    .flags = CMD_F_EXTRA,
+    .args = "[load file | save file]",
+    .oneline = "lists, loads or saves the blkdebug rules",
+    .help =
+        "\n"
+        " lists the blkdebug rules of the image with their ids, or reads or\n"
+        " writes them in the blkdebug config file format\n"
+        "\n"
+        " Example:\n"
+        " 'rules' - every rule and breakpoint: id, kind, event, options,\n"
+        "           how often its event ran it, errors it injected\n"
+        " 'rules save /tmp/now.cfg' - write the inject-error and set-state rules\n"
+        " 'rules load fail-flush.cfg' - replace them with the file's rules\n"
+        "\n"
+        " Breakpoints are kept by 'rules load' and not written by 'rules save'.\n"
+        " The image must have a blkdebug node (blkdebug:CONFIG:IMAGE).\n"
+        "\n",
+};
+
+const struct cmd_entry cmd_rule_entry = {
+    .name = "rule",
+    .exec = rule_exec,
+    .argmin = 2,
+    .argmax = -1,
+    .flags = CMD_F_EXTRA,
+    .args = "add inject-error|set-state key=value... | del id",
+    .oneline = "adds or deletes one blkdebug rule",
+    .help =
+        "\n"
+        " adds a blkdebug rule live, with the keys of its config file group,\n"
+        " or deletes a rule or breakpoint by the id 'rules' shows\n"
+        "\n"
+        " Example:\n"
+        " 'rule add inject-error event=write_aio errno=28 once=on'\n"
+        " 'rule add set-state event=flush_to_os state=1 new_state=2'\n"
+        " 'rule del 3'\n"
+        "\n"
+        " inject-error keys: event, state, errno, sector, once, immediately,\n"
+        " iotype.  set-state keys: event, state, new_state.\n"
+        "\n",
+};
+
+const struct cmd_entry cmd_state_entry = {
+    .name = "state",
+    .exec = state_exec,
+    .argmin = 0,
+    .argmax = 1,
+    .flags = CMD_F_EXTRA,
+    .args = "[n]",
+    .oneline = "shows or sets the blkdebug state",
+    .help =
+        "\n"
+        " shows the state of the blkdebug state machine, or sets it to n\n"
+        " (rules with a state only act in that state; it starts at 1)\n"
+        "\n",
+};
+
+/* The engine, or NULL after saying why there is none. */
+static struct rules_engine *engine_of(struct cmd_state *st, const char *cmd)
+{
+    struct rules_engine *e = bk_dev_rules(st->dev);
+
+    if (e == NULL)
+        out_printf("%s: the image has no blkdebug node "
+                   "(open it as blkdebug:CONFIG:IMAGE)\n", cmd);
+    return e;
+}
+
+static void print_rule(const struct rules_rule *r, void *arg)
+{
+    char *text = rules_describe(r);
+
+    (void)arg;
+    out_printf("%4u  %s", r->id, text ? text : "?");
+    if (r->action == RULES_INJECT_ERROR)
+        out_printf("  [%s, fired %llu, injected %llu]",
+                   r->armed ? "armed" : "not armed",
+                   (unsigned long long)r->fired,
+                   (unsigned long long)r->hits);
+    else if (r->action == RULES_SET_STATE)
+        out_printf("  [fired %llu]", (unsigned long long)r->fired);
+    out_printf("\n");
+    free(text);
+}
+
+static void print_suspended(const char *tag, void *req, void *arg)
+{
+    (void)req;
+    (void)arg;
+    out_printf("      suspended request '%s'\n", tag);
+}
+
+static int rules_list(struct rules_engine *e)
+{
+    out_printf("state %d, %zu rule%s\n", rules_state(e), rules_count(e),
+               rules_count(e) == 1 ? "" : "s");
+    rules_foreach(e, print_rule, NULL);
+    rules_foreach_suspended(e, print_suspended, NULL);
+    return 0;
+}
+
+/*
+ * Load into a scratch engine first, so that a file with an error leaves
+ * the live rules as they were.
+ */
+static int rules_load_file(struct rules_engine *e, const char *path)
+{
+    struct rules_engine *check = rules_engine_new();
+    char *cause = NULL;
+    int ret;
+
+    if (check == NULL)
+        return -ENOMEM;
+    ret = rules_load(check, path, NULL, 0, &cause);
+    rules_engine_free(check);
+    if (ret == 0) {
+        rules_clear(e);
+        ret = rules_load(e, path, NULL, 0, &cause);
+    }
+    if (ret < 0) {
+        out_printf("rules load: %s\n", cause ? cause : strerror(-ret));
+        free(cause);
+        return ret;
+    }
+    out_printf("loaded %s: %zu rule%s\n", path, rules_count(e),
+               rules_count(e) == 1 ? "" : "s");
+    return 0;
+}
+
+static int rules_exec(struct cmd_state *st, int argc, char **argv)
+{
+    struct rules_engine *e = engine_of(st, "rules");
+    char *cause = NULL;
+    int ret;
+
+    if (e == NULL)
+        return -ENOTSUP;
+    if (argc == 1)
+        return rules_list(e);
+    if (argc == 3 && strcmp(argv[1], "load") == 0)
+        return rules_load_file(e, argv[2]);
+    if (argc == 3 && strcmp(argv[1], "save") == 0) {
+        ret = rules_save(e, argv[2], &cause);
+        if (ret < 0) {
+            out_printf("rules save: %s\n", cause ? cause : strerror(-ret));
+            free(cause);
+        }
+        return ret;
+    }
+    return cmd_usage(&cmd_rules_entry);
+}
+
+static int rule_add(struct rules_engine *e, int argc, char **argv)
+{
+    struct rules_kv *kv = calloc((size_t)argc, sizeof(*kv));
+    char *cause = NULL;
+    unsigned id = 0;
+    size_t n = 0;
+    int ret = 0;
+
+    if (kv == NULL)
+        return -ENOMEM;
+    for (int i = 3; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+
+        if (eq == NULL || eq == argv[i]) {
+            out_printf("rule add: '%s' is not key=value\n", argv[i]);
+            ret = -EINVAL;
+            goto out;
+        }
+        *eq = '\0';
+        kv[n++] = (struct rules_kv){ argv[i], eq + 1 };
+    }
+    ret = rules_add(e, argv[2], kv, n, &id, &cause);
+    if (ret < 0) {
+        out_printf("rule add: %s\n", cause ? cause : strerror(-ret));
+        free(cause);
+        goto out;
+    }
+    out_printf("added rule %u\n", id);
+out:
+    free(kv);
+    return ret;
+}
+
+static int rule_exec(struct cmd_state *st, int argc, char **argv)
+{
+    struct rules_engine *e = engine_of(st, "rule");
+    char *end;
+    unsigned long id;
+
+    if (e == NULL)
+        return -ENOTSUP;
+    if (strcmp(argv[1], "add") == 0 && argc >= 3)
+        return rule_add(e, argc, argv);
+    if (strcmp(argv[1], "del") == 0 && argc == 3) {
+        id = strtoul(argv[2], &end, 10);
+        if (*argv[2] == '\0' || *end != '\0' || id == 0 || id > UINT32_MAX) {
+            out_printf("rule del: '%s' is not a rule id\n", argv[2]);
+            return -EINVAL;
+        }
+        if (rules_delete(e, (unsigned)id) < 0) {
+            out_printf("rule del: no rule %lu\n", id);
+            return -ENOENT;
+        }
+        out_printf("deleted rule %lu\n", id);
+        return 0;
+    }
+    return cmd_usage(&cmd_rule_entry);
+}
+
+static int state_exec(struct cmd_state *st, int argc, char **argv)
+{
+    struct rules_engine *e = engine_of(st, "state");
+    char *end;
+    long n;
+
+    if (e == NULL)
+        return -ENOTSUP;
+    if (argc == 2) {
+        n = strtol(argv[1], &end, 0);
+        if (*argv[1] == '\0' || *end != '\0' || n < 0 || n > INT32_MAX) {
+            out_printf("state: '%s' is not a state number\n", argv[1]);
+            return -EINVAL;
+        }
+        rules_set_state(e, (int)n);
+    }
+    out_printf("state %d\n", rules_state(e));
+    return 0;
+}
