@@ -39,36 +39,6 @@ static void app_before_sleep(struct bk_loop *loop, void *arg);
 static long app_frame(struct bk_loop *loop, void *arg);
 static void app_signal_ready(struct bk_loop *loop, int fd, void *arg);
 
-/* ---- blkdebug hooks for the command language -------------------------- */
-
-static int app_set_break(struct bk_dev *dev, const char *event,
-                         const char *tag)
-{
-    return dev ? bk_dev_break(dev, event, tag) : -ENOTSUP;
-}
-
-static int app_remove_break(struct bk_dev *dev, const char *tag)
-{
-    return dev ? bk_dev_remove_break(dev, tag) : -ENOTSUP;
-}
-
-static int app_resume(struct bk_dev *dev, const char *tag)
-{
-    return dev ? bk_dev_resume(dev, tag) : -ENOTSUP;
-}
-
-static bool app_is_suspended(struct bk_dev *dev, const char *tag)
-{
-    return dev ? bk_dev_is_suspended(dev, tag) : false;
-}
-
-static const struct cmd_debug_ops app_debug_ops = {
-    .set_break = app_set_break,
-    .remove_break = app_remove_break,
-    .resume = app_resume,
-    .is_suspended = app_is_suspended,
-};
-
 /* ---- creation --------------------------------------------------------- */
 
 bool tui_possible(void)
@@ -412,7 +382,7 @@ int tui_run(struct tui *t, struct cmd_state *st, char **cmds, int ncmds)
     t->st = st;
     t->loop = st->loop;
     if (st->debug == NULL)
-        st->debug = &app_debug_ops;
+        st->debug = &cmd_debug_blkdebug;
     t->hist_path = tui_history_default_path();
     if (t->hist_path != NULL &&
         tui_history_load(t->hist, t->hist_path, &cause) < 0) {
