@@ -16,7 +16,7 @@
 #include "tui/key.h"
 #include "tui/panel.h"
 #include "tui/screen.h"
-#include "backend/events.h"
+#include "rules/rules.h"
 
 #define CMDLINE_MAX_TAGS 256
 
@@ -72,12 +72,23 @@ static const char **cmdline_commands(void)
     return names;
 }
 
+/* blkdebug's event names, NULL-terminated as completion wants them. */
+static const char *const *cmdline_events(void)
+{
+    static const char *names[RULES_EV__MAX + 1];
+
+    if (names[0] == NULL)
+        for (int i = 0; i < RULES_EV__MAX; i++)
+            names[i] = rules_event_names[i];
+    return names;
+}
+
 static void cmdline_complete(struct tui *t)
 {
     static struct tag_list tags;
     struct tui_complete_sources src = {
         .commands = cmdline_commands(),
-        .events = bk_event_names,
+        .events = cmdline_events(),
         .tags = tags.tags,
     };
     struct tui_completion c;
