@@ -191,9 +191,15 @@ static void alloc_draw(struct tui *t, struct tui_rect in, bool focus,
         double pct = 100.0 * (double)tui_extmap_data_bytes(t->w.map) /
                      (double)t->w.length;
 
+        char pcts[16];
+
         /* A few MiB in a TiB must not read as 0.0%. */
-        snprintf(info, infosize, pct > 0 && pct < 1 ? "data %.3f%%, %s-%s, "
-                 "cell %s" : "data %.1f%%, %s-%s, cell %s", pct, a, b, c);
+        if (pct > 0 && pct < 0.001)
+            snprintf(pcts, sizeof(pcts), "<0.001");
+        else
+            snprintf(pcts, sizeof(pcts), pct > 0 && pct < 1 ? "%.3f" : "%.1f",
+                     pct);
+        snprintf(info, infosize, "data %s%%, %s-%s, cell %s", pcts, a, b, c);
     }
     else
         snprintf(info, infosize, "%s-%s, cell %s", a, b, c);
