@@ -50,7 +50,7 @@ static void test_cmdq_verb_is_first_word(void **state)
 static void test_cmdq_is_fifo_across_growth(void **state)
 {
     struct tui_cmdq *q = tui_cmdq_new();
-    char line[16], *got;
+    char line[32], *got;
 
     for (int i = 0; i < 5; i++) {
         snprintf(line, sizeof(line), "write %d 1", i);
