@@ -178,13 +178,27 @@ static void app_exec(struct tui *t, const char *line)
         t->st->quit = false;
         tui_app_quit(t);
     }
-    tui_app_dirty(t);
+    /* Frame-limited: a script of many short commands must not draw a
+     * frame per command. */
+    tui_app_data_dirty(t);
 }
 
+static bool app_is_quit(const char *line);
+
+/* The queue also holds the -c lines, control ones included, so that a
+ * final "-c quit" waits for the commands before it. */
 static void app_run_next(struct tui *t)
 {
+    char verb[32];
+
     t->running = tui_cmdq_pop(t->queue);
-    app_exec(t, t->running);
+    tui_cmdq_verb(t->running, verb, sizeof(verb));
+    if (tui_cmd_find(verb) != NULL)
+        tui_cmd_execute(t, t->running);
+    else if (app_is_quit(t->running))
+        tui_app_quit(t);
+    else
+        app_exec(t, t->running);
     free(t->running);
     t->running = NULL;
     tui_watch_sync(t);
@@ -404,7 +418,7 @@ int tui_run(struct tui *t, struct cmd_state *st, char **cmds, int ncmds)
     bk_loop_set_before_sleep(t->loop, app_before_sleep, t);
     tui_watch_sync(t);
     for (int i = 0; i < ncmds; i++)
-        tui_app_submit(t, cmds[i], false);
+        tui_cmdq_push(t->queue, cmds[i]);
     tui_app_dirty(t);
 
     while (!t->quitting) {

@@ -37,7 +37,7 @@ enum {
     TUI_HR_REDRAW  = 1 << 1,
 };
 
-#define TUI_FRAME_NS    (50 * 1000000LL)   /* data-driven redraws: 20/s */
+#define TUI_FRAME_NS    (100 * 1000000LL)  /* data-driven redraws: 10/s */
 #define TUI_SAMPLE_MS   250                /* stats interval, 4/s */
 
 /* A range the allocation map must re-read from the file system. */
