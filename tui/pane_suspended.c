@@ -190,7 +190,6 @@ static void suspended_draw(struct tui *t, struct tui_rect in, bool focus,
         enum tui_role role = r->kind == TUI_SROW_BREAK ? TUI_R_BREAKPOINT
                                                        : TUI_R_REQ_SUSPENDED;
         char line[256], len[16], waited[16];
-        int used;
 
         if (r->kind == TUI_SROW_BREAK) {
             snprintf(line, sizeof(line), "break  %-16s tag %s", r->event,
@@ -204,12 +203,11 @@ static void suspended_draw(struct tui *t, struct tui_rect in, bool focus,
         }
         if (is_sel && focus) {
             tui_fill(in.y + y, in.x, in.w, TUI_R_SELECTION);
-            used = tui_put(in.y + y, in.x, 2, TUI_R_SELECTION, g->pointer);
+            tui_put(in.y + y, in.x, 2, TUI_R_SELECTION, g->pointer);
             tui_put(in.y + y, in.x + 2, in.w - 2, TUI_R_SELECTION, line);
         } else {
-            used = is_sel ? tui_put(in.y + y, in.x, 2, TUI_R_DIM, g->pointer)
-                          : 0;
-            (void)used;
+            if (is_sel)
+                tui_put(in.y + y, in.x, 2, TUI_R_DIM, g->pointer);
             tui_put(in.y + y, in.x + 2, in.w - 2, role, line);
         }
     }

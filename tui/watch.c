@@ -16,9 +16,9 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tui/app.h"
-#include <string.h>
 
 #define WATCH_MAX_RESCANS 64
 #define WATCH_GRAPH_NS (61 * 1000000000LL)
