@@ -78,6 +78,7 @@ unit: deps-quiet $(UNIT_BIN)
 # Behaviour tests drive the real binary.
 behaviour: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/behaviour/run
+	@BLKMON=$(abspath $(PROG)) tests/robust/run
 
 # TUI tests drive the real binary through tmux (tests/tui/run).
 tui-test: deps-quiet $(PROG)

@@ -99,29 +99,7 @@ void bk_io_complete_later(struct bk_io *io, int ret)
     bk_loop_defer(io->node->loop, io_complete_deferred, io);
 }
 
-/* ---- iovec helpers --------------------------------------------------- */
-
-static void iov_copy_in(const struct iovec *iov, int iovcnt, size_t skip,
-                        const void *src, size_t len)
-{
-    const char *s = src;
-
-    for (int i = 0; i < iovcnt && len > 0; i++) {
-        size_t l = iov[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if (l > len)
-            l = len;
-        memcpy((char *)iov[i].iov_base + skip, s, l);
-        s += l;
-        len -= l;
-        skip = 0;
-    }
-}
+/* ---- buffers --------------------------------------------------------- */
 
 static void *node_alloc_bounce(struct bk_node *node, size_t size)
 {
@@ -492,10 +470,13 @@ static void io_finish(struct bk_io *io)
 
 static void read_bounced(struct bk_io *io)
 {
-    if (io->ret >= 0)
-        iov_copy_in(io->iov, io->iovcnt, 0,
-                    (char *)io->bounce + (io->offset - io->align_offset),
-                    (size_t)io->bytes);
+    const char *src = (char *)io->bounce + (io->offset - io->align_offset);
+
+    /* The caller's buffers hold exactly io->bytes: copy them in order. */
+    for (int i = 0; io->ret >= 0 && i < io->iovcnt; i++) {
+        memcpy(io->iov[i].iov_base, src, io->iov[i].iov_len);
+        src += io->iov[i].iov_len;
+    }
     io_finish(io);
 }
 
