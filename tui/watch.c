@@ -70,7 +70,8 @@ static void watch_attach(struct tui *t, struct bk_dev *dev)
     t->ps.view_ok = false;
     bk_dev_set_observer(dev, watch_observer, t);
     bk_dev_set_debug_observer(dev, watch_debug, t);
-    t->last_activity_ns = now;
+    /* Opening is not activity: an image nobody touches costs no ticks. */
+    t->last_activity_ns = now - WATCH_GRAPH_NS - 1;
     tui_watch_wake(t);
 }
 
