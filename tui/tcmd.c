@@ -120,16 +120,48 @@ static int tc_focus(struct tui *t, int argc, char **argv)
     return -EINVAL;
 }
 
-/* Resuming goes through the command language, so the Output pane shows
- * the same "resume TAG" and messages as if it had been typed. */
+struct tc_find_req {
+    uint64_t id;
+    const struct bk_req *req;
+    const char *tag;
+    int same_tag;            /* suspended requests sharing the tag */
+};
+
+static void tc_find_req(const struct bk_req *req, void *arg)
+{
+    struct tc_find_req *f = arg;
+
+    if (req->id == f->id)
+        f->req = req;
+    if (req->state == BK_REQ_SUSPENDED && req->suspend_tag != NULL &&
+        strcmp(req->suspend_tag, f->tag) == 0)
+        f->same_tag++;
+}
+
+/*
+ * Resuming goes through the command language when the tag names this
+ * request alone, so the Output pane shows the same "resume TAG" and
+ * messages as if it had been typed.  When other parked requests share the
+ * tag, "resume TAG" would take the newest of them, so the selected request
+ * is resumed directly instead.
+ */
 static int tc_resume_selected(struct tui *t, int argc, char **argv)
 {
     struct tui_srow r;
+    struct tc_find_req f;
     char line[96];
 
     if (!tui_srows_target(t, &r)) {
         tui_app_status(t, "no suspended request");
         return -ENOENT;
+    }
+    f = (struct tc_find_req){ .id = r.id, .tag = r.tag };
+    if (t->w.dev != NULL)
+        bk_dev_for_each_req(t->w.dev, tc_find_req, &f);
+    if (f.req != NULL && f.same_tag > 1) {
+        tui_outbuf_printf(t->out, TUI_OUT_COMMAND, "(resume request %llu)",
+                          (unsigned long long)r.id);
+        return bk_dev_resume_req(t->w.dev, f.req);
     }
     snprintf(line, sizeof(line), "resume %s", r.tag);
     tui_app_submit(t, line, true);
