@@ -1,7 +1,7 @@
 # blkmon — plain Makefile.  Knobs first; rules below.
 #
 #   make            build ./blkmon
-#   make check      build and run every test (unit + behaviour)
+#   make check      build and run every test (unit + behaviour + TUI)
 #   make asan/tsan  the same tests under AddressSanitizer+UBSan / ThreadSanitizer
 #   make demo       open the TUI on a generated demo image
 #   make bench      side-by-side benchmarks against qemu-io / qemu-img / fio
@@ -54,8 +54,8 @@ endif
 
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
-.PHONY: all check unit behaviour uring asan tsan demo bench deps install uninstall \
-        clean options
+.PHONY: all check unit behaviour uring tui-test asan tsan demo bench deps \
+        install uninstall clean options
 all: deps-quiet $(PROG)
 
 $(PROG): $(MAIN_OBJ) $(BUILD)/libblkmon.a
@@ -93,7 +93,11 @@ uring: deps-quiet $(URING_UNIT) $(PROG)
 	@echo "== behaviour (io_uring)"; \
 	    BLKMON_AIO=io_uring BLKMON=$(abspath $(PROG)) tests/behaviour/run
 
-check: unit behaviour uring
+# TUI tests drive the real binary through tmux (tests/tui/run).
+tui-test: deps-quiet $(PROG)
+	@BLKMON=$(abspath $(PROG)) tests/tui/run
+
+check: unit behaviour uring tui-test
 
 # Sanitizer flavours: same tests, separate build trees.
 asan:
@@ -102,9 +106,12 @@ asan:
 tsan:
 	$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS="-O1 -g" SAN="-fsanitize=thread" check
 
+# The demo image is sparse (1 TiB) with a few data extents; the rules file
+# arms blkdebug.  tests/demo/run-demo falls back to a plain blkdebug node
+# (breakpoints only) when the driver does not take rule files yet.
 demo: all
 	@tests/demo/make-demo build/demo
-	./blkmon -f raw --rules build/demo/demo.rules build/demo/demo.img
+	@tests/demo/run-demo ./blkmon build/demo
 
 bench: all
 	@tools/deps --bench --quiet

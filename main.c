@@ -1,8 +1,9 @@
 /*
  * main.c — blkmon's command line, qemu-io's: [OPTIONS]... [-c STRING]...
  * [file].  Options set up the session and open the image; the commands
- * then run headless (the TUI comes later: --headless is accepted now and
- * will be what keeps the screen off on a terminal).
+ * then run headless, or in the TUI when stdin and stdout are terminals:
+ * with -c commands only under --tui (they then run inside the TUI at
+ * start-up); --headless keeps the screen off.
  *
  * Exit status as qemu-io: 1 for a bad command line, an image that does not
  * open, or any failed command; 0 otherwise.
@@ -20,11 +21,14 @@
 #include "cmd/headless.h"
 #include "cmd/modes.h"
 #include "cmd/out.h"
+#include "tui/tui.h"
 
 enum {
     OPT_OBJECT = 256,
     OPT_IMAGE_OPTS,
     OPT_HEADLESS,
+    OPT_TUI,
+    OPT_THEME,
 };
 
 struct main_args {
@@ -34,6 +38,8 @@ struct main_args {
     const char *file;
     unsigned flags;
     bool readonly, force_share, image_opts, misalign, snapshot;
+    bool headless, tui;
+    const char *theme;
 };
 
 static void main_usage(const char *name);
@@ -65,6 +71,10 @@ static void main_usage(const char *name)
 "  -T, --trace PATTERN  accepted for compatibility; blkmon has no trace events\n"
 "  -U, --force-share    force shared permissions\n"
 "      --headless       run commands without the screen interface\n"
+"      --tui            open the screen interface even with -c commands\n"
+"                       (they run first, inside it)\n"
+"      --theme NAME     colour theme of the screen interface\n"
+"                       (default, light, mono, or a file path)\n"
 "  -h, --help           display this help and exit\n"
 "  -V, --version        output version information and exit\n"
 "\n"
@@ -105,6 +115,8 @@ static int main_parse(int argc, char **argv, struct main_args *a)
         { "image-opts", no_argument, NULL, OPT_IMAGE_OPTS },
         { "force-share", no_argument, NULL, 'U' },
         { "headless", no_argument, NULL, OPT_HEADLESS },
+        { "tui", no_argument, NULL, OPT_TUI },
+        { "theme", required_argument, NULL, OPT_THEME },
         { NULL, 0, NULL, 0 },
     };
     const char *name = out_progname();
@@ -129,7 +141,9 @@ static int main_parse(int argc, char **argv, struct main_args *a)
         case 'U': a->force_share = true; break;
         case 'T': main_trace_option(optarg); break;
         case OPT_IMAGE_OPTS: a->image_opts = true; break;
-        case OPT_HEADLESS: break;
+        case OPT_HEADLESS: a->headless = true; break;
+        case OPT_TUI: a->tui = true; break;
+        case OPT_THEME: a->theme = optarg; break;
         case 'd':
             if (modes_discard(optarg, &a->flags) < 0) {
                 out_error("Invalid discard option: %s", optarg);
@@ -201,6 +215,7 @@ int main(int argc, char **argv)
 {
     struct main_args args = { 0 };
     struct cmd_state st = { 0 };
+    struct tui *tui = NULL;
     int ret;
 
     /* Messages name the program as typed, without its directory. */
@@ -216,10 +231,24 @@ int main(int argc, char **argv)
     st.misalign = args.misalign;
     st.image_opts = args.image_opts;
     st.debug = &cmd_debug_blkdebug;
+    /* The TUI captures output from here on, so open warnings show in it. */
+    if (!args.headless && (args.ncmds == 0 || args.tui) && tui_possible()) {
+        struct tui_options topts = { .theme = args.theme };
+
+        tui = tui_new(&topts);
+    }
     if (args.file != NULL && main_open(&st, &args) < 0) {
+        if (tui != NULL)
+            tui_abandon(tui);
         bk_loop_free(st.loop);
         free(args.cmds);
         return 1;
+    }
+    if (tui != NULL) {
+        ret = tui_run(tui, &st, args.cmds, args.ncmds);
+        bk_loop_free(st.loop);
+        free(args.cmds);
+        return ret;
     }
     ret = headless_run(&st, args.cmds, args.ncmds);
     /* Every outstanding request completes (and reports) before exit. */

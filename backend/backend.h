@@ -177,7 +177,8 @@ struct bk_req {
     char cause[128];             /* words for a failure, when the backend
                                     has them ("" otherwise) */
     const char *suspend_event;   /* when SUSPENDED */
-    const char *suspend_tag;
+    const char *suspend_tag;     /* a tag still holding it */
+    int64_t suspend_ns;          /* when it was last suspended */
     struct bk_req *next_out, *prev_out;   /* the device's outstanding list */
     struct bk_dev *dev;
 };
@@ -244,6 +245,11 @@ int bk_dev_break(struct bk_dev *dev, const char *event, const char *tag);
 int bk_dev_remove_break(struct bk_dev *dev, const char *tag);
 /* Resume the newest request suspended with tag; -ENOENT when none. */
 int bk_dev_resume(struct bk_dev *dev, const char *tag);
+/*
+ * Resume one suspension of this request, whatever tag holds it (a front
+ * end's "resume the selected row"): 0, or -ENOENT when it is not parked.
+ */
+int bk_dev_resume_req(struct bk_dev *dev, const struct bk_req *req);
 bool bk_dev_is_suspended(const struct bk_dev *dev, const char *tag);
 /* Resume every suspended request (quit, close). */
 void bk_dev_resume_all(struct bk_dev *dev);

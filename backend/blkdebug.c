@@ -293,6 +293,7 @@ static void blkdebug_event(struct bk_node *node, enum bk_event ev,
         io->req->state = BK_REQ_SUSPENDED;
         io->req->suspend_event = bk_event_names[ev];
         io->req->suspend_tag = io->park_tag;
+        io->req->suspend_ns = bk_now_ns();
     }
     for (size_t i = 0; i < fired.nsuspend; i++)
         bk_dev_note_debug(node->dev, BK_NOTE_SUSPENDED, fired.tags[i],
@@ -304,9 +305,21 @@ static void blkdebug_event(struct bk_node *node, enum bk_event ev,
 static void blkdebug_unpark(struct bk_node *node, struct bk_io *io,
                             const char *tag)
 {
+    struct blkdebug_state *s = node->state;
+
     bk_dev_note_debug(node->dev, BK_NOTE_RESUMED, tag, io->req);
-    if (--io->park_left > 0)
+    if (--io->park_left > 0) {
+        /* Still held by another breakpoint: show that one's tag. */
+        const char *left = rules_suspended_tag(s->rules, io);
+
+        if (left != NULL) {
+            free(io->park_tag);
+            io->park_tag = strdup(left);
+            if (io->req != NULL)
+                io->req->suspend_tag = io->park_tag;
+        }
         return;
+    }
     if (io->req != NULL) {
         io->req->state = BK_REQ_INFLIGHT;
         io->req->suspend_event = NULL;
@@ -332,6 +345,37 @@ int bk_blkdebug_resume(struct bk_node *node, const char *tag)
     if (!rules_resume(s->rules, tag, &cookie))
         return -ENOENT;
     blkdebug_unpark(node, cookie, tag);
+    return 0;
+}
+
+struct find_parked {
+    const struct bk_req *req;
+    struct bk_io *io;
+};
+
+static void match_parked(const char *tag, void *cookie, void *arg)
+{
+    struct find_parked *f = arg;
+    struct bk_io *io = cookie;
+
+    (void)tag;
+    if (f->io == NULL && io != NULL && io->req == f->req)
+        f->io = io;
+}
+
+/* Resume one suspension of req, whichever tag holds it. */
+int bk_blkdebug_resume_req(struct bk_node *node, const struct bk_req *req)
+{
+    struct blkdebug_state *s = node->state;
+    struct find_parked f = { req, NULL };
+    char *tag = NULL;
+
+    /* The engine's cookies are the parked ios; find the one serving req. */
+    rules_foreach_suspended(s->rules, match_parked, &f);
+    if (f.io == NULL || !rules_resume_req(s->rules, f.io, &tag))
+        return -ENOENT;
+    blkdebug_unpark(node, f.io, tag);
+    free(tag);
     return 0;
 }
 

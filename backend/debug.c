@@ -45,6 +45,13 @@ int bk_dev_resume(struct bk_dev *dev, const char *tag)
     return n ? bk_blkdebug_resume(n, tag) : -ENOTSUP;
 }
 
+int bk_dev_resume_req(struct bk_dev *dev, const struct bk_req *req)
+{
+    struct bk_node *n = debug_node(dev);
+
+    return n ? bk_blkdebug_resume_req(n, req) : -ENOTSUP;
+}
+
 bool bk_dev_is_suspended(const struct bk_dev *dev, const char *tag)
 {
     struct bk_node *n = debug_node(dev);

@@ -402,6 +402,7 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
     req->ret = 0;
     req->cause[0] = '\0';
     req->suspend_event = req->suspend_tag = NULL;
+    req->suspend_ns = 0;
     dev_out_add(dev, req);
 
     ret = dev_check_request(dev, req);

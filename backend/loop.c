@@ -24,6 +24,7 @@
 
 #include "backend/loop.h"
 
+enum { LOOP_BEFORE_SLEEP_MAX_MS = 50 };
 /* How long a pass busy-waits for the pool before sleeping. */
 #define LOOP_SPIN_NS 50000
 
@@ -237,8 +238,18 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
      * wake-up, as QEMU's adaptive polling does. */
     if (timeout_ms != 0 && bk_pool_spin(&loop->pool, LOOP_SPIN_NS))
         timeout_ms = 0;
-    if (timeout_ms != 0 && loop->before_sleep != NULL)
+    /*
+     * before_sleep runs when the loop is about to sleep, and also at least
+     * every LOOP_BEFORE_SLEEP_MAX_MS while a stream of completions keeps it
+     * from ever sleeping: a screen must not freeze under load.
+     */
+    if (loop->before_sleep != NULL &&
+        (timeout_ms != 0 ||
+         bk_now_ns() - loop->before_sleep_ns >
+             LOOP_BEFORE_SLEEP_MAX_MS * 1000000LL)) {
+        loop->before_sleep_ns = bk_now_ns();
         loop->before_sleep(loop, loop->before_sleep_arg);
+    }
     /* before_sleep may have produced work; don't sleep on it. */
     if (loop->defer_head != NULL)
         timeout_ms = 0;

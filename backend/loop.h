@@ -58,6 +58,7 @@ struct bk_loop {
     struct loop_defer *defer_head, *defer_tail;
     bk_idle_fn *before_sleep;
     void *before_sleep_arg;
+    int64_t before_sleep_ns;    /* when it last ran */
 };
 
 #endif

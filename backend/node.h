@@ -131,6 +131,7 @@ int bk_blkdebug_break(struct bk_node *node, const char *event,
                       const char *tag);
 int bk_blkdebug_remove_break(struct bk_node *node, const char *tag);
 int bk_blkdebug_resume(struct bk_node *node, const char *tag);
+int bk_blkdebug_resume_req(struct bk_node *node, const struct bk_req *req);
 bool bk_blkdebug_is_suspended(struct bk_node *node, const char *tag);
 void bk_blkdebug_resume_all(struct bk_node *node);
 void bk_blkdebug_for_each_break(struct bk_node *node,

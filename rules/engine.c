@@ -349,6 +349,37 @@ rules_resume(struct rules_engine *e, const char *tag, void **reqp)
 }
 
 bool
+rules_resume_req(struct rules_engine *e, const void *req, char **tagp)
+{
+    struct parked **pp, *p;
+
+    for (pp = &e->parked; *pp != NULL; pp = &(*pp)->next) {
+        if ((*pp)->req == req) {
+            p = *pp;
+            *pp = p->next;
+            if (tagp != NULL)
+                *tagp = p->tag;
+            else
+                free(p->tag);
+            free(p);
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *
+rules_suspended_tag(const struct rules_engine *e, const void *req)
+{
+    const struct parked *p;
+
+    for (p = e->parked; p != NULL; p = p->next)
+        if (p->req == req)
+            return p->tag;
+    return NULL;
+}
+
+bool
 rules_is_suspended(const struct rules_engine *e, const char *tag)
 {
     const struct parked *p;

@@ -262,6 +262,14 @@ int rules_break_remove(struct rules_engine *e, const char *tag);
  */
 bool rules_resume(struct rules_engine *e, const char *tag, void **reqp);
 bool rules_is_suspended(const struct rules_engine *e, const char *tag);
+/*
+ * Resume one suspension of the request with this cookie (its most recent),
+ * whatever its tag: true, and the tag (allocated; the caller frees it) in
+ * *tagp when tagp is not NULL.  For a front end resuming a selected request.
+ */
+bool rules_resume_req(struct rules_engine *e, const void *req, char **tagp);
+/* The tag of the request's most recent suspension, or NULL. */
+const char *rules_suspended_tag(const struct rules_engine *e, const void *req);
 
 /* ---- Listing ---------------------------------------------------------- */
 

@@ -123,7 +123,7 @@ const char *tui_layout_too_small(const struct tui_lnode *root, int w, int h,
  *  +--------------------------+-------------+
  *  | Throughput               | Output      |
  *  +--------------------------+-------------+
- *  > command line                            
+ *  | Command line: > ...                     |
  *  status line                               
  */
 static const struct tui_lnode right_column[] = {
@@ -133,9 +133,9 @@ static const struct tui_lnode right_column[] = {
       .min_w = 30, .min_h = 3 },
 };
 static const struct tui_lnode top_row[] = {
-    { .kind = TUI_LEAF, .pane = TUI_PANE_ALLOC, .weight = 3,
+    { .kind = TUI_LEAF, .pane = TUI_PANE_ALLOC, .weight = 1,
       .min_w = 20, .min_h = 5 },
-    { .kind = TUI_TB, .weight = 2, .child = right_column, .nchild = 2 },
+    { .kind = TUI_TB, .weight = 1, .child = right_column, .nchild = 2 },
 };
 static const struct tui_lnode bottom_row[] = {
     { .kind = TUI_LEAF, .pane = TUI_PANE_THROUGHPUT, .weight = 1,
@@ -146,7 +146,8 @@ static const struct tui_lnode bottom_row[] = {
 static const struct tui_lnode screen_rows[] = {
     { .kind = TUI_LR, .weight = 3, .child = top_row, .nchild = 2 },
     { .kind = TUI_LR, .weight = 2, .child = bottom_row, .nchild = 2 },
-    { .kind = TUI_LEAF, .pane = TUI_PANE_CMDLINE, .fixed = 1, .min_w = 20 },
+    { .kind = TUI_LEAF, .pane = TUI_PANE_CMDLINE, .fixed = 3, .min_w = 20,
+      .min_h = 3 },
     { .kind = TUI_LEAF, .pane = TUI_PANE_STATUS, .fixed = 1, .min_w = 20 },
 };
 const struct tui_lnode tui_layout_default = {

@@ -223,7 +223,13 @@ static void test_two_breaks_on_one_event_need_two_resumes(void **state)
     for (int i = 0; i < 5; i++)
         bk_loop_iterate(f->loop, 10);
     assert_false(j.done);
-    assert_int_equal(bk_dev_resume(f->dev, "b"), 0);
+    /* Still parked, and it shows the tag that still holds it. */
+    assert_int_equal(j.req.state, BK_REQ_SUSPENDED);
+    assert_string_equal(j.req.suspend_tag, "b");
+    assert_true(j.req.suspend_ns > 0);
+    /* A front end resumes the request itself, not a tag. */
+    assert_int_equal(bk_dev_resume_req(f->dev, &j.req), 0);
+    assert_int_equal(bk_dev_resume_req(f->dev, &j.req), -ENOENT);
     bk_drain(f->dev);
     assert_true(j.done);
     assert_int_equal(j.ret, 0);

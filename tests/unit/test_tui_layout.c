@@ -31,17 +31,18 @@ static void assert_tiles(const struct tui_rect *r, size_t n, int w, int h)
 
 static void test_layout_default_tiles_common_terminal_sizes(void **state)
 {
-    static const int sizes[][2] = { { 80, 24 }, { 50, 15 }, { 132, 43 },
+    static const int sizes[][2] = { { 80, 24 }, { 50, 17 }, { 132, 43 },
                                     { 251, 77 }, { 81, 25 } };
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         struct tui_rect r[TUI_PANE__MAX];
         struct tui_rect area = { 0, 0, sizes[i][0], sizes[i][1] };
         assert_int_equal(tui_layout_place(&tui_layout_default, area, r), 0);
         assert_tiles(r, TUI_PANE__MAX, area.w, area.h);
-        /* Command and status lines: one row each, full width, at the end. */
-        assert_int_equal(r[TUI_PANE_CMDLINE].h, 1);
+        /* The framed command line (3 rows) and the status line, full
+         * width, at the end. */
+        assert_int_equal(r[TUI_PANE_CMDLINE].h, 3);
         assert_int_equal(r[TUI_PANE_CMDLINE].w, area.w);
-        assert_int_equal(r[TUI_PANE_CMDLINE].y, area.h - 2);
+        assert_int_equal(r[TUI_PANE_CMDLINE].y, area.h - 4);
         assert_int_equal(r[TUI_PANE_STATUS].y, area.h - 1);
     }
 }
@@ -54,14 +55,14 @@ static void test_layout_minimum_and_too_small_message(void **state)
 
     tui_layout_min(&tui_layout_default, &w, &h);
     assert_int_equal(w, 50);
-    assert_int_equal(h, 15);
+    assert_int_equal(h, 17);
     assert_int_equal(tui_layout_place(&tui_layout_default,
                                       (struct tui_rect){ 0, 0, 49, 40 }, r), -1);
     assert_int_equal(tui_layout_place(&tui_layout_default,
-                                      (struct tui_rect){ 0, 0, 80, 14 }, r), -1);
+                                      (struct tui_rect){ 0, 0, 80, 16 }, r), -1);
     assert_string_equal(tui_layout_too_small(&tui_layout_default, 40, 10, buf,
                                              sizeof(buf)),
-                        "Terminal too small: 50x15 needed, 40x10 available.");
+                        "Terminal too small: 50x17 needed, 40x10 available.");
 }
 
 static void test_layout_weights_share_extra_space(void **state)

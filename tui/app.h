@@ -1,0 +1,155 @@
+/*
+ * app.h — the TUI's state, shared by its files (private to tui/).
+ *
+ * One struct tui_app per process (there is one terminal).  Everything in
+ * it is owned by the loop thread: key handlers, the device observers,
+ * timers and drawing all run there, so nothing here is locked.
+ *
+ * Words: the *watch* is what the TUI keeps about the open device (its
+ * allocation map, heat, throughput sampler, suspension times); *dirty*
+ * means "draw at the next before-sleep"; *data-dirty* means "the device
+ * changed: draw within a frame interval", so a flood of completions makes
+ * at most one frame per interval.
+ */
+#ifndef BLKMON_TUI_APP_H
+#define BLKMON_TUI_APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmd/cmd.h"
+#include "tui/cmdq.h"
+#include "tui/extmap.h"
+#include "tui/heat.h"
+#include "tui/history.h"
+#include "tui/layout.h"
+#include "tui/lineedit.h"
+#include "tui/outbuf.h"
+#include "tui/stats.h"
+#include "tui/susp.h"
+#include "tui/tui.h"
+#include "tui/viewport.h"
+
+/* HandlerResult, as htop's: what a key handler did. */
+enum {
+    TUI_HR_IGNORED = 0,
+    TUI_HR_HANDLED = 1 << 0,
+    TUI_HR_REDRAW  = 1 << 1,
+};
+
+#define TUI_FRAME_NS    (100 * 1000000LL)  /* data-driven redraws: 10/s */
+#define TUI_SAMPLE_MS   250                /* stats interval, 4/s */
+
+/* A range the allocation map must re-read from the file system. */
+struct tui_rescan {
+    int64_t offset, bytes;
+};
+
+struct tui_watch {
+    struct bk_dev *dev;            /* the device watched, or NULL */
+    struct tui_extmap *map;        /* NULL when the scan failed */
+    int64_t length;
+    bool unmap;
+    struct tui_rescan *rescan;     /* pending rescans, coalesced */
+    size_t nrescan, caprescan;
+    struct tui_heat *heat;
+    struct tui_susp *susp;
+};
+
+struct tui_pane_state {
+    struct tui_view view;          /* Allocation */
+    bool view_ok;
+    size_t req_top;                /* Requests: first row shown */
+    size_t req_rows;               /* rows last drawn (page size) */
+    size_t susp_sel;               /* Suspended: selected row */
+    char susp_sel_key[96];         /* its identity, to follow it */
+    size_t out_back;               /* Output: lines scrolled back, 0 follows */
+    size_t out_rows;
+};
+
+struct tui {
+    /* Session and commands. */
+    struct cmd_state *st;
+    struct bk_loop *loop;
+    struct tui_cmdq *queue;        /* I/O lines waiting their turn */
+    char *running;                 /* the I/O line being run, or NULL */
+    int depth;                     /* nesting of running commands */
+    bool quitting;
+    int exit_status;
+    int signal_quit;               /* the signal that asked to quit, or 0 */
+
+    /* Output, command line, history. */
+    struct tui_outbuf *out;
+    struct tui_lineedit le;
+    struct tui_history *hist;
+    char *hist_path;
+
+    /* The device. */
+    struct tui_watch w;
+    struct tui_stats *stats;
+    int sample_timer;              /* 0 when stopped (idle) */
+    int frame_timer;
+    int64_t last_activity_ns;
+
+    /* Screen. */
+    bool screen_on;
+    bool dirty;
+    bool data_dirty;
+    int64_t last_draw_ns;
+    int focus;                     /* a tui_pane */
+    bool help;                     /* F1 overlay shown */
+    size_t help_top;
+    struct tui_rect rect[TUI_PANE__MAX];
+    bool too_small;
+    int cursor_y, cursor_x;        /* where the command line wants it */
+    int cols, lines;
+    struct tui_pane_state ps;
+    char status[256];              /* a transient message */
+    int64_t status_ns;
+    struct tui_options opts;
+};
+
+/* ---- app.c ---------------------------------------------------------- */
+/* A line from the command line or a binding: TUI command, control, or queued. */
+void tui_app_submit(struct tui *t, const char *line, bool echo);
+/* Something changed that the screen shows: draw at the next chance. */
+void tui_app_dirty(struct tui *t);
+/* The device changed: draw within a frame interval. */
+void tui_app_data_dirty(struct tui *t);
+/* A one-line message in the status bar for a few seconds. */
+void tui_app_status(struct tui *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Begin quitting: drop queued lines, resume everything. */
+void tui_app_quit(struct tui *t);
+
+/* ---- watch.c -------------------------------------------------------- */
+/* Follow st->dev if it changed (open, close). */
+void tui_watch_sync(struct tui *t);
+void tui_watch_detach(struct tui *t);
+/* Apply pending rescans (before drawing). */
+void tui_watch_rescan(struct tui *t);
+/* (Re)start the sampling timer after activity. */
+void tui_watch_wake(struct tui *t);
+
+/* ---- input.c -------------------------------------------------------- */
+void tui_input_ready(struct bk_loop *loop, int fd, void *arg);
+unsigned tui_input_key(struct tui *t, int key);
+
+/* ---- tcmd.c: the TUI's own commands --------------------------------- */
+struct tui_cmd_entry {
+    const char *name;
+    int (*exec)(struct tui *t, int argc, char **argv);
+    int argmin, argmax;
+    const char *args;
+    const char *oneline;
+};
+extern const struct tui_cmd_entry tui_cmd_table[];
+const struct tui_cmd_entry *tui_cmd_find(const char *name);
+/* Run line when its verb is a TUI command: 0 or -errno; -ENOENT otherwise. */
+int tui_cmd_execute(struct tui *t, const char *line);
+
+/* ---- draw.c --------------------------------------------------------- */
+void tui_draw(struct tui *t);
+void tui_relayout(struct tui *t);
+
+#endif

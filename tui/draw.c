@@ -1,0 +1,99 @@
+/*
+ * draw.c — one frame: place the panes (on resize only), frame and fill
+ * each, then the overlay, then put the cursor where the command line
+ * wants it, and hand the result to curses, which sends only what changed.
+ *
+ * Called from the loop's before-sleep hook when the screen is dirty (and,
+ * rarely, from the sampling timer when completions starve before-sleep).
+ * Never from a key handler or an observer: those only set flags.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/draw.h"
+#include "tui/panel.h"
+#include "tui/screen.h"
+
+const struct tui_panel_class *const tui_panels[TUI_PANE__MAX] = {
+    [TUI_PANE_ALLOC] = &tui_panel_alloc,
+    [TUI_PANE_REQUESTS] = &tui_panel_requests,
+    [TUI_PANE_SUSPENDED] = &tui_panel_suspended,
+    [TUI_PANE_THROUGHPUT] = &tui_panel_throughput,
+    [TUI_PANE_OUTPUT] = &tui_panel_output,
+    [TUI_PANE_CMDLINE] = &tui_panel_cmdline,
+    [TUI_PANE_STATUS] = &tui_panel_status,
+};
+
+void tui_relayout(struct tui *t)
+{
+    struct tui_rect area = { 0, 0, t->cols, t->lines };
+
+    t->too_small = tui_layout_place(&tui_layout_default, area, t->rect) < 0;
+    t->ps.view_ok = t->ps.view_ok && !t->too_small;
+}
+
+static void draw_too_small(struct tui *t)
+{
+    char msg[128];
+    int y = t->lines / 2, w;
+
+    tui_layout_too_small(&tui_layout_default, t->cols, t->lines, msg,
+                         sizeof(msg));
+    w = tui_width(msg);
+    if (w > t->cols)
+        w = t->cols;
+    /* Wrap by hand on very narrow terminals: the message must be legible. */
+    if (tui_width(msg) > t->cols && t->lines > 2) {
+        for (int i = 0, off = 0; i < t->lines && msg[off] != '\0'; i++) {
+            int n = tui_put(i, 0, t->cols, TUI_R_WARNING, msg + off);
+
+            off += n;
+        }
+    } else {
+        tui_put(y, (t->cols - w) / 2, t->cols, TUI_R_WARNING, msg);
+    }
+    if (t->lines > 1)
+        tui_put(t->lines - 1, 0, t->cols, TUI_R_DIM, "F10: quit");
+}
+
+void tui_draw(struct tui *t)
+{
+    if (!t->screen_on)
+        return;
+    tui_watch_rescan(t);
+    erase();
+    t->cursor_y = t->cursor_x = -1;
+    if (t->too_small) {
+        draw_too_small(t);
+    } else {
+        for (int p = 0; p < TUI_PANE__MAX; p++) {
+            const struct tui_panel_class *c = tui_panels[p];
+            struct tui_rect r = t->rect[p];
+            bool focus = t->focus == p;
+            char info[256] = "";
+
+            if (r.w <= 0 || r.h <= 0)
+                continue;
+            if (c->framed) {
+                c->draw(t, tui_inner(r), focus, info, sizeof(info));
+                tui_frame(r, c->title, info, focus);
+            } else {
+                c->draw(t, r, focus, info, sizeof(info));
+            }
+        }
+        if (t->help)
+            tui_help_draw(t);
+    }
+    if (!t->help && !t->too_small && t->focus == TUI_PANE_CMDLINE &&
+        t->cursor_y >= 0) {
+        move(t->cursor_y, t->cursor_x);
+        curs_set(1);
+    } else {
+        curs_set(0);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+    t->dirty = false;
+    t->data_dirty = false;
+    t->last_draw_ns = bk_now_ns();
+}

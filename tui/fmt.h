@@ -1,0 +1,26 @@
+/*
+ * fmt.h — numbers as the panes print them: sizes in binary units, rates in
+ * MiB/s, counts with k/M suffixes and durations from nanoseconds up to
+ * hours.  Every function writes at most size bytes (NUL included) into buf
+ * and returns buf, so calls nest inside printf arguments.
+ *
+ * Widths are bounded so columns line up: a size is at most 9 columns
+ * ("1023.9 KiB" never happens: 1000 and up moves to the next unit), a
+ * duration at most 6 ("59m59s"), a count at most 6.
+ */
+#ifndef BLKMON_TUI_FMT_H
+#define BLKMON_TUI_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "0 B", "512 B", "4 KiB", "1.5 MiB", "117 GiB", "1 TiB". */
+const char *tui_fmt_size(char *buf, size_t size, int64_t bytes);
+/* MiB/s with three significant digits: "0.00", "3.42", "57.1", "1234". */
+const char *tui_fmt_mibps(char *buf, size_t size, double bytes_per_s);
+/* "0", "999", "12.3k", "4.56M". */
+const char *tui_fmt_count(char *buf, size_t size, double n);
+/* "0 ns", "850 ns", "12 us", "3.4 ms", "1.25 s", "2m05s", "1h02m". */
+const char *tui_fmt_duration(char *buf, size_t size, int64_t ns);
+
+#endif

@@ -1,0 +1,93 @@
+/*
+ * input.c — keys from the terminal to whoever wants them.
+ *
+ * The loop calls tui_input_ready when stdin is readable, possibly nested
+ * inside a command that waits (bk_run iterates the loop); the handler
+ * reads every key available without blocking and returns, so a parked
+ * request never stops the keyboard.
+ *
+ * A key goes to the first taker: the help overlay when shown; the focused
+ * pane's own handler; the focused pane's bindings, then the global ones
+ * (bindings.c), run as command strings; and a text key nobody wanted
+ * moves to the command line and is typed there.
+ */
+#include <poll.h>
+#include <unistd.h>
+
+#include "tui/bindings.h"
+#include "tui/key.h"
+#include "tui/panel.h"
+#include "tui/screen.h"
+
+unsigned tui_input_key(struct tui *t, int key)
+{
+    const struct tui_panel_class *pc = tui_panels[t->focus];
+    const struct tui_binding *b;
+    unsigned r = TUI_HR_IGNORED;
+
+    if (key == TUI_KEY_RESIZE) {
+        /* curses already knows the size (resizeterm ran on SIGWINCH and
+         * queued this key): calling it again would queue another. */
+        t->cols = COLS;
+        t->lines = LINES;
+        tui_relayout(t);
+        clearok(curscr, TRUE);
+        return TUI_HR_HANDLED | TUI_HR_REDRAW;
+    }
+    if (t->help)
+        return tui_help_key(t, key);
+    if (t->too_small) {
+        /* Only quitting makes sense on a screen we cannot draw. */
+        if (key == TUI_KEY_F(10))
+            tui_app_submit(t, "quit", false);
+        return TUI_HR_HANDLED;
+    }
+    if (pc->key != NULL)
+        r = pc->key(t, key);
+    if (r & TUI_HR_HANDLED)
+        return r;
+    b = tui_binding_find(t->focus, key);
+    if (b != NULL) {
+        tui_app_submit(t, b->command, false);
+        return TUI_HR_HANDLED | TUI_HR_REDRAW;
+    }
+    if (tui_key_is_text(key) && t->focus != TUI_PANE_CMDLINE) {
+        t->focus = TUI_PANE_CMDLINE;
+        return tui_panels[TUI_PANE_CMDLINE]->key(t, key) | TUI_HR_REDRAW;
+    }
+    return TUI_HR_IGNORED;
+}
+
+/* stdin at end of file or broken: the terminal went away. */
+static bool input_hangup(void)
+{
+    struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
+void tui_input_ready(struct bk_loop *loop, int fd, void *arg)
+{
+    struct tui *t = arg;
+    int got = 0;
+    wint_t ch;
+    int rc;
+
+    (void)fd;
+    while ((rc = get_wch(&ch)) != ERR) {
+        int key = rc == KEY_CODE_YES ? tui_key_from_curses((int)ch)
+                                     : tui_key_from_char((unsigned)ch);
+
+        got++;
+        if (key == TUI_KEY_NONE)
+            continue;
+        if (tui_input_key(t, key) & TUI_HR_REDRAW)
+            tui_app_dirty(t);
+    }
+    if (got == 0 && input_hangup()) {
+        /* Nothing will ever come: stop watching, quit without a screen. */
+        bk_loop_del_fd(loop, STDIN_FILENO);
+        t->screen_on = false;
+        tui_app_quit(t);
+    }
+}

@@ -1,0 +1,225 @@
+/*
+ * pane_cmdline.c — the Command line: a prompt and the line editor, with
+ * history on Up/Down and completion on Tab.
+ *
+ * Tab: with a word to complete it completes (commands, blkdebug events,
+ * breakpoint tags; a second Tab with nothing to add lists the matches in
+ * Output); on an empty line it is left to the global binding and moves
+ * focus, so Tab alone still walks the panes.  PgUp/PgDn scroll Output,
+ * since that is where a command's answer goes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/complete.h"
+#include "tui/draw.h"
+#include "tui/key.h"
+#include "tui/panel.h"
+#include "tui/screen.h"
+#include "rules/rules.h"
+
+#define CMDLINE_MAX_TAGS 256
+
+struct tag_list {
+    const char *tags[CMDLINE_MAX_TAGS + 1];
+    char store[CMDLINE_MAX_TAGS][48];
+    size_t n;
+};
+
+static void tag_add(struct tag_list *l, const char *tag)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->store[i], tag) == 0)
+            return;
+    if (l->n == CMDLINE_MAX_TAGS)
+        return;
+    snprintf(l->store[l->n], sizeof(l->store[0]), "%s", tag);
+    l->tags[l->n] = l->store[l->n];
+    l->n++;
+    l->tags[l->n] = NULL;
+}
+
+static void tag_from_break(const char *event, const char *tag, void *arg)
+{
+    (void)event;
+    tag_add(arg, tag);
+}
+
+static void tag_from_req(const struct bk_req *req, void *arg)
+{
+    if (req->state == BK_REQ_SUSPENDED && req->suspend_tag != NULL)
+        tag_add(arg, req->suspend_tag);
+}
+
+/* Command names: qemu-io's table (names and altnames) and the TUI's. */
+static const char **cmdline_commands(void)
+{
+    static const char *names[128];
+    size_t n = 0;
+
+    if (names[0] != NULL)
+        return names;
+    for (const struct cmd_entry *const *e = cmd_table; *e != NULL && n < 120;
+         e++) {
+        names[n++] = (*e)->name;
+        if ((*e)->altname != NULL)
+            names[n++] = (*e)->altname;
+    }
+    for (const struct tui_cmd_entry *e = tui_cmd_table; e->name != NULL &&
+         n < 126; e++)
+        names[n++] = e->name;
+    names[n] = NULL;
+    return names;
+}
+
+/* blkdebug's event names, NULL-terminated as completion wants them. */
+static const char *const *cmdline_events(void)
+{
+    static const char *names[RULES_EV__MAX + 1];
+
+    if (names[0] == NULL)
+        for (int i = 0; i < RULES_EV__MAX; i++)
+            names[i] = rules_event_names[i];
+    return names;
+}
+
+static void cmdline_complete(struct tui *t)
+{
+    static struct tag_list tags;
+    struct tui_complete_sources src = {
+        .commands = cmdline_commands(),
+        .events = cmdline_events(),
+        .tags = tags.tags,
+    };
+    struct tui_completion c;
+    const char *line = tui_lineedit_text(&t->le);
+    int n;
+
+    tags.n = 0;
+    tags.tags[0] = NULL;
+    if (t->w.dev != NULL) {
+        bk_dev_for_each_break(t->w.dev, tag_from_break, &tags);
+        bk_dev_for_each_req(t->w.dev, tag_from_req, &tags);
+    }
+    n = tui_complete(line, tui_lineedit_cursor(&t->le), &src, &c);
+    if (n > 0 && c.insert != NULL) {
+        size_t had = c.end - c.start;
+
+        if (n > 1 && strlen(c.insert) == had) {
+            /* Nothing to add: show the candidates, as bash does. */
+            char buf[512];
+            size_t used = 0;
+
+            buf[0] = '\0';
+            for (size_t i = 0; i < c.n && used + 2 < sizeof(buf); i++)
+                used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+                                         "%s%s", i ? "  " : "",
+                                         c.matches[i]);
+            tui_outbuf_printf(t->out, TUI_OUT_NOTE, "%s", buf);
+        } else {
+            tui_lineedit_replace(&t->le, c.start, c.end, c.insert);
+        }
+    } else if (n == 0) {
+        tui_app_status(t, "no completion");
+    }
+    tui_completion_fini(&c);
+}
+
+static bool cmdline_blank(const char *s)
+{
+    return s[strspn(s, " \t")] == '\0';
+}
+
+static unsigned cmdline_key(struct tui *t, int key)
+{
+    const char *text;
+    unsigned r;
+
+    switch (key) {
+    case TUI_KEY_UP:
+        text = tui_history_prev(t->hist, tui_lineedit_text(&t->le));
+        if (text != NULL)
+            tui_lineedit_set(&t->le, text);
+        return TUI_HR_HANDLED | TUI_HR_REDRAW;
+    case TUI_KEY_DOWN:
+        text = tui_history_next(t->hist, tui_lineedit_text(&t->le));
+        if (text != NULL)
+            tui_lineedit_set(&t->le, text);
+        return TUI_HR_HANDLED | TUI_HR_REDRAW;
+    case TUI_KEY_TAB:
+        if (cmdline_blank(tui_lineedit_text(&t->le)))
+            return TUI_HR_IGNORED;
+        cmdline_complete(t);
+        return TUI_HR_HANDLED | TUI_HR_REDRAW;
+    case TUI_KEY_PGUP:
+    case TUI_KEY_PGDN:
+        return tui_output_scroll(t, key);
+    case TUI_KEY_CTRL('C'):
+        tui_lineedit_clear(&t->le);
+        tui_history_reset(t->hist);
+        tui_app_status(t, "line cleared (quit: F10 or 'quit')");
+        return TUI_HR_HANDLED | TUI_HR_REDRAW;
+    default:
+        break;
+    }
+    r = tui_lineedit_key(&t->le, key);
+    if (r & TUI_LE_ACCEPT) {
+        char *line = strdup(tui_lineedit_text(&t->le));
+
+        if (line == NULL)
+            abort();
+        tui_history_add(t->hist, line);
+        if (t->hist_path != NULL)
+            tui_history_save(t->hist, t->hist_path, NULL);
+        tui_lineedit_clear(&t->le);
+        t->ps.out_back = 0;
+        if (!cmdline_blank(line))
+            tui_app_submit(t, line, true);
+        free(line);
+        return TUI_HR_HANDLED | TUI_HR_REDRAW;
+    }
+    if (r & TUI_LE_BELL)
+        beep();
+    return (r & TUI_LE_HANDLED) ? TUI_HR_HANDLED | TUI_HR_REDRAW
+                                : TUI_HR_IGNORED;
+}
+
+static void cmdline_draw(struct tui *t, struct tui_rect r, bool focus,
+                         char *info, size_t infosize)
+{
+    struct tui_lineedit_layout lay;
+    const char *prompt = "blkmon> ";
+    int pw;
+
+    (void)info;
+    (void)infosize;
+    tui_fill(r.y, r.x, r.w, TUI_R_INPUT);
+    pw = tui_put(r.y, r.x, r.w, TUI_R_PROMPT, prompt);
+    if (r.w - pw < 2)
+        return;
+    tui_lineedit_layout(&t->le, (size_t)(r.w - pw - 1), &lay);
+    {
+        char *seg = strndup(tui_lineedit_text(&t->le) + lay.first, lay.bytes);
+
+        if (seg == NULL)
+            abort();
+        tui_put(r.y, r.x + pw + (int)lay.first_col, r.w - pw - 1, TUI_R_INPUT,
+                seg);
+        free(seg);
+    }
+    if (lay.more_left)
+        tui_put(r.y, r.x + pw - 1, 1, TUI_R_SCROLL, tui_scr.g->more_left);
+    if (lay.more_right)
+        tui_put(r.y, r.x + r.w - 1, 1, TUI_R_SCROLL, tui_scr.g->more_right);
+    t->cursor_y = r.y;
+    t->cursor_x = r.x + pw + (int)lay.cursor_col;
+    (void)focus;
+}
+
+const struct tui_panel_class tui_panel_cmdline = {
+    .title = "Command line",
+    .framed = true,
+    .focusable = true,
+    .draw = cmdline_draw,
+    .key = cmdline_key,
+};
