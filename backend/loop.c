@@ -25,6 +25,8 @@
 #include "backend/loop.h"
 
 enum { LOOP_BEFORE_SLEEP_MAX_MS = 50 };
+/* Ready items one pass runs before it peeks at descriptors. */
+#define LOOP_BATCH 16
 /* How long a pass busy-waits for the pool before sleeping. */
 #define LOOP_SPIN_NS 50000
 
@@ -227,8 +229,12 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
      * Ready work first, one item; then only peek at descriptors, so a
      * stream of completions cannot starve the terminal or stdin.
      */
-    if (bk_pool_run_one_done(&loop->pool) || loop_run_one_deferred(loop))
+    for (int i = 0; i < LOOP_BATCH; i++) {
+        if (!bk_pool_run_one_done(&loop->pool) &&
+            !loop_run_one_deferred(loop))
+            break;
         timeout_ms = 0;
+    }
 
     timer_ms = loop_run_timers(loop);
     if (timer_ms >= 0 && (timeout_ms < 0 || timer_ms < timeout_ms))
