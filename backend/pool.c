@@ -18,7 +18,8 @@
 
 #include "backend/loop.h"
 
-enum { POOL_DEFAULT_THREADS = 16, POOL_MAX_THREADS = 256,
+enum { POOL_DEFAULT_THREADS = 16, POOL_MIN_DEFAULT_THREADS = 4,
+       POOL_MAX_THREADS = 256,
        POOL_SPIN_MAX_INFLIGHT = 2 };
 
 static void *pool_worker(void *arg)
@@ -69,8 +70,21 @@ static int pool_thread_count(int requested)
 
     if (requested <= 0 && env != NULL)
         requested = atoi(env);
-    if (requested <= 0)
-        requested = POOL_DEFAULT_THREADS;
+    if (requested <= 0) {
+        /*
+         * Two workers per CPU, 4 to 16: more only trade places on the
+         * CPUs when the calls do not block (the page cache), and on 2 CPUs
+         * 16 workers made 4k reads at depth 32 three times slower than 4.
+         * Deep device queues are the io_uring engine's job.
+         */
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+        requested = cpus > 0 ? (int)(2 * cpus) : POOL_DEFAULT_THREADS;
+        if (requested < POOL_MIN_DEFAULT_THREADS)
+            requested = POOL_MIN_DEFAULT_THREADS;
+        if (requested > POOL_DEFAULT_THREADS)
+            requested = POOL_DEFAULT_THREADS;
+    }
     return requested > POOL_MAX_THREADS ? POOL_MAX_THREADS : requested;
 }
 
