@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd/argv.h"
+#include "cmd/bench.h"
 #include "cmd/entries.h"
 #include "cmd/modes.h"
 #include "cmd/out.h"
@@ -139,8 +140,13 @@ int cmd_open_image(struct cmd_state *st, const char *name,
 
 void cmd_close_image(struct cmd_state *st)
 {
+    struct bench_job *bench = bench_background_job();
+
     if (st->dev == NULL)
         return;
+    /* A background bench would otherwise run its whole count first. */
+    if (bench != NULL)
+        bench_stop(bench);
     bk_dev_close(st->dev);
     st->dev = NULL;
 }

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/bench.h"
 #include "cmd/out.h"
 #include "tui/key.h"
 #include "tui/panel.h"
@@ -37,6 +38,18 @@ static void app_sink(enum out_stream stream, const char *text, size_t len,
                      void *arg);
 static void app_before_sleep(struct bk_loop *loop, void *arg);
 static long app_frame(struct bk_loop *loop, void *arg);
+static void app_bench_notify(struct bench_job *job, enum bench_event ev,
+                             void *arg)
+{
+    struct tui *t = arg;
+
+    (void)job;
+    tui_app_status(t, ev == BENCH_STARTED
+                          ? "bench running in the background (F8 stops it)"
+                          : "bench finished");
+    tui_app_data_dirty(t);
+}
+
 static void app_signal_ready(struct bk_loop *loop, int fd, void *arg);
 
 /* ---- creation --------------------------------------------------------- */
@@ -294,6 +307,8 @@ void tui_app_quit(struct tui *t)
         return;
     }
     t->quitting = true;
+    if (bench_background_job() != NULL)
+        bench_stop(bench_background_job());
     dropped = tui_cmdq_clear(t->queue);
     if (dropped > 0)
         tui_outbuf_printf(t->out, TUI_OUT_NOTE,
@@ -416,6 +431,8 @@ int tui_run(struct tui *t, struct cmd_state *st, char **cmds, int ncmds)
         bk_loop_add_fd(t->loop, sigfd, app_signal_ready, t);
     bk_loop_add_fd(t->loop, STDIN_FILENO, tui_input_ready, t);
     bk_loop_set_before_sleep(t->loop, app_before_sleep, t);
+    /* bench runs in the background here, driven by the loop. */
+    bench_set_background(app_bench_notify, t);
     tui_watch_sync(t);
     for (int i = 0; i < ncmds; i++)
         tui_cmdq_push(t->queue, cmds[i]);

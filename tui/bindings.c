@@ -22,6 +22,8 @@ const struct tui_binding tui_bindings[] = {
       "resume the selected suspended request, else the oldest" },
     { TUI_SCOPE_ANY, TUI_KEY_F(6), "resume-all",
       "resume every suspended request" },
+    { TUI_SCOPE_ANY, TUI_KEY_F(8), "bench -k",
+      "stop the background bench run" },
     { TUI_SCOPE_ANY, TUI_KEY_F(10), "quit",
       "quit (suspended requests are resumed and drained first)" },
     { TUI_SCOPE_ANY, TUI_KEY_CTRL('L'), "redraw", "redraw the screen" },

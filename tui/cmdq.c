@@ -44,6 +44,9 @@ bool tui_cmdq_is_control(const char *line)
     char verb[32];
 
     tui_cmdq_verb(line, verb, sizeof(verb));
+    /* Stopping a background bench must not wait behind other I/O. */
+    if (strcmp(verb, "bench") == 0 && strstr(line, " -k") != NULL)
+        return true;
     for (size_t i = 0; cmdq_control[i] != NULL; i++)
         if (strcmp(verb, cmdq_control[i]) == 0)
             return true;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd/bench.h"
 #include "tui/draw.h"
 #include "tui/fmt.h"
 #include "tui/graph.h"
@@ -85,7 +86,19 @@ static void throughput_draw(struct tui *t, struct tui_rect in, bool focus,
         tui_put(in.y, in.x, in.w, TUI_R_DIM, "no image open");
         return;
     }
-    snprintf(info, infosize, "last 1 s; graph: last minute");
+    if (bench_background_job() != NULL) {
+        struct bench_progress bp;
+
+        bench_progress(bench_background_job(), &bp);
+        if (bp.total >= 0)
+            snprintf(info, infosize, "bench %lld/%lld, %d in flight (F8 stops)",
+                     (long long)bp.done, (long long)bp.total, bp.in_flight);
+        else
+            snprintf(info, infosize, "bench %lld done, %.1f/%.0f s (F8 stops)",
+                     (long long)bp.done, bp.elapsed_ns / 1e9, bp.time_limit);
+    } else {
+        snprintf(info, infosize, "last 1 s; graph: last minute");
+    }
     tp_class_line(t, y++, in, "Read", TUI_ST_READ, TUI_R_GRAPH_READ);
     if (y < in.y + in.h)
         tp_class_line(t, y++, in, "Write", TUI_ST_WRITE, TUI_R_GRAPH_WRITE);
