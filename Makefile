@@ -10,7 +10,6 @@
 VERSION   = 0.1.0
 PREFIX   ?= /usr/local
 BINDIR    = $(PREFIX)/bin
-MANDIR    = $(PREFIX)/share/man
 DATADIR   = $(PREFIX)/share/blkmon
 
 CC       ?= cc
@@ -124,7 +123,7 @@ deps-quiet:
 	@tools/deps --quiet
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/themes
 	install -m 755 blkmon $(DESTDIR)$(BINDIR)/blkmon
 	install -m 644 themes/*.theme $(DESTDIR)$(DATADIR)/themes/
 uninstall:
