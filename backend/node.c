@@ -422,9 +422,19 @@ static void driver_call_split(struct bk_io *io, enum bk_op op, int64_t offset,
                               int64_t bytes, struct iovec *iov, int iovcnt,
                               unsigned flags, bk_io_cb *cont)
 {
-    struct split_ctx *sp = calloc(1, sizeof(*sp));
     const struct bk_limits *bl = &io->node->bl;
+    struct split_ctx *sp;
 
+    /*
+     * The common case needs no cutting: a read or write within the
+     * transfer limit goes to the driver as it is, with nothing to allocate.
+     */
+    if (op != BK_OP_WRITE_ZEROES &&
+        (bl->max_transfer <= 0 || bytes <= bl->max_transfer)) {
+        driver_call(io, op, offset, bytes, iov, iovcnt, flags, cont);
+        return;
+    }
+    sp = calloc(1, sizeof(*sp));
     if (sp == NULL)
         abort();
     *sp = (struct split_ctx){
