@@ -37,7 +37,7 @@ URING_LIBS     := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -lur
 
 # Every .c under the subsystem directories is part of the program; main.c
 # is kept apart so that test binaries can link everything else.
-SUBSYS   = backend rules cmd tui
+SUBSYS   = util backend rules cmd tui
 LIB_SRC  = $(sort $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/main.o

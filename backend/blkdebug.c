@@ -73,7 +73,7 @@ static int take_limits(struct bk_opts *opts, uint64_t v[L__MAX], char **cause)
         if (text == NULL)
             continue;
         if (bk_opts_parse_size(text, &v[i]) < 0) {
-            *cause = bk_strdup_printf(
+            *cause = strfmt(
                 "Parameter '%s' expects a non-negative number below 2^64\n"
                 "Optional suffix k, M, G, T, P or E means kilo-, mega-, "
                 "giga-, tera-, peta-\nand exabytes, respectively.",
@@ -111,7 +111,7 @@ static int check_limits(const uint64_t v[L__MAX], uint64_t child_align,
 
     if (v[L_ALIGN] && (v[L_ALIGN] >= INT_MAX ||
                        (v[L_ALIGN] & (v[L_ALIGN] - 1)) != 0)) {
-        *cause = bk_strdup_printf("Cannot meet constraints with align %llu",
+        *cause = strfmt("Cannot meet constraints with align %llu",
                                   (unsigned long long)v[L_ALIGN]);
         return -EINVAL;
     }
@@ -121,7 +121,7 @@ static int check_limits(const uint64_t v[L__MAX], uint64_t child_align,
                             ? align : max_u64(v[rules[i].base], align);
 
         if (x && (x >= INT_MAX || !aligned(x, must))) {
-            *cause = bk_strdup_printf("Cannot meet constraints with %s %llu",
+            *cause = strfmt("Cannot meet constraints with %s %llu",
                                       limit_names[rules[i].lim],
                                       (unsigned long long)x);
             return -EINVAL;
@@ -175,7 +175,7 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
         const char *colon = strchr(cfg, ':');
 
         if (colon == NULL) {
-            *cause = bk_strdup_printf(
+            *cause = strfmt(
                 "blkdebug requires both config file and image path");
             ret = -EINVAL;
             goto out;
@@ -202,7 +202,7 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
 
     if (image == NULL && !bk_opts_has(opts, "image.filename") &&
         !bk_opts_has(opts, "image.driver")) {
-        *cause = bk_strdup_printf(
+        *cause = strfmt(
             "A block device must be specified for \"image\"");
         ret = -EINVAL;
         goto out;

@@ -85,7 +85,7 @@ static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
         if (v == NULL)
             continue;
         if (bk_opts_parse_bool(v, &b) < 0) {
-            *cause = bk_strdup_printf("Parameter '%s' expects 'on' or 'off'",
+            *cause = strfmt("Parameter '%s' expects 'on' or 'off'",
                                       bools[i].key);
             free(v);
             return -EINVAL;
@@ -103,7 +103,7 @@ static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
         else if (strcmp(v, "ignore") == 0 || strcmp(v, "off") == 0)
             *flags &= ~(unsigned)BK_O_UNMAP;
         else {
-            *cause = bk_strdup_printf("Invalid discard option");
+            *cause = strfmt("Invalid discard option");
             free(v);
             return -EINVAL;
         }
@@ -117,7 +117,7 @@ static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
         else if (strcmp(v, "native") == 0)
             *flags |= BK_O_NATIVE_AIO;
         else if (strcmp(v, "threads") != 0) {
-            *cause = bk_strdup_printf("Parameter 'aio' does not accept value '%s'", v);
+            *cause = strfmt("Parameter 'aio' does not accept value '%s'", v);
             free(v);
             return -EINVAL;
         }
@@ -147,13 +147,13 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
         goto fail;
     dev->flags = flags;
     if ((flags & BK_O_NATIVE_AIO) && !(flags & BK_O_NOCACHE)) {
-        *cause = bk_strdup_printf("aio=native was specified, but it requires "
+        *cause = strfmt("aio=native was specified, but it requires "
                                   "cache.direct=on, which was not specified.");
         ret = -EINVAL;
         goto fail;
     }
     if ((flags & BK_O_FORCE_SHARE) && (flags & BK_O_RDWR)) {
-        *cause = bk_strdup_printf("force-share=on can only be used with "
+        *cause = strfmt("force-share=on can only be used with "
                                   "read-only images");
         ret = -EINVAL;
         goto fail;
@@ -165,7 +165,7 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
             filename ? filename : bk_opts_get(opts, "file.filename"));
 
         if (foreign != NULL) {
-            *cause = bk_strdup_printf("image format '%s' is not supported "
+            *cause = strfmt("image format '%s' is not supported "
                                       "(blkmon drives raw images)", foreign);
             ret = -ENOTSUP;
             goto fail;
@@ -175,7 +175,7 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
     }
     drv = bk_driver_find(format);
     if (drv == NULL) {
-        *cause = bk_strdup_printf("Unknown driver '%s'", format);
+        *cause = strfmt("Unknown driver '%s'", format);
         free(format);
         ret = -EINVAL;
         goto fail;
@@ -224,7 +224,7 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
 
         ret = dev_take_flags(opts, &flags, cause);
         if (ret == 0 && bk_opts_at(opts, 0, &key, &value)) {
-            *cause = bk_strdup_printf("Cannot change the option '%s'", key);
+            *cause = strfmt("Cannot change the option '%s'", key);
             ret = -EINVAL;
         }
         bk_opts_free(opts);

@@ -121,12 +121,12 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
     if (name == NULL && filename != NULL)
         name = strdup(filename);
     if (name == NULL) {
-        *cause = bk_strdup_printf("The 'file' block driver requires a file name");
+        *cause = strfmt("The 'file' block driver requires a file name");
         return -EINVAL;
     }
     ret = file_open_fd(name, node->open_flags, &s->fd);
     if (ret < 0) {
-        *cause = bk_strdup_printf("Could not open '%s': %s", name,
+        *cause = strfmt("Could not open '%s': %s", name,
                                   strerror(-ret));
         free(name);
         return ret;
@@ -164,7 +164,7 @@ static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
 
     ret = file_open_fd(node->filename, flags, &fd);
     if (ret < 0) {
-        *cause = bk_strdup_printf("Could not reopen file: %s", strerror(-ret));
+        *cause = strfmt("Could not reopen file: %s", strerror(-ret));
         return ret;
     }
     close(s->fd);

@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include "backend/backend.h"
 #include "backend/events.h"
+#include "util/strfmt.h"
 
 struct bk_node;
 struct bk_io;
@@ -217,7 +218,5 @@ int bk_opts_parse_size(const char *text, uint64_t *out);
 /* The non-raw format a first sector looks like, or NULL (probe.c). */
 const char *bk_probe_format(const void *buf, size_t len);
 
-char *bk_strdup_printf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
 
 #endif

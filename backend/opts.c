@@ -24,18 +24,6 @@ struct bk_opts {
     size_t n;
 };
 
-char *bk_strdup_printf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
-
 struct bk_opts *bk_opts_new(void)
 {
     return calloc(1, sizeof(struct bk_opts));
@@ -192,7 +180,7 @@ int bk_opts_parse(struct bk_opts *opts, const char *text,
                 size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
                 if (len == 0) {
-                    *cause = bk_strdup_printf("Invalid parameter ''");
+                    *cause = strfmt("Invalid parameter ''");
                     return -EINVAL;
                 }
                 key = strndup(p, len);
@@ -206,7 +194,7 @@ int bk_opts_parse(struct bk_opts *opts, const char *text,
             }
         } else {
             if (eq == p) {
-                *cause = bk_strdup_printf("Invalid parameter ''");
+                *cause = strfmt("Invalid parameter ''");
                 return -EINVAL;
             }
             key = strndup(p, (size_t)(eq - p));

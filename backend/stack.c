@@ -76,9 +76,9 @@ int bk_node_open(struct bk_dev *dev, const struct bk_driver *drv,
     ret = drv->open(node, opts, filename, cause);
     if (ret == 0 && bk_opts_at(opts, 0, &key, &value)) {
         *cause = drv->is_format
-            ? bk_strdup_printf("Block format '%s' does not support the "
+            ? strfmt("Block format '%s' does not support the "
                                "option '%s'", drv->name, key)
-            : bk_strdup_printf("Block protocol '%s' doesn't support the "
+            : strfmt("Block protocol '%s' doesn't support the "
                                "option '%s'", drv->name, key);
         ret = -EINVAL;
         if (drv->close != NULL)
@@ -112,7 +112,7 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
     if (drvname != NULL) {
         drv = bk_driver_find(drvname);
         if (drv == NULL) {
-            *cause = bk_strdup_printf("Unknown driver '%s'", drvname);
+            *cause = strfmt("Unknown driver '%s'", drvname);
             free(drvname);
             bk_opts_free(child_opts);
             return -EINVAL;

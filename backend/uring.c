@@ -109,7 +109,7 @@ int bk_uring_new(struct bk_loop *loop, struct bk_uring **up, char **cause)
     if (ret == -EINVAL)
         ret = io_uring_queue_init(URING_ENTRIES, &u->ring, 0);
     if (ret < 0) {
-        *cause = bk_strdup_printf("Unable to use io_uring: failed to init "
+        *cause = strfmt("Unable to use io_uring: failed to init "
                                   "linux io_uring ring: %s", strerror(-ret));
         free(u);
         return ret;
@@ -132,7 +132,7 @@ fail_efd:
     close(u->efd);
 fail_ring:
     io_uring_queue_exit(&u->ring);
-    *cause = bk_strdup_printf("Unable to use io_uring: %s", strerror(-ret));
+    *cause = strfmt("Unable to use io_uring: %s", strerror(-ret));
     free(u);
     return ret;
 }

@@ -10,13 +10,15 @@
 #include <stdlib.h>
 
 #include "rules/rules_int.h"
+#include "util/strfmt.h"
 
+/* Rule messages are never optional: running out of memory here aborts. */
 static char *
 vmsg(const char *fmt, va_list ap)
 {
-    char *s;
+    char *s = vstrfmt(fmt, ap);
 
-    if (vasprintf(&s, fmt, ap) < 0)
+    if (s == NULL)
         abort();
     return s;
 }

@@ -5,6 +5,7 @@
  * is the user's version of entry i (edit[n] the typed line), NULL while
  * untouched.  The edit array exists only while browsing.
  */
+#include "util/strfmt.h"
 #include "tui/history.h"
 
 #include <errno.h>
@@ -22,17 +23,6 @@ struct tui_history {
     char **edit;           /* n + 1 slots while browsing, else NULL */
 };
 
-static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, f);
-    if (vasprintf(&s, f, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 struct tui_history *tui_history_new(size_t max)
 {
@@ -179,14 +169,14 @@ int tui_history_load(struct tui_history *h, const char *path, char **cause)
         if (errno == ENOENT)
             return 0;
         ret = -errno;
-        *cause = fmt("%s: %s", path, strerror(errno));
+        *cause = strfmt("%s: %s", path, strerror(errno));
         return ret;
     }
     while (getline(&line, &cap, f) > 0)
         tui_history_add(h, line);
     if (ferror(f)) {
         ret = -EIO;
-        *cause = fmt("%s: read error", path);
+        *cause = strfmt("%s: read error", path);
     }
     free(line);
     fclose(f);
@@ -207,7 +197,7 @@ static int make_parents(const char *path, char **cause)
         *p = '\0';
         if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
             ret = -errno;
-            *cause = fmt("%s: %s", dir, strerror(errno));
+            *cause = strfmt("%s: %s", dir, strerror(errno));
             break;
         }
         *p = '/';
@@ -225,13 +215,13 @@ int tui_history_save(const struct tui_history *h, const char *path,
 
     if (ret < 0)
         return ret;
-    tmp = fmt("%s.tmp.%ld", path, (long)getpid());
+    tmp = strfmt("%s.tmp.%ld", path, (long)getpid());
     if (!tmp)
         return -ENOMEM;
     f = fopen(tmp, "w");
     if (!f) {
         ret = -errno;
-        *cause = fmt("%s: %s", tmp, strerror(errno));
+        *cause = strfmt("%s: %s", tmp, strerror(errno));
         free(tmp);
         return ret;
     }
@@ -239,15 +229,15 @@ int tui_history_save(const struct tui_history *h, const char *path,
         fprintf(f, "%s\n", h->lines[i]);
     if (fflush(f) != 0 || ferror(f)) {
         ret = errno ? -errno : -EIO;
-        *cause = fmt("%s: %s", tmp, strerror(-ret));
+        *cause = strfmt("%s: %s", tmp, strerror(-ret));
     }
     if (fclose(f) != 0 && ret == 0) {
         ret = -errno;
-        *cause = fmt("%s: %s", tmp, strerror(errno));
+        *cause = strfmt("%s: %s", tmp, strerror(errno));
     }
     if (ret == 0 && rename(tmp, path) < 0) {
         ret = -errno;
-        *cause = fmt("%s: %s", path, strerror(errno));
+        *cause = strfmt("%s: %s", path, strerror(errno));
     }
     if (ret < 0)
         unlink(tmp);
@@ -262,8 +252,8 @@ char *tui_history_default_path(void)
 
     /* The XDG spec says relative values are invalid and to be ignored. */
     if (state && state[0] == '/')
-        return fmt("%s/blkmon/history", state);
+        return strfmt("%s/blkmon/history", state);
     if (home && home[0])
-        return fmt("%s/.local/state/blkmon/history", home);
+        return strfmt("%s/.local/state/blkmon/history", home);
     return NULL;
 }

@@ -6,6 +6,7 @@
  * when no theme file is installed; themes/default.theme mirrors it (a unit
  * test holds the two together).
  */
+#include "util/strfmt.h"
 #include "tui/theme.h"
 
 #include <errno.h>
@@ -96,17 +97,6 @@ static const struct {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, f);
-    if (vasprintf(&s, f, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s;
-}
 
 const char *tui_role_name(enum tui_role role)
 {
@@ -146,7 +136,7 @@ static int parse_fail(struct parse *p, const char *f, ...)
     if (vasprintf(&msg, f, ap) < 0)
         msg = NULL;
     va_end(ap);
-    *p->cause = fmt("%s:%d: %s", p->file, p->line, msg ? msg : "error");
+    *p->cause = strfmt("%s:%d: %s", p->file, p->line, msg ? msg : "error");
     free(msg);
     return -EINVAL;
 }
@@ -289,7 +279,7 @@ int tui_theme_load(struct tui_theme *t, const char *path, char **cause)
 
     if (!f) {
         ret = -errno;
-        *cause = fmt("%s: %s", path, strerror(errno));
+        *cause = strfmt("%s: %s", path, strerror(errno));
         return ret;
     }
     do {
@@ -309,7 +299,7 @@ int tui_theme_load(struct tui_theme *t, const char *path, char **cause)
     text[len] = '\0';
     if (strlen(text) != len) {
         free(text);
-        *cause = fmt("%s: not a text file", path);
+        *cause = strfmt("%s: not a text file", path);
         return -EINVAL;
     }
     tui_theme_builtin(t);
@@ -348,14 +338,14 @@ static char **default_dirs(void)
         return NULL;
     }
     if (cfg && cfg[0] == '/')
-        dirs[n++] = fmt("%s/blkmon/themes", cfg);
+        dirs[n++] = strfmt("%s/blkmon/themes", cfg);
     else if (home && home[0])
-        dirs[n++] = fmt("%s/.config/blkmon/themes", home);
+        dirs[n++] = strfmt("%s/.config/blkmon/themes", home);
     dirs[n++] = strdup(BLKMON_DATADIR "/themes");
     if (exe) {
         /* ./blkmon in a checkout, or build-asan/blkmon one level down. */
-        dirs[n++] = fmt("%s/themes", exe);
-        dirs[n++] = fmt("%s/../themes", exe);
+        dirs[n++] = strfmt("%s/themes", exe);
+        dirs[n++] = strfmt("%s/../themes", exe);
         free(exe);
     }
     return dirs;
@@ -382,11 +372,11 @@ char *tui_theme_find(const char *name, const char *const *dirs, char **cause)
     if (strchr(name, '/')) {
         if (access(name, R_OK) == 0)
             return strdup(name);
-        *cause = fmt("theme file %s: %s", name, strerror(errno));
+        *cause = strfmt("theme file %s: %s", name, strerror(errno));
         return NULL;
     }
     if (!valid_name(name)) {
-        *cause = fmt("bad theme name '%s' (letters, digits, '-', '_', '.')",
+        *cause = strfmt("bad theme name '%s' (letters, digits, '-', '_', '.')",
                      name);
         return NULL;
     }
@@ -398,7 +388,7 @@ char *tui_theme_find(const char *name, const char *const *dirs, char **cause)
     }
     mem = open_memstream(&looked, &looked_len);
     for (size_t i = 0; dirs[i] && !path; i++) {
-        char *p = fmt("%s/%s.theme", dirs[i], name);
+        char *p = strfmt("%s/%s.theme", dirs[i], name);
         if (p && access(p, R_OK) == 0) {
             path = p;
         } else {
@@ -410,7 +400,7 @@ char *tui_theme_find(const char *name, const char *const *dirs, char **cause)
     if (mem)
         fclose(mem);
     if (!path)
-        *cause = fmt("theme '%s' not found (looked in: %s)", name,
+        *cause = strfmt("theme '%s' not found (looked in: %s)", name,
                      looked ? looked : "?");
     free(looked);
     if (own) {
