@@ -27,8 +27,15 @@ LDLIBS   += $(URING_LIBS) -lpthread -lm
 BUILD    ?= build
 SAN      ?=
 
+# On a fresh machine the packages (and pkg-config itself) are installed
+# before anything below asks pkg-config, so that `make check` or `make demo`
+# works as the first command.  tools/deps is quick when nothing is missing.
+ifeq ($(filter clean options,$(MAKECMDGOALS)),)
+DEPS_DONE := $(shell tools/deps --quiet >&2; echo $$?)
+endif
+
 NCURSES_CFLAGS := $(shell $(PKG_CONFIG) --cflags ncursesw 2>/dev/null || echo -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600)
-NCURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfow)
+NCURSES_LIBS   := $(shell $(PKG_CONFIG) --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 # The io_uring engine (backend/uring.c): Debian's liburing-dev.
 URING_CFLAGS   := $(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
