@@ -126,18 +126,8 @@ static int read_exec(struct cmd_state *st, int argc, char **argv)
         out_printf("pattern verification range exceeds end of read data\n");
         return -EINVAL;
     }
-    if (bflag) {
-        if (offset % 512 != 0) {
-            out_printf("%" PRId64 " is not a sector-aligned value for "
-                       "'offset'\n", offset);
-            return -EINVAL;
-        }
-        if (count % 512 != 0) {
-            out_printf("%" PRId64 " is not a sector-aligned value for "
-                       "'count'\n", count);
-            return -EINVAL;
-        }
-    }
+    if (bflag && num_check_sector_aligned(offset, count) < 0)
+        return -EINVAL;
 
     buf = io_buf_alloc(st, (size_t)count, 0xab);
     iov.iov_base = buf;

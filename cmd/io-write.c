@@ -184,18 +184,8 @@ static int write_exec(struct cmd_state *st, int argc, char **argv)
                    NUM_REQUEST_MAX_BYTES, argv[o.optind + 1]);
         return -EINVAL;
     }
-    if (bflag || cflag) {
-        if (offset % 512 != 0) {
-            out_printf("%" PRId64 " is not a sector-aligned value for "
-                       "'offset'\n", offset);
-            return -EINVAL;
-        }
-        if (count % 512 != 0) {
-            out_printf("%" PRId64 " is not a sector-aligned value for "
-                       "'count'\n", count);
-            return -EINVAL;
-        }
-    }
+    if ((bflag || cflag) && num_check_sector_aligned(offset, count) < 0)
+        return -EINVAL;
 
     if (zflag) {
         ret = io_run(st, BK_OP_WRITE_ZEROES, offset, count, NULL, 0,

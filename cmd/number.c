@@ -8,6 +8,7 @@
  * product is exact in 128 bits, rounding half up, and overflow is -ERANGE.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -155,4 +156,19 @@ int num_parse_pattern(const char *arg)
         return -1;
     }
     return (int)pattern;
+}
+
+int num_check_sector_aligned(int64_t offset, int64_t count)
+{
+    static const char *const names[] = { "offset", "count" };
+    const int64_t values[] = { offset, count };
+
+    for (int i = 0; i < 2; i++) {
+        if (values[i] % 512 != 0) {
+            out_printf("%" PRId64 " is not a sector-aligned value for '%s'\n",
+                       values[i], names[i]);
+            return -EINVAL;
+        }
+    }
+    return 0;
 }

@@ -29,5 +29,10 @@ int num_size_arg(const char *s, int64_t *value);
 /* Parse a pattern byte; prints "X is not a valid pattern byte" and returns
  * -1 when it is not one. */
 int num_parse_pattern(const char *arg);
+/*
+ * VM-state and compressed I/O work in whole sectors: -EINVAL, after
+ * qemu-io's message naming the first misaligned value, unless both are.
+ */
+int num_check_sector_aligned(int64_t offset, int64_t count);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/cmd.h"
 #include "cmd/out.h"
 
 struct capture {
@@ -41,6 +42,17 @@ static inline void capture_start(void)
 static inline void capture_stop(void)
 {
     out_set_sink(NULL, NULL);
+}
+
+/* Run one command line with its output captured; its return value. */
+static inline int capture_run(struct cmd_state *st, const char *line)
+{
+    int ret;
+
+    capture_start();
+    ret = cmd_execute(st, line);
+    capture_stop();
+    return ret;
 }
 
 #define CAPTURED_OUT (capture_buf.out)

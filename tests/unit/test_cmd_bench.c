@@ -82,12 +82,7 @@ static int teardown(void **state)
 
 static int run(struct fixture *f, const char *line)
 {
-    int ret;
-
-    capture_start();
-    ret = cmd_execute(&f->st, line);
-    capture_stop();
-    return ret;
+    return capture_run(&f->st, line);
 }
 
 /* The line of CAPTURED_OUT that starts with prefix, without its newline. */

@@ -69,12 +69,8 @@ static const char help_read_text[] =
 static int run(const char *line)
 {
     struct cmd_state st = { 0 };
-    int ret;
 
-    capture_start();
-    ret = cmd_execute(&st, line);
-    capture_stop();
-    return ret;
+    return capture_run(&st, line);
 }
 
 static void test_table_is_sorted_and_complete(void **state)

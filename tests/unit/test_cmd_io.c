@@ -67,12 +67,7 @@ static int teardown(void **state)
 
 static int run(struct fixture *f, const char *line)
 {
-    int ret;
-
-    capture_start();
-    ret = cmd_execute(&f->st, line);
-    capture_stop();
-    return ret;
+    return capture_run(&f->st, line);
 }
 
 /* Bytes of the image file, read behind the device's back. */

@@ -73,12 +73,7 @@ static int teardown(void **state)
 
 static int run(struct fixture *f, const char *line)
 {
-    int ret;
-
-    capture_start();
-    ret = cmd_execute(&f->st, line);
-    capture_stop();
-    return ret;
+    return capture_run(&f->st, line);
 }
 
 static void test_rules_lists_config_rules_with_state(void **state)
