@@ -49,15 +49,36 @@ const char *const bk_event_names[BK_EV__MAX] = {
 
 /* ---- io records ------------------------------------------------------ */
 
+/*
+ * A request passes through an io record on every node it crosses (three or
+ * four of them), all created and ended on the loop thread.  At queue depth
+ * 1 on cached data, calloc and free of those records were 9% of the run
+ * time (perf), so ended records stay on their node for reuse, up to a
+ * bound that covers a deep queue.  AddressSanitizer builds keep none, so
+ * that a record used after its end is still caught there.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+enum { NODE_SPARE_IOS_MAX = 0 };
+#else
+enum { NODE_SPARE_IOS_MAX = 256 };
+#endif
+
 struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         int64_t bytes, struct iovec *iov, int iovcnt,
                         unsigned flags, struct bk_req *req, bk_io_cb *cb,
                         void *cb_arg)
 {
-    struct bk_io *io = calloc(1, sizeof(*io));
+    struct bk_io *io = node->spare_ios;
 
-    if (io == NULL)
-        abort();
+    if (io != NULL) {
+        node->spare_ios = io->wait_next;
+        node->nspare_ios--;
+        memset(io, 0, sizeof(*io));
+    } else {
+        io = calloc(1, sizeof(*io));
+        if (io == NULL)
+            abort();
+    }
     io->node = node;
     io->op = op;
     io->offset = offset;
@@ -73,11 +94,31 @@ struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
 
 void bk_io_free(struct bk_io *io)
 {
+    struct bk_node *node;
+
     if (io == NULL)
         return;
     free(io->bounce);
     free(io->park_tag);
-    free(io);
+    node = io->node;
+    if (node->nspare_ios >= NODE_SPARE_IOS_MAX) {
+        free(io);
+        return;
+    }
+    io->wait_next = node->spare_ios;
+    node->spare_ios = io;
+    node->nspare_ios++;
+}
+
+void bk_node_free_spare_ios(struct bk_node *node)
+{
+    struct bk_io *io;
+
+    while ((io = node->spare_ios) != NULL) {
+        node->spare_ios = io->wait_next;
+        free(io);
+    }
+    node->nspare_ios = 0;
 }
 
 void bk_io_complete(struct bk_io *io, int ret)

@@ -89,6 +89,8 @@ struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         unsigned flags, struct bk_req *req, bk_io_cb *cb,
                         void *cb_arg);
 void bk_io_free(struct bk_io *io);
+/* Free the records bk_io_free kept on node for reuse (at close). */
+void bk_node_free_spare_ios(struct bk_node *node);
 /* End io with ret: calls its cb.  Safe from any loop-thread context. */
 void bk_io_complete(struct bk_io *io, int ret);
 /* End io with ret at the next loop pass, not inline. */
@@ -181,6 +183,10 @@ struct bk_node {
     /* Requests in progress on this node, oldest first, for serialisation. */
     struct bk_io *tracked, *tracked_tail;
     size_t nserialising;
+
+    /* Ended io records kept for reuse (node.c), linked by wait_next. */
+    struct bk_io *spare_ios;
+    unsigned nspare_ios;
 };
 
 /* Generic entry points: every layer submits to its child through these. */

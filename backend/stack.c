@@ -136,6 +136,7 @@ void bk_node_close(struct bk_node *node)
     if (node->drv->close != NULL)
         node->drv->close(node);
     bk_node_close(node->file);
+    bk_node_free_spare_ios(node);
     free(node->filename);
     free(node->state);
     free(node);
