@@ -101,7 +101,7 @@ void bk_io_free(struct bk_io *io)
     free(io->bounce);
     free(io->park_tag);
     node = io->node;
-    if (node->nspare_ios >= NODE_SPARE_IOS_MAX) {
+    if (node->nspare_ios + 1 > NODE_SPARE_IOS_MAX) {
         free(io);
         return;
     }

@@ -356,6 +356,51 @@ static void test_background_run_goes_on_until_stopped(void **state)
     assert_int_equal(run(f, "bench -k"), -ENOENT);
 }
 
+/* A breakpoint parks a bench request like any other: the run cannot end
+ * while it waits, the other slot goes on, and resuming it ends the run
+ * with every request counted. */
+static void test_breakpoint_parks_a_background_bench_request(void **state)
+{
+    struct fixture *f = *state;
+    struct notes n = { 0 };
+    struct bench_progress pr;
+
+    f->st.debug = &cmd_debug_blkdebug;
+    bench_set_background(note_job, &n);
+    capture_start();
+    assert_int_equal(cmd_execute(&f->st, "break read_aio B"), 0);
+    assert_int_equal(cmd_execute(&f->st, "bench -c 200 -d 2 -o 8k -S 8k"), 0);
+    /* Everything but the parked request completes; the run stays open. */
+    while (bench_background_job() != NULL) {
+        bench_progress(bench_background_job(), &pr);
+        if (pr.done == 199)
+            break;
+        bk_loop_iterate(f->st.loop, -1);
+    }
+    assert_non_null(bench_background_job());
+    assert_true(bk_dev_is_suspended(f->st.dev, "B"));
+    for (int i = 0; i < 20; i++)
+        bk_loop_iterate(f->st.loop, 0);
+    assert_non_null(bench_background_job());
+    bench_progress(bench_background_job(), &pr);
+    assert_int_equal(pr.done, 199);
+    assert_int_equal(pr.in_flight, 1);
+    assert_false(pr.finished);
+    assert_int_equal(n.ended, 0);
+    assert_int_equal(cmd_execute(&f->st, "resume B"), 0);
+    while (bench_background_job() != NULL)
+        bk_loop_iterate(f->st.loop, -1);
+    capture_stop();
+    assert_int_equal(n.ended, 1);
+    assert_true(n.last.finished);
+    assert_int_equal(n.last.done, 200);
+    assert_int_equal(n.last.reads, 200);
+    assert_int_equal(n.last.errors, 0);
+    assert_int_equal(n.last.bytes, 200 * 4096);
+    assert_non_null(strstr(CAPTURED_OUT, "blkdebug: Suspended request 'B'\n"));
+    assert_non_null(strstr(CAPTURED_OUT, "blkdebug: Resuming request 'B'\n"));
+}
+
 /* ---- histogram ------------------------------------------------------------ */
 
 static void test_histogram_quantiles_within_two_percent(void **state)
@@ -381,6 +426,8 @@ static void test_histogram_quantiles_within_two_percent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_breakpoint_parks_a_background_bench_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_header_lines_are_qemu_img_bench,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options_print_qemu_img_texts,
