@@ -13,7 +13,8 @@
  * told once and not asked again.
  *
  * With the io_uring engine (uring.c) reads, writes and flushes go to the
- * ring instead of the pool, when the engine takes them.
+ * ring instead of the pool, when the engine takes them.  Buffered writes
+ * for the pool run on a lane, adjacent ones merged (file-merge.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,17 +26,9 @@
 #include <unistd.h>
 #include <linux/falloc.h>
 
+#include "backend/file.h"
 #include "backend/loop.h"
 #include "backend/uring.h"
-
-struct file_state {
-    int fd;
-    bool direct;
-    size_t buf_align;
-    atomic_bool has_discard;
-    atomic_bool has_zero_range;
-    struct bk_uring *uring;     /* the io_uring engine, or NULL: the pool */
-};
 
 static int file_open_fd(const char *filename, unsigned flags, int *fdp)
 {
@@ -136,6 +129,8 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
     s->direct = (node->open_flags & BK_O_NOCACHE) != 0;
     atomic_init(&s->has_discard, true);
     atomic_init(&s->has_zero_range, true);
+    s->write_lane = (struct bk_lane){ .run = file_write_lane_run,
+                                      .width = FILE_WRITE_LANE_WIDTH };
     file_probe_alignment(node, s);
     node->supported_write_flags = 0;
     ret = file_set_engine(node, s, node->open_flags, cause);
@@ -237,8 +232,7 @@ static size_t iov_size(const struct iovec *iov, int n)
     return total;
 }
 
-/* Full-length pread/pwrite loops: short transfers are retried. */
-static int do_rw(int fd, bool write, struct iovec *iov, int iovcnt,
+int file_full_rw(int fd, bool write, struct iovec *iov, int iovcnt,
                  int64_t offset, size_t total)
 {
     struct iovec local[64];
@@ -248,7 +242,8 @@ static int do_rw(int fd, bool write, struct iovec *iov, int iovcnt,
     if (iovcnt > (int)(sizeof(local) / sizeof(local[0]))) {
         /* Rare: many buffers.  Fall back to one call per buffer. */
         for (int i = 0; i < iovcnt; i++) {
-            int r = do_rw(fd, write, &iov[i], 1, offset, iov[i].iov_len);
+            int r = file_full_rw(fd, write, &iov[i], 1, offset,
+                                 iov[i].iov_len);
 
             if (r < 0)
                 return r;
@@ -310,7 +305,7 @@ static void file_rw(struct bk_io *io, bool write)
                 off += io->iov[i].iov_len;
             }
         one = (struct iovec){ buf, total };
-        io->ret = do_rw(s->fd, write, &one, 1, io->offset, total);
+        io->ret = file_full_rw(s->fd, write, &one, 1, io->offset, total);
         if (!write && io->ret == 0)
             for (int i = 0; i < io->iovcnt; i++) {
                 memcpy(io->iov[i].iov_base, (char *)buf + off,
@@ -320,7 +315,8 @@ static void file_rw(struct bk_io *io, bool write)
         free(buf);
         return;
     }
-    io->ret = do_rw(s->fd, write, io->iov, io->iovcnt, io->offset, total);
+    io->ret = file_full_rw(s->fd, write, io->iov, io->iovcnt, io->offset,
+                           total);
 }
 
 static void file_work_read(struct bk_work *w)
@@ -359,7 +355,7 @@ static int file_write_zero_buffers(struct file_state *s, int64_t offset,
         size_t n = bytes < (int64_t)chunk ? (size_t)bytes : chunk;
         struct iovec one = { buf, n };
 
-        ret = do_rw(s->fd, true, &one, 1, offset, n);
+        ret = file_full_rw(s->fd, true, &one, 1, offset, n);
         offset += (int64_t)n;
         bytes -= (int64_t)n;
     }
@@ -488,8 +484,17 @@ static void file_preadv(struct bk_io *io)
 
 static void file_pwritev(struct bk_io *io)
 {
-    if (!file_uring(io))
+    struct file_state *s = io->node->state;
+
+    if (file_uring(io))
+        return;
+    if (s->direct) {
         file_submit(io, file_work_write);
+        return;
+    }
+    io->work.work = file_work_write;   /* unused on a lane: documentation */
+    io->work.done = file_work_done;
+    bk_pool_submit_lane(io->node->loop, &s->write_lane, &io->work);
 }
 
 static void file_pwrite_zeroes(struct bk_io *io) { file_submit(io, file_work_zeroes); }

@@ -26,12 +26,35 @@ struct bk_io;
 
 /* ---- Pool: blocking calls on worker threads -------------------------- */
 
+struct bk_lane;
+
 struct bk_work {
     void (*work)(struct bk_work *w);   /* on a worker thread */
     void (*done)(struct bk_work *w);   /* on the loop thread, afterwards */
     struct bk_work *next;              /* guarded by the queue it is on */
+    struct bk_lane *lane;              /* the lane it was submitted to */
 };
 void bk_pool_submit(struct bk_loop *loop, struct bk_work *w);
+
+/*
+ * A lane: work that gains little from running side by side, such as the
+ * buffered writes of one file (they take turns on its inode lock).  The
+ * pool runs at most `width` of a lane's items at a time; the rest wait on
+ * the lane, and a worker that ends one of its items takes every item
+ * waiting (up to a bound) and hands them to run() together, in order, so
+ * that it can merge them; then hands each back to the loop for its done(),
+ * and goes on with what came in meanwhile, without a trip through the
+ * loop.  Items' work() is not used.
+ */
+struct bk_lane {
+    /* On a worker: do the items, linked by next, in order. */
+    void (*run)(struct bk_lane *lane, struct bk_work *items);
+    unsigned width;                    /* set once, before the first item */
+    struct bk_work *head, *tail;       /* waiting: guarded by the pool */
+    unsigned running;                  /* guarded by the pool */
+};
+void bk_pool_submit_lane(struct bk_loop *loop, struct bk_lane *lane,
+                         struct bk_work *w);
 
 /* Run fn(arg) on the loop thread at the next pass (a "bottom half"). */
 void bk_loop_defer(struct bk_loop *loop, void (*fn)(void *arg), void *arg);

@@ -5,7 +5,9 @@
  * allocates nothing.  Workers run work(), then append the item to the done
  * list and, if that list was empty, wake the loop through an eventfd.  The
  * loop runs done() — never a worker — so all request state stays on the
- * loop thread.
+ * loop thread.  A lane's items (node.h) go on the queue while fewer than
+ * its width are queued or running, else they wait on the lane, and the
+ * lane's workers take them from there when they end an item.
  *
  * Shutdown sets `stopping` and broadcasts; workers finish the queue first,
  * so nothing submitted is dropped.
@@ -20,7 +22,82 @@
 
 enum { POOL_DEFAULT_THREADS = 16, POOL_MIN_DEFAULT_THREADS = 2,
        POOL_MAX_THREADS = 256,
-       POOL_SPIN_MAX_INFLIGHT = 2 };
+       POOL_SPIN_MAX_INFLIGHT = 2,
+       /* A lane's items per run(), so the first of a long queue do not
+        * wait for the last. */
+       POOL_LANE_BATCH = 128 };
+
+/* Append the list first..last to the done list; wake the loop if it was
+ * empty.  The items may be freed by the loop as soon as this returns. */
+static void pool_push_done(struct bk_pool *pool, struct bk_work *first,
+                           struct bk_work *last, unsigned n)
+{
+    bool was_empty;
+
+    last->next = NULL;
+    pthread_mutex_lock(&pool->done_lock);
+    was_empty = pool->done_head == NULL;
+    if (pool->done_tail != NULL)
+        pool->done_tail->next = first;
+    else
+        pool->done_head = first;
+    pool->done_tail = last;
+    atomic_fetch_add_explicit(&pool->ndone, n, memory_order_release);
+    pthread_mutex_unlock(&pool->done_lock);
+    if (was_empty) {
+        uint64_t one = 1;
+        /* A full counter still wakes the loop; nothing to handle. */
+        if (write(pool->wake_fd, &one, sizeof(one)) < 0) {
+        }
+    }
+}
+
+/* Take up to POOL_LANE_BATCH of the items waiting on lane (queue_lock
+ * held); NULL when none. */
+static struct bk_work *pool_lane_take(struct bk_lane *lane)
+{
+    struct bk_work *first = lane->head, *last = first;
+
+    if (first == NULL)
+        return NULL;
+    for (int n = 1; n < POOL_LANE_BATCH && last->next != NULL; n++)
+        last = last->next;
+    lane->head = last->next;
+    if (lane->head == NULL)
+        lane->tail = NULL;
+    last->next = NULL;
+    return first;
+}
+
+/* Run w, then what waits on its lane, until nothing does. */
+static void pool_run_lane(struct bk_pool *pool, struct bk_work *w)
+{
+    struct bk_lane *lane = w->lane;
+    struct bk_work *items = w;
+
+    w->next = NULL;
+    while (items != NULL) {
+        struct bk_work *last = items, *next;
+        unsigned n = 1;
+
+        lane->run(lane, items);
+        while (last->next != NULL) {
+            last = last->next;
+            n++;
+        }
+        /*
+         * Done with the lane before handing the items back: once they are
+         * done the device may be closed and the lane freed with it.
+         */
+        pthread_mutex_lock(&pool->queue_lock);
+        next = pool_lane_take(lane);
+        if (next == NULL)
+            lane->running--;
+        pthread_mutex_unlock(&pool->queue_lock);
+        pool_push_done(pool, items, last, n);
+        items = next;
+    }
+}
 
 static void *pool_worker(void *arg)
 {
@@ -28,7 +105,6 @@ static void *pool_worker(void *arg)
 
     for (;;) {
         struct bk_work *w;
-        bool was_empty;
 
         pthread_mutex_lock(&pool->queue_lock);
         while (pool->queue_head == NULL && !pool->stopping)
@@ -43,24 +119,12 @@ static void *pool_worker(void *arg)
             pool->queue_tail = NULL;
         pthread_mutex_unlock(&pool->queue_lock);
 
-        w->work(w);
-
-        w->next = NULL;
-        pthread_mutex_lock(&pool->done_lock);
-        was_empty = pool->done_head == NULL;
-        if (pool->done_tail != NULL)
-            pool->done_tail->next = w;
-        else
-            pool->done_head = w;
-        pool->done_tail = w;
-        atomic_fetch_add_explicit(&pool->ndone, 1, memory_order_release);
-        pthread_mutex_unlock(&pool->done_lock);
-        if (was_empty) {
-            uint64_t one = 1;
-            /* A full counter still wakes the loop; nothing to handle. */
-            if (write(pool->wake_fd, &one, sizeof(one)) < 0) {
-            }
+        if (w->lane != NULL) {
+            pool_run_lane(pool, w);
+            continue;
         }
+        w->work(w);
+        pool_push_done(pool, w, w, 1);
     }
 }
 
@@ -141,19 +205,49 @@ void bk_pool_destroy(struct bk_pool *pool)
     pthread_mutex_destroy(&pool->done_lock);
 }
 
-void bk_pool_submit(struct bk_loop *loop, struct bk_work *w)
+/* Put w on the queue (queue_lock held). */
+static void pool_enqueue(struct bk_pool *pool, struct bk_work *w)
 {
-    struct bk_pool *pool = &loop->pool;
-
-    w->next = NULL;
-    atomic_fetch_add_explicit(&pool->inflight, 1, memory_order_relaxed);
-    pthread_mutex_lock(&pool->queue_lock);
     if (pool->queue_tail != NULL)
         pool->queue_tail->next = w;
     else
         pool->queue_head = w;
     pool->queue_tail = w;
     pthread_cond_signal(&pool->queue_cond);
+}
+
+void bk_pool_submit(struct bk_loop *loop, struct bk_work *w)
+{
+    struct bk_pool *pool = &loop->pool;
+
+    w->next = NULL;
+    w->lane = NULL;
+    atomic_fetch_add_explicit(&pool->inflight, 1, memory_order_relaxed);
+    pthread_mutex_lock(&pool->queue_lock);
+    pool_enqueue(pool, w);
+    pthread_mutex_unlock(&pool->queue_lock);
+}
+
+void bk_pool_submit_lane(struct bk_loop *loop, struct bk_lane *lane,
+                         struct bk_work *w)
+{
+    struct bk_pool *pool = &loop->pool;
+
+    w->next = NULL;
+    w->lane = lane;
+    atomic_fetch_add_explicit(&pool->inflight, 1, memory_order_relaxed);
+    pthread_mutex_lock(&pool->queue_lock);
+    if (lane->running >= lane->width) {
+        /* The next of the lane's workers to end an item takes this one. */
+        if (lane->tail != NULL)
+            lane->tail->next = w;
+        else
+            lane->head = w;
+        lane->tail = w;
+    } else {
+        lane->running++;
+        pool_enqueue(pool, w);
+    }
     pthread_mutex_unlock(&pool->queue_lock);
 }
 

@@ -4,8 +4,8 @@
  * An *engine* is how the file driver's reads, writes and flushes reach the
  * kernel.  "threads" (the default) runs blocking system calls on the pool;
  * "io_uring" queues them on a ring that the loop thread alone submits and
- * reaps: the ring's eventfd is one of the loop's descriptors, so no thread
- * is added.  What the ring cannot do well (misaligned O_DIRECT buffers,
+ * reaps: the ring's descriptor is one of the loop's descriptors, so no
+ * thread is added.  What the ring cannot do well (misaligned O_DIRECT buffers,
  * which need a bounce; zero writes, discards, truncation) stays on the
  * pool.  The file driver asks the engine first and falls back when told.
  */

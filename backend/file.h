@@ -1,0 +1,50 @@
+/*
+ * file.h — the file driver's state, shared by file.c and file-merge.c;
+ * private to backend/.
+ */
+#ifndef BLKMON_FILE_H
+#define BLKMON_FILE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "backend/node.h"
+
+struct file_state {
+    int fd;
+    bool direct;
+    size_t buf_align;
+    atomic_bool has_discard;
+    atomic_bool has_zero_range;
+    struct bk_uring *uring;     /* the io_uring engine, or NULL: the pool */
+    struct bk_lane write_lane;  /* buffered writes for the pool */
+};
+
+/* pread/pwrite [offset, offset+total) through iov in full: short transfers
+ * go on, EINTR is retried, a read past the end gives zeroes, a write that
+ * makes no progress is EIO.  Returns 0 or -errno. */
+int file_full_rw(int fd, bool write, struct iovec *iov, int iovcnt,
+                 int64_t offset, size_t total);
+
+/*
+ * Buffered writes of one file on the pool at a time.  Two: the part of a
+ * write outside the inode lock (the system call, page lookups, dirty
+ * accounting) overlaps with the other's copy; at depth 2 one at a time was
+ * 18% slower.  More would only queue on the lock.
+ */
+enum { FILE_WRITE_LANE_WIDTH = 2 };
+
+/* The write lane's run(): the writes in order, adjacent ones merged
+ * (file-merge.c). */
+void file_write_lane_run(struct bk_lane *lane, struct bk_work *items);
+/* The same, saying what it did: write calls made (merged or not), and
+ * writes redone alone after a merged call failed. */
+struct file_merge_counts {
+    unsigned calls, redone;
+};
+struct file_merge_counts file_write_items(struct bk_work *items);
+
+#endif
