@@ -92,7 +92,7 @@ behaviour: deps-quiet $(PROG)
 # The io_uring engine passes the same tests: the backend's unit tests and
 # the behaviour cases run again with it as the default engine.
 URING_UNIT = $(BUILD)/tests/test_backend $(BUILD)/tests/test_blkdebug \
-             $(BUILD)/tests/test_cmd_bench
+             $(BUILD)/tests/test_cmd_bench $(BUILD)/tests/test_file_merge
 uring: deps-quiet $(URING_UNIT) $(PROG)
 	@set -e; for t in $(URING_UNIT); do echo "== $$t (io_uring)"; \
 	    BLKMON_AIO=io_uring $(DEBUGGER) ./$$t; done

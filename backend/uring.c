@@ -41,7 +41,8 @@
 #include "backend/uring.h"
 
 enum { URING_ENTRIES = 256, URING_BUDGET = 256, URING_MAX_IOV = 1024,
-       URING_SPIN_NS = 50000 };
+       URING_SPIN_NS = 50000,
+       URING_MERGE_MAX = 64 };     /* writes merged into one entry, at most */
 
 struct uring_op {
     struct bk_io *io;
@@ -53,6 +54,12 @@ struct uring_op {
     int iovcnt;
     struct iovec one;          /* the usual single buffer, no allocation */
     struct iovec *vec;         /* several buffers: a heap copy */
+    int vec_cap;
+    struct io_uring_sqe *sqe;  /* its entry, until handed to the kernel */
+    /* Writes merged into this one's entry, in offset order (see
+     * uring_try_merge); they ride on it and end with it. */
+    struct uring_op *merged, *merged_tail, *merged_next;
+    int nmerged;
     struct uring_op *next_free;
 };
 
@@ -63,6 +70,8 @@ struct bk_uring {
     unsigned inflight;         /* submitted ops not yet completed */
     bool kick_scheduled;       /* a deferred uring_run is on the loop */
     struct uring_op *free_ops;
+    struct uring_op *merge_into;   /* the last buffered write queued, while
+                                      its entry is still ours to change */
 };
 
 static void uring_run(struct bk_uring *u);
@@ -201,6 +210,7 @@ static bool uring_queue(struct bk_uring *u, struct uring_op *op)
         break;
     }
     io_uring_sqe_set_data(sqe, op);
+    op->sqe = sqe;
     u->pending++;
     u->inflight++;
     uring_schedule_kick(u);
@@ -222,7 +232,10 @@ static void uring_schedule_kick(struct bk_uring *u)
  */
 static bool uring_flush_sq(struct bk_uring *u)
 {
-    int ret = io_uring_submit(&u->ring);
+    int ret;
+
+    u->merge_into = NULL;   /* the kernel may read the entries from now on */
+    ret = io_uring_submit(&u->ring);
 
     if (ret < 0 && ret != -EINTR) {
         uring_schedule_kick(u);
@@ -238,6 +251,81 @@ static bool iov_aligned(const struct iovec *iov, int n, size_t align)
     for (int i = 0; i < n; i++)
         if ((uintptr_t)iov[i].iov_base % align || iov[i].iov_len % align)
             return false;
+    return true;
+}
+
+/* Load op with io's whole range and its own copy of io's vector. */
+static void uring_op_load(struct uring_op *op, struct bk_io *io, int fd,
+                          size_t total)
+{
+    *op = (struct uring_op){ .io = io, .fd = fd, .op = io->op,
+                             .offset = io->offset, .left = total };
+    if (io->op == BK_OP_FLUSH)
+        return;
+    if (io->iovcnt == 1) {
+        op->one = io->iov[0];
+        op->iov = &op->one;
+    } else {
+        op->vec = malloc(sizeof(*op->vec) * (size_t)io->iovcnt);
+        if (op->vec == NULL)
+            abort();
+        memcpy(op->vec, io->iov, sizeof(*op->vec) * (size_t)io->iovcnt);
+        op->iov = op->vec;
+        op->vec_cap = io->iovcnt;
+    }
+    op->iovcnt = io->iovcnt;
+}
+
+/*
+ * A buffered write that starts where the last queued one ends, while that
+ * one's entry is not yet handed to the kernel, joins its entry: one writev
+ * instead of two.  The kernel runs buffered writes to one file one after
+ * the other on its workers anyway (they take the inode lock), so each
+ * entry saved is a worker hand-off saved.  The joined write ends with the
+ * entry; if the merged call fails, every write in it is sent again alone
+ * for its own result (uring_unmerge).
+ */
+static bool uring_try_merge(struct bk_uring *u, struct bk_io *io, int fd,
+                            size_t total)
+{
+    struct uring_op *into = u->merge_into, *op;
+    int need;
+
+    if (into == NULL || into->fd != fd ||
+        into->offset + (int64_t)into->left != io->offset ||
+        into->nmerged >= URING_MERGE_MAX ||
+        into->iovcnt + io->iovcnt > URING_MAX_IOV)
+        return false;
+    need = into->iovcnt + io->iovcnt;
+    if (into->vec == NULL || need > into->vec_cap) {
+        int cap = need < 16 ? 16 : 2 * need;
+        struct iovec *v = malloc(sizeof(*v) * (size_t)cap);
+
+        if (v == NULL)
+            abort();
+        memcpy(v, into->iov, sizeof(*v) * (size_t)into->iovcnt);
+        free(into->vec);
+        into->vec = v;
+        into->iov = v;
+        into->vec_cap = cap;
+    }
+    memcpy(into->iov + into->iovcnt, io->iov,
+           sizeof(*io->iov) * (size_t)io->iovcnt);
+    into->iovcnt = need;
+    into->left += total;
+    io_uring_prep_writev(into->sqe, fd, into->iov, (unsigned)into->iovcnt,
+                         (uint64_t)into->offset);
+    io_uring_sqe_set_data(into->sqe, into);
+
+    op = uring_op_get(u);
+    *op = (struct uring_op){ .io = io, .fd = fd, .op = io->op,
+                             .offset = io->offset, .left = total };
+    if (into->merged_tail != NULL)
+        into->merged_tail->merged_next = op;
+    else
+        into->merged = op;
+    into->merged_tail = op;
+    into->nmerged++;
     return true;
 }
 
@@ -257,33 +345,22 @@ bool bk_uring_submit(struct bk_uring *u, struct bk_io *io, int fd,
     } else if (io->op != BK_OP_FLUSH) {
         return false;
     }
-    op = uring_op_get(u);
-    *op = (struct uring_op){ .io = io, .fd = fd, .op = io->op,
-                             .offset = io->offset, .left = total };
-    if (io->op != BK_OP_FLUSH) {
-        if (total == 0) {
-            /* Nothing to transfer: still complete later, never inline. */
-            op->iovcnt = 0;
-            bk_io_complete_later(io, 0);
-            uring_op_put(u, op);
-            return true;
-        }
-        if (io->iovcnt == 1) {
-            op->one = io->iov[0];
-            op->iov = &op->one;
-        } else {
-            op->vec = malloc(sizeof(*op->vec) * (size_t)io->iovcnt);
-            if (op->vec == NULL)
-                abort();
-            memcpy(op->vec, io->iov, sizeof(*op->vec) * (size_t)io->iovcnt);
-            op->iov = op->vec;
-        }
-        op->iovcnt = io->iovcnt;
+    if (io->op != BK_OP_FLUSH && total == 0) {
+        /* Nothing to transfer: still complete later, never inline. */
+        bk_io_complete_later(io, 0);
+        return true;
     }
+    /* O_DIRECT writes (buf_align > 1) gain from running side by side. */
+    if (io->op == BK_OP_WRITE && buf_align <= 1 &&
+        uring_try_merge(u, io, fd, total))
+        return true;
+    op = uring_op_get(u);
+    uring_op_load(op, io, fd, total);
     if (!uring_queue(u, op)) {
         uring_op_put(u, op);
         return false;
     }
+    u->merge_into = io->op == BK_OP_WRITE && buf_align <= 1 ? op : NULL;
     return true;
 }
 
@@ -313,8 +390,50 @@ static void uring_finish(struct bk_uring *u, struct uring_op *op, int ret)
     bk_io_complete(io, ret);
 }
 
+/* The merged call failed: send each of its writes again, alone. */
+static void uring_unmerge(struct bk_uring *u, struct uring_op *op)
+{
+    struct uring_op *m = op->merged;
+
+    for (struct uring_op *o = op; o != NULL; o = m) {
+        struct bk_io *io = o->io;
+        size_t total = 0;
+
+        if (o != op)
+            m = o->merged_next;
+        for (int i = 0; i < io->iovcnt; i++)
+            total += io->iov[i].iov_len;
+        free(o->vec);
+        uring_op_load(o, io, o->fd, total);
+        if (!uring_queue(u, o))
+            uring_finish(u, o, -EIO);
+    }
+}
+
+/* The merged call wrote everything: end the writes that rode on it. */
+static void uring_finish_merged(struct bk_uring *u, struct uring_op *op)
+{
+    struct uring_op *m = op->merged;
+
+    uring_finish(u, op, 0);
+    while (m != NULL) {
+        struct uring_op *next = m->merged_next;
+
+        uring_finish(u, m, 0);
+        m = next;
+    }
+}
+
 static void uring_complete(struct bk_uring *u, struct uring_op *op, int res)
 {
+    if (op->merged != NULL && res != -EINTR && res != -EAGAIN &&
+        (res <= 0 || (size_t)res >= op->left)) {
+        if (res > 0)
+            uring_finish_merged(u, op);
+        else
+            uring_unmerge(u, op);
+        return;
+    }
     if (res == -EINTR || res == -EAGAIN) {
         if (!uring_queue(u, op))
             uring_finish(u, op, -EIO);
