@@ -93,14 +93,16 @@ static int file_set_engine(struct bk_node *node, struct file_state *s,
         s->uring = NULL;
         return 0;
     }
-    if (s->uring != NULL)
-        return 0;
-    ret = bk_uring_new(node->loop, &s->uring, &why);
-    if (ret < 0 && required) {
-        *cause = why;
-        return ret;
+    if (s->uring == NULL) {
+        ret = bk_uring_new(node->loop, &s->uring, &why);
+        if (ret < 0 && required) {
+            *cause = why;
+            return ret;
+        }
+        free(why);   /* asked for by the environment only: the pool will do */
     }
-    free(why);   /* asked for by the environment only: the pool will do */
+    if (s->uring != NULL)
+        bk_uring_set_file(s->uring, s->fd);
     return 0;
 }
 

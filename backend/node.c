@@ -63,6 +63,20 @@ enum { NODE_SPARE_IOS_MAX = 0 };
 enum { NODE_SPARE_IOS_MAX = 256 };
 #endif
 
+/*
+ * Clear a reused record.  GCC expands a memset of a known 304 bytes into
+ * "rep stos", whose start-up cost made this 6% of a QD1 cached read
+ * (perf); hiding the size makes it call the C library's memset, which
+ * clears the record with a few vector stores.
+ */
+static void io_zero(struct bk_io *io)
+{
+    size_t n = sizeof(*io);
+
+    __asm__("" : "+r"(n));
+    memset(io, 0, n);
+}
+
 struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         int64_t bytes, struct iovec *iov, int iovcnt,
                         unsigned flags, struct bk_req *req, bk_io_cb *cb,
@@ -73,7 +87,7 @@ struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
     if (io != NULL) {
         node->spare_ios = io->wait_next;
         node->nspare_ios--;
-        memset(io, 0, sizeof(*io));
+        io_zero(io);
     } else {
         io = calloc(1, sizeof(*io));
         if (io == NULL)

@@ -31,6 +31,9 @@ bool bk_uring_wanted(unsigned open_flags, bool *required);
 int bk_uring_new(struct bk_loop *loop, struct bk_uring **up, char **cause);
 /* Nothing may be in flight (the device drained). */
 void bk_uring_free(struct bk_uring *u);
+/* Register fd, the node's file, with the ring (again after a reopen; the
+ * device drained).  Failure is harmless: ops on fd then name it plainly. */
+int bk_uring_set_file(struct bk_uring *u, int fd);
 
 /*
  * Start io (BK_OP_READ, BK_OP_WRITE or BK_OP_FLUSH) on fd; it ends through
