@@ -83,6 +83,13 @@ size_t bk_opts_count(const struct bk_opts *opts);
 bool bk_opts_at(const struct bk_opts *opts, size_t i, const char **key,
                 const char **value);
 /*
+ * The key of opts that qemu names first when it complains about options
+ * left over: qemu keeps options in a hash table and reports the first it
+ * walks to, so the order is its hash's, not the command line's.  False
+ * when opts is empty.
+ */
+bool bk_opts_first_leftover(const struct bk_opts *opts, const char **key);
+/*
  * Parse "k=v,k2=v2" (",," stands for a literal comma).  A part without '='
  * is taken as implied_key=part when implied_key is given (first part only),
  * else as "part=on".  On error returns -EINVAL and a message in *cause.
@@ -112,6 +119,16 @@ enum {
 int bk_dev_open(struct bk_loop *loop, const char *filename,
                 struct bk_opts *opts, unsigned flags, struct bk_dev **devp,
                 char **cause);
+/*
+ * The same; *probe_warning says whether the front end owes qemu's
+ * "probing guessed raw" warning: the format was guessed for a writable
+ * image and the raw driver opened.  It is set even when the open then
+ * fails, as qemu warns from the raw driver's open, before it checks the
+ * options left over.
+ */
+int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
+                     struct bk_opts *opts, unsigned flags,
+                     struct bk_dev **devp, char **cause, bool *probe_warning);
 /* Drain (resuming any suspended request) and close. */
 void bk_dev_close(struct bk_dev *dev);
 /* Change read-only / cache flags; opts (may be NULL) is consumed. */

@@ -23,6 +23,7 @@ struct bk_dev {
     struct bk_node *top;
     unsigned flags;
     bool probed;
+    bool probe_warning;       /* see bk_dev_open_warn */
     uint64_t next_id;
     struct bk_req *out_head, *out_tail;
     size_t nout;
@@ -91,6 +92,12 @@ static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
             return -EINVAL;
         }
         free(v);
+        /* Asking for a read-only node while opening for writing fails,
+         * as in qemu; read-only=off makes a -r open writable. */
+        if (bools[i].flag == BK_O_RDWR && b && (*flags & BK_O_RDWR)) {
+            *cause = strfmt("Block node is read-only");
+            return -EACCES;
+        }
         if (b != bools[i].invert)
             *flags |= bools[i].flag;
         else
@@ -109,20 +116,6 @@ static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
         }
         free(v);
     }
-    v = bk_opts_take(opts, "aio");
-    if (v != NULL) {
-        *flags &= ~(unsigned)(BK_O_IO_URING | BK_O_NATIVE_AIO);
-        if (strcmp(v, "io_uring") == 0)
-            *flags |= BK_O_IO_URING;
-        else if (strcmp(v, "native") == 0)
-            *flags |= BK_O_NATIVE_AIO;
-        else if (strcmp(v, "threads") != 0) {
-            *cause = strfmt("Parameter 'aio' does not accept value '%s'", v);
-            free(v);
-            return -EINVAL;
-        }
-        free(v);
-    }
     return 0;
 }
 
@@ -130,11 +123,26 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
                 struct bk_opts *opts, unsigned flags, struct bk_dev **devp,
                 char **cause)
 {
+    bool warn;
+
+    return bk_dev_open_warn(loop, filename, opts, flags, devp, cause, &warn);
+}
+
+void bk_dev_note_guessed_format(struct bk_dev *dev)
+{
+    dev->probe_warning = true;
+}
+
+int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
+                     struct bk_opts *opts, unsigned flags,
+                     struct bk_dev **devp, char **cause, bool *probe_warning)
+{
     struct bk_dev *dev = calloc(1, sizeof(*dev));
     const struct bk_driver *drv;
     char *format;
     int ret;
 
+    *probe_warning = false;
     if (dev == NULL) {
         bk_opts_free(opts);
         return -ENOMEM;
@@ -184,8 +192,18 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
     ret = bk_node_open(dev, drv, opts, filename,
                        flags | (dev->probed ? BK_O_PROBED : 0), &dev->top,
                        cause);
+    *probe_warning = dev->probe_warning;
     if (ret < 0)
         goto fail;
+    for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
+        if (n->read_only_opt && (flags & BK_O_RDWR)) {
+            /* A child asked to be read-only under a writable device. */
+            *cause = strfmt("Block node is read-only");
+            bk_node_close(dev->top);
+            ret = -EACCES;
+            goto fail;
+        }
+    }
     bk_opts_free(opts);
     *devp = dev;
     return 0;
@@ -220,10 +238,10 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
     int ret = 0;
 
     if (opts != NULL) {
-        const char *key, *value;
+        const char *key;
 
         ret = dev_take_flags(opts, &flags, cause);
-        if (ret == 0 && bk_opts_at(opts, 0, &key, &value)) {
+        if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
             *cause = strfmt("Cannot change the option '%s'", key);
             ret = -EINVAL;
         }

@@ -80,6 +80,14 @@ static void file_probe_alignment(struct bk_node *node, struct file_state *s)
     node->bl.buf_align = (uint32_t)s->buf_align;
 }
 
+/* flags with the engine the node's aio option chose, if it chose one. */
+static unsigned file_engine_flags(const struct file_state *s, unsigned flags)
+{
+    if (!s->engine_fixed)
+        return flags;
+    return (flags & ~(unsigned)(BK_O_IO_URING | BK_O_NATIVE_AIO)) | s->engine;
+}
+
 /* Start or stop the io_uring engine as flags (and BLKMON_AIO) ask. */
 static int file_set_engine(struct bk_node *node, struct file_state *s,
                            unsigned flags, char **cause)
@@ -119,6 +127,11 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
         *cause = strfmt("The 'file' block driver requires a file name");
         return -EINVAL;
     }
+    ret = file_take_opts(node, opts, &s->engine, &s->engine_fixed, cause);
+    if (ret < 0) {
+        free(name);
+        return ret;
+    }
     ret = file_open_fd(name, node->open_flags, &s->fd);
     if (ret < 0) {
         *cause = strfmt("Could not open '%s': %s", name,
@@ -135,7 +148,8 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
                                       .width = FILE_WRITE_LANE_WIDTH };
     file_probe_alignment(node, s);
     node->supported_write_flags = 0;
-    ret = file_set_engine(node, s, node->open_flags, cause);
+    ret = file_set_engine(node, s, file_engine_flags(s, node->open_flags),
+                          cause);
     if (ret < 0) {
         close(s->fd);
         s->fd = -1;
@@ -169,7 +183,7 @@ static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
     s->direct = (flags & BK_O_NOCACHE) != 0;
     node->open_flags = flags;
     file_probe_alignment(node, s);
-    return file_set_engine(node, s, flags, cause);
+    return file_set_engine(node, s, file_engine_flags(s, flags), cause);
 }
 
 static int64_t file_get_length(struct bk_node *node)

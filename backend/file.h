@@ -15,6 +15,9 @@
 
 struct file_state {
     int fd;
+    unsigned engine;            /* BK_O_IO_URING / BK_O_NATIVE_AIO or 0:
+                                   -i, or the node's aio option */
+    bool engine_fixed;          /* the aio option chose it: keep on reopen */
     bool direct;
     size_t buf_align;
     atomic_bool has_discard;
@@ -22,6 +25,12 @@ struct file_state {
     struct bk_uring *uring;     /* the io_uring engine, or NULL: the pool */
     struct bk_lane write_lane;  /* buffered writes for the pool */
 };
+
+/* Check and take the file driver's own options (file-opts.c); *engine
+ * gets the engine flags the node is to use, *engine_given whether its aio
+ * option chose them. */
+int file_take_opts(struct bk_node *node, struct bk_opts *opts,
+                   unsigned *engine, bool *engine_given, char **cause);
 
 /* pread/pwrite [offset, offset+total) through iov in full: short transfers
  * go on, EINTR is retried, a read past the end gives zeroes, a write that

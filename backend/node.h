@@ -196,6 +196,7 @@ struct bk_node {
     struct bk_limits bl;
     int64_t total_bytes;          /* cached length, bytes, exact */
     bool probed;                  /* format guessed, not given */
+    bool read_only_opt;           /* its read-only option said on */
 
     /* Flush bookkeeping: writes bump write_gen; a flush records what it saw. */
     uint64_t write_gen;
@@ -229,6 +230,8 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
                        const char *default_driver, char **cause);
 const struct bk_driver *bk_driver_find(const char *name);
 struct bk_node *bk_dev_top(struct bk_dev *dev);
+/* The raw driver opened a guessed format on a writable image (raw.c). */
+void bk_dev_note_guessed_format(struct bk_dev *dev);
 /* The descriptor of a file node, or -1 for other drivers. */
 int bk_file_fd(struct bk_node *node);
 /* The bottom (protocol) node of a stack. */

@@ -179,10 +179,8 @@ int bk_opts_parse(struct bk_opts *opts, const char *text,
             } else {
                 size_t len = comma ? (size_t)(comma - p) : strlen(p);
 
-                if (len == 0) {
-                    *cause = strfmt("Invalid parameter ''");
-                    return -EINVAL;
-                }
+                /* An empty part is an empty key, as in qemu: the open
+                 * then names the option '' as unsupported. */
                 key = strndup(p, len);
                 /* "noflag" means flag=off, "flag" means flag=on. */
                 if (strncmp(key, "no", 2) == 0 && key[2] != '\0')
@@ -193,10 +191,6 @@ int bk_opts_parse(struct bk_opts *opts, const char *text,
                 p += len;
             }
         } else {
-            if (eq == p) {
-                *cause = strfmt("Invalid parameter ''");
-                return -EINVAL;
-            }
             key = strndup(p, (size_t)(eq - p));
             p = opts_scan_value(eq + 1, &value);
             bk_opts_set(opts, key, value);
@@ -208,6 +202,35 @@ int bk_opts_parse(struct bk_opts *opts, const char *text,
             p++;
     }
     return 0;
+}
+
+/* The bucket of qemu's option dictionary that key falls in (512 of
+ * them, walked in order; the entry added last comes first in a bucket). */
+static unsigned opts_qemu_bucket(const char *key)
+{
+    uint32_t v = 0x238F13AFu * (uint32_t)strlen(key);
+
+    for (unsigned i = 0; key[i] != '\0'; i++)
+        v += (uint32_t)(unsigned char)key[i] << (i * 5 % 24);
+    return (1103515243u * v + 12345u) % 512u;
+}
+
+bool bk_opts_first_leftover(const struct bk_opts *opts, const char **key)
+{
+    const char *k, *v;
+    unsigned best = 0;
+    bool found = false;
+
+    for (size_t i = 0; bk_opts_at(opts, i, &k, &v); i++) {
+        unsigned b = opts_qemu_bucket(k);
+
+        if (!found || b <= best) {
+            best = b;
+            *key = k;
+            found = true;
+        }
+    }
+    return found;
 }
 
 int bk_opts_parse_bool(const char *text, bool *out)

@@ -29,6 +29,9 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
          */
         node->probed = true;
         node->bl.request_alignment = 512;
+        /* qemu warns here, and only when the image may be written. */
+        if (node->open_flags & BK_O_RDWR)
+            bk_dev_note_guessed_format(node->dev);
     }
     node->bl.buf_align = node->file->bl.buf_align;
     return 0;

@@ -53,7 +53,7 @@ int bk_node_open(struct bk_dev *dev, const struct bk_driver *drv,
                  struct bk_node **nodep, char **cause)
 {
     struct bk_node *node = calloc(1, sizeof(*node));
-    const char *key, *value;
+    const char *key;
     int ret;
 
     if (node == NULL)
@@ -74,7 +74,7 @@ int bk_node_open(struct bk_dev *dev, const struct bk_driver *drv,
     if (filename != NULL)
         node->filename = strdup(filename);
     ret = drv->open(node, opts, filename, cause);
-    if (ret == 0 && bk_opts_at(opts, 0, &key, &value)) {
+    if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
         *cause = drv->is_format
             ? strfmt("Block format '%s' does not support the "
                                "option '%s'", drv->name, key)

@@ -93,8 +93,9 @@ const struct cmd_entry cmd_quit_entry = {
 int cmd_open_image(struct cmd_state *st, const char *name,
                    struct bk_opts *opts, unsigned flags, bool force_share)
 {
-    struct bk_dev *dev;
-    char *cause = NULL;
+    struct bk_dev *dev = NULL;
+    char *cause = NULL, *probe_name = NULL;
+    bool probe_warning;
     int ret;
 
     if (st->dev != NULL) {
@@ -115,7 +116,26 @@ int cmd_open_image(struct cmd_state *st, const char *name,
         bk_opts_del(opts, "force-share");
         flags |= BK_O_FORCE_SHARE;
     }
-    ret = bk_dev_open(st->loop, name, opts, flags, &dev, &cause);
+    /* Whom the probe warning names when the options name the file. */
+    if (name == NULL && bk_opts_get(opts, "file.filename") != NULL)
+        probe_name = strdup(bk_opts_get(opts, "file.filename"));
+    ret = bk_dev_open_warn(st->loop, name, opts, flags, &dev, &cause,
+                           &probe_warning);
+    if (ret == 0 && name == NULL) {
+        free(probe_name);
+        probe_name = strdup(bk_dev_filename(dev));
+    }
+    if (probe_warning)
+        out_eprintf("WARNING: Image format was not specified for '%s' and "
+                    "probing guessed raw.\n"
+                    "         Automatically detecting the format is "
+                    "dangerous for raw images, write operations on block 0 "
+                    "will be restricted.\n"
+                    "         Specify the 'raw' format explicitly to remove "
+                    "the restrictions.\n",
+                    name != NULL ? name
+                                 : probe_name != NULL ? probe_name : "");
+    free(probe_name);
     if (ret < 0) {
         out_error("can't open%s%s: %s", name != NULL ? " device " : "",
                   name != NULL ? name : "",
@@ -124,15 +144,6 @@ int cmd_open_image(struct cmd_state *st, const char *name,
         return ret;
     }
     free(cause);
-    if (bk_dev_format_probed(dev))
-        out_eprintf("WARNING: Image format was not specified for '%s' and "
-                    "probing guessed raw.\n"
-                    "         Automatically detecting the format is "
-                    "dangerous for raw images, write operations on block 0 "
-                    "will be restricted.\n"
-                    "         Specify the 'raw' format explicitly to remove "
-                    "the restrictions.\n",
-                    name != NULL ? name : bk_dev_filename(dev));
     bk_dev_set_debug_observer(dev, cmd_debug_note, st);
     st->dev = dev;
     return 0;
