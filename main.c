@@ -200,7 +200,7 @@ static int main_open(struct cmd_state *st, const struct main_args *a)
     struct bk_opts *opts = bk_opts_new();
 
     if (a->image_opts) {
-        if (cmd_parse_opts(opts, a->file, "file") < 0) {
+        if (cmd_parse_opts(opts, a->file, NULL) < 0) {
             bk_opts_free(opts);
             return -1;
         }

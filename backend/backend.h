@@ -140,6 +140,8 @@ bool bk_dev_read_only(const struct bk_dev *dev);
 bool bk_dev_format_probed(const struct bk_dev *dev);
 const char *bk_dev_filename(const struct bk_dev *dev);
 const char *bk_dev_format_name(const struct bk_dev *dev);
+/* False when the top node is a protocol (file, blkdebug), not a format. */
+bool bk_dev_top_is_format(const struct bk_dev *dev);
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev);
 /* Length in bytes as the block layer reports it (rounded up to 512). */
 int64_t bk_dev_length(struct bk_dev *dev);

@@ -180,8 +180,11 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
             ret = -EINVAL;
             goto out;
         }
-        if (colon > cfg && config == NULL)
+        /* The file name's config wins over a config option, as in qemu. */
+        if (colon > cfg) {
+            free(config);
             config = strndup(cfg, (size_t)(colon - cfg));
+        }
         free(image);
         image = strdup(colon + 1);
     } else if (filename != NULL && image == NULL) {
@@ -201,7 +204,7 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
         goto out;
 
     if (image == NULL && !bk_opts_has(opts, "image.filename") &&
-        !bk_opts_has(opts, "image.driver")) {
+        !bk_opts_has(opts, "image.driver") && !bk_opts_has(opts, "image")) {
         *cause = strfmt(
             "A block device must be specified for \"image\"");
         ret = -EINVAL;

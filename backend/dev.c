@@ -119,6 +119,47 @@ static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
     return 0;
 }
 
+/* Do the options say anything of the "file" child? */
+static bool dev_names_file(const struct bk_opts *opts)
+{
+    const char *k, *v;
+
+    for (size_t i = 0; bk_opts_at(opts, i, &k, &v); i++)
+        if (strcmp(k, "file") == 0 || strncmp(k, "file.", 5) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * What qemu refuses once the stack is open, when it asks its nodes for
+ * write permission: a node that asked to be read-only, and a node whose
+ * request alignment does not divide the image length (counted in whole
+ * 512-byte sectors), since an unaligned write at the end would grow the
+ * image.
+ */
+static int dev_check_writable(struct bk_dev *dev, unsigned flags,
+                              char **cause)
+{
+    if (!(flags & BK_O_RDWR))
+        return 0;
+    for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
+        int64_t sectors = (n->total_bytes + 511) / 512;
+
+        if (n->read_only_opt) {
+            *cause = strfmt("Block node is read-only");
+            return -EACCES;
+        }
+        if (n->bl.request_alignment > 1 &&
+            sectors * 512 % n->bl.request_alignment != 0) {
+            *cause = strfmt("Cannot get 'write' permission without "
+                            "'resize': Image size is not a multiple of "
+                            "request alignment");
+            return -EPERM;
+        }
+    }
+    return 0;
+}
+
 int bk_dev_open(struct bk_loop *loop, const char *filename,
                 struct bk_opts *opts, unsigned flags, struct bk_dev **devp,
                 char **cause)
@@ -167,6 +208,12 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
         goto fail;
     }
 
+    if (filename == NULL && !bk_opts_has(opts, "driver") &&
+        !dev_names_file(opts)) {
+        *cause = strfmt("Must specify either driver or file");
+        ret = -EINVAL;
+        goto fail;
+    }
     format = bk_opts_take(opts, "driver");
     if (format == NULL) {
         const char *foreign = dev_probe_foreign(
@@ -195,14 +242,10 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     *probe_warning = dev->probe_warning;
     if (ret < 0)
         goto fail;
-    for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
-        if (n->read_only_opt && (flags & BK_O_RDWR)) {
-            /* A child asked to be read-only under a writable device. */
-            *cause = strfmt("Block node is read-only");
-            bk_node_close(dev->top);
-            ret = -EACCES;
-            goto fail;
-        }
+    ret = dev_check_writable(dev, flags, cause);
+    if (ret < 0) {
+        bk_node_close(dev->top);
+        goto fail;
     }
     bk_opts_free(opts);
     *devp = dev;
@@ -265,6 +308,7 @@ bool bk_dev_read_only(const struct bk_dev *dev) { return !(dev->flags & BK_O_RDW
 bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }
 const char *bk_dev_format_name(const struct bk_dev *dev) { return dev->top->drv->name; }
+bool bk_dev_top_is_format(const struct bk_dev *dev) { return dev->top->drv->is_format; }
 
 const char *bk_dev_filename(const struct bk_dev *dev)
 {

@@ -51,12 +51,16 @@ static int file_open_fd(const char *filename, unsigned flags, int *fdp)
 
 /*
  * Find the smallest alignment O_DIRECT accepts by trying reads, as there
- * is no portable way to ask.  A read past the end of an empty file
- * succeeds at any alignment, so 4096 is the safe answer there.
+ * is no portable way to ask, the way qemu does (its choice decides where
+ * read-modify-write happens and which images may be opened for writing).
+ * When even a 1-byte read succeeds — a sparse file, whose holes the
+ * kernel serves without checking alignment, or an empty one — nothing was
+ * learnt and the safe maximum is used.
  */
 static void file_probe_alignment(struct bk_node *node, struct file_state *s)
 {
-    static const size_t sizes[] = { 512, 1024, 2048, 4096 };
+    static const size_t sizes[] = { 1, 512, 1024, 2048, 4096 };
+    size_t max_align = (size_t)sysconf(_SC_PAGESIZE);
     void *buf = NULL;
     size_t req = 0, mem = 0;
 
@@ -66,17 +70,19 @@ static void file_probe_alignment(struct bk_node *node, struct file_state *s)
         s->buf_align = 1;
         return;
     }
-    if (posix_memalign(&buf, 8192, 8192) != 0)
+    if (max_align < 4096)
+        max_align = 4096;
+    if (posix_memalign(&buf, max_align, 2 * max_align) != 0)
         abort();
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !req; i++)
         if (pread(s->fd, buf, sizes[i], 0) >= 0)
-            req = sizes[i];
+            req = sizes[i] != 1 ? sizes[i] : max_align;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !mem; i++)
-        if (pread(s->fd, (char *)buf + sizes[i], req ? req : 4096, 0) >= 0)
-            mem = sizes[i];
+        if (pread(s->fd, (char *)buf + sizes[i], max_align, 0) >= 0)
+            mem = sizes[i] != 1 ? sizes[i] : max_align;
     free(buf);
-    node->bl.request_alignment = (uint32_t)(req ? req : 4096);
-    s->buf_align = mem ? mem : 4096;
+    node->bl.request_alignment = (uint32_t)(req ? req : max_align);
+    s->buf_align = mem ? mem : max_align;
     node->bl.buf_align = (uint32_t)s->buf_align;
 }
 
@@ -123,8 +129,12 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
 
     if (name == NULL && filename != NULL)
         name = strdup(filename);
-    if (name == NULL) {
+    /* "file:PATH" names PATH, as in qemu. */
+    if (name != NULL && strncmp(name, "file:", 5) == 0)
+        memmove(name, name + 5, strlen(name + 5) + 1);
+    if (name == NULL || name[0] == '\0') {
         *cause = strfmt("The 'file' block driver requires a file name");
+        free(name);
         return -EINVAL;
     }
     ret = file_take_opts(node, opts, &s->engine, &s->engine_fixed, cause);

@@ -27,25 +27,53 @@ const struct bk_driver *bk_driver_find(const char *name)
     return NULL;
 }
 
-/* "proto:rest" where proto names a driver: that driver, else NULL. */
-static const struct bk_driver *driver_for_protocol(const char *filename)
-{
-    const char *colon = filename ? strchr(filename, ':') : NULL;
-    char proto[32];
-    size_t len;
+/* Protocols qemu has that blkmon does not: named as such, not "unknown". */
+static const char *const foreign_protocols[] = {
+    "nbd", "nbd+tcp", "nbd+unix", "ssh", "http", "https", "ftp", "ftps",
+    "iscsi", "iser", "rbd", "gluster", "gluster+tcp", "gluster+unix",
+    "gluster+rdma", "nfs", "null-co", "null-aio", "fat", "host_device",
+    "host_cdrom", "throttle", "blkverify", "quorum", "vvfat", NULL
+};
 
-    if (colon == NULL)
-        return NULL;
-    len = (size_t)(colon - filename);
-    if (len == 0 || len >= sizeof(proto) || memchr(filename, '/', len))
-        return NULL;
-    memcpy(proto, filename, len);
-    proto[len] = '\0';
-    if (strcmp(proto, "file") == 0)
-        return &bk_driver_file;
-    if (strcmp(proto, "blkdebug") == 0)
-        return &bk_driver_blkdebug;
-    return NULL;
+/*
+ * The driver a protocol prefix names: "blkdebug:...", "file:...", read as
+ * qemu reads one, a colon before any slash ("./a:b" has none).  0 with
+ * *drv NULL when there is no prefix; an error for one blkmon lacks.
+ */
+static int driver_for_protocol(const char *filename,
+                               const struct bk_driver **drv, char **cause)
+{
+    size_t len = filename ? strcspn(filename, ":/") : 0;
+    char *proto;
+    int ret = 0;
+
+    *drv = NULL;
+    if (filename == NULL || filename[len] != ':')
+        return 0;
+    proto = strndup(filename, len);
+    if (proto == NULL)
+        return -ENOMEM;
+    if (strcmp(proto, "file") == 0) {
+        *drv = &bk_driver_file;
+    } else if (strcmp(proto, "blkdebug") == 0) {
+        *drv = &bk_driver_blkdebug;
+    } else if (strcmp(proto, "json") == 0) {
+        *cause = strfmt("json: filenames are not supported; give the same "
+                        "options with -o or --image-opts");
+        ret = -ENOTSUP;
+    } else {
+        bool foreign = false;
+
+        for (size_t i = 0; foreign_protocols[i] != NULL; i++)
+            foreign |= strcmp(proto, foreign_protocols[i]) == 0;
+        *cause = foreign
+            ? strfmt("Protocol '%s' is not supported: blkmon drives local "
+                     "image files", proto)
+            : strfmt("Unknown protocol '%s'", proto);
+        ret = foreign ? -ENOTSUP : -EINVAL;
+    }
+    free(proto);
+    return ret;
 }
 
 int bk_node_open(struct bk_dev *dev, const struct bk_driver *drv,
@@ -105,10 +133,25 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
                        const char *default_driver, char **cause)
 {
     struct bk_opts *child_opts = bk_opts_extract_prefix(opts, child_name);
-    char *drvname = bk_opts_take(child_opts, "driver");
+    const char *ref = bk_opts_get(opts, child_name);
+    char *drvname;
     const struct bk_driver *drv = NULL;
     int ret;
 
+    /* "file=NAME" refers to a node by name; blkmon names none. */
+    if (ref != NULL) {
+        *cause = strfmt("Cannot find device='%s' nor node-name='%s'", ref,
+                        ref);
+        bk_opts_free(child_opts);
+        return -EINVAL;
+    }
+    if (filename == NULL && bk_opts_count(child_opts) == 0) {
+        *cause = strfmt("A block device must be specified for \"%s\"",
+                        child_name);
+        bk_opts_free(child_opts);
+        return -EINVAL;
+    }
+    drvname = bk_opts_take(child_opts, "driver");
     if (drvname != NULL) {
         drv = bk_driver_find(drvname);
         if (drv == NULL) {
@@ -119,7 +162,12 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
         }
         free(drvname);
     } else if (!bk_opts_has(child_opts, "filename")) {
-        drv = driver_for_protocol(filename);
+        /* Only a name given whole is read for a prefix, as in qemu. */
+        ret = driver_for_protocol(filename, &drv, cause);
+        if (ret < 0) {
+            bk_opts_free(child_opts);
+            return ret;
+        }
     }
     if (drv == NULL)
         drv = bk_driver_find(default_driver);

@@ -195,6 +195,10 @@ static int info_exec(struct cmd_state *st, int argc, char **argv)
     (void)argc;
     (void)argv;
     out_printf("format name: %s\n", bk_dev_format_name(st->dev));
+    /* qemu-io prints the line a second time when the top node is a
+     * protocol driver (measured with file and blkdebug). */
+    if (!bk_dev_top_is_format(st->dev))
+        out_printf("format name: %s\n", bk_dev_format_name(st->dev));
     /* A raw image has no clusters and no VM state area. */
     out_printf("cluster size: 0 bytes\n");
     out_printf("vm state offset: 0 bytes\n");

@@ -133,8 +133,8 @@ int cmd_open_image(struct cmd_state *st, const char *name,
                     "will be restricted.\n"
                     "         Specify the 'raw' format explicitly to remove "
                     "the restrictions.\n",
-                    name != NULL ? name
-                                 : probe_name != NULL ? probe_name : "");
+                    name == NULL ? (probe_name != NULL ? probe_name : "")
+                    : strncmp(name, "file:", 5) == 0 ? name + 5 : name);
     free(probe_name);
     if (ret < 0) {
         out_error("can't open%s%s: %s", name != NULL ? " device " : "",
