@@ -82,6 +82,9 @@ size_t bk_opts_count(const struct bk_opts *opts);
 /* The i-th pair in insertion order; false past the end. */
 bool bk_opts_at(const struct bk_opts *opts, size_t i, const char **key,
                 const char **value);
+/* Add the options of a "json:" file name (the text after the prefix),
+ * flattened as qemu does; keys already in opts are kept. */
+int bk_opts_parse_json(struct bk_opts *opts, const char *text, char **cause);
 /*
  * The key of opts that qemu names first when it complains about options
  * left over: qemu keeps options in a hash table and reports the first it

@@ -191,6 +191,12 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     if (opts == NULL)
         opts = bk_opts_new();
     dev->loop = loop;
+    if (filename != NULL && strncmp(filename, "json:", 5) == 0) {
+        ret = bk_opts_parse_json(opts, filename + 5, cause);
+        if (ret < 0)
+            goto fail;
+        filename = NULL;
+    }
     ret = dev_take_flags(opts, &flags, cause);
     if (ret < 0)
         goto fail;

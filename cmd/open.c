@@ -95,6 +95,7 @@ int cmd_open_image(struct cmd_state *st, const char *name,
 {
     struct bk_dev *dev = NULL;
     char *cause = NULL, *probe_name = NULL;
+    const char *warn_name = name;
     bool probe_warning;
     int ret;
 
@@ -121,7 +122,10 @@ int cmd_open_image(struct cmd_state *st, const char *name,
         probe_name = strdup(bk_opts_get(opts, "file.filename"));
     ret = bk_dev_open_warn(st->loop, name, opts, flags, &dev, &cause,
                            &probe_warning);
-    if (ret == 0 && name == NULL) {
+    /* With a json: name qemu names the file it found in it. */
+    if (name != NULL && strncmp(name, "json:", 5) == 0)
+        warn_name = NULL;
+    if (ret == 0 && warn_name == NULL) {
         free(probe_name);
         probe_name = strdup(bk_dev_filename(dev));
     }
@@ -133,8 +137,9 @@ int cmd_open_image(struct cmd_state *st, const char *name,
                     "will be restricted.\n"
                     "         Specify the 'raw' format explicitly to remove "
                     "the restrictions.\n",
-                    name == NULL ? (probe_name != NULL ? probe_name : "")
-                    : strncmp(name, "file:", 5) == 0 ? name + 5 : name);
+                    warn_name == NULL ? (probe_name != NULL ? probe_name : "")
+                    : strncmp(warn_name, "file:", 5) == 0 ? warn_name + 5
+                    : warn_name);
     free(probe_name);
     if (ret < 0) {
         out_error("can't open%s%s: %s", name != NULL ? " device " : "",
