@@ -24,6 +24,7 @@ struct bk_dev {
     unsigned flags;
     bool probed;
     bool probe_warning;       /* see bk_dev_open_warn */
+    enum { DZ_OFF, DZ_ON, DZ_UNMAP } detect_zeroes;
     uint64_t next_id;
     struct bk_req *out_head, *out_tail;
     size_t nout;
@@ -119,6 +120,40 @@ static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
     return 0;
 }
 
+/* detect-zeroes=off|on|unmap, as qemu spells it. */
+static int dev_take_detect_zeroes(struct bk_dev *dev, struct bk_opts *opts,
+                                  char **cause)
+{
+    static const char *const names[] = { "off", "on", "unmap" };
+    char *v = bk_opts_take(opts, "detect-zeroes");
+
+    if (v == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(v, names[i]) == 0) {
+            dev->detect_zeroes = (int)i;
+            free(v);
+            return 0;
+        }
+    }
+    *cause = strfmt("invalid parameter value: %s", v);
+    free(v);
+    return -EINVAL;
+}
+
+/* Is every byte of the request's buffer zero? */
+static bool iov_is_zero(const struct iovec *iov, int iovcnt)
+{
+    for (int i = 0; i < iovcnt; i++) {
+        const unsigned char *b = iov[i].iov_base;
+        size_t n = iov[i].iov_len;
+
+        if (n > 0 && (b[0] != 0 || memcmp(b, b + 1, n - 1) != 0))
+            return false;
+    }
+    return true;
+}
+
 /* Do the options say anything of the "file" child? */
 static bool dev_names_file(const struct bk_opts *opts)
 {
@@ -198,6 +233,8 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
         filename = NULL;
     }
     ret = dev_take_flags(opts, &flags, cause);
+    if (ret == 0)
+        ret = dev_take_detect_zeroes(dev, opts, cause);
     if (ret < 0)
         goto fail;
     dev->flags = flags;
@@ -290,6 +327,8 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
         const char *key;
 
         ret = dev_take_flags(opts, &flags, cause);
+        if (ret == 0)
+            ret = dev_take_detect_zeroes(dev, opts, cause);
         if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
             *cause = strfmt("Cannot change the option '%s'", key);
             ret = -EINVAL;
@@ -459,6 +498,7 @@ static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
 void bk_submit(struct bk_dev *dev, struct bk_req *req)
 {
     unsigned flags = req->flags;
+    enum bk_op op = req->op;
     struct bk_io *io;
     int ret;
 
@@ -483,9 +523,19 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
         flags |= BK_REQ_FUA;
     if (req->op == BK_OP_TRUNCATE)
         flags = req->flags;   /* the preallocation mode */
+    /* detect-zeroes: a write of zeroes goes on as a zero write (the
+     * request stays a write for whoever watches). */
+    if (op == BK_OP_WRITE && dev->detect_zeroes != DZ_OFF &&
+        iov_is_zero(req->iov, req->iovcnt)) {
+        op = BK_OP_WRITE_ZEROES;
+        if (dev->detect_zeroes == DZ_UNMAP && (dev->flags & BK_O_UNMAP))
+            flags |= BK_REQ_MAY_UNMAP;
+    }
     req->state = BK_REQ_INFLIGHT;
-    io = bk_io_new(dev->top, req->op, req->offset, req->bytes, req->iov,
-                   req->iovcnt, flags, req, req_io_done, req);
+    io = bk_io_new(dev->top, op, req->offset, req->bytes,
+                   op == req->op ? req->iov : NULL,
+                   op == req->op ? req->iovcnt : 0, flags, req, req_io_done,
+                   req);
     bk_node_submit(io);
 }
 
