@@ -69,20 +69,29 @@ static const char *dev_probe_foreign(const char *filename)
 /* ---- open / close ---------------------------------------------------- */
 
 /* Options that belong to the device, not to a driver. */
-static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
+/*
+ * The options qemu's block layer takes for any node, as flags.  The device
+ * takes all of them; a child node (stack.c) the cache and discard ones,
+ * which then hold for it and the nodes below it.
+ */
+int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
+                       char **cause)
 {
-    static const struct { const char *key; unsigned flag; bool invert; }
+    static const struct { const char *key; unsigned flag; bool invert;
+                          bool device_only; }
         bools[] = {
-        { "read-only", BK_O_RDWR, true },
-        { "cache.direct", BK_O_NOCACHE, false },
-        { "cache.no-flush", BK_O_NO_FLUSH, false },
-        { "force-share", BK_O_FORCE_SHARE, false },
+        { "read-only", BK_O_RDWR, true, true },
+        { "cache.direct", BK_O_NOCACHE, false, false },
+        { "cache.no-flush", BK_O_NO_FLUSH, false, false },
+        { "force-share", BK_O_FORCE_SHARE, false, true },
     };
     char *v;
 
     for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
         bool b;
 
+        if (bools[i].device_only && !device)
+            continue;
         v = bk_opts_take(opts, bools[i].key);
         if (v == NULL)
             continue;
@@ -118,6 +127,11 @@ static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
         free(v);
     }
     return 0;
+}
+
+static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
+{
+    return bk_take_node_flags(opts, flags, true, cause);
 }
 
 /* detect-zeroes=off|on|unmap, as qemu spells it. */
@@ -317,6 +331,64 @@ static void node_set_flags(struct bk_node *node, unsigned flags)
         node->open_flags = flags;
 }
 
+/* Drop key from opts when its value is want (bools compared as bools). */
+static void drop_if_same(struct bk_opts *opts, const char *key,
+                         const char *want)
+{
+    const char *v = bk_opts_get(opts, key);
+    bool a, b;
+
+    if (v == NULL)
+        return;
+    if (strcmp(v, want) == 0 ||
+        (bk_opts_parse_bool(v, &a) == 0 && bk_opts_parse_bool(want, &b) == 0 &&
+         a == b))
+        bk_opts_del(opts, key);
+}
+
+/*
+ * Options a reopen may be given that change nothing, as qemu takes them:
+ * each node's driver and file name as they are, and a child's cache
+ * options when they are what the node has.
+ */
+static void dev_drop_unchanged(struct bk_dev *dev, struct bk_opts *opts,
+                               unsigned flags)
+{
+    char prefix[256] = "";
+    char key[300];
+
+    for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
+        snprintf(key, sizeof(key), "%sdriver", prefix);
+        drop_if_same(opts, key, n->drv->name);
+        if (n->filename != NULL && n->file == NULL) {
+            snprintf(key, sizeof(key), "%sfilename", prefix);
+            drop_if_same(opts, key, n->filename);
+        }
+        if (n != dev->top) {
+            snprintf(key, sizeof(key), "%scache.direct", prefix);
+            drop_if_same(opts, key, (flags & BK_O_NOCACHE) ? "on" : "off");
+            snprintf(key, sizeof(key), "%scache.no-flush", prefix);
+            drop_if_same(opts, key, (flags & BK_O_NO_FLUSH) ? "on" : "off");
+        }
+        if (strlen(prefix) + 8 >= sizeof(prefix))
+            break;
+        strcat(prefix, n->drv == &bk_driver_blkdebug ? "image." : "file.");
+    }
+}
+
+/* qemu names a child's option as that node knows it: no "file." path. */
+static const char *node_relative_key(const char *key)
+{
+    for (;;) {
+        if (strncmp(key, "file.", 5) == 0)
+            key += 5;
+        else if (strncmp(key, "image.", 6) == 0)
+            key += 6;
+        else
+            return key;
+    }
+}
+
 int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
                   char **cause)
 {
@@ -329,8 +401,11 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
         ret = dev_take_flags(opts, &flags, cause);
         if (ret == 0)
             ret = dev_take_detect_zeroes(dev, opts, cause);
+        if (ret == 0)
+            dev_drop_unchanged(dev, opts, flags);
         if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
-            *cause = strfmt("Cannot change the option '%s'", key);
+            *cause = strfmt("Cannot change the option '%s'",
+                            node_relative_key(key));
             ret = -EINVAL;
         }
         bk_opts_free(opts);

@@ -230,6 +230,10 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
                        const char *default_driver, char **cause);
 const struct bk_driver *bk_driver_find(const char *name);
 struct bk_node *bk_dev_top(struct bk_dev *dev);
+/* Take the options any node has (cache.direct, cache.no-flush, discard;
+ * for the device also read-only, force-share) into *flags (dev.c). */
+int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
+                       char **cause);
 /* The raw driver opened a guessed format on a writable image (raw.c). */
 void bk_dev_note_guessed_format(struct bk_dev *dev);
 /* The descriptor of a file node, or -1 for other drivers. */

@@ -136,6 +136,7 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
     const char *ref = bk_opts_get(opts, child_name);
     char *drvname;
     const struct bk_driver *drv = NULL;
+    unsigned flags;
     int ret;
 
     /* "file=NAME" refers to a node by name; blkmon names none. */
@@ -171,8 +172,14 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
     }
     if (drv == NULL)
         drv = bk_driver_find(default_driver);
-    ret = bk_node_open(parent->dev, drv, child_opts, filename,
-                       parent->open_flags, &parent->file, cause);
+    flags = parent->open_flags;
+    ret = bk_take_node_flags(child_opts, &flags, false, cause);
+    if (ret < 0) {
+        bk_opts_free(child_opts);
+        return ret;
+    }
+    ret = bk_node_open(parent->dev, drv, child_opts, filename, flags,
+                       &parent->file, cause);
     bk_opts_free(child_opts);
     return ret;
 }

@@ -307,7 +307,7 @@ static int reopen_exec(struct cmd_state *st, int argc, char **argv)
 {
     unsigned flags = bk_dev_flags(st->dev);
     struct bk_opts *opts = NULL;
-    bool has_rw = false;
+    bool has_rw = false, has_cache = false;
     struct argv_opts o;
     char *cause = NULL;
     int c, ret = -EINVAL;
@@ -320,6 +320,7 @@ static int reopen_exec(struct cmd_state *st, int argc, char **argv)
                 out_error("Invalid cache option: %s", o.optarg);
                 goto out;
             }
+            has_cache = true;
             break;
         case 'o':
             if (opts == NULL)
@@ -343,6 +344,16 @@ static int reopen_exec(struct cmd_state *st, int argc, char **argv)
     }
     if (o.optind != argc) {
         cmd_usage(&cmd_reopen_entry);
+        goto out;
+    }
+    /* The options and the switches may not both say the same thing. */
+    if (opts != NULL && has_rw && bk_opts_has(opts, "read-only")) {
+        out_error("Cannot set both -r/-w and 'read-only'");
+        goto out;
+    }
+    if (opts != NULL && has_cache && (bk_opts_has(opts, "cache.direct") ||
+                                      bk_opts_has(opts, "cache.no-flush"))) {
+        out_error("Cannot set both -c and the cache options");
         goto out;
     }
     ret = bk_dev_reopen(st->dev, flags, opts, &cause);
