@@ -10,6 +10,7 @@
  */
 #include <getopt.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "backend/backend.h"
 #include "cmd/cmd.h"
+#include "util/strfmt.h"
 #include "cmd/headless.h"
 #include "cmd/modes.h"
 #include "cmd/out.h"
@@ -44,6 +46,66 @@ struct main_args {
 
 static void main_usage(const char *name);
 static void main_trace_option(const char *arg);
+#define MAIN_SHORT_OPTS "hVc:d:f:rsnCmki:t:T:U"
+
+/* qemu-io's own long options come first in the table: this many. */
+enum { QEMU_LONG_OPTS = 17 };
+
+/*
+ * An abbreviated long option means what it means to qemu-io: "--h" is
+ * --help there, though --headless (ours) would make it ambiguous to
+ * getopt.  Expand abbreviations that name exactly one of qemu-io's
+ * options before getopt sees them; option arguments are left alone.
+ */
+static void expand_qemu_abbreviations(int argc, char **argv,
+                                      const struct option *lopt,
+                                      const char *shortopts)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *name = a + 2;
+        const struct option *hit = NULL;
+        size_t len;
+        int n = 0;
+
+        if (strcmp(a, "--") == 0)
+            return;
+        if (a[0] == '-' && a[1] != '-' && a[1] != '\0') {
+            /* A cluster of short options: one taking an argument takes
+             * the rest of the word, or else the next word. */
+            for (const char *p = a + 1; *p != '\0'; p++) {
+                const char *o = strchr(shortopts, *p);
+
+                if (o != NULL && o[1] == ':') {
+                    if (p[1] == '\0')
+                        i++;
+                    break;
+                }
+            }
+            continue;
+        }
+        if (a[0] != '-' || a[1] != '-')
+            continue;
+        len = strcspn(name, "=");
+        for (const struct option *o = lopt; o->name != NULL; o++) {
+            if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) {
+                hit = o;
+                n = 1;
+                break;
+            }
+            if (o - lopt < QEMU_LONG_OPTS && strncmp(o->name, name, len) == 0) {
+                hit = o;
+                n++;
+            }
+        }
+        if (n != 1)
+            continue;
+        if (strncmp(hit->name, name, len) != 0 || strlen(hit->name) != len)
+            argv[i] = strfmt("--%s%s", hit->name, name + len);
+        if (hit->has_arg == required_argument && name[len] != '=')
+            i++;
+    }
+}
+
 static int main_parse(int argc, char **argv, struct main_args *a);
 static int main_open(struct cmd_state *st, const struct main_args *a);
 
@@ -122,11 +184,12 @@ static int main_parse(int argc, char **argv, struct main_args *a)
     const char *name = out_progname();
     int c;
 
+    expand_qemu_abbreviations(argc, argv, lopt, MAIN_SHORT_OPTS);
     a->flags = BK_O_UNMAP | BK_O_WRITETHROUGH;
     a->cmds = calloc((size_t)argc + 1, sizeof(char *));
     if (a->cmds == NULL)
         abort();
-    while ((c = getopt_long(argc, argv, "hVc:d:f:rsnCmki:t:T:U", lopt,
+    while ((c = getopt_long(argc, argv, MAIN_SHORT_OPTS, lopt,
                             NULL)) != -1) {
         switch (c) {
         case 's': a->snapshot = true; break;
@@ -211,6 +274,23 @@ static int main_open(struct cmd_state *st, const struct main_args *a)
     return cmd_open_image(st, a->file, opts, a->flags, a->force_share);
 }
 
+/*
+ * qemu-io blocks these (its main loop reads them from a signalfd), so a
+ * "sigraise 10" or a stray SIGALRM does not end it: neither may it end
+ * us.  Done before any thread starts, so that every thread inherits it.
+ */
+static void block_qemu_signals(void)
+{
+    sigset_t set;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGALRM);
+    sigaddset(&set, SIGIO);
+    sigaddset(&set, SIGBUS);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 int main(int argc, char **argv)
 {
     struct main_args args = { 0 };
@@ -222,6 +302,7 @@ int main(int argc, char **argv)
     argv[0] = basename(argv[0]);
     out_set_progname(argv[0]);
     signal(SIGPIPE, SIG_IGN);
+    block_qemu_signals();
 
     if (main_parse(argc, argv, &args) < 0) {
         free(args.cmds);

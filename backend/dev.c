@@ -12,6 +12,7 @@
  * observer are kept right.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -564,6 +565,9 @@ static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
     if (req->bytes > DEV_REQUEST_MAX_BYTES || req->bytes < 0 ||
         req->offset < 0)
         return -EIO;
+    /* More buffers than one system call takes: qemu refuses them too. */
+    if (req->iovcnt > IOV_MAX)
+        return -EINVAL;
     len = bk_dev_length(dev);
     if (req->offset > len || len - req->offset < req->bytes)
         return -EIO;

@@ -218,7 +218,8 @@ static struct bk_io *work_io(struct bk_work *w)
 }
 
 /* Failure words the workers pick (io->step), copied out on the loop. */
-enum file_msg { FILE_MSG_NONE, FILE_MSG_SHRINK_PREALLOC, FILE_MSG_PREALLOC_MODE };
+enum file_msg { FILE_MSG_NONE, FILE_MSG_SHRINK_PREALLOC, FILE_MSG_PREALLOC_MODE,
+                FILE_MSG_PREALLOC_FAILED };
 
 static void file_work_done(struct bk_work *w)
 {
@@ -226,11 +227,13 @@ static void file_work_done(struct bk_work *w)
     static const char *const texts[] = {
         [FILE_MSG_SHRINK_PREALLOC] = "Cannot use preallocation for shrinking files",
         [FILE_MSG_PREALLOC_MODE] = "Unsupported preallocation mode: metadata",
+        [FILE_MSG_PREALLOC_FAILED] = "Could not preallocate new data: ",
     };
 
     if (io->step != FILE_MSG_NONE && io->req != NULL)
-        snprintf(io->req->cause, sizeof(io->req->cause), "%s",
-                 texts[io->step]);
+        snprintf(io->req->cause, sizeof(io->req->cause), "%s%s",
+                 texts[io->step], io->step == FILE_MSG_PREALLOC_FAILED
+                                      ? strerror(-io->ret) : "");
     bk_io_complete(io, io->ret);
 }
 
@@ -448,6 +451,26 @@ static void file_work_flush(struct bk_work *w)
     io->ret = fdatasync(s->fd) < 0 ? -errno : 0;
 }
 
+/*
+ * Growing an empty file, qemu writes zeroes over its first block (512
+ * bytes, or 4 KiB when the new size allows) so that later O_DIRECT
+ * alignment probing finds data; the file can end up longer than asked.
+ * Its result is ignored, as qemu ignores it.  Same bytes, same map.
+ */
+static void file_allocate_first_block(struct file_state *s, int64_t size)
+{
+    size_t n = size < 4096 ? 512 : 4096;
+    void *buf = NULL;
+
+    if (posix_memalign(&buf, 4096, 4096) != 0)
+        return;
+    memset(buf, 0, n);
+    if (pwrite(s->fd, buf, n, 0) < 0) {
+        /* as qemu: nothing lost, only the probing help */
+    }
+    free(buf);
+}
+
 static void file_work_truncate(struct bk_work *w)
 {
     struct bk_io *io = work_io(w);
@@ -469,6 +492,8 @@ static void file_work_truncate(struct bk_work *w)
     switch ((enum bk_prealloc)io->flags) {
     case BK_PREALLOC_OFF:
         io->ret = ftruncate(s->fd, io->offset) < 0 ? -errno : 0;
+        if (io->ret == 0 && cur == 0 && io->offset > 0)
+            file_allocate_first_block(s, io->offset);
         return;
     case BK_PREALLOC_FALLOC:
         if (io->offset == cur) {
@@ -476,6 +501,8 @@ static void file_work_truncate(struct bk_work *w)
             return;
         }
         io->ret = do_fallocate(s->fd, 0, cur, io->offset - cur);
+        if (io->ret < 0)
+            io->step = FILE_MSG_PREALLOC_FAILED;
         return;
     case BK_PREALLOC_FULL:
         if (ftruncate(s->fd, io->offset) < 0) {

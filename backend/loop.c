@@ -181,9 +181,12 @@ static bool loop_run_one_deferred(struct bk_loop *loop)
     return true;
 }
 
-/* Run due timers; returns ms until the next one, or -1 when none. */
+/* Run due timers; returns ms until the next one, or -1 when none, and
+ * 0 when one ran: its callback may have ended what the caller waits for,
+ * so the pass must not then sleep. */
 static int loop_run_timers(struct bk_loop *loop)
 {
+    bool fired = false;
     int64_t now = bk_now_ns();
     int64_t next = -1;
 
@@ -194,6 +197,7 @@ static int loop_run_timers(struct bk_loop *loop)
             int id = t->id;
             long again = t->fn(loop, t->arg);
 
+            fired = true;
             /* The handler may have added or removed timers: find it again. */
             for (i = 0; i < loop->ntimers && loop->timers[i].id != id; i++)
                 ;
@@ -212,6 +216,8 @@ static int loop_run_timers(struct bk_loop *loop)
         if (next < 0 || t->due_ns < next)
             next = t->due_ns;
     }
+    if (fired)
+        return 0;
     if (next < 0)
         return -1;
     return (int)((next - now + 999999) / 1000000);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cmd/argv.h"
@@ -18,6 +19,9 @@
 #include "cmd/number.h"
 #include "cmd/out.h"
 #include "cmd/report.h"
+
+/* qemu's BDRV_MAX_LENGTH: INT64_MAX rounded down to 1 GiB. */
+#define IMAGE_MAX_LENGTH (INT64_MAX - INT64_MAX % (1LL << 30))
 
 static int flush_exec(struct cmd_state *st, int argc, char **argv);
 static int truncate_exec(struct cmd_state *st, int argc, char **argv);
@@ -161,6 +165,13 @@ static int truncate_exec(struct cmd_state *st, int argc, char **argv)
     if (ret < 0) {
         num_print_error(ret, argv[1]);
         return ret;
+    }
+    /* The block layer's largest length: INT64_MAX rounded down to its
+     * largest request alignment, checked before anything else. */
+    if (req.offset > IMAGE_MAX_LENGTH) {
+        out_error("offset(%" PRId64 ") exceeds maximum(%" PRId64 ")",
+                  req.offset, (int64_t)IMAGE_MAX_LENGTH);
+        return -EFBIG;
     }
     req.flags = prealloc;
     ret = bk_run(st->dev, &req);

@@ -198,8 +198,12 @@ static int write_exec(struct cmd_state *st, int argc, char **argv)
             return -EINVAL;
         iov.iov_base = buf;
         iov.iov_len = (size_t)count;
-        /* Raw images have neither a VM state area nor compression. */
-        if (bflag || cflag)
+        /* Raw images have neither a VM state area nor compression; a
+         * compressed write is still checked against the image's end
+         * first, as qemu's block layer does. */
+        if (cflag && offset + count > bk_dev_length(st->dev))
+            ret = -EIO;
+        else if (bflag || cflag)
             ret = -ENOTSUP;
         else
             ret = io_run(st, BK_OP_WRITE, offset, count, &iov, 1,

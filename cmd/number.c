@@ -60,13 +60,19 @@ int num_parse_size(const char *s, int64_t *value)
     bool hex = false;
     int ret;
 
+    /* Too large with something after the digits is qemu's "non-numeric
+     * argument": it gives up on the suffix before the size. */
     ret = strtou64_checked(s, &end, 10, &val);
+    if (ret == -ERANGE && *end != '\0')
+        return -EINVAL;
     if (ret < 0)
         return ret;
     if (memchr(s, '-', (size_t)(end - s)) != NULL)
         return -EINVAL;
     if (val == 0 && (*end == 'x' || *end == 'X')) {
         ret = strtou64_checked(s, &end, 16, &val);
+        if (ret == -ERANGE && *end != '\0')
+            return -EINVAL;
         if (ret < 0)
             return ret;
         if (*end == '.')
