@@ -85,6 +85,9 @@ int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
         { "cache.direct", BK_O_NOCACHE, false, false },
         { "cache.no-flush", BK_O_NO_FLUSH, false, false },
         { "force-share", BK_O_FORCE_SHARE, false, true },
+        /* Accepted and checked: a writable open that fails is not
+         * retried read-only here. */
+        { "auto-read-only", 0, false, true },
     };
     char *v;
 
@@ -113,6 +116,22 @@ int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
             *flags |= bools[i].flag;
         else
             *flags &= ~bools[i].flag;
+    }
+    v = bk_opts_take(opts, "node-name");
+    if (v != NULL) {
+        /* Nothing refers to nodes by name here; the name is still
+         * checked as qemu checks it. */
+        size_t ok = strspn(v, "abcdefghijklmnopqrstuvwxyz"
+                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._");
+        bool letter = (v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z';
+
+        if (!letter || v[ok] != '\0')
+            *cause = strfmt("Invalid node-name: '%s'", v);
+        else if (strlen(v) >= 32)
+            *cause = strfmt("Node name too long");
+        free(v);
+        if (*cause != NULL)
+            return -EINVAL;
     }
     v = bk_opts_take(opts, "discard");
     if (v != NULL) {

@@ -124,6 +124,7 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
                      const char *filename, char **cause)
 {
     struct file_state *s = node->state;
+    struct stat st;
     char *name = bk_opts_take(opts, "filename");
     int ret;
 
@@ -141,6 +142,15 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
     if (ret < 0) {
         free(name);
         return ret;
+    }
+    /* A pipe or a socket is no image (and opening a pipe would wait for
+     * its other end). */
+    if (stat(name, &st) == 0 && (S_ISFIFO(st.st_mode) ||
+                                 S_ISSOCK(st.st_mode))) {
+        *cause = strfmt("'file' driver requires '%s' to be a regular file",
+                        name);
+        free(name);
+        return -EINVAL;
     }
     ret = file_open_fd(name, node->open_flags, &s->fd);
     if (ret < 0) {

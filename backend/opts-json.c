@@ -19,6 +19,7 @@ struct json_in {
     struct bk_opts *opts;
     const char *error;       /* qemu's words for the first problem */
     int depth;               /* containers open: bounded, never a crash */
+    char word[64];           /* room for an "invalid keyword" message */
 };
 
 enum { JSON_MAX_DEPTH = 1024 };
@@ -209,8 +210,17 @@ static bool parse_value(struct json_in *in, struct text *key)
                 break;
             }
         }
-        if (v.s == NULL)
+        if (v.s == NULL) {
+            size_t n = strspn(in->p, "abcdefghijklmnopqrstuvwxyz"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+            if (n > 0 && in->error == NULL) {
+                snprintf(in->word, sizeof(in->word), "invalid keyword '%.*s'",
+                         (int)(n < 40 ? n : 40), in->p);
+                in->error = in->word;
+            }
             return fail(in, "expecting value");
+        }
     }
     /* Options given apart from the file name win, as in qemu. */
     if (!bk_opts_has(in->opts, key->s != NULL ? key->s : ""))
@@ -232,6 +242,17 @@ int bk_opts_parse_json(struct bk_opts *opts, const char *text, char **cause)
         return -EINVAL;
     }
     if (*in.p != '{') {
+        size_t n = strspn(in.p, "abcdefghijklmnopqrstuvwxyz"
+                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+        /* A word that is no JSON keyword stops qemu's lexer first. */
+        if (n > 0 && !(n == 4 && strncmp(in.p, "true", 4) == 0) &&
+            !(n == 5 && strncmp(in.p, "false", 5) == 0) &&
+            !(n == 4 && strncmp(in.p, "null", 4) == 0)) {
+            *cause = strfmt("Could not parse the JSON options: JSON parse "
+                            "error, invalid keyword '%.*s'", (int)n, in.p);
+            return -EINVAL;
+        }
         *cause = strfmt("Invalid JSON object given");
         return -EINVAL;
     }
