@@ -82,6 +82,10 @@ size_t bk_opts_count(const struct bk_opts *opts);
 /* The i-th pair in insertion order; false past the end. */
 bool bk_opts_at(const struct bk_opts *opts, size_t i, const char **key,
                 const char **value);
+/* Take key as a size (qemu's parser and messages); *given when it was
+ * there.  0, or -EINVAL with *cause. */
+int bk_opts_take_size(struct bk_opts *opts, const char *key, uint64_t *out,
+                      bool *given, char **cause);
 /* Add the options of a "json:" file name (the text after the prefix),
  * flattened as qemu does; keys already in opts are kept. */
 int bk_opts_parse_json(struct bk_opts *opts, const char *text, char **cause);

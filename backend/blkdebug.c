@@ -67,29 +67,14 @@ static const char *const limit_names[L__MAX] = {
 static int take_limits(struct bk_opts *opts, uint64_t v[L__MAX], char **cause)
 {
     for (int i = 0; i < L__MAX; i++) {
-        char *text = bk_opts_take(opts, limit_names[i]);
-        int ret;
+        bool given;
+        int ret = bk_opts_take_size(opts, limit_names[i], &v[i], &given,
+                                    cause);
 
-        v[i] = 0;
-        if (text == NULL)
-            continue;
-        ret = bk_opts_parse_size(text, &v[i]);
-        if (ret == -ERANGE) {
-            *cause = strfmt("Value '%s' is out of range for parameter '%s'",
-                            text, limit_names[i]);
-            free(text);
-            return -EINVAL;
-        }
-        if (ret < 0) {
-            *cause = strfmt(
-                "Parameter '%s' expects a non-negative number below 2^64\n"
-                "Optional suffix k, M, G, T, P or E means kilo-, mega-, "
-                "giga-, tera-, peta-\nand exabytes, respectively.",
-                limit_names[i]);
-            free(text);
-            return -EINVAL;
-        }
-        free(text);
+        if (ret < 0)
+            return ret;
+        if (!given)
+            v[i] = 0;
     }
     return 0;
 }

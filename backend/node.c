@@ -1061,9 +1061,16 @@ static void flush_start(struct bk_io *io)
 
 static void truncate_done(struct bk_io *io)
 {
+    struct bk_node *node = io->node;
+
     if (io->ret == 0) {
-        io->node->total_bytes = io->offset;
-        io->node->write_gen++;
+        /* Ask the driver: a raw window or a file whose first block was
+         * written can differ from the length asked for. */
+        int64_t len = node->drv->get_length ? node->drv->get_length(node)
+                                            : io->offset;
+
+        node->total_bytes = len >= 0 ? len : io->offset;
+        node->write_gen++;
     }
     io_finish(io);
 }

@@ -234,6 +234,9 @@ struct bk_node *bk_dev_top(struct bk_dev *dev);
  * for the device also read-only, force-share) into *flags (dev.c). */
 int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
                        char **cause);
+/* Where a raw node's image starts in its file (its offset option); 0 for
+ * other drivers (raw.c). */
+int64_t bk_raw_offset(const struct bk_node *node);
 /* The raw driver opened a guessed format on a writable image (raw.c). */
 void bk_dev_note_guessed_format(struct bk_dev *dev);
 /* The descriptor of a file node, or -1 for other drivers. */

@@ -234,6 +234,28 @@ bool bk_opts_first_leftover(const struct bk_opts *opts, const char **key)
     return found;
 }
 
+int bk_opts_take_size(struct bk_opts *opts, const char *key, uint64_t *out,
+                      bool *given, char **cause)
+{
+    char *text = bk_opts_take(opts, key);
+    int ret;
+
+    *given = text != NULL;
+    if (text == NULL)
+        return 0;
+    ret = bk_opts_parse_size(text, out);
+    if (ret == -ERANGE)
+        *cause = strfmt("Value '%s' is out of range for parameter '%s'",
+                        text, key);
+    else if (ret < 0)
+        *cause = strfmt(
+            "Parameter '%s' expects a non-negative number below 2^64\n"
+            "Optional suffix k, M, G, T, P or E means kilo-, mega-, "
+            "giga-, tera-, peta-\nand exabytes, respectively.", key);
+    free(text);
+    return ret < 0 ? -EINVAL : 0;
+}
+
 int bk_opts_parse_bool(const char *text, bool *out)
 {
     static const struct { const char *name; bool value; } words[] = {

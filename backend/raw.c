@@ -5,18 +5,70 @@
  * and writes to its file as read_aio / write_aio, which is why a blkdebug
  * node only sees those events when raw sits on top of it.  Zero writes and
  * discards are forwarded without an event.
+ *
+ * Its offset and size options make the image a window of the file: bytes
+ * [offset, offset + size), with qemu's checks and messages.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/node.h"
 
+struct raw_state {
+    uint64_t offset;            /* where the image starts in the file */
+    uint64_t size;              /* its fixed length, when has_size */
+    bool has_size;
+};
+
+/* The file's length as qemu's block layer counts it: whole sectors. */
+static int64_t raw_file_length(struct bk_node *node)
+{
+    return (bk_node_length(node->file) + 511) & ~(int64_t)511;
+}
+
+/* The window's checks, once the file's length is known (qemu makes them
+ * after its probe warning, so they come after it here too). */
+static int raw_check_window(struct raw_state *s, int64_t file_len,
+                            char **cause)
+{
+    if (s->offset > (uint64_t)file_len) {
+        *cause = strfmt("Offset (%" PRIu64 ") cannot be greater than size of "
+                        "the containing file (%" PRId64 ")", s->offset,
+                        file_len);
+        return -EINVAL;
+    }
+    if (s->has_size && (uint64_t)file_len - s->offset < s->size) {
+        *cause = strfmt("The sum of offset (%" PRIu64 ") and size (%" PRIu64
+                        ") has to be smaller or equal to the  actual size of "
+                        "the containing file (%" PRId64 ")", s->offset,
+                        s->size, file_len);
+        return -EINVAL;
+    }
+    if (s->has_size && s->size % 512 != 0) {
+        *cause = strfmt("Specified size is not multiple of 512");
+        return -EINVAL;
+    }
+    return 0;
+}
+
 static int raw_open(struct bk_node *node, struct bk_opts *opts,
                     const char *filename, char **cause)
 {
-    int ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
+    struct raw_state *s = node->state;
+    bool has_offset;
+    int ret;
 
+    ret = bk_opts_take_size(opts, "offset", &s->offset, &has_offset, cause);
+    if (ret == 0)
+        ret = bk_opts_take_size(opts, "size", &s->size, &s->has_size, cause);
+    if (ret < 0)
+        return ret;
+    if (!has_offset)
+        s->offset = 0;
+    ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
     if (ret < 0)
         return ret;
     node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
@@ -34,12 +86,28 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
             bk_dev_note_guessed_format(node->dev);
     }
     node->bl.buf_align = node->file->bl.buf_align;
-    return 0;
+    ret = raw_check_window(s, raw_file_length(node), cause);
+    if (ret < 0) {
+        bk_node_close(node->file);
+        node->file = NULL;
+    }
+    return ret;
 }
 
 static int64_t raw_get_length(struct bk_node *node)
 {
-    return bk_node_length(node->file);
+    struct raw_state *s = node->state;
+    int64_t file_len = raw_file_length(node);
+
+    if (s->has_size)
+        return (int64_t)s->size;
+    return file_len > (int64_t)s->offset ? file_len - (int64_t)s->offset : 0;
+}
+
+int64_t bk_raw_offset(const struct bk_node *node)
+{
+    return node->drv == &bk_driver_raw
+               ? (int64_t)((const struct raw_state *)node->state)->offset : 0;
 }
 
 static void raw_child_done(struct bk_io *child)
@@ -53,11 +121,27 @@ static void raw_child_done(struct bk_io *child)
 
 static void raw_forward(struct bk_io *io)
 {
-    struct bk_io *child = bk_io_new(io->node->file, io->op, io->offset,
+    struct raw_state *s = io->node->state;
+    struct bk_io *child = bk_io_new(io->node->file, io->op,
+                                    io->offset + (int64_t)s->offset,
                                     io->bytes, io->iov, io->iovcnt, io->flags,
                                     io->req, raw_child_done, io);
 
     bk_node_submit(child);
+}
+
+static void raw_truncate(struct bk_io *io)
+{
+    struct raw_state *s = io->node->state;
+
+    if (s->has_size) {
+        if (io->req != NULL)
+            snprintf(io->req->cause, sizeof(io->req->cause),
+                     "Cannot resize fixed-size raw disks");
+        bk_io_complete(io, -ENOTSUP);
+        return;
+    }
+    raw_forward(io);
 }
 
 static void raw_preadv(struct bk_io *io)
@@ -100,11 +184,12 @@ static void raw_pwritev(struct bk_io *io)
 const struct bk_driver bk_driver_raw = {
     .name = "raw",
     .is_format = true,
+    .state_size = sizeof(struct raw_state),
     .open = raw_open,
     .get_length = raw_get_length,
     .preadv = raw_preadv,
     .pwritev = raw_pwritev,
     .pwrite_zeroes = raw_forward,
     .pdiscard = raw_forward,
-    .truncate = raw_forward,
+    .truncate = raw_truncate,
 };
