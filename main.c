@@ -8,6 +8,7 @@
  * Exit status as qemu-io: 1 for a bad command line, an image that does not
  * open, or any failed command; 0 otherwise.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <pthread.h>
@@ -45,7 +46,7 @@ struct main_args {
 };
 
 static void main_usage(const char *name);
-static void main_trace_option(const char *arg);
+static int main_trace_option(const char *arg);
 #define MAIN_SHORT_OPTS "hVc:d:f:rsnCmki:t:T:U"
 
 /* qemu-io's own long options come first in the table: this many. */
@@ -144,16 +145,69 @@ static void main_usage(const char *name)
            name, name);
 }
 
-/* qemu warns about trace event names it does not know; we know none. */
-static void main_trace_option(const char *arg)
+/* A trace pattern: qemu warns about an event name it does not know (a
+ * leading '-' disables); blkmon knows none, and a glob matches none. */
+static bool trace_pattern_warns(const char *pattern, const char **name)
 {
-    const char *pattern = arg;
+    if (*pattern == '-')
+        pattern++;
+    *name = pattern;
+    return strpbrk(pattern, "*?") == NULL;
+}
 
-    if (strncmp(arg, "enable=", 7) == 0)
-        pattern += 7;
-    if (strchr(pattern, '=') != NULL || strpbrk(pattern, "*?") != NULL)
-        return;
-    out_warn("trace event '%s' does not exist", pattern);
+/* -T events=FILE: one pattern a line, warnings naming the line. */
+static int trace_events_file(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    char line[1024];
+    int n = 0;
+
+    if (f == NULL) {
+        out_eprintf("%s:%s: %s\n", out_progname(), file, strerror(errno));
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f) != NULL) {
+        const char *name;
+
+        n++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] != '\0' && trace_pattern_warns(line, &name))
+            out_eprintf("%s:%s:%d: warning: trace event '%s' does not "
+                        "exist\n", out_progname(), file, n, name);
+    }
+    fclose(f);
+    return 0;
+}
+
+/*
+ * -T [enable=]PATTERN,events=FILE,file=FILE, parsed as qemu parses it.
+ * blkmon has no trace events: what qemu would warn about, we warn about.
+ */
+static int main_trace_option(const char *arg)
+{
+    struct bk_opts *o = bk_opts_new();
+    const char *key, *value, *name;
+    int ret = -1;
+
+    if (cmd_parse_opts(o, arg, "enable") < 0)
+        goto out;
+    for (size_t i = 0; bk_opts_at(o, i, &key, &value); i++) {
+        if (strcmp(key, "enable") != 0 && strcmp(key, "events") != 0 &&
+            strcmp(key, "file") != 0) {
+            out_error("Invalid parameter '%s'", key);
+            goto out;
+        }
+    }
+    if (bk_opts_get(o, "events") != NULL &&
+        trace_events_file(bk_opts_get(o, "events")) < 0)
+        goto out;
+    value = bk_opts_get(o, "enable");
+    if (value != NULL && trace_pattern_warns(value, &name))
+        out_warn("trace event '%s' does not exist", name);
+    ret = 0;
+out:
+    bk_opts_free(o);
+    return ret;
 }
 
 static int main_parse(int argc, char **argv, struct main_args *a)
@@ -202,7 +256,10 @@ static int main_parse(int argc, char **argv, struct main_args *a)
         case 'm': a->misalign = true; break;
         case 'k': a->flags |= BK_O_NATIVE_AIO; break;
         case 'U': a->force_share = true; break;
-        case 'T': main_trace_option(optarg); break;
+        case 'T':
+            if (main_trace_option(optarg) < 0)
+                return -1;
+            break;
         case OPT_IMAGE_OPTS: a->image_opts = true; break;
         case OPT_HEADLESS: a->headless = true; break;
         case OPT_TUI: a->tui = true; break;
