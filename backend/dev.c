@@ -149,11 +149,6 @@ int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
     return 0;
 }
 
-static int dev_take_flags(struct bk_opts *opts, unsigned *flags, char **cause)
-{
-    return bk_take_node_flags(opts, flags, true, cause);
-}
-
 /* detect-zeroes=off|on|unmap, as qemu spells it. */
 static int dev_take_detect_zeroes(struct bk_dev *dev, struct bk_opts *opts,
                                   char **cause)
@@ -266,7 +261,7 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
             goto fail;
         filename = NULL;
     }
-    ret = dev_take_flags(opts, &flags, cause);
+    ret = bk_take_node_flags(opts, &flags, true, cause);
     if (ret == 0)
         ret = dev_take_detect_zeroes(dev, opts, cause);
     if (ret < 0)
@@ -418,7 +413,7 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
     if (opts != NULL) {
         const char *key;
 
-        ret = dev_take_flags(opts, &flags, cause);
+        ret = bk_take_node_flags(opts, &flags, true, cause);
         if (ret == 0)
             ret = dev_take_detect_zeroes(dev, opts, cause);
         if (ret == 0)

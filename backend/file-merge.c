@@ -23,18 +23,9 @@
 /* Buffers per merged call: file_full_rw's own limit for a single call. */
 enum { MERGE_MAX_IOV = 64 };
 
-static struct bk_io *work_io(struct bk_work *w)
-{
-    return (struct bk_io *)((char *)w - offsetof(struct bk_io, work));
-}
-
 static size_t io_size(const struct bk_io *io)
 {
-    size_t total = 0;
-
-    for (int i = 0; i < io->iovcnt; i++)
-        total += io->iov[i].iov_len;
-    return total;
+    return bk_iov_size(io->iov, io->iovcnt);
 }
 
 static int io_fd(const struct bk_io *io)
@@ -53,15 +44,15 @@ static void write_one(struct bk_io *io)
 static unsigned write_merged(struct bk_work *first, struct bk_work *end,
                              struct iovec *vec, int nvec, size_t total)
 {
-    struct bk_io *io = work_io(first);
+    struct bk_io *io = bk_work_io(first);
     int ret = file_full_rw(io_fd(io), true, vec, nvec, io->offset, total);
     unsigned redone = 0;
 
     for (struct bk_work *w = first; w != end; w = w->next) {
         if (ret == 0) {
-            work_io(w)->ret = 0;
+            bk_work_io(w)->ret = 0;
         } else {
-            write_one(work_io(w));
+            write_one(bk_work_io(w));
             redone++;
         }
     }
@@ -75,7 +66,7 @@ struct file_merge_counts file_write_items(struct bk_work *items)
     struct bk_work *first = items;
 
     while (first != NULL) {
-        struct bk_io *head = work_io(first);
+        struct bk_io *head = bk_work_io(first);
         struct bk_work *w = first;
         size_t total = 0;
         int nvec = 0;
@@ -83,7 +74,7 @@ struct file_merge_counts file_write_items(struct bk_work *items)
         /* The run: items that continue where the previous one ended and
          * whose buffers still fit in vec. */
         while (w != NULL) {
-            struct bk_io *io = work_io(w);
+            struct bk_io *io = bk_work_io(w);
 
             if (io->node != head->node ||
                 io->offset != head->offset + (int64_t)total ||

@@ -222,18 +222,13 @@ static int64_t file_get_length(struct bk_node *node)
 
 /* ---- work functions (worker threads) --------------------------------- */
 
-static struct bk_io *work_io(struct bk_work *w)
-{
-    return (struct bk_io *)((char *)w - offsetof(struct bk_io, work));
-}
-
 /* Failure words the workers pick (io->step), copied out on the loop. */
 enum file_msg { FILE_MSG_NONE, FILE_MSG_SHRINK_PREALLOC, FILE_MSG_PREALLOC_MODE,
                 FILE_MSG_PREALLOC_FAILED };
 
 static void file_work_done(struct bk_work *w)
 {
-    struct bk_io *io = work_io(w);
+    struct bk_io *io = bk_work_io(w);
     static const char *const texts[] = {
         [FILE_MSG_SHRINK_PREALLOC] = "Cannot use preallocation for shrinking files",
         [FILE_MSG_PREALLOC_MODE] = "Unsupported preallocation mode: metadata",
@@ -252,23 +247,6 @@ static void file_submit(struct bk_io *io, void (*work)(struct bk_work *))
     io->work.work = work;
     io->work.done = file_work_done;
     bk_pool_submit(io->node->loop, &io->work);
-}
-
-static bool iov_aligned(const struct iovec *iov, int n, size_t align)
-{
-    for (int i = 0; i < n; i++)
-        if ((uintptr_t)iov[i].iov_base % align || iov[i].iov_len % align)
-            return false;
-    return true;
-}
-
-static size_t iov_size(const struct iovec *iov, int n)
-{
-    size_t total = 0;
-
-    for (int i = 0; i < n; i++)
-        total += iov[i].iov_len;
-    return total;
 }
 
 int file_full_rw(int fd, bool write, struct iovec *iov, int iovcnt,
@@ -326,9 +304,9 @@ int file_full_rw(int fd, bool write, struct iovec *iov, int iovcnt,
 static void file_rw(struct bk_io *io, bool write)
 {
     struct file_state *s = io->node->state;
-    size_t total = iov_size(io->iov, io->iovcnt);
+    size_t total = bk_iov_size(io->iov, io->iovcnt);
 
-    if (s->direct && !iov_aligned(io->iov, io->iovcnt, s->buf_align)) {
+    if (s->direct && !bk_iov_aligned(io->iov, io->iovcnt, s->buf_align)) {
         void *buf = NULL;
         struct iovec one;
         size_t off = 0;
@@ -360,12 +338,12 @@ static void file_rw(struct bk_io *io, bool write)
 
 static void file_work_read(struct bk_work *w)
 {
-    file_rw(work_io(w), false);
+    file_rw(bk_work_io(w), false);
 }
 
 static void file_work_write(struct bk_work *w)
 {
-    file_rw(work_io(w), true);
+    file_rw(bk_work_io(w), true);
 }
 
 static int do_fallocate(int fd, int mode, int64_t offset, int64_t len)
@@ -404,7 +382,7 @@ static int file_write_zero_buffers(struct file_state *s, int64_t offset,
 
 static void file_work_zeroes(struct bk_work *w)
 {
-    struct bk_io *io = work_io(w);
+    struct bk_io *io = bk_work_io(w);
     struct file_state *s = io->node->state;
     struct stat st;
     int ret;
@@ -440,7 +418,7 @@ static void file_work_zeroes(struct bk_work *w)
 
 static void file_work_discard(struct bk_work *w)
 {
-    struct bk_io *io = work_io(w);
+    struct bk_io *io = bk_work_io(w);
     struct file_state *s = io->node->state;
     int ret = -ENOTSUP;
 
@@ -455,7 +433,7 @@ static void file_work_discard(struct bk_work *w)
 
 static void file_work_flush(struct bk_work *w)
 {
-    struct bk_io *io = work_io(w);
+    struct bk_io *io = bk_work_io(w);
     struct file_state *s = io->node->state;
 
     io->ret = fdatasync(s->fd) < 0 ? -errno : 0;
@@ -483,7 +461,7 @@ static void file_allocate_first_block(struct file_state *s, int64_t size)
 
 static void file_work_truncate(struct bk_work *w)
 {
-    struct bk_io *io = work_io(w);
+    struct bk_io *io = bk_work_io(w);
     struct file_state *s = io->node->state;
     struct stat st;
     int64_t cur;

@@ -156,6 +156,23 @@ void bk_io_complete_later(struct bk_io *io, int ret)
 
 /* ---- buffers --------------------------------------------------------- */
 
+size_t bk_iov_size(const struct iovec *iov, int n)
+{
+    size_t total = 0;
+
+    for (int i = 0; i < n; i++)
+        total += iov[i].iov_len;
+    return total;
+}
+
+bool bk_iov_aligned(const struct iovec *iov, int n, size_t align)
+{
+    for (int i = 0; i < n; i++)
+        if ((uintptr_t)iov[i].iov_base % align || iov[i].iov_len % align)
+            return false;
+    return true;
+}
+
 static void *node_alloc_bounce(struct bk_node *node, size_t size)
 {
     size_t align = node->bl.buf_align > 0 ? node->bl.buf_align : 512;

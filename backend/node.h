@@ -17,6 +17,8 @@
 #define BLKMON_NODE_H
 
 #include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "backend/backend.h"
 #include "backend/events.h"
 #include "util/strfmt.h"
@@ -106,6 +108,17 @@ struct bk_io {
     struct bk_work work;
     void *drv_priv;
 };
+
+/* The io a pool work item is embedded in. */
+static inline struct bk_io *bk_work_io(struct bk_work *w)
+{
+    return (struct bk_io *)((char *)w - offsetof(struct bk_io, work));
+}
+
+/* Bytes in iov[0..n); whether every buffer's address and length are
+ * multiples of align. */
+size_t bk_iov_size(const struct iovec *iov, int n);
+bool bk_iov_aligned(const struct iovec *iov, int n, size_t align);
 
 struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         int64_t bytes, struct iovec *iov, int iovcnt,

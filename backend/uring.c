@@ -286,14 +286,6 @@ static bool uring_flush_sq(struct bk_uring *u)
     return true;
 }
 
-static bool iov_aligned(const struct iovec *iov, int n, size_t align)
-{
-    for (int i = 0; i < n; i++)
-        if ((uintptr_t)iov[i].iov_base % align || iov[i].iov_len % align)
-            return false;
-    return true;
-}
-
 /* Load op with io's whole range and its own copy of io's vector. */
 static void uring_op_load(struct uring_op *op, struct bk_io *io, int fd,
                           size_t total)
@@ -376,10 +368,9 @@ bool bk_uring_submit(struct bk_uring *u, struct bk_io *io, int fd,
     if (io->op == BK_OP_READ || io->op == BK_OP_WRITE) {
         /* Bounces and huge vectors are the pool's job. */
         if (io->iovcnt > URING_MAX_IOV ||
-            (buf_align > 1 && !iov_aligned(io->iov, io->iovcnt, buf_align)))
+            (buf_align > 1 && !bk_iov_aligned(io->iov, io->iovcnt, buf_align)))
             return false;
-        for (int i = 0; i < io->iovcnt; i++)
-            total += io->iov[i].iov_len;
+        total = bk_iov_size(io->iov, io->iovcnt);
     } else if (io->op != BK_OP_FLUSH) {
         return false;
     }
@@ -435,14 +426,11 @@ static void uring_unmerge(struct bk_uring *u, struct uring_op *op)
 
     for (struct uring_op *o = op; o != NULL; o = m) {
         struct bk_io *io = o->io;
-        size_t total = 0;
 
         if (o != op)
             m = o->merged_next;
-        for (int i = 0; i < io->iovcnt; i++)
-            total += io->iov[i].iov_len;
         free(o->vec);
-        uring_op_load(o, io, o->fd, total);
+        uring_op_load(o, io, o->fd, bk_iov_size(io->iov, io->iovcnt));
         if (!uring_queue(u, o))
             uring_finish(u, o, -EIO);
     }
