@@ -164,6 +164,7 @@ enum bk_op {
     BK_OP_DISCARD,
     BK_OP_FLUSH,
     BK_OP_TRUNCATE,   /* offset = new length; flags = prealloc mode */
+    BK_OP_BLOCK_STATUS,   /* a query, never a request: bk_dev_block_status */
     BK_OP__MAX
 };
 extern const char *const bk_op_names[BK_OP__MAX];
@@ -171,6 +172,7 @@ extern const char *const bk_op_names[BK_OP__MAX];
 enum {
     BK_REQ_FUA       = 1 << 0,
     BK_REQ_MAY_UNMAP = 1 << 1,  /* write zeroes may punch a hole */
+    BK_REQ_WANT_ZERO = 1 << 2,  /* block status: tell zeroes from data */
 };
 
 enum bk_prealloc { BK_PREALLOC_OFF, BK_PREALLOC_METADATA, BK_PREALLOC_FALLOC,
@@ -221,10 +223,28 @@ void bk_dev_for_each_req(struct bk_dev *dev,
                          void *arg);
 size_t bk_dev_outstanding(const struct bk_dev *dev);
 
-/* Called for every request that ends, after req->done (TUI, counters). */
+/* ---- Observers ------------------------------------------------------- */
+/*
+ * Front ends watch a device through observers: any number of them, told
+ * in the order they were added.  The storage is the caller's; an observer
+ * may remove itself (or another) from inside a call.
+ */
+enum bk_debug_note { BK_NOTE_SUSPENDED, BK_NOTE_RESUMED };
+/* A request ended: called just before req->done, which may free it. */
 typedef void bk_observer_fn(struct bk_dev *dev, const struct bk_req *req,
                             void *arg);
-void bk_dev_set_observer(struct bk_dev *dev, bk_observer_fn *fn, void *arg);
+/* A request was suspended at a breakpoint called tag, or resumed. */
+typedef void bk_debug_fn(struct bk_dev *dev, enum bk_debug_note note,
+                         const char *tag, const struct bk_req *req,
+                         void *arg);
+struct bk_observer {
+    bk_observer_fn *req_end;     /* may be NULL */
+    bk_debug_fn *debug;          /* may be NULL */
+    void *arg;
+    struct bk_observer *next;    /* the device's */
+};
+void bk_dev_add_observer(struct bk_dev *dev, struct bk_observer *obs);
+void bk_dev_remove_observer(struct bk_dev *dev, struct bk_observer *obs);
 
 struct bk_stats {
     uint64_t ops[BK_OP__MAX];
@@ -235,23 +255,61 @@ struct bk_stats {
 void bk_dev_stats(const struct bk_dev *dev, struct bk_stats *out);
 
 /* ---- Allocation ------------------------------------------------------ */
+/*
+ * Block status: what a range of the image holds, as qemu's block layer
+ * answers it.  The answer holds for `pnum` bytes from the offset asked
+ * about (at least one byte unless the offset is at or past the end);
+ * the rest has to be asked again.
+ */
+enum {
+    BK_BS_DATA         = 1 << 0,  /* reads return data (maybe zeroes) */
+    BK_BS_ZERO         = 1 << 1,  /* reads return zeroes */
+    BK_BS_OFFSET_VALID = 1 << 2,  /* map: where it lies in a file below */
+    BK_BS_ALLOCATED    = 1 << 3,  /* this layer decides, not its backing */
+    BK_BS_EOF          = 1 << 4,  /* the range reaches the end */
+};
+struct bk_status {
+    unsigned flags;
+    int64_t pnum;
+    int64_t map;
+    int depth;          /* the layer that answered: 1 = the top image */
+};
+typedef void bk_status_fn(void *arg, int ret, const struct bk_status *st);
 
 /*
- * Ask the stack about the allocation of [offset, offset+bytes), as map and
- * alloc do.  A raw image is allocated everywhere below its end; the query
- * exists because a blkdebug rule on "block-status" can fail it: 0 or -errno.
+ * Ask about [offset, offset+bytes) of the whole chain: the first layer
+ * that decides each byte, backing files included (qemu's
+ * bdrv_block_status_above down to the bottom).  want_zero asks the file
+ * system where it can tell zeroes from data.  fn runs on the loop thread,
+ * later, with 0 or -errno (a blkdebug rule on "block-status" can fail a
+ * query).  The device waits for queries in flight before it closes.
  */
-int bk_dev_block_status(struct bk_dev *dev, int64_t offset, int64_t bytes);
+void bk_dev_block_status(struct bk_dev *dev, int64_t offset, int64_t bytes,
+                         bool want_zero, bk_status_fn *fn, void *arg);
+/*
+ * Is [offset, offset+bytes) allocated in the top image itself (qemu's
+ * bdrv_is_allocated, what qemu-io's alloc and map ask)?  Iterates the loop
+ * until it knows: 1 or 0 with *pnum, the bytes that answer holds for; or
+ * -errno.
+ */
+int bk_dev_is_allocated(struct bk_dev *dev, int64_t offset, int64_t bytes,
+                        int64_t *pnum);
 
-/* One data or hole extent of the image file, as the file system tells. */
+/* One extent of the image, as qemu-img map --output=json describes it. */
 struct bk_extent {
     int64_t offset;
     int64_t length;
-    bool data;
+    bool data;          /* reads return data... */
+    bool zero;          /* ...or zeroes */
+    bool present;       /* some layer holds it (else: unallocated) */
+    int depth;          /* 0 = the top image, 1 = its backing file, ... */
+    bool has_map;       /* map is valid: */
+    int64_t map;        /* where it lies in the file that holds it */
 };
 /*
- * Extents of the bottom file in [offset, offset+bytes), merged, in order.
- * Calls fn for each; fn returns nonzero to stop early.  Returns 0 or -errno.
+ * The extents of [offset, offset+bytes), merged as qemu-img map merges
+ * them, in order.  Calls fn for each; fn returns nonzero to stop early.
+ * Iterates the loop until done.  Returns 0 or -errno.
  */
 int bk_dev_extents(struct bk_dev *dev, int64_t offset, int64_t bytes,
                    int (*fn)(const struct bk_extent *ext, void *arg),
@@ -286,14 +344,6 @@ void bk_dev_for_each_break(const struct bk_dev *dev,
                            void *arg);
 /* The rules engine of the blkdebug node (rules/rules.h), or NULL. */
 struct rules_engine *bk_dev_rules(struct bk_dev *dev);
-
-enum bk_debug_note { BK_NOTE_SUSPENDED, BK_NOTE_RESUMED };
-/* Told when a request is suspended at a breakpoint or resumed from one. */
-typedef void bk_debug_fn(struct bk_dev *dev, enum bk_debug_note note,
-                         const char *tag, const struct bk_req *req,
-                         void *arg);
-void bk_dev_set_debug_observer(struct bk_dev *dev, bk_debug_fn *fn,
-                               void *arg);
 
 /* ---- Buffers --------------------------------------------------------- */
 

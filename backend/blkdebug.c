@@ -15,9 +15,9 @@
  *     opt/max-discard) make the generic layer align and split requests,
  *     which is how tests reach read-modify-write and fallback paths.
  *
- * A suspended request is parked in its own io record (park_*) and handed
- * to the engine as a cookie; nothing waits for it.  A resume takes it back
- * and continues it where it stopped.
+ * A suspended request is parked in a record of its own (struct parked),
+ * handed to the engine as a cookie; nothing waits for it.  A resume takes
+ * it back and continues it where it stopped.
  */
 #include <errno.h>
 #include <limits.h>
@@ -32,22 +32,6 @@ struct blkdebug_state {
     /* The limit options as given; 0 = not set. */
     uint64_t align, max_transfer, opt_write_zero, max_write_zero;
     uint64_t opt_discard, max_discard;
-};
-
-/* Our events onto blkdebug's. */
-static const enum rules_event event_map[BK_EV__MAX] = {
-    [BK_EV_NONE] = RULES_EV_NONE,
-    [BK_EV_READ_AIO] = RULES_EV_READ_AIO,
-    [BK_EV_WRITE_AIO] = RULES_EV_WRITE_AIO,
-    [BK_EV_PWRITEV] = RULES_EV_PWRITEV,
-    [BK_EV_PWRITEV_ZERO] = RULES_EV_PWRITEV_ZERO,
-    [BK_EV_PWRITEV_DONE] = RULES_EV_PWRITEV_DONE,
-    [BK_EV_PWRITEV_RMW_HEAD] = RULES_EV_PWRITEV_RMW_HEAD,
-    [BK_EV_PWRITEV_RMW_AFTER_HEAD] = RULES_EV_PWRITEV_RMW_AFTER_HEAD,
-    [BK_EV_PWRITEV_RMW_TAIL] = RULES_EV_PWRITEV_RMW_TAIL,
-    [BK_EV_PWRITEV_RMW_AFTER_TAIL] = RULES_EV_PWRITEV_RMW_AFTER_TAIL,
-    [BK_EV_FLUSH_TO_OS] = RULES_EV_FLUSH_TO_OS,
-    [BK_EV_FLUSH_TO_DISK] = RULES_EV_FLUSH_TO_DISK,
 };
 
 /* ---- open ------------------------------------------------------------ */
@@ -268,72 +252,97 @@ static int64_t blkdebug_get_length(struct bk_node *node)
 
 /* ---- events and breakpoints ------------------------------------------ */
 
-static void blkdebug_event(struct bk_node *node, enum bk_event ev,
+/*
+ * A request parked at one or more breakpoints.  The engine holds the
+ * record as its cookie under each tag; the record knows where the io goes
+ * on once the last of them lets go.
+ */
+struct parked {
+    struct bk_io *io;
+    bk_io_cb *cont;            /* where io goes on when resumed */
+    size_t left;               /* resumes still needed */
+    char *tag;                 /* the tag shown while it waits */
+};
+
+static void parked_show_tag(struct parked *p, const char *tag)
+{
+    free(p->tag);
+    p->tag = tag ? strdup(tag) : NULL;
+    if (p->io->req != NULL)
+        p->io->req->suspend_tag = p->tag;
+}
+
+static void blkdebug_event(struct bk_node *node, enum rules_event ev,
                            struct bk_io *io, bk_io_cb *cont)
 {
     struct blkdebug_state *s = node->state;
     struct rules_fired fired;
+    struct parked *p;
 
-    rules_event(s->rules, event_map[ev], io, &fired);
-    if (fired.nsuspend == 0) {
-        rules_fired_fini(&fired);
+    if (!rules_event_has_rules(s->rules, ev)) {
         cont(io);
         return;
     }
-    /* Park: the engine holds io under each tag until it is resumed. */
-    io->park_cont = cont;
-    io->park_left = fired.nsuspend;
-    free(io->park_tag);
-    io->park_tag = strdup(fired.tags[0]);
+    /* The record is the request's cookie in case a breakpoint parks it. */
+    p = calloc(1, sizeof(*p));
+    if (p == NULL)
+        abort();
+    rules_event(s->rules, ev, p, &fired);
+    if (fired.nsuspend == 0) {
+        rules_fired_fini(&fired);
+        free(p);
+        cont(io);
+        return;
+    }
+    /* Park: the engine holds the record under each tag until resumed. */
+    *p = (struct parked){ .io = io, .cont = cont, .left = fired.nsuspend };
+    parked_show_tag(p, fired.tags[0]);
     if (io->req != NULL) {
         io->req->state = BK_REQ_SUSPENDED;
-        io->req->suspend_event = bk_event_names[ev];
-        io->req->suspend_tag = io->park_tag;
+        io->req->suspend_event = rules_event_names[ev];
         io->req->suspend_ns = bk_now_ns();
     }
     for (size_t i = 0; i < fired.nsuspend; i++)
-        bk_dev_note_debug(node->dev, BK_NOTE_SUSPENDED, fired.tags[i],
-                          io->req);
+        bk_stack_notify(node->stack, BK_NOTICE_SUSPENDED, fired.tags[i],
+                        io->req);
     rules_fired_fini(&fired);
 }
 
-/* One resume of a parked io; it goes on after its last breakpoint. */
-static void blkdebug_unpark(struct bk_node *node, struct bk_io *io,
+/* One resume of a parked request; it goes on after its last breakpoint. */
+static void blkdebug_unpark(struct bk_node *node, struct parked *p,
                             const char *tag)
 {
     struct blkdebug_state *s = node->state;
+    struct bk_io *io = p->io;
+    bk_io_cb *cont = p->cont;
 
-    bk_dev_note_debug(node->dev, BK_NOTE_RESUMED, tag, io->req);
-    if (--io->park_left > 0) {
+    bk_stack_notify(node->stack, BK_NOTICE_RESUMED, tag, io->req);
+    if (--p->left > 0) {
         /* Still held by another breakpoint: show that one's tag. */
-        const char *left = rules_suspended_tag(s->rules, io);
+        const char *left = rules_suspended_tag(s->rules, p);
 
-        if (left != NULL) {
-            free(io->park_tag);
-            io->park_tag = strdup(left);
-            if (io->req != NULL)
-                io->req->suspend_tag = io->park_tag;
-        }
+        if (left != NULL)
+            parked_show_tag(p, left);
         return;
     }
     if (io->req != NULL) {
         io->req->state = BK_REQ_INFLIGHT;
         io->req->suspend_event = NULL;
-        io->req->suspend_tag = NULL;
     }
-    free(io->park_tag);
-    io->park_tag = NULL;
-    io->park_cont(io);
+    parked_show_tag(p, NULL);
+    free(p);
+    cont(io);
 }
 
-int bk_blkdebug_break(struct bk_node *node, const char *event, const char *tag)
+static int blkdebug_break(struct bk_node *node, const char *event,
+                          const char *tag)
 {
     struct blkdebug_state *s = node->state;
 
     return rules_break_add(s->rules, event, tag, NULL);
 }
 
-int bk_blkdebug_resume(struct bk_node *node, const char *tag)
+static int blkdebug_resume(struct bk_node *node, const char *tag)
 {
     struct blkdebug_state *s = node->state;
     void *cookie;
@@ -346,61 +355,61 @@ int bk_blkdebug_resume(struct bk_node *node, const char *tag)
 
 struct find_parked {
     const struct bk_req *req;
-    struct bk_io *io;
+    struct parked *found;
 };
 
 static void match_parked(const char *tag, void *cookie, void *arg)
 {
     struct find_parked *f = arg;
-    struct bk_io *io = cookie;
+    struct parked *p = cookie;
 
     (void)tag;
-    if (f->io == NULL && io != NULL && io->req == f->req)
-        f->io = io;
+    if (f->found == NULL && p != NULL && p->io->req == f->req)
+        f->found = p;
 }
 
 /* Resume one suspension of req, whichever tag holds it. */
-int bk_blkdebug_resume_req(struct bk_node *node, const struct bk_req *req)
+static int blkdebug_resume_req(struct bk_node *node, const struct bk_req *req)
 {
     struct blkdebug_state *s = node->state;
     struct find_parked f = { req, NULL };
     char *tag = NULL;
 
-    /* The engine's cookies are the parked ios; find the one serving req. */
     rules_foreach_suspended(s->rules, match_parked, &f);
-    if (f.io == NULL || !rules_resume_req(s->rules, f.io, &tag))
+    if (f.found == NULL || !rules_resume_req(s->rules, f.found, &tag))
         return -ENOENT;
-    blkdebug_unpark(node, f.io, tag);
+    blkdebug_unpark(node, f.found, tag);
     free(tag);
     return 0;
 }
 
-int bk_blkdebug_remove_break(struct bk_node *node, const char *tag)
+static int blkdebug_remove_break(struct bk_node *node, const char *tag)
 {
     struct blkdebug_state *s = node->state;
     int ret = rules_break_remove(s->rules, tag);
 
-    while (bk_blkdebug_resume(node, tag) == 0)
+    while (blkdebug_resume(node, tag) == 0)
         ;
     return ret;
 }
 
-bool bk_blkdebug_is_suspended(struct bk_node *node, const char *tag)
+static bool blkdebug_is_suspended(struct bk_node *node, const char *tag)
 {
     struct blkdebug_state *s = node->state;
 
     return rules_is_suspended(s->rules, tag);
 }
 
-static void first_tag(const char *tag, void *req, void *arg)
+static void first_tag(const char *tag, void *cookie, void *arg)
 {
     char **out = arg;
 
+    (void)cookie;
     if (*out == NULL)
         *out = strdup(tag);
 }
 
-void bk_blkdebug_resume_all(struct bk_node *node)
+static void blkdebug_resume_all(struct bk_node *node)
 {
     struct blkdebug_state *s = node->state;
 
@@ -410,7 +419,7 @@ void bk_blkdebug_resume_all(struct bk_node *node)
         rules_foreach_suspended(s->rules, first_tag, &tag);
         if (tag == NULL)
             return;
-        bk_blkdebug_resume(node, tag);
+        blkdebug_resume(node, tag);
         free(tag);
     }
 }
@@ -428,10 +437,10 @@ static void visit_break(const struct rules_rule *r, void *arg)
         v->fn(rules_event_names[r->event], r->u.suspend.tag, v->arg);
 }
 
-void bk_blkdebug_for_each_break(struct bk_node *node,
-                                void (*fn)(const char *event, const char *tag,
-                                           void *arg),
-                                void *arg)
+static void blkdebug_for_each_break(struct bk_node *node,
+                                    void (*fn)(const char *event,
+                                               const char *tag, void *arg),
+                                    void *arg)
 {
     struct blkdebug_state *s = node->state;
     struct break_visit v = { fn, arg };
@@ -439,37 +448,9 @@ void bk_blkdebug_for_each_break(struct bk_node *node,
     rules_foreach(s->rules, visit_break, &v);
 }
 
-struct rules_engine *bk_blkdebug_rules(struct bk_node *node)
+static struct rules_engine *blkdebug_rules(struct bk_node *node)
 {
     return ((struct blkdebug_state *)node->state)->rules;
-}
-
-/*
- * A block-status query reaching this node (map, alloc): raw forwards it,
- * and blkdebug checks it like I/O, aligned to its own alignment and cut
- * at the end of the image.
- */
-int bk_blkdebug_check_status(struct bk_node *node, int64_t offset,
-                             int64_t bytes)
-{
-    struct blkdebug_state *s = node->state;
-    int64_t align = node->bl.request_alignment, len = bk_node_length(node);
-    int64_t start, end;
-    int ret;
-
-    if (offset >= len)
-        return 0;
-    if (bytes > len - offset)
-        bytes = len - offset;
-    start = offset - offset % align;
-    end = offset + bytes;
-    if (end % align)
-        end += align - end % align;
-    ret = rules_check(s->rules, (uint64_t)start, (uint64_t)(end - start),
-                      RULES_IO_BLOCK_STATUS, NULL);
-    if (ret < 0)
-        bk_dev_note_injected(node->dev);
-    return ret < 0 ? ret : 0;
 }
 
 /* ---- I/O ------------------------------------------------------------- */
@@ -509,7 +490,7 @@ static bool injected(struct bk_io *io, enum rules_iotype type)
     if (ret > 0)
         ret = 0;
     else
-        bk_dev_note_injected(io->node->dev);
+        bk_stack_notify(io->node->stack, BK_NOTICE_INJECTED, NULL, io->req);
     if (immediately)
         bk_io_complete(io, ret);
     else
@@ -557,6 +538,30 @@ static void blkdebug_pdiscard(struct bk_io *io)
         forward(io);
 }
 
+/*
+ * A block-status query (map, alloc) is checked like I/O; then the child
+ * answers it.
+ */
+static void blkdebug_block_status(struct bk_io *io)
+{
+    struct blkdebug_state *s = io->node->state;
+    int ret = rules_check(s->rules, (uint64_t)io->offset,
+                          (uint64_t)io->bytes, RULES_IO_BLOCK_STATUS, NULL);
+
+    /* qemu answers a block-status query at once, whatever the rule says
+     * of "immediately"; a negative errno in the rule lets it through. */
+    if (ret < 0) {
+        bk_stack_notify(io->node->stack, BK_NOTICE_INJECTED, NULL, io->req);
+        bk_io_complete(io, ret);
+        return;
+    }
+    io->u.status = (struct bk_io_status){
+        .flags = BK_BS_RAW | BK_BS_OFFSET_VALID, .pnum = io->bytes,
+        .map = io->offset, .file = io->node->file,
+    };
+    bk_io_complete(io, 0);
+}
+
 /* The child is flushed by the generic layer after this. */
 static void blkdebug_flush(struct bk_io *io)
 {
@@ -565,8 +570,22 @@ static void blkdebug_flush(struct bk_io *io)
         bk_io_complete(io, 0);
 }
 
+static const struct bk_debug_ops blkdebug_debug_ops = {
+    .set_break = blkdebug_break,
+    .remove_break = blkdebug_remove_break,
+    .resume = blkdebug_resume,
+    .resume_req = blkdebug_resume_req,
+    .is_suspended = blkdebug_is_suspended,
+    .resume_all = blkdebug_resume_all,
+    .for_each_break = blkdebug_for_each_break,
+    .rules = blkdebug_rules,
+};
+
 const struct bk_driver bk_driver_blkdebug = {
     .name = "blkdebug",
+    .protocol_name = "blkdebug",
+    .child_name = "image",
+    .is_filter = true,
     .state_size = sizeof(struct blkdebug_state),
     .open = blkdebug_open,
     .close = blkdebug_close,
@@ -577,5 +596,7 @@ const struct bk_driver bk_driver_blkdebug = {
     .pdiscard = blkdebug_pdiscard,
     .flush_to_disk = blkdebug_flush,
     .truncate = forward,
+    .block_status = blkdebug_block_status,
     .debug_event = blkdebug_event,
+    .debug = &blkdebug_debug_ops,
 };

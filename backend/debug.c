@@ -1,9 +1,11 @@
 /*
- * debug.c — the device's blkdebug controls, routed to the blkdebug node.
+ * debug.c — the device's breakpoint controls, routed to the node that
+ * keeps breakpoints.
  *
- * A stack has at most one blkdebug node that matters: the topmost one, as
- * in qemu, where breakpoints go to the first node down the chain whose
- * driver handles them.
+ * A stack has at most one such node that matters: the topmost one, as in
+ * qemu, where breakpoints go to the first node down the chain whose driver
+ * handles them.  The device knows no driver by name: it asks each node's
+ * driver for its debug operations.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -12,11 +14,7 @@
 
 static struct bk_node *debug_node(const struct bk_dev *dev)
 {
-    for (struct bk_node *n = bk_dev_top((struct bk_dev *)dev); n != NULL;
-         n = n->file)
-        if (n->drv == &bk_driver_blkdebug)
-            return n;
-    return NULL;
+    return bk_node_debug(bk_dev_top((struct bk_dev *)dev));
 }
 
 bool bk_dev_has_debug(const struct bk_dev *dev)
@@ -28,35 +26,35 @@ int bk_dev_break(struct bk_dev *dev, const char *event, const char *tag)
 {
     struct bk_node *n = debug_node(dev);
 
-    return n ? bk_blkdebug_break(n, event, tag) : -ENOTSUP;
+    return n ? n->drv->debug->set_break(n, event, tag) : -ENOTSUP;
 }
 
 int bk_dev_remove_break(struct bk_dev *dev, const char *tag)
 {
     struct bk_node *n = debug_node(dev);
 
-    return n ? bk_blkdebug_remove_break(n, tag) : -ENOTSUP;
+    return n ? n->drv->debug->remove_break(n, tag) : -ENOTSUP;
 }
 
 int bk_dev_resume(struct bk_dev *dev, const char *tag)
 {
     struct bk_node *n = debug_node(dev);
 
-    return n ? bk_blkdebug_resume(n, tag) : -ENOTSUP;
+    return n ? n->drv->debug->resume(n, tag) : -ENOTSUP;
 }
 
 int bk_dev_resume_req(struct bk_dev *dev, const struct bk_req *req)
 {
     struct bk_node *n = debug_node(dev);
 
-    return n ? bk_blkdebug_resume_req(n, req) : -ENOTSUP;
+    return n ? n->drv->debug->resume_req(n, req) : -ENOTSUP;
 }
 
 bool bk_dev_is_suspended(const struct bk_dev *dev, const char *tag)
 {
     struct bk_node *n = debug_node(dev);
 
-    return n ? bk_blkdebug_is_suspended(n, tag) : false;
+    return n ? n->drv->debug->is_suspended(n, tag) : false;
 }
 
 void bk_dev_resume_all(struct bk_dev *dev)
@@ -64,7 +62,7 @@ void bk_dev_resume_all(struct bk_dev *dev)
     struct bk_node *n = debug_node(dev);
 
     if (n != NULL)
-        bk_blkdebug_resume_all(n);
+        n->drv->debug->resume_all(n);
 }
 
 void bk_dev_for_each_break(const struct bk_dev *dev,
@@ -75,19 +73,12 @@ void bk_dev_for_each_break(const struct bk_dev *dev,
     struct bk_node *n = debug_node(dev);
 
     if (n != NULL)
-        bk_blkdebug_for_each_break(n, fn, arg);
+        n->drv->debug->for_each_break(n, fn, arg);
 }
 
 struct rules_engine *bk_dev_rules(struct bk_dev *dev)
 {
     struct bk_node *n = debug_node(dev);
 
-    return n ? bk_blkdebug_rules(n) : NULL;
-}
-
-int bk_dev_block_status(struct bk_dev *dev, int64_t offset, int64_t bytes)
-{
-    struct bk_node *n = debug_node(dev);
-
-    return n ? bk_blkdebug_check_status(n, offset, bytes) : 0;
+    return n ? n->drv->debug->rules(n) : NULL;
 }

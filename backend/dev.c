@@ -9,7 +9,7 @@
  * Every request ends in req_end on the loop thread, whatever happened to it
  * (done, failed, refused up front, injected error, resumed after a
  * suspension): that is where counters, the outstanding list and the
- * observer are kept right.
+ * observers are kept right.
  */
 #include <errno.h>
 #include <limits.h>
@@ -21,6 +21,7 @@
 
 struct bk_dev {
     struct bk_loop *loop;
+    struct bk_stack stack;        /* what its nodes are opened in */
     struct bk_node *top;
     unsigned flags;
     bool probed;
@@ -29,10 +30,8 @@ struct bk_dev {
     uint64_t next_id;
     struct bk_req *out_head, *out_tail;
     size_t nout;
-    bk_observer_fn *observer;
-    void *observer_arg;
-    bk_debug_fn *debug_observer;
-    void *debug_observer_arg;
+    size_t nhold;                 /* queries in flight (bk_dev_hold) */
+    struct bk_observer *observers;   /* in the order they were added */
     struct bk_stats stats;
 };
 
@@ -43,6 +42,7 @@ const char *const bk_op_names[BK_OP__MAX] = {
     [BK_OP_DISCARD] = "discard",
     [BK_OP_FLUSH] = "flush",
     [BK_OP_TRUNCATE] = "truncate",
+    [BK_OP_BLOCK_STATUS] = "block_status",
 };
 
 /* Largest request the block layer accepts, as qemu's BDRV_REQUEST_MAX_BYTES. */
@@ -68,86 +68,6 @@ static const char *dev_probe_foreign(const char *filename)
 }
 
 /* ---- open / close ---------------------------------------------------- */
-
-/* Options that belong to the device, not to a driver. */
-/*
- * The options qemu's block layer takes for any node, as flags.  The device
- * takes all of them; a child node (stack.c) the cache and discard ones,
- * which then hold for it and the nodes below it.
- */
-int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
-                       char **cause)
-{
-    static const struct { const char *key; unsigned flag; bool invert;
-                          bool device_only; }
-        bools[] = {
-        { "read-only", BK_O_RDWR, true, true },
-        { "cache.direct", BK_O_NOCACHE, false, false },
-        { "cache.no-flush", BK_O_NO_FLUSH, false, false },
-        { "force-share", BK_O_FORCE_SHARE, false, true },
-        /* Accepted and checked: a writable open that fails is not
-         * retried read-only here. */
-        { "auto-read-only", 0, false, true },
-    };
-    char *v;
-
-    for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
-        bool b;
-
-        if (bools[i].device_only && !device)
-            continue;
-        v = bk_opts_take(opts, bools[i].key);
-        if (v == NULL)
-            continue;
-        if (bk_opts_parse_bool(v, &b) < 0) {
-            *cause = strfmt("Parameter '%s' expects 'on' or 'off'",
-                                      bools[i].key);
-            free(v);
-            return -EINVAL;
-        }
-        free(v);
-        /* Asking for a read-only node while opening for writing fails,
-         * as in qemu; read-only=off makes a -r open writable. */
-        if (bools[i].flag == BK_O_RDWR && b && (*flags & BK_O_RDWR)) {
-            *cause = strfmt("Block node is read-only");
-            return -EACCES;
-        }
-        if (b != bools[i].invert)
-            *flags |= bools[i].flag;
-        else
-            *flags &= ~bools[i].flag;
-    }
-    v = bk_opts_take(opts, "node-name");
-    if (v != NULL) {
-        /* Nothing refers to nodes by name here; the name is still
-         * checked as qemu checks it. */
-        size_t ok = strspn(v, "abcdefghijklmnopqrstuvwxyz"
-                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._");
-        bool letter = (v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z';
-
-        if (!letter || v[ok] != '\0')
-            *cause = strfmt("Invalid node-name: '%s'", v);
-        else if (strlen(v) >= 32)
-            *cause = strfmt("Node name too long");
-        free(v);
-        if (*cause != NULL)
-            return -EINVAL;
-    }
-    v = bk_opts_take(opts, "discard");
-    if (v != NULL) {
-        if (strcmp(v, "unmap") == 0 || strcmp(v, "on") == 0)
-            *flags |= BK_O_UNMAP;
-        else if (strcmp(v, "ignore") == 0 || strcmp(v, "off") == 0)
-            *flags &= ~(unsigned)BK_O_UNMAP;
-        else {
-            *cause = strfmt("Invalid discard option");
-            free(v);
-            return -EINVAL;
-        }
-        free(v);
-    }
-    return 0;
-}
 
 /* detect-zeroes=off|on|unmap, as qemu spells it. */
 static int dev_take_detect_zeroes(struct bk_dev *dev, struct bk_opts *opts,
@@ -233,9 +153,37 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
     return bk_dev_open_warn(loop, filename, opts, flags, devp, cause, &warn);
 }
 
-void bk_dev_note_guessed_format(struct bk_dev *dev)
+static void dev_tell_debug(struct bk_dev *dev, enum bk_debug_note note,
+                           const char *tag, const struct bk_req *req)
 {
-    dev->probe_warning = true;
+    struct bk_observer *o, *next;
+
+    for (o = dev->observers; o != NULL; o = next) {
+        next = o->next;   /* an observer may remove itself */
+        if (o->debug != NULL)
+            o->debug(dev, note, tag, req, o->arg);
+    }
+}
+
+/* What the drivers of its stack tell the device. */
+static void dev_notice(void *opaque, const struct bk_notice *n)
+{
+    struct bk_dev *dev = opaque;
+
+    switch (n->kind) {
+    case BK_NOTICE_INJECTED:
+        dev->stats.injected++;
+        break;
+    case BK_NOTICE_SUSPENDED:
+        dev_tell_debug(dev, BK_NOTE_SUSPENDED, n->tag, n->req);
+        break;
+    case BK_NOTICE_RESUMED:
+        dev_tell_debug(dev, BK_NOTE_RESUMED, n->tag, n->req);
+        break;
+    case BK_NOTICE_GUESSED_FORMAT:
+        dev->probe_warning = true;
+        break;
+    }
 }
 
 int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
@@ -255,6 +203,10 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     if (opts == NULL)
         opts = bk_opts_new();
     dev->loop = loop;
+    dev->stack = (struct bk_stack){
+        .loop = loop, .drivers = bk_drivers, .notify = dev_notice,
+        .opaque = dev,
+    };
     if (filename != NULL && strncmp(filename, "json:", 5) == 0) {
         ret = bk_opts_parse_json(opts, filename + 5, cause);
         if (ret < 0)
@@ -300,7 +252,7 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
         format = strdup("raw");
         dev->probed = true;
     }
-    drv = bk_driver_find(format);
+    drv = bk_driver_find(&dev->stack, format);
     if (drv == NULL) {
         *cause = strfmt("Unknown driver '%s'", format);
         free(format);
@@ -308,7 +260,7 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
         goto fail;
     }
     free(format);
-    ret = bk_node_open(dev, drv, opts, filename,
+    ret = bk_node_open(&dev->stack, drv, opts, filename,
                        flags | (dev->probed ? BK_O_PROBED : 0), &dev->top,
                        cause);
     *probe_warning = dev->probe_warning;
@@ -331,10 +283,14 @@ fail:
 
 void bk_dev_close(struct bk_dev *dev)
 {
+    struct bk_node *debug;
+
     if (dev == NULL)
         return;
     /* Nothing may stay parked: resume, then wait for everything. */
-    bk_dev_resume_all(dev);
+    debug = bk_node_debug(dev->top);
+    if (debug != NULL)
+        debug->drv->debug->resume_all(debug);
     bk_drain(dev);
     bk_node_close(dev->top);
     free(dev);
@@ -387,21 +343,26 @@ static void dev_drop_unchanged(struct bk_dev *dev, struct bk_opts *opts,
         }
         if (strlen(prefix) + 8 >= sizeof(prefix))
             break;
-        strcat(prefix, n->drv == &bk_driver_blkdebug ? "image." : "file.");
+        if (n->drv->child_name == NULL)
+            break;
+        strcat(prefix, n->drv->child_name);
+        strcat(prefix, ".");
     }
 }
 
 /* qemu names a child's option as that node knows it: no "file." path. */
-static const char *node_relative_key(const char *key)
+static const char *node_relative_key(const struct bk_dev *dev,
+                                     const char *key)
 {
-    for (;;) {
-        if (strncmp(key, "file.", 5) == 0)
-            key += 5;
-        else if (strncmp(key, "image.", 6) == 0)
-            key += 6;
-        else
-            return key;
+    for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
+        size_t len = n->drv->child_name ? strlen(n->drv->child_name) : 0;
+
+        if (len == 0 || strncmp(key, n->drv->child_name, len) != 0 ||
+            key[len] != '.')
+            break;
+        key += len + 1;
     }
+    return key;
 }
 
 int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
@@ -420,7 +381,7 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
             dev_drop_unchanged(dev, opts, flags);
         if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
             *cause = strfmt("Cannot change the option '%s'",
-                            node_relative_key(key));
+                            node_relative_key(dev, key));
             ret = -EINVAL;
         }
         bk_opts_free(opts);
@@ -526,8 +487,12 @@ static void req_end(struct bk_req *req, int ret)
             if (ret == 0 && end > n->total_bytes)
                 n->total_bytes = end;
     }
-    if (dev->observer != NULL)
-        dev->observer(dev, req, dev->observer_arg);
+    /* Observers first: done() may free the request. */
+    for (struct bk_observer *o = dev->observers, *next; o != NULL; o = next) {
+        next = o->next;   /* an observer may remove itself */
+        if (o->req_end != NULL)
+            o->req_end(dev, req, o->arg);
+    }
     if (req->done != NULL)
         req->done(req, ret);
 }
@@ -572,8 +537,10 @@ static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
         if (bk_dev_read_only(dev))
             return -EACCES;
         break;
-    case BK_OP_READ:
+    case BK_OP_BLOCK_STATUS:   /* a query: bk_dev_block_status */
     case BK_OP__MAX:
+        return -EINVAL;
+    case BK_OP_READ:
         break;
     }
     if (req->bytes > DEV_REQUEST_MAX_BYTES || req->bytes < 0 ||
@@ -642,8 +609,13 @@ int bk_run(struct bk_dev *dev, struct bk_req *req)
 
 void bk_drain(struct bk_dev *dev)
 {
-    while (dev->nout > 0)
+    while (dev->nout > 0 || dev->nhold > 0)
         bk_loop_iterate(dev->loop, -1);
+}
+
+void bk_dev_hold(struct bk_dev *dev, int delta)
+{
+    dev->nhold += (size_t)delta;
 }
 
 void bk_dev_for_each_req(struct bk_dev *dev,
@@ -659,10 +631,26 @@ size_t bk_dev_outstanding(const struct bk_dev *dev)
     return dev->nout;
 }
 
-void bk_dev_set_observer(struct bk_dev *dev, bk_observer_fn *fn, void *arg)
+void bk_dev_add_observer(struct bk_dev *dev, struct bk_observer *obs)
 {
-    dev->observer = fn;
-    dev->observer_arg = arg;
+    struct bk_observer **p = &dev->observers;
+
+    while (*p != NULL)
+        p = &(*p)->next;
+    obs->next = NULL;
+    *p = obs;
+}
+
+void bk_dev_remove_observer(struct bk_dev *dev, struct bk_observer *obs)
+{
+    for (struct bk_observer **p = &dev->observers; *p != NULL;
+         p = &(*p)->next) {
+        if (*p == obs) {
+            *p = obs->next;
+            obs->next = NULL;
+            return;
+        }
+    }
 }
 
 void bk_dev_stats(const struct bk_dev *dev, struct bk_stats *out)
@@ -673,22 +661,4 @@ void bk_dev_stats(const struct bk_dev *dev, struct bk_stats *out)
 struct bk_node *bk_dev_top(struct bk_dev *dev)
 {
     return dev->top;
-}
-
-void bk_dev_set_debug_observer(struct bk_dev *dev, bk_debug_fn *fn, void *arg)
-{
-    dev->debug_observer = fn;
-    dev->debug_observer_arg = arg;
-}
-
-void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
-                       const char *tag, const struct bk_req *req)
-{
-    if (dev->debug_observer != NULL)
-        dev->debug_observer(dev, note, tag, req, dev->debug_observer_arg);
-}
-
-void bk_dev_note_injected(struct bk_dev *dev)
-{
-    dev->stats.injected++;
 }

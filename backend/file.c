@@ -548,14 +548,53 @@ static void file_flush(struct bk_io *io)
 
 static void file_truncate(struct bk_io *io)     { file_submit(io, file_work_truncate); }
 
-int bk_file_fd(struct bk_node *node)
+/*
+ * Where the file holds data and where holes, as the file system tells:
+ * SEEK_DATA finds the next data, SEEK_HOLE its end.  These run on the
+ * loop thread: they read the file's extent map, not its data, and a
+ * thread hand-off would triple the cost of a map of a sparse image (two
+ * system calls per extent).  qemu's file driver answers the same way, a
+ * data extent rounded up to whole alignment units, a range it cannot ask
+ * about as data.
+ */
+static void file_block_status(struct bk_io *io)
 {
-    return node->drv == &bk_driver_file
-               ? ((struct file_state *)node->state)->fd : -1;
+    struct file_state *s = io->node->state;
+    struct bk_io_status *st = &io->u.status;
+    int64_t align = io->node->bl.request_alignment;
+    off_t data, hole;
+
+    *st = (struct bk_io_status){ .flags = BK_BS_OFFSET_VALID,
+                                 .pnum = io->bytes, .map = io->offset,
+                                 .file = io->node };
+    if (!(io->flags & BK_REQ_WANT_ZERO)) {
+        st->flags |= BK_BS_DATA;
+        bk_io_complete(io, 0);
+        return;
+    }
+    data = lseek(s->fd, io->offset, SEEK_DATA);
+    if (data < 0 && errno == ENXIO) {
+        st->flags |= BK_BS_ZERO;              /* a hole up to the end */
+    } else if (data < 0 || data < io->offset) {
+        st->flags |= BK_BS_DATA;              /* no answer: data */
+    } else if (data > io->offset) {
+        st->flags |= BK_BS_ZERO;              /* a hole, then data */
+        st->pnum = data - io->offset;
+    } else {
+        hole = lseek(s->fd, io->offset, SEEK_HOLE);
+        st->flags |= BK_BS_DATA;
+        if (hole > io->offset) {
+            st->pnum = hole - io->offset;
+            if (align > 1 && st->pnum % align)
+                st->pnum += align - st->pnum % align;
+        }
+    }
+    bk_io_complete(io, 0);
 }
 
 const struct bk_driver bk_driver_file = {
     .name = "file",
+    .protocol_name = "file",
     .state_size = sizeof(struct file_state),
     .open = file_open,
     .close = file_close,
@@ -567,4 +606,5 @@ const struct bk_driver bk_driver_file = {
     .pdiscard = file_pdiscard,
     .flush_to_disk = file_flush,
     .truncate = file_truncate,
+    .block_status = file_block_status,
 };

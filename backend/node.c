@@ -32,21 +32,6 @@
 
 #include "backend/loop.h"
 
-const char *const bk_event_names[BK_EV__MAX] = {
-    [BK_EV_NONE] = "none",
-    [BK_EV_READ_AIO] = "read_aio",
-    [BK_EV_WRITE_AIO] = "write_aio",
-    [BK_EV_PWRITEV] = "pwritev",
-    [BK_EV_PWRITEV_ZERO] = "pwritev_zero",
-    [BK_EV_PWRITEV_DONE] = "pwritev_done",
-    [BK_EV_PWRITEV_RMW_HEAD] = "pwritev_rmw_head",
-    [BK_EV_PWRITEV_RMW_AFTER_HEAD] = "pwritev_rmw_after_head",
-    [BK_EV_PWRITEV_RMW_TAIL] = "pwritev_rmw_tail",
-    [BK_EV_PWRITEV_RMW_AFTER_TAIL] = "pwritev_rmw_after_tail",
-    [BK_EV_FLUSH_TO_OS] = "flush_to_os",
-    [BK_EV_FLUSH_TO_DISK] = "flush_to_disk",
-};
-
 /* ---- io records ------------------------------------------------------ */
 
 /*
@@ -64,10 +49,10 @@ enum { NODE_SPARE_IOS_MAX = 256 };
 #endif
 
 /*
- * Clear a reused record.  GCC expands a memset of a known 304 bytes into
- * "rep stos", whose start-up cost made this 6% of a QD1 cached read
- * (perf); hiding the size makes it call the C library's memset, which
- * clears the record with a few vector stores.
+ * Clear a reused record.  GCC expands a memset of a known size (304 bytes
+ * when this was measured) into "rep stos", whose start-up cost made this
+ * 6% of a QD1 cached read (perf); hiding the size makes it call the C
+ * library's memset, which clears the record with a few vector stores.
  */
 static void io_zero(struct bk_io *io)
 {
@@ -113,7 +98,6 @@ void bk_io_free(struct bk_io *io)
     if (io == NULL)
         return;
     free(io->bounce);
-    free(io->park_tag);
     node = io->node;
     if (node->nspare_ios + 1 > NODE_SPARE_IOS_MAX) {
         free(io);
@@ -187,7 +171,7 @@ static void *node_alloc_bounce(struct bk_node *node, size_t size)
 
 /* ---- events ---------------------------------------------------------- */
 
-void bk_node_event(struct bk_node *node, enum bk_event ev, struct bk_io *io,
+void bk_node_event(struct bk_node *node, enum rules_event ev, struct bk_io *io,
                    bk_io_cb *cont)
 {
     if (node != NULL && node->drv->debug_event != NULL)
@@ -336,6 +320,7 @@ static void driver_call(struct bk_io *io, enum bk_op op, int64_t offset,
     case BK_OP_DISCARD:       fn = drv->pdiscard; break;
     case BK_OP_FLUSH:         fn = drv->flush_to_disk; break;
     case BK_OP_TRUNCATE:      fn = drv->truncate; break;
+    case BK_OP_BLOCK_STATUS:  fn = drv->block_status; break;
     case BK_OP__MAX:          break;
     }
     io->cb_drv = cont;
@@ -572,11 +557,11 @@ static void read_start(struct bk_io *io)
         return;
     }
     /* Unaligned: read the covering aligned range into a bounce buffer. */
-    io->bounce_iov.iov_base = io->bounce =
+    io->u.bounce_iov.iov_base = io->bounce =
         node_alloc_bounce(io->node, (size_t)io->align_bytes);
-    io->bounce_iov.iov_len = (size_t)io->align_bytes;
+    io->u.bounce_iov.iov_len = (size_t)io->align_bytes;
     driver_call_split(io, BK_OP_READ, io->align_offset, io->align_bytes,
-                      &io->bounce_iov, 1, io->flags, read_bounced);
+                      &io->u.bounce_iov, 1, io->flags, read_bounced);
 }
 
 /* ---- write and write-zeroes ------------------------------------------ */
@@ -611,7 +596,7 @@ struct write_ctx {
     int nseg, cur;
     struct iovec *padded;          /* head pad + caller iov + tail pad */
     struct iovec one;
-    enum bk_event seq[2];          /* events fired before going on */
+    enum rules_event seq[2];          /* events fired before going on */
     int nseq, iseq;
     int after_seq;                 /* step to take after the events */
     int ret;
@@ -628,7 +613,7 @@ static void write_goto(struct bk_io *io, int step)
 /* Fire the queued events one after the other, then go to after_seq. */
 static void write_fire_seq(struct bk_io *io)
 {
-    struct write_ctx *w = io->drv_priv;
+    struct write_ctx *w = io->u.write;
 
     if (w->iseq == w->nseq) {
         write_goto(io, w->after_seq);
@@ -637,10 +622,10 @@ static void write_fire_seq(struct bk_io *io)
     bk_node_event(io->node, w->seq[w->iseq++], io, write_fire_seq);
 }
 
-static void write_events(struct bk_io *io, int after, enum bk_event a,
-                         bool fire_a, enum bk_event b, bool fire_b)
+static void write_events(struct bk_io *io, int after, enum rules_event a,
+                         bool fire_a, enum rules_event b, bool fire_b)
 {
-    struct write_ctx *w = io->drv_priv;
+    struct write_ctx *w = io->u.write;
 
     w->nseq = w->iseq = 0;
     if (fire_a)
@@ -653,14 +638,14 @@ static void write_events(struct bk_io *io, int after, enum bk_event a,
 
 static char *write_tail_buf(struct bk_io *io)
 {
-    struct write_ctx *w = io->drv_priv;
+    struct write_ctx *w = io->u.write;
 
     return (char *)io->bounce + w->bounce_len - io->node->bl.request_alignment;
 }
 
 static void write_build_segments(struct bk_io *io)
 {
-    struct write_ctx *w = io->drv_priv;
+    struct write_ctx *w = io->u.write;
     int64_t align = io->node->bl.request_alignment;
     char *buf = io->bounce;
     int64_t off = io->offset, bytes = io->bytes;
@@ -731,7 +716,7 @@ static void write_build_segments(struct bk_io *io)
  */
 static void write_padding_read_done(struct bk_io *io)
 {
-    struct write_ctx *w = io->drv_priv;
+    struct write_ctx *w = io->u.write;
 
     if (io->ret < 0)
         memset(w->one.iov_base, 0, w->one.iov_len);
@@ -749,7 +734,7 @@ static void write_flush_done(struct bk_io *flush)
 
 static void write_step(struct bk_io *io)
 {
-    struct write_ctx *w = io->drv_priv;
+    struct write_ctx *w = io->u.write;
     struct bk_node *node = io->node;
     int64_t align = node->bl.request_alignment;
     bool tail_in_merge = w->merge && w->tail > 0;
@@ -765,8 +750,8 @@ static void write_step(struct bk_io *io)
             write_goto(io, W_PRE_TAIL);
         return;
     case W_PRE_HEAD:
-        write_events(io, W_HEAD_READ, BK_EV_PWRITEV_RMW_HEAD, w->head > 0,
-                     BK_EV_PWRITEV_RMW_TAIL, tail_in_merge);
+        write_events(io, W_HEAD_READ, RULES_EV_PWRITEV_RMW_HEAD, w->head > 0,
+                     RULES_EV_PWRITEV_RMW_TAIL, tail_in_merge);
         return;
     case W_HEAD_READ:
         io->step = W_POST_HEAD;
@@ -778,16 +763,16 @@ static void write_step(struct bk_io *io)
     case W_POST_HEAD:
         write_padding_read_done(io);
         write_events(io, w->merge ? W_SEGMENTS : W_PRE_TAIL,
-                     BK_EV_PWRITEV_RMW_AFTER_HEAD, w->head > 0,
-                     BK_EV_PWRITEV_RMW_AFTER_TAIL, tail_in_merge);
+                     RULES_EV_PWRITEV_RMW_AFTER_HEAD, w->head > 0,
+                     RULES_EV_PWRITEV_RMW_AFTER_TAIL, tail_in_merge);
         return;
     case W_PRE_TAIL:
         if (w->tail == 0) {
             write_goto(io, W_SEGMENTS);
             return;
         }
-        write_events(io, W_TAIL_READ, BK_EV_PWRITEV_RMW_TAIL, true,
-                     BK_EV_NONE, false);
+        write_events(io, W_TAIL_READ, RULES_EV_PWRITEV_RMW_TAIL, true,
+                     RULES_EV_NONE, false);
         return;
     case W_TAIL_READ:
         io->step = W_POST_TAIL;
@@ -797,8 +782,8 @@ static void write_step(struct bk_io *io)
         return;
     case W_POST_TAIL:
         write_padding_read_done(io);
-        write_events(io, W_SEGMENTS, BK_EV_PWRITEV_RMW_AFTER_TAIL, true,
-                     BK_EV_NONE, false);
+        write_events(io, W_SEGMENTS, RULES_EV_PWRITEV_RMW_AFTER_TAIL, true,
+                     RULES_EV_NONE, false);
         return;
     case W_SEGMENTS:
         write_build_segments(io);
@@ -807,7 +792,7 @@ static void write_step(struct bk_io *io)
     case W_SEG_EVENT:
         s = &w->seg[w->cur];
         io->step = W_SEG_DRIVER;
-        bk_node_event(node, s->zero ? BK_EV_PWRITEV_ZERO : BK_EV_PWRITEV, io,
+        bk_node_event(node, s->zero ? RULES_EV_PWRITEV_ZERO : RULES_EV_PWRITEV, io,
                       write_step);
         return;
     case W_SEG_DRIVER: {
@@ -844,7 +829,7 @@ static void write_step(struct bk_io *io)
         node->write_gen++;
         w->ret = io->ret;
         io->step = W_SEG_NEXT;
-        bk_node_event(node, BK_EV_PWRITEV_DONE, io, write_step);
+        bk_node_event(node, RULES_EV_PWRITEV_DONE, io, write_step);
         return;
     case W_SEG_NEXT:
         io->ret = w->ret;
@@ -859,7 +844,7 @@ static void write_step(struct bk_io *io)
             io->ret = 0;
         free(w->padded);
         free(w);
-        io->drv_priv = NULL;
+        io->u.write = NULL;
         io_finish(io);
         return;
     }
@@ -872,7 +857,7 @@ static void write_start(struct bk_io *io)
 
     if (w == NULL)
         abort();
-    io->drv_priv = w;
+    io->u.write = w;
     if (align > 1) {
         w->head = io->offset - io->align_offset;
         w->tail = io->align_offset + io->align_bytes - io->offset - io->bytes;
@@ -914,7 +899,7 @@ static void discard_step(struct bk_io *io)
     int64_t align = node->bl.pdiscard_alignment > req_align
                         ? node->bl.pdiscard_alignment : req_align;
     int64_t max = node->bl.max_pdiscard > 0 ? node->bl.max_pdiscard : INT64_MAX;
-    int64_t off = io->saved_offset, bytes = io->saved_bytes;
+    int64_t off = io->u.discard.offset, bytes = io->u.discard.bytes;
     int64_t head = off % align, tail = (off + bytes) % align;
     int64_t num = bytes;
 
@@ -939,15 +924,15 @@ static void discard_step(struct bk_io *io)
     }
     if (num > max)
         num = max;
-    io->saved_offset = off + num;
-    io->saved_bytes = bytes - num;
+    io->u.discard.offset = off + num;
+    io->u.discard.bytes = bytes - num;
     driver_call(io, BK_OP_DISCARD, off, num, NULL, 0, 0, discard_piece_done);
 }
 
 static void discard_start(struct bk_io *io)
 {
-    io->saved_offset = io->offset;
-    io->saved_bytes = io->bytes;
+    io->u.discard.offset = io->offset;
+    io->u.discard.bytes = io->bytes;
     discard_step(io);
 }
 
@@ -999,16 +984,16 @@ static void flush_step(struct bk_io *io)
         }
         node->flush_active = true;
         io->step = F_TO_OS;
-        bk_node_event(node->file, BK_EV_FLUSH_TO_OS, io, flush_step);
+        bk_node_event(node->file, RULES_EV_FLUSH_TO_OS, io, flush_step);
         return;
     case F_TO_OS:
         if ((node->open_flags & BK_O_NO_FLUSH) ||
-            node->flushed_gen == io->flush_gen) {
+            node->flushed_gen == io->u.flush_gen) {
             flush_goto(io, F_CHILDREN);
             return;
         }
         io->step = F_TO_DISK;
-        bk_node_event(node->file, BK_EV_FLUSH_TO_DISK, io, flush_step);
+        bk_node_event(node->file, RULES_EV_FLUSH_TO_DISK, io, flush_step);
         return;
     case F_TO_DISK_EVENT:   /* not reached: kept for the step order */
     case F_TO_DISK:
@@ -1040,7 +1025,7 @@ static void flush_step(struct bk_io *io)
         struct bk_io *next = node->flush_waiters;
 
         if (io->ret == 0)
-            node->flushed_gen = io->flush_gen;
+            node->flushed_gen = io->u.flush_gen;
         node->flush_active = false;
         /*
          * Wake only the oldest waiter: it will usually find the
@@ -1069,7 +1054,7 @@ static void flush_start(struct bk_io *io)
         return;
     }
     /* The generation to be flushed is fixed now, before any wait. */
-    io->flush_gen = io->node->write_gen;
+    io->u.flush_gen = io->node->write_gen;
     io->step = F_BEGIN;
     flush_step(io);
 }
@@ -1111,7 +1096,8 @@ static void submit_tracked(struct bk_io *io)
         driver_call(io, BK_OP_TRUNCATE, io->offset, 0, NULL, 0, io->flags,
                     truncate_done);
         break;
-    case BK_OP_FLUSH:
+    case BK_OP_FLUSH:          /* not tracked: flush_start */
+    case BK_OP_BLOCK_STATUS:   /* never submitted: status.c asks drivers */
     case BK_OP__MAX:
         break;
     }

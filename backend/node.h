@@ -65,6 +65,22 @@ void bk_loop_defer(struct bk_loop *loop, void (*fn)(void *arg), void *arg);
 
 typedef void bk_io_cb(struct bk_io *io);
 
+struct write_ctx;
+
+/* What a block status query found (BK_BS_* flags of backend.h). */
+struct bk_io_status {
+    unsigned flags;
+    int64_t pnum;              /* bytes from the offset it holds for */
+    int64_t map;               /* where they are in `file`, if OFFSET_VALID */
+    struct bk_node *file;      /* the node map refers to */
+};
+
+/* Flags a driver's block status may give besides backend.h's BK_BS_*. */
+enum {
+    BK_BS_RAW     = 1u << 16,  /* ask `file` at `map`: it knows */
+    BK_BS_RECURSE = 1u << 17,  /* data; `file` at `map` may know it is zero */
+};
+
 struct bk_io {
     struct bk_node *node;
     enum bk_op op;
@@ -78,16 +94,9 @@ struct bk_io {
     bk_io_cb *cb;              /* the parent's continuation */
     void *cb_arg;
 
-    /* Generic layer (node.c) private. */
+    /* Generic layer (node.c) private: where it goes on, and tracking. */
     int step;
-    struct bk_io *inner;       /* sub-io for multi-step operations */
-    void *bounce;
-    struct iovec bounce_iov;
-    struct iovec *saved_iov;
-    int saved_iovcnt;
-    int64_t saved_offset, saved_bytes;
     int64_t align_offset, align_bytes;
-    uint64_t flush_gen;
     bool serialising;
     bool tracked;
     struct bk_io *track_prev, *track_next;   /* node->tracked */
@@ -96,16 +105,18 @@ struct bk_io {
                                   node->flush_waiters */
     bk_io_cb *cb_wait;         /* where to go on after a wait */
     bk_io_cb *cb_drv;          /* where to go on after a driver call */
-
+    void *bounce;              /* padding buffer, freed with the io */
     void *split;               /* a driver call cut into pieces */
+    union {                    /* by op */
+        struct iovec bounce_iov;             /* read: the padded range */
+        struct write_ctx *write;             /* write, write zeroes */
+        struct { int64_t offset, bytes; } discard;   /* what is left */
+        uint64_t flush_gen;                  /* flush: what it flushes */
+        struct bk_io_status status;          /* block status: the answer */
+    } u;
 
-    /* Parked at a breakpoint (blkdebug.c). */
-    bk_io_cb *park_cont;       /* where it goes on when resumed */
-    size_t park_left;          /* resumes still needed */
-    char *park_tag;            /* the tag shown while it waits */
-
-    /* Driver private. */
-    struct bk_work work;
+    /* Driver private: the driver the io is given to owns these. */
+    struct bk_work work;       /* a pool item */
     void *drv_priv;
 };
 
@@ -134,10 +145,42 @@ void bk_io_complete_later(struct bk_io *io, int ret);
 
 /* ---- Drivers --------------------------------------------------------- */
 
+/*
+ * Breakpoints, for a driver that parks requests (blkdebug).  The device
+ * sends these to the first node down its stack whose driver has them, as
+ * qemu does.  Tags are the user's names for breakpoints.
+ */
+struct bk_debug_ops {
+    /* -ENOENT: no such event. */
+    int (*set_break)(struct bk_node *node, const char *event,
+                     const char *tag);
+    /* Remove the breakpoints with tag and resume what they hold. */
+    int (*remove_break)(struct bk_node *node, const char *tag);
+    /* Resume the newest request suspended with tag; -ENOENT when none. */
+    int (*resume)(struct bk_node *node, const char *tag);
+    /* Resume one suspension of req, whichever tag holds it. */
+    int (*resume_req)(struct bk_node *node, const struct bk_req *req);
+    bool (*is_suspended)(struct bk_node *node, const char *tag);
+    void (*resume_all)(struct bk_node *node);
+    /* Armed breakpoints, in the order they would fire. */
+    void (*for_each_break)(struct bk_node *node,
+                           void (*fn)(const char *event, const char *tag,
+                                      void *arg),
+                           void *arg);
+    struct rules_engine *(*rules)(struct bk_node *node);
+};
+
 struct bk_driver {
     const char *name;
+    /* The prefix that names this driver in a file name ("blkdebug:..."),
+     * or NULL: a protocol driver has one, a format never. */
+    const char *protocol_name;
+    /* The option name of the child its data goes to: "file", "image". */
+    const char *child_name;
     size_t state_size;
     bool is_format;            /* probed/raw-like layer over a "file" */
+    bool is_filter;            /* passes its child's data through as is */
+    bool supports_backing;     /* unallocated ranges read from "backing" */
 
     int (*open)(struct bk_node *node, struct bk_opts *opts, const char *filename,
                 char **cause);
@@ -152,39 +195,57 @@ struct bk_driver {
     void (*pdiscard)(struct bk_io *io);
     void (*flush_to_disk)(struct bk_io *io);
     void (*truncate)(struct bk_io *io);
+    /*
+     * What [io->offset, +io->bytes) holds, from its start (both aligned
+     * to the node's request alignment); BK_REQ_WANT_ZERO in io->flags
+     * asks for ZERO where the driver can tell.  Fill io->status and
+     * complete io.  Missing: a filter is asked through its child, any
+     * other node is all data.
+     */
+    void (*block_status)(struct bk_io *io);
 
     /*
      * A debug event fired at this node.  The driver may park io and call
      * cont(io) later; otherwise it calls cont(io) before returning.
      */
-    void (*debug_event)(struct bk_node *node, enum bk_event ev,
+    void (*debug_event)(struct bk_node *node, enum rules_event ev,
                         struct bk_io *io, bk_io_cb *cont);
+    const struct bk_debug_ops *debug;
 };
 
-extern const struct bk_driver bk_driver_file;
-extern const struct bk_driver bk_driver_raw;
-extern const struct bk_driver bk_driver_blkdebug;
+/* The drivers a device opens stacks with (drivers.c), NULL-terminated. */
+extern const struct bk_driver *const bk_drivers[];
 
-/* blkdebug's controls (blkdebug.c); the device routes to them. */
-int bk_blkdebug_break(struct bk_node *node, const char *event,
-                      const char *tag);
-int bk_blkdebug_remove_break(struct bk_node *node, const char *tag);
-int bk_blkdebug_resume(struct bk_node *node, const char *tag);
-int bk_blkdebug_resume_req(struct bk_node *node, const struct bk_req *req);
-bool bk_blkdebug_is_suspended(struct bk_node *node, const char *tag);
-void bk_blkdebug_resume_all(struct bk_node *node);
-void bk_blkdebug_for_each_break(struct bk_node *node,
-                                void (*fn)(const char *event, const char *tag,
-                                           void *arg),
-                                void *arg);
-struct rules_engine *bk_blkdebug_rules(struct bk_node *node);
-int bk_blkdebug_check_status(struct bk_node *node, int64_t offset,
-                             int64_t bytes);
-/* Count an error injected by blkdebug (dev.c). */
-void bk_dev_note_injected(struct bk_dev *dev);
-/* The device tells its debug observer (dev.c). */
-void bk_dev_note_debug(struct bk_dev *dev, enum bk_debug_note note,
-                       const char *tag, const struct bk_req *req);
+/*
+ * What drivers tell whoever opened their stack: the device counts and
+ * passes these on to its observers.  Nothing below the device calls into
+ * it; this is the one way up.
+ */
+enum bk_notice_kind {
+    BK_NOTICE_INJECTED,        /* a rule failed req (may be NULL) */
+    BK_NOTICE_SUSPENDED,       /* req parked at a breakpoint called tag */
+    BK_NOTICE_RESUMED,         /* ... and let go from it */
+    BK_NOTICE_GUESSED_FORMAT,  /* raw opened a guessed format writable */
+};
+struct bk_notice {
+    enum bk_notice_kind kind;
+    const char *tag;
+    const struct bk_req *req;
+};
+
+/*
+ * What a stack of nodes is opened in: its loop, the drivers it may use,
+ * and where its notices go.  The device owns it; every node points at it.
+ */
+struct bk_stack {
+    struct bk_loop *loop;
+    const struct bk_driver *const *drivers;    /* NULL-terminated */
+    void (*notify)(void *opaque, const struct bk_notice *notice);
+    void *opaque;
+};
+/* Tell the stack's owner (drivers call this). */
+void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
+                     const char *tag, const struct bk_req *req);
 
 /* Fill in a node's limits; drivers set these in open. */
 struct bk_limits {
@@ -200,8 +261,9 @@ struct bk_limits {
 struct bk_node {
     const struct bk_driver *drv;
     void *state;                  /* drv->state_size bytes */
-    struct bk_node *file;         /* the child, or NULL */
-    struct bk_dev *dev;
+    struct bk_node *file;         /* the child its data goes to, or NULL */
+    struct bk_node *backing;      /* what unallocated ranges read, or NULL */
+    struct bk_stack *stack;
     struct bk_loop *loop;
     char *filename;
     unsigned open_flags;          /* BK_O_* */
@@ -229,11 +291,11 @@ struct bk_node {
 /* Generic entry points: every layer submits to its child through these. */
 void bk_node_submit(struct bk_io *io);
 /* Fire ev at node (blkdebug listens); cont(io) runs when it may go on. */
-void bk_node_event(struct bk_node *node, enum bk_event ev, struct bk_io *io,
+void bk_node_event(struct bk_node *node, enum rules_event ev, struct bk_io *io,
                    bk_io_cb *cont);
 
 /* Open a node with the given driver; opts keys for it are consumed. */
-int bk_node_open(struct bk_dev *dev, const struct bk_driver *drv,
+int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
                  struct bk_opts *opts, const char *filename, unsigned flags,
                  struct bk_node **nodep, char **cause);
 void bk_node_close(struct bk_node *node);
@@ -241,19 +303,37 @@ void bk_node_close(struct bk_node *node);
 int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
                        const char *child_name, const char *filename,
                        const char *default_driver, char **cause);
-const struct bk_driver *bk_driver_find(const char *name);
+const struct bk_driver *bk_driver_find(const struct bk_stack *stack,
+                                       const char *name);
 struct bk_node *bk_dev_top(struct bk_dev *dev);
+/* Count a query in flight on dev (+1) or ended (-1): close waits for it. */
+void bk_dev_hold(struct bk_dev *dev, int delta);
 /* Take the options any node has (cache.direct, cache.no-flush, discard;
- * for the device also read-only, force-share) into *flags (dev.c). */
+ * for the device also read-only, force-share) into *flags (node-flags.c). */
 int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
                        char **cause);
-/* Where a raw node's image starts in its file (its offset option); 0 for
- * other drivers (raw.c). */
-int64_t bk_raw_offset(const struct bk_node *node);
-/* The raw driver opened a guessed format on a writable image (raw.c). */
-void bk_dev_note_guessed_format(struct bk_dev *dev);
-/* The descriptor of a file node, or -1 for other drivers. */
-int bk_file_fd(struct bk_node *node);
+/*
+ * Block status (status.c): the chain from node down to base (including
+ * base when include_base; base NULL: to the bottom), as qemu's
+ * bdrv_co_common_block_status_above.  cb gets 0 or -errno, the status of
+ * the layer that decided (or of the last asked), and how many layers were
+ * asked.  req (may be NULL) is whom metadata reads are done for.
+ */
+typedef void bk_above_cb(void *arg, int ret, const struct bk_io_status *st,
+                         int depth);
+void bk_node_status_above(struct bk_node *node, struct bk_node *base,
+                          bool include_base, bool want_zero, int64_t offset,
+                          int64_t bytes, struct bk_req *req, bk_above_cb *cb,
+                          void *arg);
+/* The first node from node down that is no filter. */
+struct bk_node *bk_node_skip_filters(struct bk_node *node);
+/* The backing node of a format that has one, or NULL. */
+struct bk_node *bk_node_cow(struct bk_node *node);
+/* What unallocated ranges of node read from: a filter's child, or cow. */
+struct bk_node *bk_node_filter_or_cow(struct bk_node *node);
+
+/* The first node from top down whose driver keeps breakpoints, or NULL. */
+struct bk_node *bk_node_debug(struct bk_node *top);
 /* The bottom (protocol) node of a stack. */
 struct bk_node *bk_node_bottom(struct bk_node *node);
 int64_t bk_node_length(struct bk_node *node);

@@ -83,7 +83,8 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
         node->bl.request_alignment = 512;
         /* qemu warns here, and only when the image may be written. */
         if (node->open_flags & BK_O_RDWR)
-            bk_dev_note_guessed_format(node->dev);
+            bk_stack_notify(node->stack, BK_NOTICE_GUESSED_FORMAT, NULL,
+                            NULL);
     }
     node->bl.buf_align = node->file->bl.buf_align;
     ret = raw_check_window(s, raw_file_length(node), cause);
@@ -102,12 +103,6 @@ static int64_t raw_get_length(struct bk_node *node)
     if (s->has_size)
         return (int64_t)s->size;
     return file_len > (int64_t)s->offset ? file_len - (int64_t)s->offset : 0;
-}
-
-int64_t bk_raw_offset(const struct bk_node *node)
-{
-    return node->drv == &bk_driver_raw
-               ? (int64_t)((const struct raw_state *)node->state)->offset : 0;
 }
 
 static void raw_child_done(struct bk_io *child)
@@ -144,9 +139,23 @@ static void raw_truncate(struct bk_io *io)
     raw_forward(io);
 }
 
+/* Ask the file: the image is its bytes, shifted by the offset option. */
+static void raw_block_status(struct bk_io *io)
+{
+    struct raw_state *s = io->node->state;
+
+    io->u.status = (struct bk_io_status){
+        .flags = BK_BS_RAW | BK_BS_OFFSET_VALID,
+        .pnum = io->bytes,
+        .map = io->offset + (int64_t)s->offset,
+        .file = io->node->file,
+    };
+    bk_io_complete(io, 0);
+}
+
 static void raw_preadv(struct bk_io *io)
 {
-    bk_node_event(io->node->file, BK_EV_READ_AIO, io, raw_forward);
+    bk_node_event(io->node->file, RULES_EV_READ_AIO, io, raw_forward);
 }
 
 /*
@@ -178,11 +187,12 @@ static void raw_pwritev(struct bk_io *io)
         bk_io_complete(io, -EPERM);
         return;
     }
-    bk_node_event(io->node->file, BK_EV_WRITE_AIO, io, raw_forward);
+    bk_node_event(io->node->file, RULES_EV_WRITE_AIO, io, raw_forward);
 }
 
 const struct bk_driver bk_driver_raw = {
     .name = "raw",
+    .child_name = "file",
     .is_format = true,
     .state_size = sizeof(struct raw_state),
     .open = raw_open,
@@ -192,4 +202,5 @@ const struct bk_driver bk_driver_raw = {
     .pwrite_zeroes = raw_forward,
     .pdiscard = raw_forward,
     .truncate = raw_truncate,
+    .block_status = raw_block_status,
 };

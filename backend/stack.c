@@ -13,18 +13,33 @@
 
 #include "backend/loop.h"
 
-static const struct bk_driver *const drivers[] = {
-    &bk_driver_raw,
-    &bk_driver_file,
-    &bk_driver_blkdebug,
-};
-
-const struct bk_driver *bk_driver_find(const char *name)
+const struct bk_driver *bk_driver_find(const struct bk_stack *stack,
+                                       const char *name)
 {
-    for (size_t i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
-        if (strcmp(drivers[i]->name, name) == 0)
-            return drivers[i];
+    for (size_t i = 0; stack->drivers[i] != NULL; i++)
+        if (strcmp(stack->drivers[i]->name, name) == 0)
+            return stack->drivers[i];
     return NULL;
+}
+
+/* The driver whose protocol prefix is proto, or NULL. */
+static const struct bk_driver *driver_by_protocol(const struct bk_stack *stack,
+                                                  const char *proto)
+{
+    for (size_t i = 0; stack->drivers[i] != NULL; i++)
+        if (stack->drivers[i]->protocol_name != NULL &&
+            strcmp(stack->drivers[i]->protocol_name, proto) == 0)
+            return stack->drivers[i];
+    return NULL;
+}
+
+void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
+                     const char *tag, const struct bk_req *req)
+{
+    struct bk_notice n = { kind, tag, req };
+
+    if (stack->notify != NULL)
+        stack->notify(stack->opaque, &n);
 }
 
 /* Protocols qemu has that blkmon does not: named as such, not "unknown". */
@@ -40,7 +55,8 @@ static const char *const foreign_protocols[] = {
  * qemu reads one, a colon before any slash ("./a:b" has none).  0 with
  * *drv NULL when there is no prefix; an error for one blkmon lacks.
  */
-static int driver_for_protocol(const char *filename,
+static int driver_for_protocol(const struct bk_stack *stack,
+                               const char *filename,
                                const struct bk_driver **drv, char **cause)
 {
     size_t len = filename ? strcspn(filename, ":/") : 0;
@@ -53,15 +69,12 @@ static int driver_for_protocol(const char *filename,
     proto = strndup(filename, len);
     if (proto == NULL)
         return -ENOMEM;
-    if (strcmp(proto, "file") == 0) {
-        *drv = &bk_driver_file;
-    } else if (strcmp(proto, "blkdebug") == 0) {
-        *drv = &bk_driver_blkdebug;
-    } else if (strcmp(proto, "json") == 0) {
+    *drv = driver_by_protocol(stack, proto);
+    if (*drv == NULL && strcmp(proto, "json") == 0) {
         *cause = strfmt("json: filenames are not supported; give the same "
                         "options with -o or --image-opts");
         ret = -ENOTSUP;
-    } else {
+    } else if (*drv == NULL) {
         bool foreign = false;
 
         for (size_t i = 0; foreign_protocols[i] != NULL; i++)
@@ -76,7 +89,7 @@ static int driver_for_protocol(const char *filename,
     return ret;
 }
 
-int bk_node_open(struct bk_dev *dev, const struct bk_driver *drv,
+int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
                  struct bk_opts *opts, const char *filename, unsigned flags,
                  struct bk_node **nodep, char **cause)
 {
@@ -87,8 +100,8 @@ int bk_node_open(struct bk_dev *dev, const struct bk_driver *drv,
     if (node == NULL)
         return -ENOMEM;
     node->drv = drv;
-    node->dev = dev;
-    node->loop = bk_dev_loop(dev);
+    node->stack = stack;
+    node->loop = stack->loop;
     node->open_flags = flags;
     node->bl.request_alignment = 1;
     node->bl.buf_align = 1;
@@ -154,7 +167,7 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
     }
     drvname = bk_opts_take(child_opts, "driver");
     if (drvname != NULL) {
-        drv = bk_driver_find(drvname);
+        drv = bk_driver_find(parent->stack, drvname);
         if (drv == NULL) {
             *cause = strfmt("Unknown driver '%s'", drvname);
             free(drvname);
@@ -164,21 +177,21 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
         free(drvname);
     } else if (!bk_opts_has(child_opts, "filename")) {
         /* Only a name given whole is read for a prefix, as in qemu. */
-        ret = driver_for_protocol(filename, &drv, cause);
+        ret = driver_for_protocol(parent->stack, filename, &drv, cause);
         if (ret < 0) {
             bk_opts_free(child_opts);
             return ret;
         }
     }
     if (drv == NULL)
-        drv = bk_driver_find(default_driver);
+        drv = bk_driver_find(parent->stack, default_driver);
     flags = parent->open_flags;
     ret = bk_take_node_flags(child_opts, &flags, false, cause);
     if (ret < 0) {
         bk_opts_free(child_opts);
         return ret;
     }
-    ret = bk_node_open(parent->dev, drv, child_opts, filename, flags,
+    ret = bk_node_open(parent->stack, drv, child_opts, filename, flags,
                        &parent->file, cause);
     bk_opts_free(child_opts);
     return ret;
@@ -195,6 +208,14 @@ void bk_node_close(struct bk_node *node)
     free(node->filename);
     free(node->state);
     free(node);
+}
+
+struct bk_node *bk_node_debug(struct bk_node *top)
+{
+    for (struct bk_node *n = top; n != NULL; n = n->file)
+        if (n->drv->debug != NULL)
+            return n;
+    return NULL;
 }
 
 struct bk_node *bk_node_bottom(struct bk_node *node)

@@ -47,6 +47,7 @@ struct cmd_state {
     bool misalign;               /* -m: buffers start 16 bytes off */
     bool image_opts;             /* --image-opts: "open" takes an opt string */
     const struct cmd_debug_ops *debug;   /* may be NULL */
+    struct bk_observer debug_observer;   /* on dev: prints blkdebug's lines */
 };
 
 enum {

@@ -1,11 +1,11 @@
 /*
  * extents.c — "extents [-j] [off [len]]", blkmon's own command: the data
- * and hole extents of the image file, as the file system reports them.
+ * and hole extents of the image, as its layers and the file system below
+ * them report them.
  *
- * The range runs to the image length (rounded up to 512 like "length");
- * whatever the file does not cover there (its unaligned tail) is a hole.
- * -j prints what "qemu-img map -f raw --output=json" prints for the same
- * range, so scripts can compare the two.
+ * The range runs to the image length (rounded up to 512 like "length").
+ * -j prints what "qemu-img map --output=json" prints for the same image
+ * and range, so scripts can compare the two.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,13 +22,9 @@
 struct extents_list {
     struct bk_extent *v;
     size_t n, cap;
-    int64_t next;                /* where the next extent should start */
-    int64_t end;                 /* end of the range asked for */
 };
 
 static int extents_exec(struct cmd_state *st, int argc, char **argv);
-static void extents_add(struct extents_list *l, int64_t offset,
-                        int64_t length, bool data);
 static int extents_collect(const struct bk_extent *ext, void *arg);
 static void extents_print(const struct extents_list *l, bool json);
 
@@ -39,10 +35,10 @@ const struct cmd_entry cmd_extents_entry = {
     .argmax = -1,
     .flags = CMD_F_EXTRA,
     .args = "[-j] [off [len]]",
-    .oneline = "prints the data and hole extents of the image file",
+    .oneline = "prints the data and hole extents of the image",
     .help =
         "\n"
-        " prints the data and hole extents of the image file\n"
+        " prints the data and hole extents of the image\n"
         "\n"
         " Example:\n"
         " 'extents -j' - the whole image, as 'qemu-img map --output=json' does\n"
@@ -53,48 +49,17 @@ const struct cmd_entry cmd_extents_entry = {
         "\n",
 };
 
-/* Append, merging with the previous extent when it is of the same kind. */
-static void extents_add(struct extents_list *l, int64_t offset,
-                        int64_t length, bool data)
+static int extents_collect(const struct bk_extent *ext, void *arg)
 {
-    struct bk_extent *last = l->n > 0 ? &l->v[l->n - 1] : NULL;
+    struct extents_list *l = arg;
 
-    if (length <= 0)
-        return;
-    if (last != NULL && last->data == data &&
-        last->offset + last->length == offset) {
-        last->length += length;
-        return;
-    }
     if (l->n == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 16;
         l->v = realloc(l->v, l->cap * sizeof(*l->v));
         if (l->v == NULL)
             abort();
     }
-    l->v[l->n++] = (struct bk_extent){ offset, length, data };
-}
-
-static int extents_collect(const struct bk_extent *ext, void *arg)
-{
-    struct extents_list *l = arg;
-    int64_t start = ext->offset, stop = ext->offset + ext->length;
-
-    /* Clip to the range; a gap the backend left out is a hole. */
-    if (stop > l->end)
-        stop = l->end;
-    if (start < l->next)
-        start = l->next;
-    if (start > l->end)
-        start = l->end;
-    if (start > l->next) {
-        extents_add(l, l->next, start - l->next, false);
-        l->next = start;
-    }
-    if (stop > start) {
-        extents_add(l, start, stop - start, ext->data);
-        l->next = stop;
-    }
+    l->v[l->n++] = *ext;
     return 0;
 }
 
@@ -105,11 +70,13 @@ static void extents_print(const struct extents_list *l, bool json)
 
         if (json) {
             out_printf("%s{ \"start\": %" PRId64 ", \"length\": %" PRId64
-                       ", \"depth\": 0, \"present\": true, \"zero\": %s, "
-                       "\"data\": %s, \"offset\": %" PRId64 "}%s",
-                       i == 0 ? "[" : "", e->offset, e->length,
-                       e->data ? "false" : "true", e->data ? "true" : "false",
-                       e->offset, i + 1 < l->n ? ",\n" : "]\n");
+                       ", \"depth\": %d, \"present\": %s, \"zero\": %s, "
+                       "\"data\": %s", i == 0 ? "[" : "", e->offset,
+                       e->length, e->depth, e->present ? "true" : "false",
+                       e->zero ? "true" : "false", e->data ? "true" : "false");
+            if (e->has_map)
+                out_printf(", \"offset\": %" PRId64, e->map);
+            out_printf("}%s", i + 1 < l->n ? ",\n" : "]\n");
         } else {
             char s1[64], s2[64];
 
@@ -158,16 +125,12 @@ static int extents_exec(struct cmd_state *st, int argc, char **argv)
         return 0;
     }
 
-    l.next = offset;
-    l.end = end;
     ret = bk_dev_extents(st->dev, offset, end - offset, extents_collect, &l);
     if (ret < 0) {
         out_error("Failed to get allocation status: %s", strerror(-ret));
         free(l.v);
         return ret;
     }
-    /* The rest, past the end of the file, reads as zeroes. */
-    extents_collect(&(struct bk_extent){ end, 0, false }, &l);
     extents_print(&l, json);
     free(l.v);
     return 0;

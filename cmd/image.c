@@ -254,7 +254,7 @@ static int discard_exec(struct cmd_state *st, int argc, char **argv)
 
 static int alloc_exec(struct cmd_state *st, int argc, char **argv)
 {
-    int64_t offset, count = 512, len, alloc;
+    int64_t offset, start, count = 512, remaining, num, sum = 0;
     char s[64];
     int ret;
 
@@ -262,46 +262,81 @@ static int alloc_exec(struct cmd_state *st, int argc, char **argv)
         return -EINVAL;
     if (argc == 3 && num_size_arg(argv[2], &count) < 0)
         return -EINVAL;
-    len = bk_dev_length(st->dev);
-    if (len < 0) {
-        out_printf("is_allocated failed: %s\n", strerror((int)-len));
-        return (int)len;
+    start = offset;
+    remaining = count;
+    while (remaining > 0) {
+        ret = bk_dev_is_allocated(st->dev, offset, remaining, &num);
+        if (ret < 0) {
+            out_printf("is_allocated failed: %s\n", strerror(-ret));
+            return ret;
+        }
+        offset += num;
+        remaining -= num;
+        if (ret)
+            sum += num;
+        if (num == 0) {           /* the end of the image */
+            count -= remaining;
+            remaining = 0;
+        }
     }
-    ret = bk_dev_block_status(st->dev, offset, count);
-    if (ret < 0) {
-        out_printf("is_allocated failed: %s\n", strerror(-ret));
-        return ret;
-    }
-    /* Everything below the end is allocated; the count stops there. */
-    alloc = offset >= len ? 0 : (count < len - offset ? count : len - offset);
-    report_cvtstr((double)offset, s, sizeof(s));
+    report_cvtstr((double)start, s, sizeof(s));
     out_printf("%" PRId64 "/%" PRId64 " bytes allocated at offset %s\n",
-               alloc, alloc, s);
+               sum, count, s);
     return 0;
+}
+
+/* How far from offset the allocation state stays the same: 1 or 0 for
+ * allocated or not, with the length in *pnum; or -errno. */
+static int map_run(struct bk_dev *dev, int64_t offset, int64_t bytes,
+                   int64_t *pnum)
+{
+    int64_t num;
+    int first = bk_dev_is_allocated(dev, offset, bytes, &num), ret;
+
+    if (first < 0)
+        return first;
+    *pnum = num;
+    while (bytes > 0) {
+        offset += num;
+        bytes -= num;
+        ret = bk_dev_is_allocated(dev, offset, bytes, &num);
+        if (ret != first || num == 0)
+            break;
+        *pnum += num;
+    }
+    return first;
 }
 
 static int map_exec(struct cmd_state *st, int argc, char **argv)
 {
-    int64_t len = bk_dev_length(st->dev);
+    int64_t offset = 0, bytes = bk_dev_length(st->dev), num;
     char s1[64], s2[64];
     int ret;
 
     (void)argc;
     (void)argv;
-    if (len < 0) {
-        out_error("Failed to query image length: %s", strerror((int)-len));
-        return (int)len;
+    if (bytes < 0) {
+        out_error("Failed to query image length: %s", strerror((int)-bytes));
+        return (int)bytes;
     }
-    if (len == 0)
-        return 0;
-    ret = bk_dev_block_status(st->dev, 0, len);
-    if (ret < 0) {
-        out_error("Failed to get allocation status: %s", strerror(-ret));
-        return ret;
+    while (bytes > 0) {
+        ret = map_run(st->dev, offset, bytes, &num);
+        if (ret < 0) {
+            out_error("Failed to get allocation status: %s", strerror(-ret));
+            return ret;
+        }
+        if (num == 0) {
+            out_error("Unexpected end of image");
+            return -EIO;
+        }
+        report_cvtstr((double)num, s1, sizeof(s1));
+        report_cvtstr((double)offset, s2, sizeof(s2));
+        out_printf("%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64
+                   ")\n", s1, (uint64_t)num,
+                   ret ? "    allocated" : "not allocated", s2,
+                   (uint64_t)offset);
+        offset += num;
+        bytes -= num;
     }
-    report_cvtstr((double)len, s1, sizeof(s1));
-    report_cvtstr(0, s2, sizeof(s2));
-    out_printf("%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64 ")\n",
-               s1, (uint64_t)len, "    allocated", s2, (uint64_t)0);
     return 0;
 }

@@ -149,7 +149,10 @@ int cmd_open_image(struct cmd_state *st, const char *name,
         return ret;
     }
     free(cause);
-    bk_dev_set_debug_observer(dev, cmd_debug_note, st);
+    /* qemu-io prints blkdebug's suspend and resume lines. */
+    st->debug_observer = (struct bk_observer){ .debug = cmd_debug_note,
+                                               .arg = st };
+    bk_dev_add_observer(dev, &st->debug_observer);
     st->dev = dev;
     return 0;
 }

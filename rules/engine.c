@@ -190,6 +190,12 @@ park(struct rules_engine *e, const char *tag, void *req)
     e->parked = p;
 }
 
+bool
+rules_event_has_rules(const struct rules_engine *e, enum rules_event ev)
+{
+    return e->events[ev] != NULL;
+}
+
 void
 rules_event(struct rules_engine *e, enum rules_event ev, void *req,
             struct rules_fired *out)

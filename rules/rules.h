@@ -229,6 +229,8 @@ struct rules_fired {
 void rules_event(struct rules_engine *e, enum rules_event ev, void *req,
                  struct rules_fired *out);
 void rules_fired_fini(struct rules_fired *out);
+/* Whether any rule or breakpoint waits for ev (a cheap test first). */
+bool rules_event_has_rules(const struct rules_engine *e, enum rules_event ev);
 
 /*
  * Check an I/O against the active list, as blkdebug does before passing

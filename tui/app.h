@@ -54,6 +54,7 @@ struct tui_watch {
     size_t nrescan, caprescan;
     struct tui_heat *heat;
     struct tui_susp *susp;
+    struct bk_observer observer;   /* on dev */
 };
 
 struct tui_pane_state {

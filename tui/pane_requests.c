@@ -22,6 +22,7 @@ static const char *const req_op_short[BK_OP__MAX] = {
     [BK_OP_DISCARD] = "disc",
     [BK_OP_FLUSH] = "flush",
     [BK_OP_TRUNCATE] = "trunc",
+    [BK_OP_BLOCK_STATUS] = "stat",
 };
 
 struct req_walk {

@@ -50,6 +50,7 @@ static const enum tui_stats_class op_class[BK_OP__MAX] = {
     [BK_OP_DISCARD] = TUI_ST_OTHER,
     [BK_OP_FLUSH] = TUI_ST_OTHER,
     [BK_OP_TRUNCATE] = TUI_ST_OTHER,
+    [BK_OP_BLOCK_STATUS] = TUI_ST_OTHER,
 };
 
 enum tui_stats_class tui_stats_class_of(enum bk_op op)

@@ -68,8 +68,9 @@ static void watch_attach(struct tui *t, struct bk_dev *dev)
         abort();
     watch_scan(t);
     t->ps.view_ok = false;
-    bk_dev_set_observer(dev, watch_observer, t);
-    bk_dev_set_debug_observer(dev, watch_debug, t);
+    w->observer = (struct bk_observer){ .req_end = watch_observer,
+                                        .debug = watch_debug, .arg = t };
+    bk_dev_add_observer(dev, &w->observer);
     /* Opening is not activity: an image nobody touches costs no ticks. */
     t->last_activity_ns = now - WATCH_GRAPH_NS - 1;
     tui_watch_wake(t);
@@ -79,7 +80,12 @@ void tui_watch_detach(struct tui *t)
 {
     struct tui_watch *w = &t->w;
 
-    /* The device may already be gone (close): never touch w->dev here. */
+    /*
+     * The device may already be gone (close) when another took its place:
+     * only the session's current device is told to forget us.
+     */
+    if (w->dev != NULL && w->dev == t->st->dev)
+        bk_dev_remove_observer(w->dev, &w->observer);
     tui_extmap_free(w->map);
     tui_heat_free(w->heat);
     tui_susp_free(w->susp);
@@ -179,17 +185,14 @@ static void watch_debug(struct bk_dev *dev, enum bk_debug_note note,
 
     if (dev != t->w.dev)
         return;
-    /* qemu's blkdebug prints these two lines; so do we, in Output. */
+    /* The session's own observer prints qemu's two lines in Output. */
+    (void)tag;
     if (note == BK_NOTE_SUSPENDED) {
         if (req != NULL)
             tui_susp_note(t->w.susp, req->id, bk_now_ns());
-        tui_outbuf_printf(t->out, TUI_OUT_NOTE,
-                          "blkdebug: Suspended request '%s'", tag);
     } else {
         if (req != NULL)
             tui_susp_forget(t->w.susp, req->id);
-        tui_outbuf_printf(t->out, TUI_OUT_NOTE,
-                          "blkdebug: Resuming request '%s'", tag);
     }
     t->last_activity_ns = bk_now_ns();
     tui_watch_wake(t);

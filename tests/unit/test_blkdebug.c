@@ -18,6 +18,7 @@
 #include "backend/backend.h"
 
 struct fixture {
+    struct bk_observer observer;
     char dir[64];
     char img[96];
     char cfg[96];
@@ -60,7 +61,8 @@ static int open_stack(struct fixture *f, const char *config, const char *align,
     if (bk_dev_open(f->loop, NULL, o, BK_O_RDWR | BK_O_UNMAP, &f->dev,
                     cause) < 0)
         return -1;
-    bk_dev_set_debug_observer(f->dev, on_debug, f);
+    f->observer = (struct bk_observer){ .debug = on_debug, .arg = f };
+    bk_dev_add_observer(f->dev, &f->observer);
     return 0;
 }
 

@@ -266,12 +266,13 @@ static void test_random_offsets_stay_on_the_step_inside_the_image(void **state)
     struct fixture *f = *state;
     struct offsets_seen o = { 0 };
     char line[256];
+    struct bk_observer obs = { .req_end = offsets_observer, .arg = &o };
 
-    bk_dev_set_observer(f->st.dev, offsets_observer, &o);
+    bk_dev_add_observer(f->st.dev, &obs);
     /* Offsets 8k + k * 8k with k * 8k + 4k <= 56k: never byte 4096. */
     assert_int_equal(run(f, "bench -r --seed 42 -M 50 -c 400 -d 8 -o 8k "
                             "-S 8k"), 0);
-    bk_dev_set_observer(f->st.dev, NULL, NULL);
+    bk_dev_remove_observer(f->st.dev, &obs);
     assert_int_equal(o.n, 400);
     assert_false(o.misaligned);
     assert_int_equal(o.min, 8192);

@@ -166,7 +166,9 @@ static void test_extmap_extent_cb_builds_from_extents(void **state)
 {
     struct tui_extmap *m = tui_extmap_new(1 << 20);
     struct bk_extent e[] = {
-        { 0, 4096, true }, { 4096, 8192, false }, { 12288, 4096, true },
+        { .offset = 0, .length = 4096, .data = true },
+        { .offset = 4096, .length = 8192, .zero = true },
+        { .offset = 12288, .length = 4096, .data = true },
     };
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(tui_extmap_extent_cb(&e[i], m), 0);

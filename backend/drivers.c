@@ -1,0 +1,21 @@
+/*
+ * drivers.c — the drivers a device may open its stacks with.
+ *
+ * Only the device reads this table: it hands it to the stack it opens, so
+ * that the generic layer and the drivers find each other by name or by
+ * protocol prefix, and no code below the device names a driver by address.
+ */
+#include <stddef.h>
+
+#include "backend/node.h"
+
+extern const struct bk_driver bk_driver_file;
+extern const struct bk_driver bk_driver_raw;
+extern const struct bk_driver bk_driver_blkdebug;
+
+const struct bk_driver *const bk_drivers[] = {
+    &bk_driver_raw,
+    &bk_driver_file,
+    &bk_driver_blkdebug,
+    NULL,
+};
