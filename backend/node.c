@@ -566,10 +566,15 @@ static void read_start(struct bk_io *io)
 
 /* ---- write and write-zeroes ------------------------------------------ */
 
+/* The steps of a write, in phase order (write_step dispatches by it). */
 enum write_step {
+    /* padding */
     W_BEGIN, W_PRE_HEAD, W_HEAD_READ, W_POST_HEAD, W_PRE_TAIL, W_TAIL_READ,
-    W_POST_TAIL, W_SEGMENTS, W_SEG_EVENT, W_SEG_DRIVER, W_SEG_FUA,
-    W_SEG_DONE_EVENT, W_SEG_NEXT, W_END,
+    W_POST_TAIL,
+    /* segments */
+    W_SEGMENTS, W_SEG_EVENT, W_SEG_DRIVER, W_SEG_FUA, W_SEG_DONE_EVENT,
+    W_SEG_NEXT,
+    W_END,
 };
 
 /*
@@ -596,7 +601,7 @@ struct write_ctx {
     int nseg, cur;
     struct iovec *padded;          /* head pad + caller iov + tail pad */
     struct iovec one;
-    enum rules_event seq[2];          /* events fired before going on */
+    enum rules_event seq[2];       /* events fired before going on */
     int nseq, iseq;
     int after_seq;                 /* step to take after the events */
     int ret;
@@ -732,13 +737,15 @@ static void write_flush_done(struct bk_io *flush)
     write_goto(io, W_SEG_DONE_EVENT);
 }
 
-static void write_step(struct bk_io *io)
+/*
+ * The padding phase: the events around the reads of partial head and tail
+ * blocks, and the reads themselves, in the block layer's order.
+ */
+static void write_pad_step(struct bk_io *io)
 {
     struct write_ctx *w = io->u.write;
-    struct bk_node *node = io->node;
-    int64_t align = node->bl.request_alignment;
+    int64_t align = io->node->bl.request_alignment;
     bool tail_in_merge = w->merge && w->tail > 0;
-    struct write_seg *s;
 
     switch ((enum write_step)io->step) {
     case W_BEGIN:
@@ -785,20 +792,34 @@ static void write_step(struct bk_io *io)
         write_events(io, W_SEGMENTS, RULES_EV_PWRITEV_RMW_AFTER_TAIL, true,
                      RULES_EV_NONE, false);
         return;
+    default:
+        abort();
+    }
+}
+
+/*
+ * The segment phase: each segment is announced (pwritev or pwritev_zero),
+ * written by the driver, made durable by a flush when FUA was asked and
+ * the driver cannot do it, and followed by pwritev_done.
+ */
+static void write_seg_step(struct bk_io *io)
+{
+    struct write_ctx *w = io->u.write;
+    struct bk_node *node = io->node;
+    struct write_seg *s = &w->seg[w->cur];
+    unsigned flags = io->flags;
+
+    switch ((enum write_step)io->step) {
     case W_SEGMENTS:
         write_build_segments(io);
         write_goto(io, W_SEG_EVENT);
         return;
     case W_SEG_EVENT:
-        s = &w->seg[w->cur];
         io->step = W_SEG_DRIVER;
-        bk_node_event(node, s->zero ? RULES_EV_PWRITEV_ZERO : RULES_EV_PWRITEV, io,
-                      write_step);
+        bk_node_event(node, s->zero ? RULES_EV_PWRITEV_ZERO : RULES_EV_PWRITEV,
+                      io, write_step);
         return;
-    case W_SEG_DRIVER: {
-        unsigned flags = io->flags;
-
-        s = &w->seg[w->cur];
+    case W_SEG_DRIVER:
         io->step = W_SEG_FUA;
         /* FUA the driver lacks is emulated by a flush of this node. */
         if (!(node->supported_write_flags & BK_REQ_FUA))
@@ -809,18 +830,16 @@ static void write_step(struct bk_io *io)
                           s->offset, s->bytes, s->iov, s->iovcnt, flags,
                           write_step);
         return;
-    }
     case W_SEG_FUA:
         if (io->ret == 0 && (io->flags & BK_REQ_FUA) &&
             !(node->supported_write_flags & BK_REQ_FUA)) {
-            struct bk_io *flush = bk_io_new(node, BK_OP_FLUSH, 0, 0, NULL, 0,
-                                            0, io->req, write_flush_done, io);
             /*
              * As in the block layer, this node's write generation counts
              * the write only after the flush: the flush writes back the
              * child, whose generation already moved.
              */
-            bk_node_submit(flush);
+            bk_node_submit(bk_io_new(node, BK_OP_FLUSH, 0, 0, NULL, 0, 0,
+                                     io->req, write_flush_done, io));
             return;
         }
         write_goto(io, W_SEG_DONE_EVENT);
@@ -833,21 +852,37 @@ static void write_step(struct bk_io *io)
         return;
     case W_SEG_NEXT:
         io->ret = w->ret;
-        if (io->ret >= 0 && ++w->cur < w->nseg) {
+        if (io->ret >= 0 && ++w->cur < w->nseg)
             write_goto(io, W_SEG_EVENT);
-            return;
-        }
-        write_goto(io, W_END);
+        else
+            write_goto(io, W_END);
         return;
-    case W_END:
-        if (io->ret > 0)
-            io->ret = 0;
-        free(w->padded);
-        free(w);
-        io->u.write = NULL;
-        io_finish(io);
-        return;
+    default:
+        abort();
     }
+}
+
+static void write_end(struct bk_io *io)
+{
+    struct write_ctx *w = io->u.write;
+
+    if (io->ret > 0)
+        io->ret = 0;
+    free(w->padded);
+    free(w);
+    io->u.write = NULL;
+    io_finish(io);
+}
+
+/* Every wait in a write comes back here, and goes on in its phase. */
+static void write_step(struct bk_io *io)
+{
+    if (io->step < W_SEGMENTS)
+        write_pad_step(io);
+    else if (io->step < W_END)
+        write_seg_step(io);
+    else
+        write_end(io);
 }
 
 static void write_start(struct bk_io *io)
@@ -937,23 +972,65 @@ static void discard_start(struct bk_io *io)
 }
 
 /* ---- flush ----------------------------------------------------------- */
-
-enum flush_step {
-    F_BEGIN, F_TO_OS, F_TO_DISK_EVENT, F_TO_DISK, F_CHILDREN, F_CHILD_DONE,
-    F_OUT,
-};
-
-static void flush_step(struct bk_io *io);
+/*
+ * A flush passes these phases, each named for where it goes on:
+ *
+ *   flush_begin       wait for the node's running flush; fire flush_to_os
+ *   flush_if_written  skip the rest when nothing was written since the
+ *                     last flush (or -t unsafe); else fire flush_to_disk
+ *   flush_driver      the driver's own flush, if it has one
+ *   flush_children    then the child's flush, through the generic layer
+ *   flush_end         note what was flushed; wake the next waiter
+ */
+static void flush_begin(struct bk_io *io);
+static void flush_if_written(struct bk_io *io);
+static void flush_driver(struct bk_io *io);
+static void flush_children(struct bk_io *io);
+static void flush_end(struct bk_io *io);
 
 static void flush_restart_cb(void *arg)
 {
-    flush_step(arg);
+    flush_begin(arg);
 }
 
-static void flush_goto(struct bk_io *io, int step)
+static void flush_begin(struct bk_io *io)
 {
-    io->step = step;
-    flush_step(io);
+    struct bk_node *node = io->node;
+
+    if (node->flush_active) {
+        /* One flush at a time per node; queue behind the running one. */
+        io->wait_next = NULL;
+        if (node->flush_waiters_tail != NULL)
+            node->flush_waiters_tail->wait_next = io;
+        else
+            node->flush_waiters = io;
+        node->flush_waiters_tail = io;
+        return;
+    }
+    node->flush_active = true;
+    bk_node_event(node->file, RULES_EV_FLUSH_TO_OS, io, flush_if_written);
+}
+
+static void flush_if_written(struct bk_io *io)
+{
+    struct bk_node *node = io->node;
+
+    if ((node->open_flags & BK_O_NO_FLUSH) ||
+        node->flushed_gen == io->u.flush_gen) {
+        flush_children(io);
+        return;
+    }
+    bk_node_event(node->file, RULES_EV_FLUSH_TO_DISK, io, flush_driver);
+}
+
+static void flush_driver(struct bk_io *io)
+{
+    if (io->node->drv->flush_to_disk != NULL) {
+        driver_call(io, BK_OP_FLUSH, 0, 0, NULL, 0, 0, flush_children);
+        return;
+    }
+    io->ret = 0;
+    flush_children(io);
 }
 
 static void flush_child_done(struct bk_io *child)
@@ -963,87 +1040,49 @@ static void flush_child_done(struct bk_io *child)
     if (io->ret == 0)
         io->ret = child->ret;
     bk_io_free(child);
-    flush_goto(io, F_OUT);
+    flush_end(io);
 }
 
-static void flush_step(struct bk_io *io)
+static void flush_children(struct bk_io *io)
 {
     struct bk_node *node = io->node;
+    struct bk_io *child;
 
-    switch ((enum flush_step)io->step) {
-    case F_BEGIN:
-        if (node->flush_active) {
-            /* One flush at a time per node; queue behind the running one. */
-            io->wait_next = NULL;
-            if (node->flush_waiters_tail != NULL)
-                node->flush_waiters_tail->wait_next = io;
-            else
-                node->flush_waiters = io;
-            node->flush_waiters_tail = io;
-            return;
-        }
-        node->flush_active = true;
-        io->step = F_TO_OS;
-        bk_node_event(node->file, RULES_EV_FLUSH_TO_OS, io, flush_step);
-        return;
-    case F_TO_OS:
-        if ((node->open_flags & BK_O_NO_FLUSH) ||
-            node->flushed_gen == io->u.flush_gen) {
-            flush_goto(io, F_CHILDREN);
-            return;
-        }
-        io->step = F_TO_DISK;
-        bk_node_event(node->file, RULES_EV_FLUSH_TO_DISK, io, flush_step);
-        return;
-    case F_TO_DISK_EVENT:   /* not reached: kept for the step order */
-    case F_TO_DISK:
-        io->step = F_CHILDREN;
-        if (node->drv->flush_to_disk != NULL) {
-            driver_call(io, BK_OP_FLUSH, 0, 0, NULL, 0, 0, flush_step);
-            return;
-        }
-        io->ret = 0;
-        flush_step(io);
-        return;
-    case F_CHILDREN:
-        if (io->ret < 0) {
-            flush_goto(io, F_OUT);
-            return;
-        }
-        io->ret = 0;
-        if (node->file != NULL && (node->file->open_flags & BK_O_RDWR)) {
-            struct bk_io *child = bk_io_new(node->file, BK_OP_FLUSH, 0, 0,
-                                            NULL, 0, 0, io->req,
-                                            flush_child_done, io);
-            bk_node_submit(child);
-            return;
-        }
-        flush_goto(io, F_OUT);
-        return;
-    case F_CHILD_DONE:
-    case F_OUT: {
-        struct bk_io *next = node->flush_waiters;
-
-        if (io->ret == 0)
-            node->flushed_gen = io->u.flush_gen;
-        node->flush_active = false;
-        /*
-         * Wake only the oldest waiter: it will usually find the
-         * generation it wanted already flushed and pass straight on,
-         * waking the next.  Waking all would make each re-queue.
-         */
-        if (next != NULL) {
-            node->flush_waiters = next->wait_next;
-            if (node->flush_waiters == NULL)
-                node->flush_waiters_tail = NULL;
-            next->wait_next = NULL;
-            next->step = F_BEGIN;
-            bk_loop_defer(node->loop, flush_restart_cb, next);
-        }
-        io->cb(io);
+    if (io->ret < 0) {
+        flush_end(io);
         return;
     }
+    io->ret = 0;
+    if (node->file == NULL || !(node->file->open_flags & BK_O_RDWR)) {
+        flush_end(io);
+        return;
     }
+    child = bk_io_new(node->file, BK_OP_FLUSH, 0, 0, NULL, 0, 0, io->req,
+                      flush_child_done, io);
+    bk_node_submit(child);
+}
+
+static void flush_end(struct bk_io *io)
+{
+    struct bk_node *node = io->node;
+    struct bk_io *next = node->flush_waiters;
+
+    if (io->ret == 0)
+        node->flushed_gen = io->u.flush_gen;
+    node->flush_active = false;
+    /*
+     * Wake only the oldest waiter: it will usually find the generation it
+     * wanted already flushed and pass straight on, waking the next.
+     * Waking all would make each re-queue.
+     */
+    if (next != NULL) {
+        node->flush_waiters = next->wait_next;
+        if (node->flush_waiters == NULL)
+            node->flush_waiters_tail = NULL;
+        next->wait_next = NULL;
+        bk_loop_defer(node->loop, flush_restart_cb, next);
+    }
+    io->cb(io);
 }
 
 static void flush_start(struct bk_io *io)
@@ -1055,8 +1094,7 @@ static void flush_start(struct bk_io *io)
     }
     /* The generation to be flushed is fixed now, before any wait. */
     io->u.flush_gen = io->node->write_gen;
-    io->step = F_BEGIN;
-    flush_step(io);
+    flush_begin(io);
 }
 
 /* ---- truncate -------------------------------------------------------- */
