@@ -50,21 +50,77 @@ const char *const bk_op_names[BK_OP__MAX] = {
 
 /* ---- probing --------------------------------------------------------- */
 
-/* A format we recognise but do not drive, from the file's first sector. */
-static const char *dev_probe_foreign(const char *filename)
-{
-    unsigned char buf[512];
-    FILE *f;
-    size_t n;
+/*
+ * What qemu reads to guess a format: the first 2 KiB of the protocol node
+ * (a file, or blkdebug over one), read through the stack, so that an
+ * armed blkdebug rule can fail the probe as it fails qemu's.
+ */
+enum { DEV_PROBE_BYTES = 2048 };
 
-    if (filename == NULL || strchr(filename, ':') != NULL)
-        return NULL;
-    f = fopen(filename, "rb");
-    if (f == NULL)
-        return NULL;
-    n = fread(buf, 1, sizeof(buf), f);
-    fclose(f);
-    return bk_probe_format(buf, n);
+struct probe_read {
+    bool done;
+    int ret;
+};
+
+static void probe_read_done(struct bk_io *io)
+{
+    struct probe_read *p = io->cb_arg;
+
+    p->ret = io->ret;
+    p->done = true;
+    bk_io_free(io);
+}
+
+/*
+ * Open the protocol node the format will sit on, read its start and name
+ * the format.  The node is left in dev->stack.preopened for the format
+ * driver to adopt.  0, or -errno with *cause.
+ */
+static int dev_probe(struct bk_dev *dev, struct bk_opts *opts,
+                     const char *filename, unsigned flags,
+                     const char **format, char **cause)
+{
+    struct bk_node *file = NULL;
+    struct probe_read p = { 0 };
+    struct iovec iov;
+    int64_t len;
+    void *buf;
+    int ret;
+
+    ret = bk_stack_open_child(&dev->stack, flags, opts, "file", filename,
+                              "file", &file, cause);
+    if (ret < 0)
+        return ret;
+    len = bk_node_length(file);
+    len = len < DEV_PROBE_BYTES ? len : DEV_PROBE_BYTES;
+    if (posix_memalign(&buf, 4096, DEV_PROBE_BYTES) != 0)
+        abort();
+    memset(buf, 0, DEV_PROBE_BYTES);
+    if (len > 0) {
+        iov = (struct iovec){ buf, (size_t)len };
+        bk_node_submit(bk_io_new(file, BK_OP_READ, 0, len, &iov, 1, 0, NULL,
+                                 probe_read_done, &p));
+        while (!p.done)
+            bk_loop_iterate(dev->loop, -1);
+        if (p.ret < 0) {
+            *cause = strfmt("Could not read image for determining its "
+                            "format: %s", strerror(-p.ret));
+            free(buf);
+            bk_node_close(file);
+            return p.ret;
+        }
+    }
+    *format = bk_probe_format(buf, (size_t)len);
+    free(buf);
+    if (*format != NULL) {
+        *cause = strfmt("image format '%s' is not supported (blkmon drives "
+                        "raw images)", *format);
+        bk_node_close(file);
+        return -ENOTSUP;
+    }
+    *format = "raw";
+    dev->stack.preopened = file;
+    return 0;
 }
 
 /* ---- open / close ---------------------------------------------------- */
@@ -240,16 +296,12 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     }
     format = bk_opts_take(opts, "driver");
     if (format == NULL) {
-        const char *foreign = dev_probe_foreign(
-            filename ? filename : bk_opts_get(opts, "file.filename"));
+        const char *probed;
 
-        if (foreign != NULL) {
-            *cause = strfmt("image format '%s' is not supported "
-                                      "(blkmon drives raw images)", foreign);
-            ret = -ENOTSUP;
+        ret = dev_probe(dev, opts, filename, flags, &probed, cause);
+        if (ret < 0)
             goto fail;
-        }
-        format = strdup("raw");
+        format = strdup(probed);
         dev->probed = true;
     }
     drv = bk_driver_find(&dev->stack, format);
@@ -263,6 +315,9 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     ret = bk_node_open(&dev->stack, drv, opts, filename,
                        flags | (dev->probed ? BK_O_PROBED : 0), &dev->top,
                        cause);
+    /* A format that opened no child leaves the probed node unused. */
+    bk_node_close(dev->stack.preopened);
+    dev->stack.preopened = NULL;
     *probe_warning = dev->probe_warning;
     if (ret < 0)
         goto fail;

@@ -242,6 +242,9 @@ struct bk_stack {
     const struct bk_driver *const *drivers;    /* NULL-terminated */
     void (*notify)(void *opaque, const struct bk_notice *notice);
     void *opaque;
+    /* A child opened before its parent, to probe the format through it:
+     * the next primary child opened (bk_node_open_child) is this one. */
+    struct bk_node *preopened;
 };
 /* Tell the stack's owner (drivers call this). */
 void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
@@ -299,10 +302,19 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
                  struct bk_opts *opts, const char *filename, unsigned flags,
                  struct bk_node **nodep, char **cause);
 void bk_node_close(struct bk_node *node);
-/* Open the child named "file" from opts "file.*" (or filename). */
+/*
+ * Open parent's primary child, named child_name ("file", "image"), from
+ * opts "child_name.*" (or filename) into parent->file.
+ */
 int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
                        const char *child_name, const char *filename,
                        const char *default_driver, char **cause);
+/* The same for any child (a backing file, say), into *childp; it takes
+ * the cache and discard flags of its parent's parent_flags. */
+int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
+                        struct bk_opts *opts, const char *child_name,
+                        const char *filename, const char *default_driver,
+                        struct bk_node **childp, char **cause);
 const struct bk_driver *bk_driver_find(const struct bk_stack *stack,
                                        const char *name);
 struct bk_node *bk_dev_top(struct bk_dev *dev);

@@ -141,9 +141,10 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
     return 0;
 }
 
-int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
-                       const char *child_name, const char *filename,
-                       const char *default_driver, char **cause)
+int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
+                        struct bk_opts *opts, const char *child_name,
+                        const char *filename, const char *default_driver,
+                        struct bk_node **childp, char **cause)
 {
     struct bk_opts *child_opts = bk_opts_extract_prefix(opts, child_name);
     const char *ref = bk_opts_get(opts, child_name);
@@ -167,7 +168,7 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
     }
     drvname = bk_opts_take(child_opts, "driver");
     if (drvname != NULL) {
-        drv = bk_driver_find(parent->stack, drvname);
+        drv = bk_driver_find(stack, drvname);
         if (drv == NULL) {
             *cause = strfmt("Unknown driver '%s'", drvname);
             free(drvname);
@@ -177,24 +178,41 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
         free(drvname);
     } else if (!bk_opts_has(child_opts, "filename")) {
         /* Only a name given whole is read for a prefix, as in qemu. */
-        ret = driver_for_protocol(parent->stack, filename, &drv, cause);
+        ret = driver_for_protocol(stack, filename, &drv, cause);
         if (ret < 0) {
             bk_opts_free(child_opts);
             return ret;
         }
     }
     if (drv == NULL)
-        drv = bk_driver_find(parent->stack, default_driver);
-    flags = parent->open_flags;
+        drv = bk_driver_find(stack, default_driver);
+    flags = parent_flags;
     ret = bk_take_node_flags(child_opts, &flags, false, cause);
     if (ret < 0) {
         bk_opts_free(child_opts);
         return ret;
     }
-    ret = bk_node_open(parent->stack, drv, child_opts, filename, flags,
-                       &parent->file, cause);
+    ret = bk_node_open(stack, drv, child_opts, filename, flags, childp,
+                       cause);
     bk_opts_free(child_opts);
     return ret;
+}
+
+int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
+                       const char *child_name, const char *filename,
+                       const char *default_driver, char **cause)
+{
+    struct bk_stack *stack = parent->stack;
+
+    /* Probing opened it already, with its options: adopt it. */
+    if (stack->preopened != NULL) {
+        parent->file = stack->preopened;
+        stack->preopened = NULL;
+        return 0;
+    }
+    return bk_stack_open_child(stack, parent->open_flags, opts, child_name,
+                               filename, default_driver, &parent->file,
+                               cause);
 }
 
 void bk_node_close(struct bk_node *node)
@@ -204,6 +222,7 @@ void bk_node_close(struct bk_node *node)
     if (node->drv->close != NULL)
         node->drv->close(node);
     bk_node_close(node->file);
+    bk_node_close(node->backing);
     bk_node_free_spare_ios(node);
     free(node->filename);
     free(node->state);
