@@ -347,6 +347,18 @@ struct rules_engine *bk_dev_rules(struct bk_dev *dev);
 
 /* ---- Buffers --------------------------------------------------------- */
 
+/* What qemu-io's info prints of an image. */
+struct bk_info {
+    int64_t cluster_size;
+    int64_t vm_state_offset;
+    /* Lines after "Format specific information:", each ending in '\n'
+     * (allocated), or NULL when the format has none. */
+    char *specific;
+};
+/* 0, or -errno (-ENOTSUP: the driver has nothing to tell); free
+ * info->specific after. */
+int bk_dev_get_info(struct bk_dev *dev, struct bk_info *info);
+
 /* A buffer aligned for O_DIRECT on this device; free with free(). */
 void *bk_dev_alloc_buf(struct bk_dev *dev, size_t size);
 

@@ -473,6 +473,11 @@ int64_t bk_dev_length(struct bk_dev *dev)
     return (len + 511) & ~(int64_t)511;
 }
 
+int bk_dev_get_info(struct bk_dev *dev, struct bk_info *info)
+{
+    return bk_node_get_info(dev->top, info);
+}
+
 uint32_t bk_dev_buf_align(const struct bk_dev *dev)
 {
     uint32_t a = bk_node_bottom(dev->top)->bl.buf_align;

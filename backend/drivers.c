@@ -12,10 +12,14 @@
 extern const struct bk_driver bk_driver_file;
 extern const struct bk_driver bk_driver_raw;
 extern const struct bk_driver bk_driver_blkdebug;
+extern const struct bk_driver bk_driver_null_co;
+extern const struct bk_driver bk_driver_null_aio;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
     &bk_driver_file,
     &bk_driver_blkdebug,
+    &bk_driver_null_co,
+    &bk_driver_null_aio,
     NULL,
 };

@@ -206,6 +206,14 @@ static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
     return file_set_engine(node, s, file_engine_flags(s, flags), cause);
 }
 
+/* A file has no clusters and no VM state: all zero. */
+static int file_get_info(struct bk_node *node, struct bk_info *info)
+{
+    (void)node;
+    *info = (struct bk_info){ 0 };
+    return 0;
+}
+
 static int64_t file_get_length(struct bk_node *node)
 {
     struct file_state *s = node->state;
@@ -600,6 +608,7 @@ const struct bk_driver bk_driver_file = {
     .close = file_close,
     .reopen = file_reopen,
     .get_length = file_get_length,
+    .get_info = file_get_info,
     .preadv = file_preadv,
     .pwritev = file_pwritev,
     .pwrite_zeroes = file_pwrite_zeroes,

@@ -27,6 +27,7 @@
  * call, a wait behind another io) names the function to continue in.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1131,6 +1132,14 @@ static void submit_tracked(struct bk_io *io)
         discard_start(io);
         break;
     case BK_OP_TRUNCATE:
+        if (io->node->drv->truncate == NULL) {
+            if (io->req != NULL)
+                snprintf(io->req->cause, sizeof(io->req->cause),
+                         "Image format driver does not support resize");
+            io->ret = -ENOTSUP;
+            io_finish(io);
+            break;
+        }
         driver_call(io, BK_OP_TRUNCATE, io->offset, 0, NULL, 0, io->flags,
                     truncate_done);
         break;

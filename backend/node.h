@@ -25,6 +25,7 @@
 
 struct bk_node;
 struct bk_io;
+struct bk_info;
 
 /* ---- Pool: blocking calls on worker threads -------------------------- */
 
@@ -187,6 +188,9 @@ struct bk_driver {
     void (*close)(struct bk_node *node);
     int (*reopen)(struct bk_node *node, unsigned flags, char **cause);
     int64_t (*get_length)(struct bk_node *node);
+    /* What qemu-io's info prints.  Missing: a filter asks its child;
+     * anything else has nothing to say (-ENOTSUP). */
+    int (*get_info)(struct bk_node *node, struct bk_info *info);
 
     /* I/O: start io, end it with bk_io_complete.  Missing = unsupported. */
     void (*preadv)(struct bk_io *io);
@@ -343,6 +347,9 @@ struct bk_node *bk_node_skip_filters(struct bk_node *node);
 struct bk_node *bk_node_cow(struct bk_node *node);
 /* What unallocated ranges of node read from: a filter's child, or cow. */
 struct bk_node *bk_node_filter_or_cow(struct bk_node *node);
+
+/* A node's info (bk_info), asked as qemu asks it: through filters. */
+int bk_node_get_info(struct bk_node *node, struct bk_info *info);
 
 /* The first node from top down whose driver keeps breakpoints, or NULL. */
 struct bk_node *bk_node_debug(struct bk_node *top);

@@ -105,6 +105,12 @@ static int64_t raw_get_length(struct bk_node *node)
     return file_len > (int64_t)s->offset ? file_len - (int64_t)s->offset : 0;
 }
 
+/* raw has no clusters of its own: its file answers. */
+static int raw_get_info(struct bk_node *node, struct bk_info *info)
+{
+    return bk_node_get_info(node->file, info);
+}
+
 static void raw_child_done(struct bk_io *child)
 {
     struct bk_io *io = child->cb_arg;
@@ -197,6 +203,7 @@ const struct bk_driver bk_driver_raw = {
     .state_size = sizeof(struct raw_state),
     .open = raw_open,
     .get_length = raw_get_length,
+    .get_info = raw_get_info,
     .preadv = raw_preadv,
     .pwritev = raw_pwritev,
     .pwrite_zeroes = raw_forward,

@@ -46,7 +46,7 @@ void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
 static const char *const foreign_protocols[] = {
     "nbd", "nbd+tcp", "nbd+unix", "ssh", "http", "https", "ftp", "ftps",
     "iscsi", "iser", "rbd", "gluster", "gluster+tcp", "gluster+unix",
-    "gluster+rdma", "nfs", "null-co", "null-aio", "fat", "host_device",
+    "gluster+rdma", "nfs", "fat", "host_device",
     "host_cdrom", "throttle", "blkverify", "quorum", "vvfat", NULL
 };
 
@@ -227,6 +227,16 @@ void bk_node_close(struct bk_node *node)
     free(node->filename);
     free(node->state);
     free(node);
+}
+
+int bk_node_get_info(struct bk_node *node, struct bk_info *info)
+{
+    *info = (struct bk_info){ 0 };
+    if (node->drv->get_info != NULL)
+        return node->drv->get_info(node, info);
+    if (node->drv->is_filter && node->file != NULL)
+        return bk_node_get_info(node->file, info);
+    return -ENOTSUP;
 }
 
 struct bk_node *bk_node_debug(struct bk_node *top)

@@ -2,15 +2,16 @@
  * image.c — commands about the image as a whole: "flush", "truncate",
  * "length", "info", "discard", "alloc" and "map".
  *
- * Allocation: the image is raw, and qemu's raw driver reports every byte
- * below the length as allocated, holes in the file included; so "alloc"
- * and "map" answer from the length alone.  The file's holes are what
- * "extents" (extents.c) shows.
+ * Allocation: "alloc" and "map" ask whether ranges are allocated in the
+ * top image itself (bk_dev_is_allocated), in the loops qemu-io runs; a raw
+ * image is allocated everywhere below its length, holes in its file
+ * included, which are what "extents" (extents.c) shows.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/argv.h"
@@ -203,6 +204,10 @@ static int length_exec(struct cmd_state *st, int argc, char **argv)
 
 static int info_exec(struct cmd_state *st, int argc, char **argv)
 {
+    struct bk_info info;
+    char s1[64], s2[64];
+    int ret;
+
     (void)argc;
     (void)argv;
     out_printf("format name: %s\n", bk_dev_format_name(st->dev));
@@ -210,9 +215,16 @@ static int info_exec(struct cmd_state *st, int argc, char **argv)
      * protocol driver (measured with file and blkdebug). */
     if (!bk_dev_top_is_format(st->dev))
         out_printf("format name: %s\n", bk_dev_format_name(st->dev));
-    /* A raw image has no clusters and no VM state area. */
-    out_printf("cluster size: 0 bytes\n");
-    out_printf("vm state offset: 0 bytes\n");
+    ret = bk_dev_get_info(st->dev, &info);
+    if (ret < 0)
+        return ret;     /* qemu-io says nothing more, and fails */
+    report_cvtstr((double)info.cluster_size, s1, sizeof(s1));
+    report_cvtstr((double)info.vm_state_offset, s2, sizeof(s2));
+    out_printf("cluster size: %s\n", s1);
+    out_printf("vm state offset: %s\n", s2);
+    if (info.specific != NULL)
+        out_printf("Format specific information:\n%s", info.specific);
+    free(info.specific);
     return 0;
 }
 
