@@ -65,6 +65,14 @@ void bk_loop_set_before_sleep(struct bk_loop *loop, bk_idle_fn *fn,
 void bk_loop_iterate(struct bk_loop *loop, int timeout_ms);
 /* Monotonic clock in nanoseconds. */
 int64_t bk_now_ns(void);
+/*
+ * Run fn(arg) on one of the loop's worker threads, then done(arg) on the
+ * loop thread.  For a front end's CPU-bound work that would stall the loop
+ * (filling or checking a buffer of a gigabyte); fn must not touch anything
+ * the loop owns.  0, or -ENOMEM (nothing will run).
+ */
+int bk_loop_run_work(struct bk_loop *loop, void (*fn)(void *arg),
+                     void (*done)(void *arg), void *arg);
 
 /* ---- Options --------------------------------------------------------- */
 /*
@@ -185,6 +193,15 @@ enum bk_req_state {
     BK_REQ_DONE,
 };
 
+/* Who issued a request: front ends show it, events carry it. */
+enum bk_source_kind { BK_SRC_COMMAND, BK_SRC_BENCH, BK_SRC_TUI, BK_SRC_NBD,
+                      BK_SRC_FUSE, BK_SRC_CONTROL, BK_SRC_INTERNAL };
+struct bk_source {
+    enum bk_source_kind kind;
+    const char *name;     /* "command line", "bench", "nbd 127.0.0.1:40122" */
+    uint64_t id;          /* tells apart clients of one kind */
+};
+
 struct bk_req {
     /* Filled by the submitter. */
     enum bk_op op;
@@ -195,6 +212,7 @@ struct bk_req {
     unsigned flags;
     void (*done)(struct bk_req *req, int ret);   /* on the loop thread */
     void *opaque;
+    const struct bk_source *source;   /* NULL: issued by the backend itself */
 
     /* Owned by the backend; front ends may read them on the loop thread. */
     uint64_t id;
