@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "cmd/out.h"
 #include "tui/tui.h"
 
+/* Long options without a short letter. */
 enum {
     OPT_OBJECT = 256,
     OPT_IMAGE_OPTS,
@@ -45,12 +47,83 @@ struct main_args {
     const char *theme;
 };
 
+struct main_opt;
+/* Take one option: 0, or -1 when blkmon must exit with status 1 (the
+ * complaint printed). */
+typedef int main_take_fn(struct main_args *a, const struct main_opt *opt,
+                         const char *arg);
+
+/*
+ * One option of the command line, qemu-io's first: its long name, whether
+ * it takes an argument, its short letter (or OPT_*), whether qemu-io has it
+ * (an abbreviation means what it means to qemu-io), and its handler with
+ * the field or mode it sets.
+ */
+struct main_opt {
+    const char *name;
+    int has_arg;
+    int val;
+    bool qemu;
+    main_take_fn *take;
+    size_t field;                          /* main_set_true, main_set_str */
+    int (*mode)(const char *mode, unsigned *flags);   /* main_set_mode */
+    const char *what;                      /* main_set_mode: its name */
+};
+
+static main_take_fn main_help, main_version, main_add_cmd, main_set_str,
+                    main_set_true, main_nocache, main_ignore, main_native_aio,
+                    main_set_mode, main_trace, main_object;
+
+#define MAIN_FIELD(f) offsetof(struct main_args, f)
+
+static const struct main_opt main_opts[] = {
+    { .name = "help", .val = 'h', .qemu = true, .take = main_help },
+    { .name = "version", .val = 'V', .qemu = true, .take = main_version },
+    { .name = "cmd", .has_arg = required_argument, .val = 'c', .qemu = true,
+      .take = main_add_cmd },
+    { .name = "format", .has_arg = required_argument, .val = 'f',
+      .qemu = true, .take = main_set_str, .field = MAIN_FIELD(format) },
+    { .name = "read-only", .val = 'r', .qemu = true, .take = main_set_true,
+      .field = MAIN_FIELD(readonly) },
+    { .name = "snapshot", .val = 's', .qemu = true, .take = main_set_true,
+      .field = MAIN_FIELD(snapshot) },
+    { .name = "nocache", .val = 'n', .qemu = true, .take = main_nocache },
+    { .name = "copy-on-read", .val = 'C', .qemu = true,
+      .take = main_ignore },
+    { .name = "misalign", .val = 'm', .qemu = true, .take = main_set_true,
+      .field = MAIN_FIELD(misalign) },
+    { .name = "native-aio", .val = 'k', .qemu = true,
+      .take = main_native_aio },
+    { .name = "aio", .has_arg = required_argument, .val = 'i', .qemu = true,
+      .take = main_set_mode, .mode = modes_aio, .what = "aio" },
+    { .name = "discard", .has_arg = required_argument, .val = 'd',
+      .qemu = true, .take = main_set_mode, .mode = modes_discard,
+      .what = "discard" },
+    { .name = "cache", .has_arg = required_argument, .val = 't',
+      .qemu = true, .take = main_set_mode, .mode = modes_cache,
+      .what = "cache" },
+    { .name = "trace", .has_arg = required_argument, .val = 'T',
+      .qemu = true, .take = main_trace },
+    { .name = "object", .has_arg = required_argument, .val = OPT_OBJECT,
+      .qemu = true, .take = main_object },
+    { .name = "image-opts", .val = OPT_IMAGE_OPTS, .qemu = true,
+      .take = main_set_true, .field = MAIN_FIELD(image_opts) },
+    { .name = "force-share", .val = 'U', .qemu = true,
+      .take = main_set_true, .field = MAIN_FIELD(force_share) },
+    /* blkmon's own. */
+    { .name = "headless", .val = OPT_HEADLESS, .take = main_set_true,
+      .field = MAIN_FIELD(headless) },
+    { .name = "tui", .val = OPT_TUI, .take = main_set_true,
+      .field = MAIN_FIELD(tui) },
+    { .name = "theme", .has_arg = required_argument, .val = OPT_THEME,
+      .take = main_set_str, .field = MAIN_FIELD(theme) },
+};
+#define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
+
 static void main_usage(const char *name);
 static int main_trace_option(const char *arg);
-#define MAIN_SHORT_OPTS "hVc:d:f:rsnCmki:t:T:U"
-
-/* qemu-io's own long options come first in the table: this many. */
-enum { QEMU_LONG_OPTS = 17 };
+static int main_parse(int argc, char **argv, struct main_args *a);
+static int main_open(struct cmd_state *st, const struct main_args *a);
 
 /*
  * An abbreviated long option means what it means to qemu-io: "--h" is
@@ -59,12 +132,11 @@ enum { QEMU_LONG_OPTS = 17 };
  * options before getopt sees them; option arguments are left alone.
  */
 static void expand_qemu_abbreviations(int argc, char **argv,
-                                      const struct option *lopt,
                                       const char *shortopts)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *name = a + 2;
-        const struct option *hit = NULL;
+        const struct main_opt *hit = NULL;
         size_t len;
         int n = 0;
 
@@ -87,13 +159,14 @@ static void expand_qemu_abbreviations(int argc, char **argv,
         if (a[0] != '-' || a[1] != '-')
             continue;
         len = strcspn(name, "=");
-        for (const struct option *o = lopt; o->name != NULL; o++) {
+        for (const struct main_opt *o = main_opts; o < main_opts + MAIN_NOPTS;
+             o++) {
             if (strlen(o->name) == len && strncmp(o->name, name, len) == 0) {
                 hit = o;
                 n = 1;
                 break;
             }
-            if (o - lopt < QEMU_LONG_OPTS && strncmp(o->name, name, len) == 0) {
+            if (o->qemu && strncmp(o->name, name, len) == 0) {
                 hit = o;
                 n++;
             }
@@ -106,9 +179,6 @@ static void expand_qemu_abbreviations(int argc, char **argv,
             i++;
     }
 }
-
-static int main_parse(int argc, char **argv, struct main_args *a);
-static int main_open(struct cmd_state *st, const struct main_args *a);
 
 static void main_usage(const char *name)
 {
@@ -163,7 +233,8 @@ static int trace_events_file(const char *file)
     int n = 0;
 
     if (f == NULL) {
-        out_eprintf("%s:%s: %s\n", out_progname(), file, strerror(errno));
+        out_eprintf(NULL, "%s:%s: %s\n", out_progname(), file,
+                    strerror(errno));
         return -1;
     }
     while (fgets(line, sizeof(line), f) != NULL) {
@@ -172,7 +243,7 @@ static int trace_events_file(const char *file)
         n++;
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] != '\0' && trace_pattern_warns(line, &name))
-            out_eprintf("%s:%s:%d: warning: trace event '%s' does not "
+            out_eprintf(NULL, "%s:%s:%d: warning: trace event '%s' does not "
                         "exist\n", out_progname(), file, n, name);
     }
     fclose(f);
@@ -189,12 +260,12 @@ static int main_trace_option(const char *arg)
     const char *key, *value, *name;
     int ret = -1;
 
-    if (cmd_parse_opts(o, arg, "enable") < 0)
+    if (cmd_parse_opts(NULL, o, arg, "enable") < 0)
         goto out;
     for (size_t i = 0; bk_opts_at(o, i, &key, &value); i++) {
         if (strcmp(key, "enable") != 0 && strcmp(key, "events") != 0 &&
             strcmp(key, "file") != 0) {
-            out_error("Invalid parameter '%s'", key);
+            out_error(NULL, "Invalid parameter '%s'", key);
             goto out;
         }
     }
@@ -203,110 +274,134 @@ static int main_trace_option(const char *arg)
         goto out;
     value = bk_opts_get(o, "enable");
     if (value != NULL && trace_pattern_warns(value, &name))
-        out_warn("trace event '%s' does not exist", name);
+        out_warn(NULL, "trace event '%s' does not exist", name);
     ret = 0;
 out:
     bk_opts_free(o);
     return ret;
 }
 
-static int main_parse(int argc, char **argv, struct main_args *a)
-{
-    static const struct option lopt[] = {
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { "cmd", required_argument, NULL, 'c' },
-        { "format", required_argument, NULL, 'f' },
-        { "read-only", no_argument, NULL, 'r' },
-        { "snapshot", no_argument, NULL, 's' },
-        { "nocache", no_argument, NULL, 'n' },
-        { "copy-on-read", no_argument, NULL, 'C' },
-        { "misalign", no_argument, NULL, 'm' },
-        { "native-aio", no_argument, NULL, 'k' },
-        { "aio", required_argument, NULL, 'i' },
-        { "discard", required_argument, NULL, 'd' },
-        { "cache", required_argument, NULL, 't' },
-        { "trace", required_argument, NULL, 'T' },
-        { "object", required_argument, NULL, OPT_OBJECT },
-        { "image-opts", no_argument, NULL, OPT_IMAGE_OPTS },
-        { "force-share", no_argument, NULL, 'U' },
-        { "headless", no_argument, NULL, OPT_HEADLESS },
-        { "tui", no_argument, NULL, OPT_TUI },
-        { "theme", required_argument, NULL, OPT_THEME },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *name = out_progname();
-    int c;
+/* ---- the options' handlers -------------------------------------------- */
 
-    expand_qemu_abbreviations(argc, argv, lopt, MAIN_SHORT_OPTS);
-    a->flags = BK_O_UNMAP | BK_O_WRITETHROUGH;
-    a->cmds = calloc((size_t)argc + 1, sizeof(char *));
-    if (a->cmds == NULL)
-        abort();
-    while ((c = getopt_long(argc, argv, MAIN_SHORT_OPTS, lopt,
-                            NULL)) != -1) {
-        switch (c) {
-        case 's': a->snapshot = true; break;
-        case 'n': a->flags = (a->flags | BK_O_NOCACHE) & ~BK_O_WRITETHROUGH;
-                  break;
-        case 'C': break;
-        case 'f': a->format = optarg; break;
-        case 'c': a->cmds[a->ncmds++] = optarg; break;
-        case 'r': a->readonly = true; break;
-        case 'm': a->misalign = true; break;
-        case 'k': a->flags |= BK_O_NATIVE_AIO; break;
-        case 'U': a->force_share = true; break;
-        case 'T':
-            if (main_trace_option(optarg) < 0)
-                return -1;
-            break;
-        case OPT_IMAGE_OPTS: a->image_opts = true; break;
-        case OPT_HEADLESS: a->headless = true; break;
-        case OPT_TUI: a->tui = true; break;
-        case OPT_THEME: a->theme = optarg; break;
-        case 'd':
-            if (modes_discard(optarg, &a->flags) < 0) {
-                out_error("Invalid discard option: %s", optarg);
-                return -1;
-            }
-            break;
-        case 'i':
-            if (modes_aio(optarg, &a->flags) < 0) {
-                out_error("Invalid aio option: %s", optarg);
-                return -1;
-            }
-            break;
-        case 't':
-            if (modes_cache(optarg, &a->flags) < 0) {
-                out_error("Invalid cache option: %s", optarg);
-                return -1;
-            }
-            break;
-        case OPT_OBJECT:
-            out_error("--object is not supported by blkmon: %s", optarg);
-            return -1;
-        case 'V':
-            printf("%s version %s (qemu-io 7.2 compatible)\n", name,
-                   BLKMON_VERSION);
-            exit(0);
-        case 'h':
-            main_usage(name);
-            exit(0);
-        default:
-            main_usage(name);
-            return -1;
+static int main_help(struct main_args *a, const struct main_opt *opt,
+                     const char *arg)
+{
+    main_usage(out_progname());
+    exit(0);
+}
+
+static int main_version(struct main_args *a, const struct main_opt *opt,
+                        const char *arg)
+{
+    printf("%s version %s (qemu-io 7.2 compatible)\n", out_progname(),
+           BLKMON_VERSION);
+    exit(0);
+}
+
+static int main_add_cmd(struct main_args *a, const struct main_opt *opt,
+                        const char *arg)
+{
+    a->cmds[a->ncmds++] = (char *)arg;
+    return 0;
+}
+
+static int main_set_str(struct main_args *a, const struct main_opt *opt,
+                        const char *arg)
+{
+    *(const char **)((char *)a + opt->field) = arg;
+    return 0;
+}
+
+static int main_set_true(struct main_args *a, const struct main_opt *opt,
+                         const char *arg)
+{
+    *(bool *)((char *)a + opt->field) = true;
+    return 0;
+}
+
+static int main_nocache(struct main_args *a, const struct main_opt *opt,
+                        const char *arg)
+{
+    a->flags = (a->flags | BK_O_NOCACHE) & ~BK_O_WRITETHROUGH;
+    return 0;
+}
+
+/* -C: copy-on-read needs a backing file, which a raw image never has. */
+static int main_ignore(struct main_args *a, const struct main_opt *opt,
+                       const char *arg)
+{
+    return 0;
+}
+
+static int main_native_aio(struct main_args *a, const struct main_opt *opt,
+                           const char *arg)
+{
+    a->flags |= BK_O_NATIVE_AIO;
+    return 0;
+}
+
+static int main_set_mode(struct main_args *a, const struct main_opt *opt,
+                         const char *arg)
+{
+    if (opt->mode(arg, &a->flags) == 0)
+        return 0;
+    out_error(NULL, "Invalid %s option: %s", opt->what, arg);
+    return -1;
+}
+
+static int main_trace(struct main_args *a, const struct main_opt *opt,
+                      const char *arg)
+{
+    return main_trace_option(arg);
+}
+
+static int main_object(struct main_args *a, const struct main_opt *opt,
+                       const char *arg)
+{
+    out_error(NULL, "--object is not supported by blkmon: %s", arg);
+    return -1;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+/* getopt_long's tables, from main_opts. */
+static void main_getopt_tables(struct option *lopt, char *shortopts)
+{
+    for (size_t i = 0; i < MAIN_NOPTS; i++) {
+        const struct main_opt *o = &main_opts[i];
+
+        lopt[i] = (struct option){ o->name, o->has_arg, NULL, o->val };
+        if (o->val < 256) {
+            *shortopts++ = (char)o->val;
+            if (o->has_arg == required_argument)
+                *shortopts++ = ':';
         }
     }
+    lopt[MAIN_NOPTS] = (struct option){ NULL, 0, NULL, 0 };
+    *shortopts = '\0';
+}
+
+static const struct main_opt *main_find(int val)
+{
+    for (size_t i = 0; i < MAIN_NOPTS; i++)
+        if (main_opts[i].val == val)
+            return &main_opts[i];
+    return NULL;
+}
+
+/* What the options say together, in qemu-io's order of complaints. */
+static int main_check(int argc, char **argv, struct main_args *a)
+{
     if (argc - optind > 1) {
-        main_usage(name);
+        main_usage(out_progname());
         return -1;
     }
     if (a->format != NULL && a->image_opts) {
-        out_error("--image-opts and -f are mutually exclusive");
+        out_error(NULL, "--image-opts and -f are mutually exclusive");
         return -1;
     }
     if (a->snapshot) {
-        out_error("snapshot mode (-s) is not supported by blkmon");
+        out_error(NULL, "snapshot mode (-s) is not supported by blkmon");
         return -1;
     }
     if (!a->readonly)
@@ -315,12 +410,37 @@ static int main_parse(int argc, char **argv, struct main_args *a)
     return 0;
 }
 
+static int main_parse(int argc, char **argv, struct main_args *a)
+{
+    struct option lopt[MAIN_NOPTS + 1];
+    char shortopts[2 * MAIN_NOPTS + 1];
+    const struct main_opt *opt;
+    int c;
+
+    main_getopt_tables(lopt, shortopts);
+    expand_qemu_abbreviations(argc, argv, shortopts);
+    a->flags = BK_O_UNMAP | BK_O_WRITETHROUGH;
+    a->cmds = calloc((size_t)argc + 1, sizeof(char *));
+    if (a->cmds == NULL)
+        abort();
+    while ((c = getopt_long(argc, argv, shortopts, lopt, NULL)) != -1) {
+        opt = main_find(c);
+        if (opt == NULL) {
+            main_usage(out_progname());
+            return -1;
+        }
+        if (opt->take(a, opt, optarg) < 0)
+            return -1;
+    }
+    return main_check(argc, argv, a);
+}
+
 static int main_open(struct cmd_state *st, const struct main_args *a)
 {
     struct bk_opts *opts = bk_opts_new();
 
     if (a->image_opts) {
-        if (cmd_parse_opts(opts, a->file, NULL) < 0) {
+        if (cmd_parse_opts(st->out, opts, a->file, NULL) < 0) {
             bk_opts_free(opts);
             return -1;
         }
@@ -351,7 +471,7 @@ static void block_qemu_signals(void)
 int main(int argc, char **argv)
 {
     struct main_args args = { 0 };
-    struct cmd_state st = { 0 };
+    struct cmd_state st;
     struct tui *tui = NULL;
     int ret;
 
@@ -365,34 +485,29 @@ int main(int argc, char **argv)
         free(args.cmds);
         return 1;
     }
-    st.loop = bk_loop_new(0);
+    cmd_state_init(&st, bk_loop_new(0));
     st.misalign = args.misalign;
     st.image_opts = args.image_opts;
-    st.debug = &cmd_debug_blkdebug;
     /* The TUI captures output from here on, so open warnings show in it. */
     if (!args.headless && (args.ncmds == 0 || args.tui) && tui_possible()) {
         struct tui_options topts = { .theme = args.theme };
 
-        tui = tui_new(&topts);
+        tui = tui_new(&topts, &st);
     }
     if (args.file != NULL && main_open(&st, &args) < 0) {
         if (tui != NULL)
             tui_abandon(tui);
-        bk_loop_free(st.loop);
-        free(args.cmds);
-        return 1;
+        ret = -1;
+    } else if (tui != NULL) {
+        ret = tui_run(tui, args.cmds, args.ncmds);
+    } else {
+        ret = headless_run(&st, args.cmds, args.ncmds);
+        ret = ret < 0 ? 1 : 0;
     }
-    if (tui != NULL) {
-        ret = tui_run(tui, &st, args.cmds, args.ncmds);
-        bk_loop_free(st.loop);
-        free(args.cmds);
-        return ret;
-    }
-    ret = headless_run(&st, args.cmds, args.ncmds);
     /* Every outstanding request completes (and reports) before exit. */
-    cmd_close_image(&st);
+    cmd_state_fini(&st);
     bk_loop_free(st.loop);
     free(args.cmds);
-    out_flush();
-    return ret < 0 ? 1 : 0;
+    out_flush(NULL);
+    return ret < 0 ? 1 : ret;
 }

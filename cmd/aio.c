@@ -8,6 +8,11 @@
  * or the drain at exit.  As in qemu-io, a submitted command has succeeded:
  * I/O errors and pattern mismatches at completion are printed but do not
  * change the exit status.
+ *
+ * A job counts in the session's aio_pending from its submission until its
+ * report is printed: a big read checked against a pattern is checked on
+ * the workers after its request ended (io_verify_async), and aio_flush
+ * waits for that report as qemu-io's would have come.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -29,6 +34,7 @@ struct aio_job {
     int64_t offset;
     int64_t size;
     int64_t start_ns;
+    int64_t elapsed_ns;          /* request time, taken at its end */
     int pattern;
     bool Pflag, qflag, vflag, Cflag;
 };
@@ -40,6 +46,8 @@ static void aio_read_done(struct bk_req *req, int ret);
 static void aio_write_done(struct bk_req *req, int ret);
 static void aio_job_submit(struct aio_job *job, enum bk_op op,
                            unsigned flags, void (*done)(struct bk_req *, int));
+static void aio_read_checked(void *arg, int ret);
+static void aio_job_end(struct aio_job *job);
 
 const struct cmd_entry cmd_aio_read_entry = {
     .name = "aio_read",
@@ -120,29 +128,50 @@ static void aio_job_submit(struct aio_job *job, enum bk_op op,
     job->req.flags = flags;
     job->req.done = done;
     job->req.opaque = job;
+    job->req.source = &job->st->source;
     job->start_ns = bk_now_ns();
+    job->st->aio_pending++;
     bk_submit(job->st->dev, &job->req);
+}
+
+static void aio_job_end(struct aio_job *job)
+{
+    job->st->aio_pending--;
+    io_vec_destroy(job->st, &job->vec);
+    free(job);
 }
 
 static void aio_read_done(struct bk_req *req, int ret)
 {
     struct aio_job *job = req->opaque;
 
+    job->elapsed_ns = bk_now_ns() - job->start_ns;
     if (ret < 0) {
-        out_printf("readv failed: %s\n", strerror(-ret));
-        goto out;
+        out_printf(job->st->out, "readv failed: %s\n", strerror(-ret));
+        aio_job_end(job);
+        return;
     }
     if (job->Pflag)
-        io_verify(job->vec.buf, job->pattern, job->offset, job->size);
-    if (job->qflag)
-        goto out;
-    if (job->vflag)
-        report_dump(job->vec.buf, job->offset, job->size);
-    report_io("read", bk_now_ns() - job->start_ns, job->offset, job->size,
-              job->size, 1, job->Cflag);
-out:
-    io_vec_destroy(job->st, &job->vec);
-    free(job);
+        io_verify_async(job->st, job->vec.buf, job->pattern, job->offset,
+                        job->size, aio_read_checked, job);
+    else
+        aio_read_checked(job, 0);
+}
+
+/* The rest of the report, once the pattern (if any) has been checked. */
+static void aio_read_checked(void *arg, int ret)
+{
+    struct aio_job *job = arg;
+    struct out *o = job->st->out;
+
+    (void)ret;    /* a mismatch was printed; aio does not fail for it */
+    if (!job->qflag) {
+        if (job->vflag)
+            report_dump(o, job->vec.buf, job->offset, job->size);
+        report_io(o, "read", job->elapsed_ns, job->offset, job->size,
+                  job->size, 1, job->Cflag);
+    }
+    aio_job_end(job);
 }
 
 static void aio_write_done(struct bk_req *req, int ret)
@@ -150,12 +179,11 @@ static void aio_write_done(struct bk_req *req, int ret)
     struct aio_job *job = req->opaque;
 
     if (ret < 0)
-        out_printf("aio_write failed: %s\n", strerror(-ret));
+        out_printf(job->st->out, "aio_write failed: %s\n", strerror(-ret));
     else if (!job->qflag)
-        report_io("wrote", bk_now_ns() - job->start_ns, job->offset,
-                  job->size, job->size, 1, job->Cflag);
-    io_vec_destroy(job->st, &job->vec);
-    free(job);
+        report_io(job->st->out, "wrote", bk_now_ns() - job->start_ns,
+                  job->offset, job->size, job->size, 1, job->Cflag);
+    aio_job_end(job);
 }
 
 static int aio_read_exec(struct cmd_state *st, int argc, char **argv)
@@ -165,7 +193,7 @@ static int aio_read_exec(struct cmd_state *st, int argc, char **argv)
     struct argv_opts o;
     int c;
 
-    argv_opts_init(&o, argc, argv, "CP:iqv");
+    argv_opts_init(&o, st->out, argc, argv, "CP:iqv");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'C': job.Cflag = true; break;
@@ -173,25 +201,23 @@ static int aio_read_exec(struct cmd_state *st, int argc, char **argv)
         case 'v': job.vflag = true; break;
         case 'P':
             job.Pflag = true;
-            job.pattern = num_parse_pattern(o.optarg);
+            job.pattern = num_parse_pattern(st->out, o.optarg);
             if (job.pattern < 0)
                 return -EINVAL;
             break;
         case 'i':
             /* qemu-io counts an invalid request in its stats; we have
              * none to count, the text is what scripts see. */
-            out_printf("injecting invalid read request\n");
+            out_printf(st->out, "injecting invalid read request\n");
             return 0;
         default:
-            return cmd_usage(&cmd_aio_read_entry);
+            return cmd_usage(st->out, &cmd_aio_read_entry);
         }
     }
     if (o.optind > argc - 2)
-        return cmd_usage(&cmd_aio_read_entry);
-    if (num_size_arg(argv[o.optind], &job.offset) < 0)
-        return -EINVAL;
-    if (io_vec_create(st, &job.vec, argv + o.optind + 1,
-                      argc - o.optind - 1, 0xab) < 0)
+        return cmd_usage(st->out, &cmd_aio_read_entry);
+    if (io_parse_vec(st, argv + o.optind, argc - o.optind, 0xab, &job.offset,
+                     &job.vec) < 0)
         return -EINVAL;
     job.size = job.vec.size;
 
@@ -211,7 +237,7 @@ static int aio_write_exec(struct cmd_state *st, int argc, char **argv)
     int pattern = 0xcd, c;
     struct argv_opts o;
 
-    argv_opts_init(&o, argc, argv, "CfiqP:uz");
+    argv_opts_init(&o, st->out, argc, argv, "CfiqP:uz");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'C': job.Cflag = true; break;
@@ -221,36 +247,35 @@ static int aio_write_exec(struct cmd_state *st, int argc, char **argv)
         case 'z': zflag = true; break;
         case 'P':
             /* Note: like qemu-io, -P does not count against -z. */
-            pattern = num_parse_pattern(o.optarg);
+            pattern = num_parse_pattern(st->out, o.optarg);
             if (pattern < 0)
                 return -EINVAL;
             break;
         case 'i':
-            out_printf("injecting invalid write request\n");
+            out_printf(st->out, "injecting invalid write request\n");
             return 0;
         default:
-            return cmd_usage(&cmd_aio_write_entry);
+            return cmd_usage(st->out, &cmd_aio_write_entry);
         }
     }
     if (o.optind > argc - 2)
-        return cmd_usage(&cmd_aio_write_entry);
+        return cmd_usage(st->out, &cmd_aio_write_entry);
     if (zflag && o.optind != argc - 2) {
-        out_printf("-z supports only a single length parameter\n");
+        out_printf(st->out, "-z supports only a single length parameter\n");
         return -EINVAL;
     }
     if (unmap && !zflag) {
-        out_printf("-u requires -z to be specified\n");
+        out_printf(st->out, "-u requires -z to be specified\n");
         return -EINVAL;
     }
-    if (num_size_arg(argv[o.optind], &job.offset) < 0)
-        return -EINVAL;
     if (zflag) {
         /* qemu-io sets no length limit here: the block layer refuses. */
-        if (num_size_arg(argv[o.optind + 1], &job.size) < 0)
+        if (io_parse_range(st, argv + o.optind, IO_LEN_ANY, &job.offset,
+                           &job.size) < 0)
             return -EINVAL;
     } else {
-        if (io_vec_create(st, &job.vec, argv + o.optind + 1,
-                          argc - o.optind - 1, pattern) < 0)
+        if (io_parse_vec(st, argv + o.optind, argc - o.optind, pattern,
+                         &job.offset, &job.vec) < 0)
             return -EINVAL;
         job.size = job.vec.size;
     }
@@ -270,5 +295,7 @@ static int aio_flush_exec(struct cmd_state *st, int argc, char **argv)
     (void)argc;
     (void)argv;
     bk_drain(st->dev);
+    while (st->aio_pending > 0)
+        bk_loop_iterate(st->loop, -1);
     return 0;
 }

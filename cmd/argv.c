@@ -49,8 +49,8 @@ static bool opt_takes_arg(const char *spec, char c)
     return p != NULL && p[1] == ':';
 }
 
-void argv_opts_init(struct argv_opts *o, int argc, char **argv,
-                    const char *spec)
+void argv_opts_init(struct argv_opts *o, struct out *out, int argc,
+                    char **argv, const char *spec)
 {
     char **opts = malloc(sizeof(char *) * (size_t)(argc + 1));
     char **operands = malloc(sizeof(char *) * (size_t)(argc + 1));
@@ -96,6 +96,7 @@ void argv_opts_init(struct argv_opts *o, int argc, char **argv,
     o->argc = argc;
     o->argv = argv;
     o->spec = spec;
+    o->out = out;
     o->optarg = NULL;
     o->cur = 1;
     o->pos = 1;
@@ -116,7 +117,7 @@ int argv_opts_next(struct argv_opts *o)
         o->pos = 1;
     }
     if (c == ':' || strchr(o->spec, c) == NULL) {
-        out_eprintf("%s: invalid option -- '%c'\n", o->argv[0], c);
+        out_eprintf(o->out, "%s: invalid option -- '%c'\n", o->argv[0], c);
         return '?';
     }
     if (!opt_takes_arg(o->spec, c))
@@ -129,8 +130,8 @@ int argv_opts_next(struct argv_opts *o)
     } else if (o->cur < o->end) {
         o->optarg = o->argv[o->cur++];
     } else {
-        out_eprintf("%s: option requires an argument -- '%c'\n", o->argv[0],
-                    c);
+        out_eprintf(o->out, "%s: option requires an argument -- '%c'\n",
+                    o->argv[0], c);
         return '?';
     }
     return c;

@@ -21,6 +21,8 @@
  */
 char **argv_split(const char *line, int *argc);
 
+struct out;
+
 struct argv_opts {
     int argc;
     char **argv;          /* permuted in place by argv_opts_init() */
@@ -30,10 +32,11 @@ struct argv_opts {
     int cur;              /* element being scanned */
     int pos;              /* character in it */
     int end;              /* one past the last option element */
+    struct out *out;      /* where complaints go */
 };
 
-void argv_opts_init(struct argv_opts *o, int argc, char **argv,
-                    const char *spec);
+void argv_opts_init(struct argv_opts *o, struct out *out, int argc,
+                    char **argv, const char *spec);
 /* The next option letter; '?' after printing a complaint; -1 at the end. */
 int argv_opts_next(struct argv_opts *o);
 

@@ -1,28 +1,38 @@
 /*
  * bench-cmd.c — the "bench" command: a run in the foreground, or handed to
- * the TUI as a background run (see bench.h).
+ * the front end as a background run (see bench.h).
  *
  * In the foreground the command waits as the synchronous I/O commands do,
  * by iterating the loop until the run has ended; the run itself never
  * blocks, it is only driven by those iterations.  In the background the
- * command returns as soon as the run has started; the one background run
- * of the process is remembered here so that "bench -k" can stop it, and
- * when it ends its report is printed and it is freed.
+ * command returns as soon as the run has started; the session's one
+ * background run is kept in its cmd_bench so that "bench -k" can stop it,
+ * and when it ends its report is printed and it is freed.
+ *
+ * "bench -k" only stops a run, so it is a control command (cmd.h) where
+ * every other bench invocation keeps its place in the queue: the entry
+ * says so through flags_for, which reads the words with bench's own option
+ * scanner.
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "cmd/bench.h"
 #include "cmd/entries.h"
+#include "cmd/io.h"
 #include "cmd/out.h"
 
 static int bench_exec(struct cmd_state *st, int argc, char **argv);
+static unsigned bench_flags_for(int argc, char **argv);
 static void bench_background_done(struct bench_job *job, void *arg);
 
-/* One session per process: the TUI's notifier and its one running job. */
-static bench_notify_fn *bench_notify;
-static void *bench_notify_arg;
-static struct bench_job *bench_bg;
+/* A session's background runs: who is told, and the one running. */
+struct cmd_bench {
+    bench_notify_fn *notify;
+    void *arg;
+    struct bench_job *job;       /* NULL: none running */
+};
 
 const struct cmd_entry cmd_bench_entry = {
     .name = "bench",
@@ -30,6 +40,7 @@ const struct cmd_entry cmd_bench_entry = {
     .argmin = 0,
     .argmax = -1,
     .flags = CMD_F_EXTRA,
+    .flags_for = bench_flags_for,
     .args = "[-qrw] [-c count] [-d depth] [-s size] [-S step] [-o offset] "
             "[-M percent] [--time secs] [--seed n] [--flush-interval n] "
             "[--no-drain] [--pattern byte] [--keep-going] | -k",
@@ -64,67 +75,100 @@ const struct cmd_entry cmd_bench_entry = {
         "\n",
 };
 
+/* The run's buffers, filled off the loop when big (io.h). */
+static char *bench_buf(struct cmd_state *st, const struct bench_params *p)
+{
+    return io_fill_new(st, bench_buf_size(p), p->pattern);
+}
+
+static unsigned bench_flags_for(int argc, char **argv)
+{
+    return bench_parse_stops(argc, argv) ? CMD_F_CONTROL : 0;
+}
+
 static void bench_background_done(struct bench_job *job, void *arg)
 {
-    (void)arg;
-    bench_print_report(job);
-    if (bench_notify != NULL)
-        bench_notify(job, BENCH_ENDED, bench_notify_arg);
-    if (bench_bg == job)
-        bench_bg = NULL;
+    struct cmd_state *st = arg;
+    struct cmd_bench *b = st->bench;
+
+    bench_print_report(st->out, job);
+    if (b->notify != NULL)
+        b->notify(job, BENCH_ENDED, b->arg);
+    if (b->job == job)
+        b->job = NULL;
     bench_free(job);
 }
 
 static int bench_exec(struct cmd_state *st, int argc, char **argv)
 {
+    struct cmd_bench *b = st->bench;
     struct bench_params p;
     struct bench_job *job;
     int ret;
 
-    if (bench_parse(argc, argv, &p) < 0)
+    if (bench_parse(st->out, argc, argv, &p) < 0)
         return -EINVAL;
     if (p.stop) {
-        if (bench_bg == NULL) {
-            out_printf("bench: no benchmark is running\n");
+        if (b == NULL || b->job == NULL) {
+            out_printf(st->out, "bench: no benchmark is running\n");
             return -ENOENT;
         }
-        bench_stop(bench_bg);
+        bench_stop(b->job);
         return 0;
     }
-    ret = bench_check(st->dev, &p);
+    ret = bench_check(st->out, st->dev, &p);
     if (ret < 0)
         return ret;
-    if (bench_notify != NULL && bench_bg != NULL) {
-        out_printf("bench: a benchmark is running; stop it with 'bench -k'\n");
+    if (b != NULL && b->job != NULL) {
+        out_printf(st->out, "bench: a benchmark is running; stop it with "
+                   "'bench -k'\n");
         return -EBUSY;
     }
-    bench_print_header(&p);
+    bench_print_header(st->out, &p);
 
-    if (bench_notify != NULL) {
-        job = bench_start(st->dev, &p, bench_background_done, NULL);
-        bench_bg = job;
-        bench_notify(job, BENCH_STARTED, bench_notify_arg);
+    if (b != NULL) {
+        job = bench_start(st->dev, &p, bench_buf(st, &p),
+                          bench_background_done, st);
+        b->job = job;
+        b->notify(job, BENCH_STARTED, b->arg);
         if (bench_finished(job))
-            bench_background_done(job, NULL);
+            bench_background_done(job, st);
         return 0;
     }
-    out_flush();   /* the header shows while the run goes on */
-    job = bench_start(st->dev, &p, NULL, NULL);
+    out_flush(st->out);   /* the header shows while the run goes on */
+    job = bench_start(st->dev, &p, bench_buf(st, &p), NULL, NULL);
     while (!bench_finished(job))
         bk_loop_iterate(st->loop, -1);
-    bench_print_report(job);
+    bench_print_report(st->out, job);
     ret = bench_result(job);
     bench_free(job);
     return ret;
 }
 
-void bench_set_background(bench_notify_fn *notify, void *arg)
+void bench_set_background(struct cmd_state *st, bench_notify_fn *notify,
+                          void *arg)
 {
-    bench_notify = notify;
-    bench_notify_arg = arg;
+    struct cmd_bench *b = st->bench;
+
+    if (notify != NULL) {
+        if (b == NULL && (b = st->bench = calloc(1, sizeof(*b))) == NULL)
+            abort();
+        b->notify = notify;
+        b->arg = arg;
+        return;
+    }
+    if (b == NULL)
+        return;
+    /* Its run reports to the session: let it end first. */
+    if (b->job != NULL)
+        bench_stop(b->job);
+    while (b->job != NULL)
+        bk_loop_iterate(st->loop, -1);
+    free(b);
+    st->bench = NULL;
 }
 
-struct bench_job *bench_background_job(void)
+struct bench_job *bench_background_job(const struct cmd_state *st)
 {
-    return bench_bg;
+    return st->bench != NULL ? st->bench->job : NULL;
 }

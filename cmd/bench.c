@@ -47,6 +47,7 @@ struct bench_job {
     int write_percent;         /* 0..100, whatever option set it */
     bench_done_fn *done;
     void *done_arg;
+    struct bk_source source;   /* its requests say they come from it */
 
     int64_t n;                 /* requests still to complete */
     int64_t issued;
@@ -92,8 +93,13 @@ static uint64_t bench_rand(struct bench_job *job)
 
 /* ---- the run ---------------------------------------------------------- */
 
+size_t bench_buf_size(const struct bench_params *p)
+{
+    return (size_t)(p->depth > 0 ? p->depth : 1) * (size_t)p->size;
+}
+
 struct bench_job *bench_start(struct bk_dev *dev, const struct bench_params *p,
-                              bench_done_fn *done, void *arg)
+                              char *buf, bench_done_fn *done, void *arg)
 {
     struct bench_job *job = calloc(1, sizeof(*job));
     int depth = p->depth > 0 ? p->depth : 1;
@@ -104,6 +110,7 @@ struct bench_job *bench_start(struct bk_dev *dev, const struct bench_params *p,
     job->p = *p;
     job->done = done;
     job->done_arg = arg;
+    job->source = (struct bk_source){ .kind = BK_SRC_BENCH, .name = "bench" };
     job->image_size = bk_dev_length(dev);
     job->step = p->step ? p->step : p->size;
     job->write_percent = p->write_percent >= 0 ? p->write_percent
@@ -115,11 +122,16 @@ struct bench_job *bench_start(struct bk_dev *dev, const struct bench_params *p,
         job->random_slots = (job->image_size - p->offset - p->size) /
                             job->step + 1;
 
-    job->buf = bk_dev_alloc_buf(dev, (size_t)depth * (size_t)p->size);
+    job->buf = buf;
+    if (buf == NULL) {
+        job->buf = bk_dev_alloc_buf(dev, bench_buf_size(p));
+        if (job->buf == NULL)
+            abort();
+        memset(job->buf, p->pattern, bench_buf_size(p));
+    }
     job->slots = calloc((size_t)depth, sizeof(*job->slots));
-    if (job->buf == NULL || job->slots == NULL)
+    if (job->slots == NULL)
         abort();
-    memset(job->buf, p->pattern, (size_t)depth * (size_t)p->size);
     for (int i = depth - 1; i >= 0; i--) {
         struct bench_slot *s = &job->slots[i];
 
@@ -185,6 +197,7 @@ static void bench_fill(struct bench_job *job)
             .iovcnt = 1,
             .done = bench_req_done,
             .opaque = s,
+            .source = &job->source,
         };
         job->in_flight++;
         job->issued++;
@@ -260,7 +273,7 @@ static void bench_submit_flush(struct bench_job *job, bool drained)
     f->job = job;
     f->drained = drained;
     f->req = (struct bk_req){ .op = BK_OP_FLUSH, .done = bench_flush_done,
-                              .opaque = f };
+                              .opaque = f, .source = &job->source };
     if (drained)
         job->in_flush = true;
     job->flushes_out++;
@@ -348,29 +361,29 @@ const struct bench_params *bench_job_params(const struct bench_job *job)
     return &job->p;
 }
 
-void bench_print_report(const struct bench_job *job)
+void bench_print_report(struct out *o, const struct bench_job *job)
 {
     struct bench_progress pr;
     double secs;
 
     if (job->first_error != 0) {
         /* qemu-img's words (it exits here; the command fails instead). */
-        out_error("Failed request: %s", strerror(-job->first_error));
+        out_error(o, "Failed request: %s", strerror(-job->first_error));
         return;
     }
     bench_progress(job, &pr);
     secs = (double)pr.elapsed_ns / 1e9;
-    out_printf("Run completed in %3.3f seconds.\n", secs);
+    out_printf(o, "Run completed in %3.3f seconds.\n", secs);
     if (job->p.quiet)
         return;
-    out_printf("bench: %" PRId64 " requests (%" PRId64 " read, %" PRId64
+    out_printf(o, "bench: %" PRId64 " requests (%" PRId64 " read, %" PRId64
                " write), %" PRId64 " flushes, %" PRId64 " errors%s\n",
                pr.done, pr.reads, pr.writes, pr.flushes, pr.errors,
                job->stopped ? ", stopped" : "");
-    out_printf("bench: %.0f IOPS, %.2f MiB/s\n",
+    out_printf(o, "bench: %.0f IOPS, %.2f MiB/s\n",
                secs > 0 ? (double)pr.done / secs : 0.0,
                secs > 0 ? (double)pr.bytes / secs / (1024.0 * 1024.0) : 0.0);
-    out_printf("bench: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
+    out_printf(o, "bench: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
                (double)pr.lat_p50_ns / 1e3, (double)pr.lat_p99_ns / 1e3,
                (double)pr.lat_max_ns / 1e3);
 }

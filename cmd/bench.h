@@ -29,6 +29,9 @@
 
 #include "backend/backend.h"
 
+struct cmd_state;
+struct out;
+
 struct bench_params {
     int count;              /* -c: requests to complete (75000) */
     int depth;              /* -d: requests in flight (64) */
@@ -77,21 +80,28 @@ void bench_params_init(struct bench_params *p);
  * qemu-img's complaint (or the usage line) and returns -EINVAL on a bad
  * option; 0 otherwise.
  */
-int bench_parse(int argc, char **argv, struct bench_params *p);
+int bench_parse(struct out *o, int argc, char **argv, struct bench_params *p);
+/* Whether the words ask to stop the background run (-k); prints nothing. */
+bool bench_parse_stops(int argc, char **argv);
 /* Check p against what the device allows (writable for writes); prints
  * the complaint, returns 0 or -errno. */
-int bench_check(struct bk_dev *dev, const struct bench_params *p);
+int bench_check(struct out *o, struct bk_dev *dev,
+                const struct bench_params *p);
 /* qemu-img's first lines: "Sending ..." (and "Sending flush every ..."). */
-void bench_print_header(const struct bench_params *p);
+void bench_print_header(struct out *o, const struct bench_params *p);
 
+/* The bytes of a run's buffers: a slot of size bytes per request. */
+size_t bench_buf_size(const struct bench_params *p);
 /*
- * Start a run; its first requests are submitted before this returns.
+ * Start a run; its first requests are submitted before this returns.  buf
+ * (bench_buf_size bytes of the pattern, from bk_dev_alloc_buf; the job
+ * frees it) may be NULL: the run then fills its own, on the loop thread.
  * done (may be NULL) is told when it has ended, never from inside
  * bench_start: a run with nothing to do (-c 0) has ended when this
  * returns, so check bench_finished() then.
  */
 struct bench_job *bench_start(struct bk_dev *dev, const struct bench_params *p,
-                              bench_done_fn *done, void *arg);
+                              char *buf, bench_done_fn *done, void *arg);
 /* Stop issuing; requests in flight still end, then done is called. */
 void bench_stop(struct bench_job *job);
 void bench_progress(const struct bench_job *job, struct bench_progress *out);
@@ -103,23 +113,24 @@ int bench_result(const struct bench_job *job);
  * (stderr); otherwise "Run completed in T seconds." and, unless quiet, the
  * summary lines.
  */
-void bench_print_report(const struct bench_job *job);
+void bench_print_report(struct out *o, const struct bench_job *job);
 const struct bench_params *bench_job_params(const struct bench_job *job);
 void bench_free(struct bench_job *job);
 
 /*
- * Background runs (the TUI).  With a notifier installed, the "bench"
- * command starts its run and returns at once; the run goes on as the loop
- * iterates.  One background run at a time: "bench -k" stops it.  When it
- * ends, its report is printed (through out.h) and notify is called with
- * BENCH_ENDED just before the job is freed.  NULL restores foreground
- * runs.
+ * Background runs (the TUI).  With a notifier installed on the session,
+ * the "bench" command starts its run and returns at once; the run goes on
+ * as the loop iterates.  One background run per session: "bench -k" stops
+ * it.  When it ends, its report is printed (to the session's output) and
+ * notify is called with BENCH_ENDED just before the job is freed.  NULL
+ * restores foreground runs, after letting a running one stop and end.
  */
 enum bench_event { BENCH_STARTED, BENCH_ENDED };
 typedef void bench_notify_fn(struct bench_job *job, enum bench_event ev,
                              void *arg);
-void bench_set_background(bench_notify_fn *notify, void *arg);
-/* The background run, or NULL. */
-struct bench_job *bench_background_job(void);
+void bench_set_background(struct cmd_state *st, bench_notify_fn *notify,
+                          void *arg);
+/* The session's background run, or NULL. */
+struct bench_job *bench_background_job(const struct cmd_state *st);
 
 #endif

@@ -3,13 +3,19 @@
  *
  * A *command* is one line ("read -P 0xab 0 4k"): words split on spaces,
  * the first names an *entry* of the command table by name or altname.  An
- * entry is data (cmd_entry): arity, preconditions as flags, help texts and
- * the handler.  cmd_execute() does lookup, the preconditions and arity;
- * handlers parse their options and do the work.
+ * entry is data (cmd_entry): arity, preconditions and classes as flags,
+ * help texts, the kinds of word its operands are (for completion) and the
+ * handler.  cmd_execute() does lookup, the preconditions and arity;
+ * handlers parse their options and do the work.  A front end may add its
+ * own table (the TUI's "focus", "zoom"...), looked up after qemu-io's, so
+ * that its key bindings, completion and help go through the same entries.
  *
  * The *session* (cmd_state) is what commands act on: the loop, the open
- * device (or none), and the switches the command line set.  Every handler
- * runs on the loop thread and prints only through out.h.
+ * device (or none), where output goes, who its requests say issued them,
+ * and the switches the command line set.  A process may hold several
+ * sessions (a TUI, a control socket's clients); nothing a command keeps
+ * lives outside its session.  Every handler runs on the loop thread and
+ * prints only through out.h, to its session's output.
  *
  * A command's result is 0 or a negative errno; headless mode exits 1 when
  * any command failed, as qemu-io does.
@@ -20,6 +26,9 @@
 #include <stdbool.h>
 
 #include "backend/backend.h"
+
+struct out;
+struct cmd_bench;
 
 /*
  * The blkdebug seam: breakpoints live in a filter node the device may or
@@ -36,26 +45,66 @@ struct cmd_debug_ops {
 
 /* The hooks that reach the backend's blkdebug node (bk_dev_break, ...). */
 extern const struct cmd_debug_ops cmd_debug_blkdebug;
-/* A bk_debug_fn printing qemu-io's "blkdebug: Suspended request 'A'". */
+/* A bk_debug_fn printing qemu-io's "blkdebug: Suspended request 'A'";
+ * arg is the session. */
 void cmd_debug_note(struct bk_dev *dev, enum bk_debug_note note,
                     const char *tag, const struct bk_req *req, void *arg);
+
+struct cmd_entry;
 
 struct cmd_state {
     struct bk_loop *loop;
     struct bk_dev *dev;          /* NULL: no file open */
+    struct out *out;             /* where its commands write; NULL: stdio */
+    struct bk_source source;     /* carried by every request it issues */
     bool quit;                   /* set by "quit": stop reading commands */
     bool misalign;               /* -m: buffers start 16 bytes off */
     bool image_opts;             /* --image-opts: "open" takes an opt string */
     const struct cmd_debug_ops *debug;   /* may be NULL */
     struct bk_observer debug_observer;   /* on dev: prints blkdebug's lines */
+
+    /* A front end's own commands (NULL-terminated, or NULL) and the state
+     * their handlers reach (the TUI's struct tui). */
+    const struct cmd_entry *const *frontend_table;
+    void *frontend;
+
+    /* Background bench runs (bench-cmd.c); NULL: runs are foreground. */
+    struct cmd_bench *bench;
+    /* aio commands submitted whose report is not printed yet: the
+     * completion of a big read checks its pattern off the loop thread,
+     * and aio_flush waits for that too. */
+    unsigned aio_pending;
 };
+
+/* A session on loop with no image: output to stdio, requests from the
+ * "command line", the blkdebug hooks. */
+void cmd_state_init(struct cmd_state *st, struct bk_loop *loop);
+/* Stop what runs in the background, close the image (draining it). */
+void cmd_state_fini(struct cmd_state *st);
 
 enum {
     CMD_F_NOFILE_OK = 1 << 0,  /* runs without an open image */
     CMD_F_GLOBAL    = 1 << 1,  /* runs anywhere (help, quit) */
     CMD_F_WRITE     = 1 << 2,  /* needs a writable image */
     CMD_F_EXTRA     = 1 << 3,  /* blkmon's own: left out of "help" listing */
+    /*
+     * Touches only control state (breakpoints, rules, the blkdebug state,
+     * a background run, the front end's view) and never waits for I/O: a
+     * front end runs it at once, even while another command waits (the
+     * TUI does, so that "resume" can free a parked write).  Commands that
+     * wait (wait_break, sleep) or touch the image keep qemu-io's order.
+     */
+    CMD_F_CONTROL   = 1 << 4,
 };
+
+/* What a command's operand names, for completion. */
+enum cmd_word {
+    CMD_WORD_NONE,       /* nothing to offer (numbers, file names...) */
+    CMD_WORD_COMMAND,    /* a command name */
+    CMD_WORD_EVENT,      /* a blkdebug event name */
+    CMD_WORD_TAG,        /* a breakpoint or suspended request's tag */
+};
+#define CMD_WORDS 2
 
 struct cmd_entry {
     const char *name;
@@ -64,32 +113,45 @@ struct cmd_entry {
     int argmin;
     int argmax;                  /* -1: no limit */
     unsigned flags;
+    /* Flags only some invocations have ("bench -k" is control, "bench"
+     * is not), from the words; NULL: none.  Prints nothing. */
+    unsigned (*flags_for)(int argc, char **argv);
     const char *args;            /* synopsis of the arguments, or NULL */
     const char *oneline;
     const char *help;            /* the long help text, or NULL */
+    enum cmd_word words[CMD_WORDS];   /* its first operands' kinds */
 };
 
-/* The table, sorted by name and ended by NULL. */
+/* qemu-io's table and blkmon's additions, sorted by name, ended by NULL. */
 extern const struct cmd_entry *const cmd_table[];
 
 /* Run one command line; returns 0 or -errno (the message is printed). */
 int cmd_execute(struct cmd_state *st, const char *line);
-/* Exact name or altname; NULL when unknown. */
-const struct cmd_entry *cmd_find(const char *name);
-/* For TUI completion only (scripts never match prefixes): call fn with
- * each command name that starts with prefix, in table order. */
-void cmd_complete(const char *prefix, void (*fn)(const char *name, void *arg),
+/* Exact name or altname in the command table, then in the session's
+ * front-end table (st may be NULL); NULL when unknown. */
+const struct cmd_entry *cmd_find(const struct cmd_state *st,
+                                 const char *name);
+/* Every entry the session knows, the command table's first. */
+void cmd_for_each(const struct cmd_state *st,
+                  void (*fn)(const struct cmd_entry *e, void *arg),
                   void *arg);
+/*
+ * The flags of line's command as these words invoke it (its entry's and
+ * flags_for's); 0 for a blank line or an unknown command.  *ep (may be
+ * NULL) gets the entry or NULL.
+ */
+unsigned cmd_line_flags(const struct cmd_state *st, const char *line,
+                        const struct cmd_entry **ep);
 /* Print "name args -- oneline" (the usage line) and return -EINVAL. */
-int cmd_usage(const struct cmd_entry *e);
+int cmd_usage(struct out *o, const struct cmd_entry *e);
 
 /* Open an image for the session (the command line and "open" share it).
  * opts is consumed.  Returns 0 or -errno, message printed. */
 int cmd_open_image(struct cmd_state *st, const char *name,
                    struct bk_opts *opts, unsigned flags, bool force_share);
 /* Merge "k=v,k2=v2" into opts as qemu-io's option lists do (bare keys
- * warn).  Returns 0, or -EINVAL with the complaint printed. */
-int cmd_parse_opts(struct bk_opts *opts, const char *text,
+ * warn).  Returns 0, or -EINVAL with the complaint printed to o. */
+int cmd_parse_opts(struct out *o, struct bk_opts *opts, const char *text,
                    const char *implied);
 /* Wait for every aio request of the session, then close the image. */
 void cmd_close_image(struct cmd_state *st);

@@ -33,8 +33,10 @@ const struct cmd_entry cmd_break_entry = {
     .exec = break_exec,
     .argmin = 2,
     .argmax = 2,
+    .flags = CMD_F_CONTROL,
     .args = "event tag",
     .oneline = "sets a breakpoint on event and tags the stopped request as tag",
+    .words = { CMD_WORD_EVENT, CMD_WORD_TAG },
 };
 
 const struct cmd_entry cmd_remove_break_entry = {
@@ -42,8 +44,10 @@ const struct cmd_entry cmd_remove_break_entry = {
     .exec = remove_break_exec,
     .argmin = 1,
     .argmax = 1,
+    .flags = CMD_F_CONTROL,
     .args = "tag",
     .oneline = "remove a breakpoint by tag",
+    .words = { CMD_WORD_TAG },
 };
 
 const struct cmd_entry cmd_resume_entry = {
@@ -51,8 +55,10 @@ const struct cmd_entry cmd_resume_entry = {
     .exec = resume_exec,
     .argmin = 1,
     .argmax = 1,
+    .flags = CMD_F_CONTROL,
     .args = "tag",
     .oneline = "resumes the request tagged as tag",
+    .words = { CMD_WORD_TAG },
 };
 
 const struct cmd_entry cmd_wait_break_entry = {
@@ -62,6 +68,7 @@ const struct cmd_entry cmd_wait_break_entry = {
     .argmax = 1,
     .args = "tag",
     .oneline = "waits for the suspension of a request",
+    .words = { CMD_WORD_TAG },
 };
 
 static int break_exec(struct cmd_state *st, int argc, char **argv)
@@ -72,7 +79,7 @@ static int break_exec(struct cmd_state *st, int argc, char **argv)
     if (st->debug != NULL && st->debug->set_break != NULL)
         ret = st->debug->set_break(st->dev, argv[1], argv[2]);
     if (ret < 0)
-        out_printf("Could not set breakpoint: %s\n", strerror(-ret));
+        out_printf(st->out, "Could not set breakpoint: %s\n", strerror(-ret));
     return ret;
 }
 
@@ -84,7 +91,7 @@ static int remove_break_exec(struct cmd_state *st, int argc, char **argv)
     if (st->debug != NULL && st->debug->remove_break != NULL)
         ret = st->debug->remove_break(st->dev, argv[1]);
     if (ret < 0)
-        out_printf("Could not remove breakpoint %s: %s\n", argv[1],
+        out_printf(st->out, "Could not remove breakpoint %s: %s\n", argv[1],
                    strerror(-ret));
     return ret;
 }
@@ -97,7 +104,7 @@ static int resume_exec(struct cmd_state *st, int argc, char **argv)
     if (st->debug != NULL && st->debug->resume != NULL)
         ret = st->debug->resume(st->dev, argv[1]);
     if (ret < 0)
-        out_printf("Could not resume request: %s\n", strerror(-ret));
+        out_printf(st->out, "Could not resume request: %s\n", strerror(-ret));
     return ret;
 }
 
@@ -118,11 +125,12 @@ static bool debug_is_suspended(struct bk_dev *dev, const char *tag)
 void cmd_debug_note(struct bk_dev *dev, enum bk_debug_note note,
                     const char *tag, const struct bk_req *req, void *arg)
 {
+    struct cmd_state *st = arg;
+
     (void)dev;
     (void)req;
-    (void)arg;
     if (note == BK_NOTE_SUSPENDED)
-        out_printf("blkdebug: Suspended request '%s'\n", tag);
+        out_printf(st->out, "blkdebug: Suspended request '%s'\n", tag);
     else
-        out_printf("blkdebug: Resuming request '%s'\n", tag);
+        out_printf(st->out, "blkdebug: Resuming request '%s'\n", tag);
 }

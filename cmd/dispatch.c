@@ -1,6 +1,9 @@
 /*
  * dispatch.c — from a command line to a handler: lookup, preconditions,
  * arity, in that order, with qemu-io's texts for each refusal.
+ *
+ * Lookup is exact (scripts never match prefixes): the command table first,
+ * then the session's front-end table.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,9 +16,10 @@
 static int dispatch_check(struct cmd_state *st, const struct cmd_entry *e,
                           int argc, char **argv);
 
-const struct cmd_entry *cmd_find(const char *name)
+static const struct cmd_entry *dispatch_find_in(
+    const struct cmd_entry *const *table, const char *name)
 {
-    for (const struct cmd_entry *const *e = cmd_table; *e != NULL; e++) {
+    for (const struct cmd_entry *const *e = table; *e != NULL; e++) {
         if (strcmp((*e)->name, name) == 0)
             return *e;
         if ((*e)->altname != NULL && strcmp((*e)->altname, name) == 0)
@@ -24,20 +28,54 @@ const struct cmd_entry *cmd_find(const char *name)
     return NULL;
 }
 
-void cmd_complete(const char *prefix, void (*fn)(const char *name, void *arg),
-                  void *arg)
+const struct cmd_entry *cmd_find(const struct cmd_state *st,
+                                 const char *name)
 {
-    size_t len = strlen(prefix);
+    const struct cmd_entry *e = dispatch_find_in(cmd_table, name);
 
-    for (const struct cmd_entry *const *e = cmd_table; *e != NULL; e++)
-        if (strncmp((*e)->name, prefix, len) == 0)
-            fn((*e)->name, arg);
+    if (e == NULL && st != NULL && st->frontend_table != NULL)
+        e = dispatch_find_in(st->frontend_table, name);
+    return e;
 }
 
-int cmd_usage(const struct cmd_entry *e)
+void cmd_for_each(const struct cmd_state *st,
+                  void (*fn)(const struct cmd_entry *e, void *arg),
+                  void *arg)
 {
-    out_printf("%s %s -- %s\n", e->name, e->args != NULL ? e->args : "",
-               e->oneline);
+    for (const struct cmd_entry *const *e = cmd_table; *e != NULL; e++)
+        fn(*e, arg);
+    if (st == NULL || st->frontend_table == NULL)
+        return;
+    for (const struct cmd_entry *const *e = st->frontend_table; *e != NULL;
+         e++)
+        fn(*e, arg);
+}
+
+unsigned cmd_line_flags(const struct cmd_state *st, const char *line,
+                        const struct cmd_entry **ep)
+{
+    const struct cmd_entry *e = NULL;
+    unsigned flags = 0;
+    int argc;
+    char **argv = argv_split(line, &argc);
+
+    if (argc > 0)
+        e = cmd_find(st, argv[0]);
+    if (e != NULL) {
+        flags = e->flags;
+        if (e->flags_for != NULL)
+            flags |= e->flags_for(argc, argv);
+    }
+    free(argv);
+    if (ep != NULL)
+        *ep = e;
+    return flags;
+}
+
+int cmd_usage(struct out *o, const struct cmd_entry *e)
+{
+    out_printf(o, "%s %s -- %s\n", e->name,
+               e->args != NULL ? e->args : "", e->oneline);
     return -EINVAL;
 }
 
@@ -47,26 +85,26 @@ static int dispatch_check(struct cmd_state *st, const struct cmd_entry *e,
     int n = argc - 1;
 
     if (!(e->flags & (CMD_F_GLOBAL | CMD_F_NOFILE_OK)) && st->dev == NULL) {
-        out_eprintf("no file open, try 'help open'\n");
+        out_eprintf(st->out, "no file open, try 'help open'\n");
         return -EINVAL;
     }
     if (n < e->argmin || (e->argmax != -1 && n > e->argmax)) {
         if (e->argmax == -1)
-            out_eprintf("bad argument count %d to %s, expected at least %d "
-                        "arguments\n", n, argv[0], e->argmin);
+            out_eprintf(st->out, "bad argument count %d to %s, expected at "
+                        "least %d arguments\n", n, argv[0], e->argmin);
         else if (e->argmin == e->argmax)
-            out_eprintf("bad argument count %d to %s, expected %d "
+            out_eprintf(st->out, "bad argument count %d to %s, expected %d "
                         "arguments\n", n, argv[0], e->argmin);
         else
-            out_eprintf("bad argument count %d to %s, expected between %d "
-                        "and %d arguments\n", n, argv[0], e->argmin,
-                        e->argmax);
+            out_eprintf(st->out, "bad argument count %d to %s, expected "
+                        "between %d and %d arguments\n", n, argv[0],
+                        e->argmin, e->argmax);
         return -EINVAL;
     }
     /* qemu-io asks for the write permission before parsing anything. */
     if ((e->flags & CMD_F_WRITE) && st->dev != NULL &&
         bk_dev_read_only(st->dev)) {
-        out_error("Block node is read-only");
+        out_error(st->out, "Block node is read-only");
         return -EPERM;
     }
     return 0;
@@ -83,9 +121,9 @@ int cmd_execute(struct cmd_state *st, const char *line)
         free(argv);
         return 0;
     }
-    e = cmd_find(argv[0]);
+    e = cmd_find(st, argv[0]);
     if (e == NULL) {
-        out_eprintf("command \"%s\" not found\n", argv[0]);
+        out_eprintf(st->out, "command \"%s\" not found\n", argv[0]);
         ret = -EINVAL;
     } else {
         ret = dispatch_check(st, e, argc, argv);

@@ -26,7 +26,8 @@ struct extents_list {
 
 static int extents_exec(struct cmd_state *st, int argc, char **argv);
 static int extents_collect(const struct bk_extent *ext, void *arg);
-static void extents_print(const struct extents_list *l, bool json);
+static void extents_print(struct out *o, const struct extents_list *l,
+                          bool json);
 
 const struct cmd_entry cmd_extents_entry = {
     .name = "extents",
@@ -63,26 +64,27 @@ static int extents_collect(const struct bk_extent *ext, void *arg)
     return 0;
 }
 
-static void extents_print(const struct extents_list *l, bool json)
+static void extents_print(struct out *o, const struct extents_list *l,
+                          bool json)
 {
     for (size_t i = 0; i < l->n; i++) {
         const struct bk_extent *e = &l->v[i];
 
         if (json) {
-            out_printf("%s{ \"start\": %" PRId64 ", \"length\": %" PRId64
+            out_printf(o, "%s{ \"start\": %" PRId64 ", \"length\": %" PRId64
                        ", \"depth\": %d, \"present\": %s, \"zero\": %s, "
                        "\"data\": %s", i == 0 ? "[" : "", e->offset,
                        e->length, e->depth, e->present ? "true" : "false",
                        e->zero ? "true" : "false", e->data ? "true" : "false");
             if (e->has_map)
-                out_printf(", \"offset\": %" PRId64, e->map);
-            out_printf("}%s", i + 1 < l->n ? ",\n" : "]\n");
+                out_printf(o, ", \"offset\": %" PRId64, e->map);
+            out_printf(o, "}%s", i + 1 < l->n ? ",\n" : "]\n");
         } else {
             char s1[64], s2[64];
 
             report_cvtstr((double)e->length, s1, sizeof(s1));
             report_cvtstr((double)e->offset, s2, sizeof(s2));
-            out_printf("%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64
+            out_printf(o, "%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64
                        ")\n", s1, (uint64_t)e->length,
                        e->data ? "data" : "hole", s2, (uint64_t)e->offset);
         }
@@ -97,41 +99,44 @@ static int extents_exec(struct cmd_state *st, int argc, char **argv)
     bool json = false;
     int c, ret;
 
-    argv_opts_init(&o, argc, argv, "j");
+    argv_opts_init(&o, st->out, argc, argv, "j");
     while ((c = argv_opts_next(&o)) != -1) {
         if (c != 'j')
-            return cmd_usage(&cmd_extents_entry);
+            return cmd_usage(st->out, &cmd_extents_entry);
         json = true;
     }
     if (argc - o.optind > 2)
-        return cmd_usage(&cmd_extents_entry);
+        return cmd_usage(st->out, &cmd_extents_entry);
     len = bk_dev_length(st->dev);
     if (len < 0) {
-        out_error("Failed to query image length: %s", strerror((int)-len));
+        out_error(st->out, "Failed to query image length: %s",
+                  strerror((int)-len));
         return (int)len;
     }
-    if (o.optind < argc && num_size_arg(argv[o.optind], &offset) < 0)
+    if (o.optind < argc && num_size_arg(st->out, argv[o.optind], &offset) < 0)
         return -EINVAL;
     bytes = len > offset ? len - offset : 0;
-    if (o.optind + 1 < argc && num_size_arg(argv[o.optind + 1], &bytes) < 0)
+    if (o.optind + 1 < argc &&
+        num_size_arg(st->out, argv[o.optind + 1], &bytes) < 0)
         return -EINVAL;
     end = offset < len ? (bytes < len - offset ? offset + bytes : len)
                        : offset;
     if (end <= offset) {
         if (json)
-            out_printf("[{ \"start\": %" PRId64 ", \"length\": 0, \"depth\": 0,"
-                       " \"present\": false, \"zero\": false, \"data\": "
-                       "false}]\n", offset);
+            out_printf(st->out, "[{ \"start\": %" PRId64 ", \"length\": 0, "
+                       "\"depth\": 0, \"present\": false, \"zero\": false, "
+                       "\"data\": false}]\n", offset);
         return 0;
     }
 
     ret = bk_dev_extents(st->dev, offset, end - offset, extents_collect, &l);
     if (ret < 0) {
-        out_error("Failed to get allocation status: %s", strerror(-ret));
+        out_error(st->out, "Failed to get allocation status: %s",
+                  strerror(-ret));
         free(l.v);
         return ret;
     }
-    extents_print(&l, json);
+    extents_print(st->out, &l, json);
     free(l.v);
     return 0;
 }

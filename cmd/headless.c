@@ -60,12 +60,12 @@ int headless_run(struct cmd_state *st, char **cmds, int ncmds)
     while (!st->quit) {
         size_t len;
 
-        out_printf("%s> ", out_progname());
-        out_flush();
+        out_printf(st->out, "%s> ", out_progname());
+        out_flush(st->out);
         headless_wait_stdin(st);
         if (fgets(line, sizeof(line), stdin) == NULL) {
             if (isatty(STDIN_FILENO))
-                out_printf("\n");
+                out_printf(st->out, "\n");
             break;
         }
         len = strlen(line);

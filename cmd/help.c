@@ -8,7 +8,8 @@
 #include "cmd/entries.h"
 #include "cmd/out.h"
 
-static void help_oneline(const char *word, const struct cmd_entry *e);
+static void help_oneline(struct out *o, const char *word,
+                         const struct cmd_entry *e);
 static int help_exec(struct cmd_state *st, int argc, char **argv);
 
 const struct cmd_entry cmd_help_entry = {
@@ -17,39 +18,40 @@ const struct cmd_entry cmd_help_entry = {
     .exec = help_exec,
     .argmin = 0,
     .argmax = 1,
-    .flags = CMD_F_GLOBAL,
+    .flags = CMD_F_GLOBAL | CMD_F_CONTROL,
     .args = "[command]",
     .oneline = "help for one or all commands",
+    .words = { CMD_WORD_COMMAND },
 };
 
 /* A command is listed under the word the user asked about. */
-static void help_oneline(const char *word, const struct cmd_entry *e)
+static void help_oneline(struct out *o, const char *word,
+                         const struct cmd_entry *e)
 {
-    out_printf("%s ", word);
+    out_printf(o, "%s ", word);
     if (e->args != NULL)
-        out_printf("%s ", e->args);
-    out_printf("-- %s\n", e->oneline);
+        out_printf(o, "%s ", e->args);
+    out_printf(o, "-- %s\n", e->oneline);
 }
 
 static int help_exec(struct cmd_state *st, int argc, char **argv)
 {
     const struct cmd_entry *e;
 
-    (void)st;
     if (argc == 1) {
         for (const struct cmd_entry *const *t = cmd_table; *t != NULL; t++)
             if (!((*t)->flags & CMD_F_EXTRA))
-                help_oneline((*t)->name, *t);
-        out_printf("\nUse 'help commandname' for extended help.\n");
+                help_oneline(st->out, (*t)->name, *t);
+        out_printf(st->out, "\nUse 'help commandname' for extended help.\n");
         return 0;
     }
-    e = cmd_find(argv[1]);
+    e = cmd_find(st, argv[1]);
     if (e == NULL) {
-        out_printf("command %s not found\n", argv[1]);
+        out_printf(st->out, "command %s not found\n", argv[1]);
         return -EINVAL;
     }
-    help_oneline(argv[1], e);
+    help_oneline(st->out, argv[1], e);
     if (e->help != NULL)
-        out_printf("%s", e->help);
+        out_printf(st->out, "%s", e->help);
     return 0;
 }

@@ -131,12 +131,13 @@ static int flush_exec(struct cmd_state *st, int argc, char **argv)
 static int truncate_exec(struct cmd_state *st, int argc, char **argv)
 {
     enum bk_prealloc prealloc = BK_PREALLOC_OFF;
-    struct bk_req req = { .op = BK_OP_TRUNCATE, .done = image_req_done };
+    struct bk_req req = { .op = BK_OP_TRUNCATE, .done = image_req_done,
+                          .source = &st->source };
     struct argv_opts o;
     bool known;
     int c, ret;
 
-    argv_opts_init(&o, argc, argv, "m:");
+    argv_opts_init(&o, st->out, argc, argv, "m:");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'm':
@@ -149,28 +150,29 @@ static int truncate_exec(struct cmd_state *st, int argc, char **argv)
                 }
             }
             if (!known) {
-                out_error("Invalid preallocation mode '%s'", o.optarg);
+                out_error(st->out, "Invalid preallocation mode '%s'",
+                          o.optarg);
                 return -EINVAL;
             }
             break;
         default:
-            return cmd_usage(&cmd_truncate_entry);
+            return cmd_usage(st->out, &cmd_truncate_entry);
         }
     }
     /* qemu-io takes the first operand and ignores the rest; with none it
      * crashes, where we print the usage. */
     if (o.optind >= argc)
-        return cmd_usage(&cmd_truncate_entry);
+        return cmd_usage(st->out, &cmd_truncate_entry);
     /* qemu-io names argv[1] in the complaint, whatever it parsed. */
-    ret = num_parse_size(argv[o.optind], &req.offset);
+    ret = num_parse_size(st->out, argv[o.optind], &req.offset);
     if (ret < 0) {
-        num_print_error(ret, argv[1]);
+        num_print_error(st->out, ret, argv[1]);
         return ret;
     }
     /* The block layer's largest length: INT64_MAX rounded down to its
      * largest request alignment, checked before anything else. */
     if (req.offset > IMAGE_MAX_LENGTH) {
-        out_error("offset(%" PRId64 ") exceeds maximum(%" PRId64 ")",
+        out_error(st->out, "offset(%" PRId64 ") exceeds maximum(%" PRId64 ")",
                   req.offset, (int64_t)IMAGE_MAX_LENGTH);
         return -EFBIG;
     }
@@ -180,9 +182,9 @@ static int truncate_exec(struct cmd_state *st, int argc, char **argv)
         return 0;
     /* The block layer's words when it has them, as error_report prints. */
     if (req.cause[0] != '\0')
-        out_error("%s", req.cause);
+        out_error(st->out, "%s", req.cause);
     else
-        out_error("Could not resize file: %s", strerror(-ret));
+        out_error(st->out, "Could not resize file: %s", strerror(-ret));
     return ret;
 }
 
@@ -194,11 +196,11 @@ static int length_exec(struct cmd_state *st, int argc, char **argv)
     (void)argc;
     (void)argv;
     if (size < 0) {
-        out_printf("getlength: %s\n", strerror((int)-size));
+        out_printf(st->out, "getlength: %s\n", strerror((int)-size));
         return (int)size;
     }
     report_cvtstr((double)size, s, sizeof(s));
-    out_printf("%s\n", s);
+    out_printf(st->out, "%s\n", s);
     return 0;
 }
 
@@ -210,20 +212,20 @@ static int info_exec(struct cmd_state *st, int argc, char **argv)
 
     (void)argc;
     (void)argv;
-    out_printf("format name: %s\n", bk_dev_format_name(st->dev));
+    out_printf(st->out, "format name: %s\n", bk_dev_format_name(st->dev));
     /* qemu-io prints the line a second time when the top node is a
      * protocol driver (measured with file and blkdebug). */
     if (!bk_dev_top_is_format(st->dev))
-        out_printf("format name: %s\n", bk_dev_format_name(st->dev));
+        out_printf(st->out, "format name: %s\n", bk_dev_format_name(st->dev));
     ret = bk_dev_get_info(st->dev, &info);
     if (ret < 0)
         return ret;     /* qemu-io says nothing more, and fails */
     report_cvtstr((double)info.cluster_size, s1, sizeof(s1));
     report_cvtstr((double)info.vm_state_offset, s2, sizeof(s2));
-    out_printf("cluster size: %s\n", s1);
-    out_printf("vm state offset: %s\n", s2);
+    out_printf(st->out, "cluster size: %s\n", s1);
+    out_printf(st->out, "vm state offset: %s\n", s2);
     if (info.specific != NULL)
-        out_printf("Format specific information:\n%s", info.specific);
+        out_printf(st->out, "Format specific information:\n%s", info.specific);
     free(info.specific);
     return 0;
 }
@@ -235,32 +237,26 @@ static int discard_exec(struct cmd_state *st, int argc, char **argv)
     struct argv_opts o;
     int c, ret;
 
-    argv_opts_init(&o, argc, argv, "Cq");
+    argv_opts_init(&o, st->out, argc, argv, "Cq");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'C': Cflag = true; break;
         case 'q': qflag = true; break;
         default:
-            return cmd_usage(&cmd_discard_entry);
+            return cmd_usage(st->out, &cmd_discard_entry);
         }
     }
     if (o.optind != argc - 2)
-        return cmd_usage(&cmd_discard_entry);
-    if (num_size_arg(argv[o.optind], &offset) < 0 ||
-        num_size_arg(argv[o.optind + 1], &bytes) < 0)
+        return cmd_usage(st->out, &cmd_discard_entry);
+    if (io_parse_range(st, argv + o.optind, IO_LEN_MAX, &offset, &bytes) < 0)
         return -EINVAL;
-    if (bytes > NUM_REQUEST_MAX_BYTES) {
-        out_printf("length cannot exceed %" PRId64 ", given %s\n",
-                   NUM_REQUEST_MAX_BYTES, argv[o.optind + 1]);
-        return -EINVAL;
-    }
     ret = io_run(st, BK_OP_DISCARD, offset, bytes, NULL, 0, 0, &elapsed);
     if (ret < 0) {
-        out_printf("discard failed: %s\n", strerror(-ret));
+        out_printf(st->out, "discard failed: %s\n", strerror(-ret));
         return ret;
     }
     if (!qflag)
-        report_io("discard", elapsed, offset, bytes, bytes, 1, Cflag);
+        report_io(st->out, "discard", elapsed, offset, bytes, bytes, 1, Cflag);
     return 0;
 }
 
@@ -270,16 +266,16 @@ static int alloc_exec(struct cmd_state *st, int argc, char **argv)
     char s[64];
     int ret;
 
-    if (num_size_arg(argv[1], &offset) < 0)
+    if (num_size_arg(st->out, argv[1], &offset) < 0)
         return -EINVAL;
-    if (argc == 3 && num_size_arg(argv[2], &count) < 0)
+    if (argc == 3 && num_size_arg(st->out, argv[2], &count) < 0)
         return -EINVAL;
     start = offset;
     remaining = count;
     while (remaining > 0) {
         ret = bk_dev_is_allocated(st->dev, offset, remaining, &num);
         if (ret < 0) {
-            out_printf("is_allocated failed: %s\n", strerror(-ret));
+            out_printf(st->out, "is_allocated failed: %s\n", strerror(-ret));
             return ret;
         }
         offset += num;
@@ -292,7 +288,7 @@ static int alloc_exec(struct cmd_state *st, int argc, char **argv)
         }
     }
     report_cvtstr((double)start, s, sizeof(s));
-    out_printf("%" PRId64 "/%" PRId64 " bytes allocated at offset %s\n",
+    out_printf(st->out, "%" PRId64 "/%" PRId64 " bytes allocated at offset %s\n",
                sum, count, s);
     return 0;
 }
@@ -328,22 +324,22 @@ static int map_exec(struct cmd_state *st, int argc, char **argv)
     (void)argc;
     (void)argv;
     if (bytes < 0) {
-        out_error("Failed to query image length: %s", strerror((int)-bytes));
+        out_error(st->out, "Failed to query image length: %s", strerror((int)-bytes));
         return (int)bytes;
     }
     while (bytes > 0) {
         ret = map_run(st->dev, offset, bytes, &num);
         if (ret < 0) {
-            out_error("Failed to get allocation status: %s", strerror(-ret));
+            out_error(st->out, "Failed to get allocation status: %s", strerror(-ret));
             return ret;
         }
         if (num == 0) {
-            out_error("Unexpected end of image");
+            out_error(st->out, "Unexpected end of image");
             return -EIO;
         }
         report_cvtstr((double)num, s1, sizeof(s1));
         report_cvtstr((double)offset, s2, sizeof(s2));
-        out_printf("%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64
+        out_printf(st->out, "%s (0x%" PRIx64 ") bytes %s at offset %s (0x%" PRIx64
                    ")\n", s1, (uint64_t)num,
                    ret ? "    allocated" : "not allocated", s2,
                    (uint64_t)offset);

@@ -80,7 +80,7 @@ static int read_exec(struct cmd_state *st, int argc, char **argv)
     struct iovec iov;
     char *buf;
 
-    argv_opts_init(&o, argc, argv, "bCl:pP:qs:v");
+    argv_opts_init(&o, st->out, argc, argv, "bCl:pP:qs:v");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'b': bflag = true; break;
@@ -90,43 +90,38 @@ static int read_exec(struct cmd_state *st, int argc, char **argv)
         case 'v': vflag = true; break;
         case 'l':
             lflag = true;
-            if (num_size_arg(o.optarg, &pat_len) < 0)
+            if (num_size_arg(st->out, o.optarg, &pat_len) < 0)
                 return -EINVAL;
             break;
         case 's':
             sflag = true;
-            if (num_size_arg(o.optarg, &pat_off) < 0)
+            if (num_size_arg(st->out, o.optarg, &pat_off) < 0)
                 return -EINVAL;
             break;
         case 'P':
             Pflag = true;
-            pattern = num_parse_pattern(o.optarg);
+            pattern = num_parse_pattern(st->out, o.optarg);
             if (pattern < 0)
                 return -EINVAL;
             break;
         default:
-            return cmd_usage(&cmd_read_entry);
+            return cmd_usage(st->out, &cmd_read_entry);
         }
     }
     if (o.optind != argc - 2)
-        return cmd_usage(&cmd_read_entry);
-    if (num_size_arg(argv[o.optind], &offset) < 0 ||
-        num_size_arg(argv[o.optind + 1], &count) < 0)
+        return cmd_usage(st->out, &cmd_read_entry);
+    if (io_parse_range(st, argv + o.optind, IO_LEN_MAX, &offset, &count) < 0)
         return -EINVAL;
-    if (count > NUM_REQUEST_MAX_BYTES) {
-        out_printf("length cannot exceed %" PRId64 ", given %s\n",
-                   NUM_REQUEST_MAX_BYTES, argv[o.optind + 1]);
-        return -EINVAL;
-    }
     if (!Pflag && (lflag || sflag))
-        return cmd_usage(&cmd_read_entry);
+        return cmd_usage(st->out, &cmd_read_entry);
     if (!lflag)
         pat_len = count - pat_off;
     if (pat_len < 0 || pat_len + pat_off > count) {
-        out_printf("pattern verification range exceeds end of read data\n");
+        out_printf(st->out, "pattern verification range exceeds end of "
+                   "read data\n");
         return -EINVAL;
     }
-    if (bflag && num_check_sector_aligned(offset, count) < 0)
+    if (bflag && num_check_sector_aligned(st->out, offset, count) < 0)
         return -EINVAL;
 
     buf = io_buf_alloc(st, (size_t)count, 0xab);
@@ -138,16 +133,17 @@ static int read_exec(struct cmd_state *st, int argc, char **argv)
     else
         ret = io_run(st, BK_OP_READ, offset, count, &iov, 1, 0, &elapsed);
     if (ret < 0) {
-        out_printf("read failed: %s\n", strerror(-ret));
+        out_printf(st->out, "read failed: %s\n", strerror(-ret));
         goto out;
     }
     if (Pflag)
-        ret = io_verify(buf + pat_off, pattern, offset + pat_off, pat_len);
+        ret = io_verify(st, buf + pat_off, pattern, offset + pat_off,
+                        pat_len);
     if (qflag)
         goto out;
     if (vflag)
-        report_dump(buf, offset, count);
-    report_io("read", elapsed, offset, count, count, 1, Cflag);
+        report_dump(st->out, buf, offset, count);
+    report_io(st->out, "read", elapsed, offset, count, count, 1, Cflag);
 out:
     io_buf_free(st, buf);
     return ret;
@@ -161,7 +157,7 @@ static int readv_exec(struct cmd_state *st, int argc, char **argv)
     struct argv_opts o;
     struct io_vec v;
 
-    argv_opts_init(&o, argc, argv, "CP:qv");
+    argv_opts_init(&o, st->out, argc, argv, "CP:qv");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'C': Cflag = true; break;
@@ -169,35 +165,33 @@ static int readv_exec(struct cmd_state *st, int argc, char **argv)
         case 'v': vflag = true; break;
         case 'P':
             Pflag = true;
-            pattern = num_parse_pattern(o.optarg);
+            pattern = num_parse_pattern(st->out, o.optarg);
             if (pattern < 0)
                 return -EINVAL;
             break;
         default:
-            return cmd_usage(&cmd_readv_entry);
+            return cmd_usage(st->out, &cmd_readv_entry);
         }
     }
     if (o.optind > argc - 2)
-        return cmd_usage(&cmd_readv_entry);
-    if (num_size_arg(argv[o.optind], &offset) < 0)
-        return -EINVAL;
-    if (io_vec_create(st, &v, argv + o.optind + 1, argc - o.optind - 1,
-                      0xab) < 0)
+        return cmd_usage(st->out, &cmd_readv_entry);
+    if (io_parse_vec(st, argv + o.optind, argc - o.optind, 0xab, &offset,
+                     &v) < 0)
         return -EINVAL;
 
     ret = io_run(st, BK_OP_READ, offset, v.size, v.iov, v.iovcnt, 0,
                  &elapsed);
     if (ret < 0) {
-        out_printf("readv failed: %s\n", strerror(-ret));
+        out_printf(st->out, "readv failed: %s\n", strerror(-ret));
         goto out;
     }
     if (Pflag)
-        ret = io_verify(v.buf, pattern, offset, v.size);
+        ret = io_verify(st, v.buf, pattern, offset, v.size);
     if (qflag)
         goto out;
     if (vflag)
-        report_dump(v.buf, offset, v.size);
-    report_io("read", elapsed, offset, v.size, v.size, 1, Cflag);
+        report_dump(st->out, v.buf, offset, v.size);
+    report_io(st->out, "read", elapsed, offset, v.size, v.size, 1, Cflag);
 out:
     io_vec_destroy(st, &v);
     return ret;

@@ -20,8 +20,6 @@
 
 static int write_exec(struct cmd_state *st, int argc, char **argv);
 static int writev_exec(struct cmd_state *st, int argc, char **argv);
-static char *write_buf_from_file(struct cmd_state *st, size_t len,
-                                 const char *name);
 
 const struct cmd_entry cmd_write_entry = {
     .name = "write",
@@ -79,42 +77,6 @@ const struct cmd_entry cmd_writev_entry = {
         "\n",
 };
 
-/*
- * The buffer for -s: the file's first bytes, repeated to fill len.  An
- * unreadable or empty file is reported on stderr the way qemu-io does
- * (perror style, no program name).
- */
-static char *write_buf_from_file(struct cmd_state *st, size_t len,
-                                 const char *name)
-{
-    FILE *f = fopen(name, "r");
-    char *buf;
-    size_t got;
-
-    if (f == NULL) {
-        out_eprintf("%s: %s\n", name, strerror(errno));
-        return NULL;
-    }
-    buf = io_buf_alloc(st, len, 0);
-    got = fread(buf, 1, len, f);
-    if (ferror(f)) {
-        out_eprintf("%s: %s\n", name, strerror(errno));
-        goto fail;
-    }
-    if (got == 0) {
-        out_eprintf("%s: file is empty\n", name);
-        goto fail;
-    }
-    fclose(f);
-    for (size_t at = got; at < len; at += got)
-        memcpy(buf + at, buf, len - at < got ? len - at : got);
-    return buf;
-fail:
-    fclose(f);
-    io_buf_free(st, buf);
-    return NULL;
-}
-
 static int write_exec(struct cmd_state *st, int argc, char **argv)
 {
     bool Cflag = false, qflag = false, bflag = false, cflag = false;
@@ -127,7 +89,7 @@ static int write_exec(struct cmd_state *st, int argc, char **argv)
     struct iovec iov;
     char *buf = NULL;
 
-    argv_opts_init(&o, argc, argv, "bcCfnpP:qs:uz");
+    argv_opts_init(&o, st->out, argc, argv, "bcCfnpP:qs:uz");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'b': bflag = true; break;
@@ -145,46 +107,45 @@ static int write_exec(struct cmd_state *st, int argc, char **argv)
             break;
         case 'P':
             Pflag = true;
-            pattern = num_parse_pattern(o.optarg);
+            pattern = num_parse_pattern(st->out, o.optarg);
             if (pattern < 0)
                 return -EINVAL;
             break;
         default:
-            return cmd_usage(&cmd_write_entry);
+            return cmd_usage(st->out, &cmd_write_entry);
         }
     }
     if (o.optind != argc - 2)
-        return cmd_usage(&cmd_write_entry);
+        return cmd_usage(st->out, &cmd_write_entry);
     if (bflag && zflag) {
-        out_printf("-b and -z cannot be specified at the same time\n");
-        return -EINVAL;
-    }
-    if (fua && (bflag || cflag)) {
-        out_printf("-f and -b or -c cannot be specified at the same time\n");
-        return -EINVAL;
-    }
-    if (nofallback && !zflag) {
-        out_printf("-n requires -z to be specified\n");
-        return -EINVAL;
-    }
-    if (unmap && !zflag) {
-        out_printf("-u requires -z to be specified\n");
-        return -EINVAL;
-    }
-    if ((int)zflag + (int)Pflag + (int)sflag > 1) {
-        out_printf("Only one of -z, -P, and -s can be specified at the same "
+        out_printf(st->out, "-b and -z cannot be specified at the same "
                    "time\n");
         return -EINVAL;
     }
-    if (num_size_arg(argv[o.optind], &offset) < 0 ||
-        num_size_arg(argv[o.optind + 1], &count) < 0)
-        return -EINVAL;
-    if (count > NUM_REQUEST_MAX_BYTES && !nofallback) {
-        out_printf("length cannot exceed %" PRId64 " without -n, given %s\n",
-                   NUM_REQUEST_MAX_BYTES, argv[o.optind + 1]);
+    if (fua && (bflag || cflag)) {
+        out_printf(st->out, "-f and -b or -c cannot be specified at the "
+                   "same time\n");
         return -EINVAL;
     }
-    if ((bflag || cflag) && num_check_sector_aligned(offset, count) < 0)
+    if (nofallback && !zflag) {
+        out_printf(st->out, "-n requires -z to be specified\n");
+        return -EINVAL;
+    }
+    if (unmap && !zflag) {
+        out_printf(st->out, "-u requires -z to be specified\n");
+        return -EINVAL;
+    }
+    if ((int)zflag + (int)Pflag + (int)sflag > 1) {
+        out_printf(st->out, "Only one of -z, -P, and -s can be specified at "
+                   "the same time\n");
+        return -EINVAL;
+    }
+    if (io_parse_range(st, argv + o.optind,
+                       nofallback ? IO_LEN_ANY : IO_LEN_MAX_UNLESS_N,
+                       &offset, &count) < 0)
+        return -EINVAL;
+    if ((bflag || cflag) &&
+        num_check_sector_aligned(st->out, offset, count) < 0)
         return -EINVAL;
 
     if (zflag) {
@@ -192,7 +153,7 @@ static int write_exec(struct cmd_state *st, int argc, char **argv)
                      (fua ? BK_REQ_FUA : 0) | (unmap ? BK_REQ_MAY_UNMAP : 0),
                      &elapsed);
     } else {
-        buf = sflag ? write_buf_from_file(st, (size_t)count, source)
+        buf = sflag ? io_buf_from_file(st, (size_t)count, source)
                     : io_buf_alloc(st, (size_t)count, pattern);
         if (buf == NULL)
             return -EINVAL;
@@ -210,11 +171,11 @@ static int write_exec(struct cmd_state *st, int argc, char **argv)
                          fua ? BK_REQ_FUA : 0, &elapsed);
     }
     if (ret < 0) {
-        out_printf("write failed: %s\n", strerror(-ret));
+        out_printf(st->out, "write failed: %s\n", strerror(-ret));
         goto out;
     }
     if (!qflag)
-        report_io("wrote", elapsed, offset, count, count, 1, Cflag);
+        report_io(st->out, "wrote", elapsed, offset, count, count, 1, Cflag);
 out:
     io_buf_free(st, buf);
     return ret;
@@ -228,35 +189,33 @@ static int writev_exec(struct cmd_state *st, int argc, char **argv)
     struct argv_opts o;
     struct io_vec v;
 
-    argv_opts_init(&o, argc, argv, "CfqP:");
+    argv_opts_init(&o, st->out, argc, argv, "CfqP:");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'C': Cflag = true; break;
         case 'f': fua = true; break;
         case 'q': qflag = true; break;
         case 'P':
-            pattern = num_parse_pattern(o.optarg);
+            pattern = num_parse_pattern(st->out, o.optarg);
             if (pattern < 0)
                 return -EINVAL;
             break;
         default:
-            return cmd_usage(&cmd_writev_entry);
+            return cmd_usage(st->out, &cmd_writev_entry);
         }
     }
     if (o.optind > argc - 2)
-        return cmd_usage(&cmd_writev_entry);
-    if (num_size_arg(argv[o.optind], &offset) < 0)
-        return -EINVAL;
-    if (io_vec_create(st, &v, argv + o.optind + 1, argc - o.optind - 1,
-                      pattern) < 0)
+        return cmd_usage(st->out, &cmd_writev_entry);
+    if (io_parse_vec(st, argv + o.optind, argc - o.optind, pattern, &offset,
+                     &v) < 0)
         return -EINVAL;
 
     ret = io_run(st, BK_OP_WRITE, offset, v.size, v.iov, v.iovcnt,
                  fua ? BK_REQ_FUA : 0, &elapsed);
     if (ret < 0)
-        out_printf("writev failed: %s\n", strerror(-ret));
+        out_printf(st->out, "writev failed: %s\n", strerror(-ret));
     else if (!qflag)
-        report_io("wrote", elapsed, offset, v.size, v.size, 1, Cflag);
+        report_io(st->out, "wrote", elapsed, offset, v.size, v.size, 1, Cflag);
     io_vec_destroy(st, &v);
     return ret;
 }

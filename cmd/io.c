@@ -1,5 +1,6 @@
 /*
- * io.c — the shared machinery of the I/O commands (see io.h).
+ * io.c — the I/O commands' operands, vectors and synchronous requests
+ * (see io.h); their buffers are iobuf.c's.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,25 +11,20 @@
 #include "cmd/number.h"
 #include "cmd/out.h"
 
-#define IO_MISALIGN 16
-
 static void io_run_done(struct bk_req *req, int ret);
 
-char *io_buf_alloc(struct cmd_state *st, size_t len, int pattern)
+int io_parse_range(struct cmd_state *st, char **words,
+                   enum io_len_limit limit, int64_t *offset, int64_t *bytes)
 {
-    size_t extra = st->misalign ? IO_MISALIGN : 0;
-    char *buf = bk_dev_alloc_buf(st->dev, len + extra + 1);
-
-    if (buf == NULL)
-        abort();
-    memset(buf, pattern, len + extra);
-    return buf + extra;
-}
-
-void io_buf_free(struct cmd_state *st, char *buf)
-{
-    if (buf != NULL)
-        free(buf - (st->misalign ? IO_MISALIGN : 0));
+    if (num_size_arg(st->out, words[0], offset) < 0 ||
+        num_size_arg(st->out, words[1], bytes) < 0)
+        return -EINVAL;
+    if (limit == IO_LEN_ANY || *bytes <= NUM_REQUEST_MAX_BYTES)
+        return 0;
+    out_printf(st->out, "length cannot exceed %" PRId64 "%s, given %s\n",
+               NUM_REQUEST_MAX_BYTES,
+               limit == IO_LEN_MAX_UNLESS_N ? " without -n" : "", words[1]);
+    return -EINVAL;
 }
 
 int io_vec_create(struct cmd_state *st, struct io_vec *v, char **lens,
@@ -42,16 +38,16 @@ int io_vec_create(struct cmd_state *st, struct io_vec *v, char **lens,
         abort();
     memset(v, 0, sizeof(*v));
     for (int i = 0; i < nlens; i++) {
-        if (num_size_arg(lens[i], &sizes[i]) < 0)
+        if (num_size_arg(st->out, lens[i], &sizes[i]) < 0)
             goto fail;
         if (sizes[i] > NUM_REQUEST_MAX_BYTES) {
-            out_printf("Argument '%s' exceeds maximum size %" PRId64 "\n",
-                       lens[i], NUM_REQUEST_MAX_BYTES);
+            out_printf(st->out, "Argument '%s' exceeds maximum size %" PRId64
+                       "\n", lens[i], NUM_REQUEST_MAX_BYTES);
             goto fail;
         }
         if (total > NUM_REQUEST_MAX_BYTES - sizes[i]) {
-            out_printf("The total number of bytes exceed the maximum size %"
-                       PRId64 "\n", NUM_REQUEST_MAX_BYTES);
+            out_printf(st->out, "The total number of bytes exceed the "
+                       "maximum size %" PRId64 "\n", NUM_REQUEST_MAX_BYTES);
             goto fail;
         }
         total += sizes[i];
@@ -81,16 +77,12 @@ void io_vec_destroy(struct cmd_state *st, struct io_vec *v)
     memset(v, 0, sizeof(*v));
 }
 
-int io_verify(const char *buf, int pattern, int64_t offset, int64_t len)
+int io_parse_vec(struct cmd_state *st, char **words, int nwords,
+                 int pattern, int64_t *offset, struct io_vec *v)
 {
-    for (int64_t i = 0; i < len; i++) {
-        if ((unsigned char)buf[i] != (unsigned char)pattern) {
-            out_printf("Pattern verification failed at offset %" PRId64
-                       ", %" PRId64 " bytes\n", offset, len);
-            return -EIO;
-        }
-    }
-    return 0;
+    if (num_size_arg(st->out, words[0], offset) < 0)
+        return -EINVAL;
+    return io_vec_create(st, v, words + 1, nwords - 1, pattern);
 }
 
 static void io_run_done(struct bk_req *req, int ret)
@@ -111,6 +103,7 @@ int io_run(struct cmd_state *st, enum bk_op op, int64_t offset,
         .iovcnt = iovcnt,
         .flags = flags,
         .done = io_run_done,
+        .source = &st->source,
     };
     int64_t t0 = bk_now_ns();
     int ret = bk_run(st->dev, &req);

@@ -1,10 +1,23 @@
 /*
- * io.h — what the I/O commands share: buffers, vectors, verification and
- * running one request synchronously with its timing.
+ * io.h — what the I/O commands share: their operands, buffers, vectors,
+ * verification and running one request synchronously with its timing.
+ *
+ * Operands: read, write and discard take "off len", parsed as qemu-io's
+ * read_f, write_f and discard_f do (cvtnum's complaints, then the length
+ * against the largest request, in each command's words); readv, writev,
+ * aio_read and aio_write take "off len [len..]", an offset then a vector.
  *
  * Buffers are aligned for O_DIRECT by the device, or deliberately 16 bytes
  * off with -m (qemu-io's misalign), and filled with a pattern byte before
  * use: reads fill with 0xab so a short read cannot pass for zeroes.
+ *
+ * A *big* buffer (IO_BIG_BYTES and up; a request may take 2 GiB) is
+ * filled, read from a -s file and checked against a pattern on the loop's
+ * workers, while the command waits by iterating the loop as it waits for
+ * its request: the TUI keeps drawing and taking keys, other requests go
+ * on.  Smaller ones are done at once, so that a script's output keeps
+ * exactly qemu-io's order.  Either way the command's own steps, and so its
+ * output, come in qemu-io's order.
  */
 #ifndef BLKMON_CMD_IO_H
 #define BLKMON_CMD_IO_H
@@ -15,8 +28,20 @@
 
 #include "cmd/cmd.h"
 
-char *io_buf_alloc(struct cmd_state *st, size_t len, int pattern);
-void io_buf_free(struct cmd_state *st, char *buf);
+/* A megabyte takes about a millisecond to fill: above that, a worker's. */
+#define IO_BIG_BYTES ((size_t)1 << 20)
+
+/* ---- operands --------------------------------------------------------- */
+
+/* How a command bounds its length, in qemu-io's words for each. */
+enum io_len_limit {
+    IO_LEN_MAX,            /* read, discard: "length cannot exceed N" */
+    IO_LEN_MAX_UNLESS_N,   /* write: "... cannot exceed N without -n" */
+    IO_LEN_ANY,            /* write -n: the block layer decides */
+};
+/* words[0] and words[1], "off len": 0, or -EINVAL after the message. */
+int io_parse_range(struct cmd_state *st, char **words,
+                   enum io_len_limit limit, int64_t *offset, int64_t *bytes);
 
 /* A buffer cut into the lengths given as words ("512 1k 2k"). */
 struct io_vec {
@@ -29,11 +54,38 @@ struct io_vec {
 int io_vec_create(struct cmd_state *st, struct io_vec *v, char **lens,
                   int nlens, int pattern);
 void io_vec_destroy(struct cmd_state *st, struct io_vec *v);
+/* "off len [len..]" (nwords of them): the offset, then the vector. */
+int io_parse_vec(struct cmd_state *st, char **words, int nwords,
+                 int pattern, int64_t *offset, struct io_vec *v);
+
+/* ---- buffers (iobuf.c) ------------------------------------------------ */
+
+/* len bytes of pattern, misaligned with -m; free with io_buf_free. */
+char *io_buf_alloc(struct cmd_state *st, size_t len, int pattern);
+/* The buffer of write -s: the file's first bytes repeated to fill len;
+ * NULL after qemu-io's complaint (stderr, perror style). */
+char *io_buf_from_file(struct cmd_state *st, size_t len, const char *name);
+void io_buf_free(struct cmd_state *st, char *buf);
+/* len bytes of pattern, aligned, never misaligned (bench's slots); free
+ * with free(). */
+char *io_fill_new(struct cmd_state *st, size_t len, int pattern);
 
 /* Compare buf with pattern; prints qemu-io's failure line; 0 or -EIO. */
-int io_verify(const char *buf, int pattern, int64_t offset, int64_t len);
+int io_verify(struct cmd_state *st, const char *buf, int pattern,
+              int64_t offset, int64_t len);
+/*
+ * The same without waiting, for a completion callback, which must not
+ * iterate the loop: done(arg, 0 or -EIO) runs on the loop thread after the
+ * failure line, before this returns when the buffer is small.
+ */
+void io_verify_async(struct cmd_state *st, const char *buf, int pattern,
+                     int64_t offset, int64_t len,
+                     void (*done)(void *arg, int ret), void *arg);
 
-/* Run one request to its end; returns its result, *elapsed_ns its time. */
+/* ---- requests --------------------------------------------------------- */
+
+/* Run one request of the session to its end; returns its result,
+ * *elapsed_ns its time. */
 int io_run(struct cmd_state *st, enum bk_op op, int64_t offset,
            int64_t bytes, struct iovec *iov, int iovcnt, unsigned flags,
            int64_t *elapsed_ns);

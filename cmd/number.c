@@ -52,7 +52,7 @@ static int strtou64_checked(const char *s, const char **end, int base,
     return 0;
 }
 
-int num_parse_size(const char *s, int64_t *value)
+int num_parse_size(struct out *o, const char *s, int64_t *value)
 {
     const char *end;
     uint64_t val, frac = 0;
@@ -99,7 +99,7 @@ int num_parse_size(const char *s, int64_t *value)
     mul = size_suffix(*end);
     if (mul > 0) {
         if (hex)
-            out_warn("Using a multiplier suffix on hex numbers is "
+            out_warn(o, "Using a multiplier suffix on hex numbers is "
                      "deprecated: %s", s);
         end++;
     } else {
@@ -126,31 +126,31 @@ int num_parse_size(const char *s, int64_t *value)
     return 0;
 }
 
-void num_print_error(int err, const char *arg)
+void num_print_error(struct out *o, int err, const char *arg)
 {
     switch (err) {
     case -EINVAL:
-        out_printf("Parsing error: non-numeric argument, or "
+        out_printf(o, "Parsing error: non-numeric argument, or "
                    "extraneous/unrecognized suffix -- %s\n", arg);
         break;
     case -ERANGE:
-        out_printf("Parsing error: argument too large -- %s\n", arg);
+        out_printf(o, "Parsing error: argument too large -- %s\n", arg);
         break;
     default:
-        out_printf("Parsing error: %s\n", arg);
+        out_printf(o, "Parsing error: %s\n", arg);
     }
 }
 
-int num_size_arg(const char *s, int64_t *value)
+int num_size_arg(struct out *o, const char *s, int64_t *value)
 {
-    int ret = num_parse_size(s, value);
+    int ret = num_parse_size(o, s, value);
 
     if (ret < 0)
-        num_print_error(ret, s);
+        num_print_error(o, ret, s);
     return ret;
 }
 
-int num_parse_pattern(const char *arg)
+int num_parse_pattern(struct out *o, const char *arg)
 {
     char *end;
     long pattern;
@@ -158,21 +158,21 @@ int num_parse_pattern(const char *arg)
     errno = 0;
     pattern = strtol(arg, &end, 0);
     if (pattern < 0 || pattern > UCHAR_MAX || *end != '\0') {
-        out_printf("%s is not a valid pattern byte\n", arg);
+        out_printf(o, "%s is not a valid pattern byte\n", arg);
         return -1;
     }
     return (int)pattern;
 }
 
-int num_check_sector_aligned(int64_t offset, int64_t count)
+int num_check_sector_aligned(struct out *o, int64_t offset, int64_t count)
 {
     static const char *const names[] = { "offset", "count" };
     const int64_t values[] = { offset, count };
 
     for (int i = 0; i < 2; i++) {
         if (values[i] % 512 != 0) {
-            out_printf("%" PRId64 " is not a sector-aligned value for '%s'\n",
-                       values[i], names[i]);
+            out_printf(o, "%" PRId64 " is not a sector-aligned value for "
+                       "'%s'\n", values[i], names[i]);
             return -EINVAL;
         }
     }

@@ -21,7 +21,8 @@ static int open_exec(struct cmd_state *st, int argc, char **argv);
 static int close_exec(struct cmd_state *st, int argc, char **argv);
 static int reopen_exec(struct cmd_state *st, int argc, char **argv);
 static int quit_exec(struct cmd_state *st, int argc, char **argv);
-static void open_warn_short_booleans(const char *text, const char *implied);
+static void open_warn_short_booleans(struct out *o, const char *text,
+                                     const char *implied);
 
 const struct cmd_entry cmd_open_entry = {
     .name = "open",
@@ -86,7 +87,7 @@ const struct cmd_entry cmd_quit_entry = {
     .exec = quit_exec,
     .argmin = -1,
     .argmax = -1,
-    .flags = CMD_F_GLOBAL,
+    .flags = CMD_F_GLOBAL | CMD_F_CONTROL,
     .oneline = "exit the program",
 };
 
@@ -100,7 +101,7 @@ int cmd_open_image(struct cmd_state *st, const char *name,
     int ret;
 
     if (st->dev != NULL) {
-        out_error("file open already, try 'help close'");
+        out_error(st->out, "file open already, try 'help close'");
         bk_opts_free(opts);
         return -EBUSY;
     }
@@ -110,7 +111,7 @@ int cmd_open_image(struct cmd_state *st, const char *name,
         const char *fs = bk_opts_get(opts, "force-share");
 
         if (fs != NULL && strcmp(fs, "on") != 0) {
-            out_error("-U conflicts with image options");
+            out_error(st->out, "-U conflicts with image options");
             bk_opts_free(opts);
             return -EINVAL;
         }
@@ -130,8 +131,8 @@ int cmd_open_image(struct cmd_state *st, const char *name,
         probe_name = strdup(bk_dev_filename(dev));
     }
     if (probe_warning)
-        out_eprintf("WARNING: Image format was not specified for '%s' and "
-                    "probing guessed raw.\n"
+        out_eprintf(st->out, "WARNING: Image format was not specified for "
+                    "'%s' and probing guessed raw.\n"
                     "         Automatically detecting the format is "
                     "dangerous for raw images, write operations on block 0 "
                     "will be restricted.\n"
@@ -142,8 +143,8 @@ int cmd_open_image(struct cmd_state *st, const char *name,
                     : warn_name);
     free(probe_name);
     if (ret < 0) {
-        out_error("can't open%s%s: %s", name != NULL ? " device " : "",
-                  name != NULL ? name : "",
+        out_error(st->out, "can't open%s%s: %s",
+                  name != NULL ? " device " : "", name != NULL ? name : "",
                   cause != NULL ? cause : strerror(-ret));
         free(cause);
         return ret;
@@ -159,7 +160,7 @@ int cmd_open_image(struct cmd_state *st, const char *name,
 
 void cmd_close_image(struct cmd_state *st)
 {
-    struct bench_job *bench = bench_background_job();
+    struct bench_job *bench = bench_background_job(st);
 
     if (st->dev == NULL)
         return;
@@ -168,6 +169,9 @@ void cmd_close_image(struct cmd_state *st)
         bench_stop(bench);
     bk_dev_close(st->dev);
     st->dev = NULL;
+    /* Reports of big reads still being checked against their pattern. */
+    while (st->aio_pending > 0)
+        bk_loop_iterate(st->loop, -1);
 }
 
 /*
@@ -176,7 +180,8 @@ void cmd_close_image(struct cmd_state *st)
  * is ours to print.  Keys end at '=' or ','; values run to a ',' that is
  * not doubled.  With an implied key the first bare part is its value.
  */
-static void open_warn_short_booleans(const char *text, const char *implied)
+static void open_warn_short_booleans(struct out *o, const char *text,
+                                     const char *implied)
 {
     const char *p = text;
     bool first = true;
@@ -194,7 +199,7 @@ static void open_warn_short_booleans(const char *text, const char *implied)
         } else if (!(first && implied != NULL)) {
             bool no = len >= 2 && strncmp(p, "no", 2) == 0;
 
-            out_warn("short-form boolean option '%.*s' deprecated\n"
+            out_warn(o, "short-form boolean option '%.*s' deprecated\n"
                      "Please use %.*s=%s instead", (int)len, p,
                      (int)(no ? len - 2 : len), no ? p + 2 : p,
                      no ? "off" : "on");
@@ -209,17 +214,17 @@ static void open_warn_short_booleans(const char *text, const char *implied)
 }
 
 /* Merge "k=v,..." into opts; prints the parser's complaint. */
-int cmd_parse_opts(struct bk_opts *opts, const char *text,
+int cmd_parse_opts(struct out *o, struct bk_opts *opts, const char *text,
                    const char *implied)
 {
     char *cause = NULL;
     int ret;
 
-    open_warn_short_booleans(text, implied);
+    open_warn_short_booleans(o, text, implied);
     ret = bk_opts_parse(opts, text, implied, &cause);
 
     if (ret < 0) {
-        out_error("%s", cause != NULL ? cause : "Invalid options");
+        out_error(o, "%s", cause != NULL ? cause : "Invalid options");
         free(cause);
     }
     return ret;
@@ -233,7 +238,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
     struct argv_opts o;
     int c, ret = -EINVAL;
 
-    argv_opts_init(&o, argc, argv, "snCro:ki:t:d:U");
+    argv_opts_init(&o, st->out, argc, argv, "snCro:ki:t:d:U");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 's': snapshot = true; break;
@@ -244,50 +249,50 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
         case 'U': force_share = true; break;
         case 't':
             if (modes_cache(o.optarg, &flags) < 0) {
-                out_error("Invalid cache option: %s", o.optarg);
+                out_error(st->out, "Invalid cache option: %s", o.optarg);
                 goto out;
             }
             break;
         case 'd':
             if (modes_discard(o.optarg, &flags) < 0) {
-                out_error("Invalid discard option: %s", o.optarg);
+                out_error(st->out, "Invalid discard option: %s", o.optarg);
                 goto out;
             }
             break;
         case 'i':
             if (modes_aio(o.optarg, &flags) < 0) {
-                out_error("Invalid aio option: %s", o.optarg);
+                out_error(st->out, "Invalid aio option: %s", o.optarg);
                 goto out;
             }
             break;
         case 'o':
             if (st->image_opts) {
-                out_printf("--image-opts and 'open -o' are mutually "
+                out_printf(st->out, "--image-opts and 'open -o' are mutually "
                            "exclusive\n");
                 goto out;
             }
-            if (cmd_parse_opts(opts, o.optarg, NULL) < 0)
+            if (cmd_parse_opts(st->out, opts, o.optarg, NULL) < 0)
                 goto out;
             break;
         default:
-            cmd_usage(&cmd_open_entry);
+            cmd_usage(st->out, &cmd_open_entry);
             goto out;
         }
     }
     if (!readonly)
         flags |= BK_O_RDWR;
     if (st->image_opts && o.optind == argc - 1) {
-        if (cmd_parse_opts(opts, argv[o.optind], NULL) < 0)
+        if (cmd_parse_opts(st->out, opts, argv[o.optind], NULL) < 0)
             goto out;
         o.optind++;
     }
     if (o.optind < argc - 1) {
-        cmd_usage(&cmd_open_entry);
+        cmd_usage(st->out, &cmd_open_entry);
         goto out;
     }
     /* An open image is the first complaint, as in qemu-io. */
     if (snapshot && st->dev == NULL) {
-        out_error("snapshot mode (-s) is not supported by blkmon");
+        out_error(st->out, "snapshot mode (-s) is not supported by blkmon");
         goto out;
     }
     ret = cmd_open_image(st, o.optind == argc - 1 ? argv[o.optind] : NULL,
@@ -315,12 +320,12 @@ static int reopen_exec(struct cmd_state *st, int argc, char **argv)
     char *cause = NULL;
     int c, ret = -EINVAL;
 
-    argv_opts_init(&o, argc, argv, "c:o:rw");
+    argv_opts_init(&o, st->out, argc, argv, "c:o:rw");
     while ((c = argv_opts_next(&o)) != -1) {
         switch (c) {
         case 'c':
             if (modes_cache(o.optarg, &flags) < 0) {
-                out_error("Invalid cache option: %s", o.optarg);
+                out_error(st->out, "Invalid cache option: %s", o.optarg);
                 goto out;
             }
             has_cache = true;
@@ -328,41 +333,41 @@ static int reopen_exec(struct cmd_state *st, int argc, char **argv)
         case 'o':
             if (opts == NULL)
                 opts = bk_opts_new();
-            if (cmd_parse_opts(opts, o.optarg, NULL) < 0)
+            if (cmd_parse_opts(st->out, opts, o.optarg, NULL) < 0)
                 goto out;
             break;
         case 'r':
         case 'w':
             if (has_rw) {
-                out_error("Only one -r/-w option may be given");
+                out_error(st->out, "Only one -r/-w option may be given");
                 goto out;
             }
             has_rw = true;
             flags = c == 'w' ? flags | BK_O_RDWR : flags & ~BK_O_RDWR;
             break;
         default:
-            cmd_usage(&cmd_reopen_entry);
+            cmd_usage(st->out, &cmd_reopen_entry);
             goto out;
         }
     }
     if (o.optind != argc) {
-        cmd_usage(&cmd_reopen_entry);
+        cmd_usage(st->out, &cmd_reopen_entry);
         goto out;
     }
     /* The options and the switches may not both say the same thing. */
     if (opts != NULL && has_rw && bk_opts_has(opts, "read-only")) {
-        out_error("Cannot set both -r/-w and 'read-only'");
+        out_error(st->out, "Cannot set both -r/-w and 'read-only'");
         goto out;
     }
     if (opts != NULL && has_cache && (bk_opts_has(opts, "cache.direct") ||
                                       bk_opts_has(opts, "cache.no-flush"))) {
-        out_error("Cannot set both -c and the cache options");
+        out_error(st->out, "Cannot set both -c and the cache options");
         goto out;
     }
     ret = bk_dev_reopen(st->dev, flags, opts, &cause);
     opts = NULL;
     if (ret < 0)
-        out_error("%s", cause != NULL ? cause : strerror(-ret));
+        out_error(st->out, "%s", cause != NULL ? cause : strerror(-ret));
     free(cause);
 out:
     bk_opts_free(opts);

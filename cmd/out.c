@@ -1,11 +1,12 @@
 /*
- * out.c — the two output streams of the command language and their sink.
+ * out.c — the two output streams of the command language and where they go.
  *
- * The default sink is stdio, buffered the way qemu-io's is: when stdout is
- * a pipe its text sits in the buffer until a flush, so "abort" loses it just
- * as qemu-io does, while stderr goes out at once.
+ * Without a sink an output is stdio, buffered the way qemu-io's is: when
+ * stdout is a pipe its text sits in the buffer until a flush, so "abort"
+ * loses it just as qemu-io does, while stderr goes out at once.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -14,18 +15,11 @@
 
 #include "cmd/out.h"
 
-static out_sink_fn *out_sink;
-static void *out_sink_arg;
+/* The process's name, not a session's: set once by main(). */
 static const char *out_name = "blkmon";
 
-static void out_vwrite(enum out_stream stream, const char *prefix,
-                       const char *fmt, va_list ap);
-
-void out_set_sink(out_sink_fn *fn, void *arg)
-{
-    out_sink = fn;
-    out_sink_arg = arg;
-}
+static void out_vwrite(struct out *o, enum out_stream stream,
+                       const char *prefix, const char *fmt, va_list ap);
 
 void out_set_progname(const char *name)
 {
@@ -37,13 +31,18 @@ const char *out_progname(void)
     return out_name;
 }
 
-static void out_vwrite(enum out_stream stream, const char *prefix,
-                       const char *fmt, va_list ap)
+static bool out_is_stdio(const struct out *o)
+{
+    return o == NULL || o->sink == NULL;
+}
+
+static void out_vwrite(struct out *o, enum out_stream stream,
+                       const char *prefix, const char *fmt, va_list ap)
 {
     char *text = NULL;
     int len;
 
-    if (out_sink == NULL) {
+    if (out_is_stdio(o)) {
         FILE *f = stream == OUT_STDOUT ? stdout : stderr;
 
         if (prefix != NULL)
@@ -56,57 +55,57 @@ static void out_vwrite(enum out_stream stream, const char *prefix,
         int hlen = asprintf(&head, "%s: %s", out_name, prefix);
 
         if (hlen > 0)
-            out_sink(stream, head, (size_t)hlen, out_sink_arg);
+            o->sink(stream, head, (size_t)hlen, o->arg);
         free(head);
     }
     len = vasprintf(&text, fmt, ap);
     if (len > 0)
-        out_sink(stream, text, (size_t)len, out_sink_arg);
+        o->sink(stream, text, (size_t)len, o->arg);
     if (len >= 0)
         free(text);
 }
 
-void out_printf(const char *fmt, ...)
+void out_printf(struct out *o, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    out_vwrite(OUT_STDOUT, NULL, fmt, ap);
+    out_vwrite(o, OUT_STDOUT, NULL, fmt, ap);
     va_end(ap);
 }
 
-void out_eprintf(const char *fmt, ...)
+void out_eprintf(struct out *o, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    out_vwrite(OUT_STDERR, NULL, fmt, ap);
+    out_vwrite(o, OUT_STDERR, NULL, fmt, ap);
     va_end(ap);
 }
 
-void out_error(const char *fmt, ...)
+void out_error(struct out *o, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    out_vwrite(OUT_STDERR, "", fmt, ap);
+    out_vwrite(o, OUT_STDERR, "", fmt, ap);
     va_end(ap);
-    out_eprintf("\n");
+    out_eprintf(o, "\n");
 }
 
-void out_warn(const char *fmt, ...)
+void out_warn(struct out *o, const char *fmt, ...)
 {
     va_list ap;
 
     va_start(ap, fmt);
-    out_vwrite(OUT_STDERR, "warning: ", fmt, ap);
+    out_vwrite(o, OUT_STDERR, "warning: ", fmt, ap);
     va_end(ap);
-    out_eprintf("\n");
+    out_eprintf(o, "\n");
 }
 
-void out_flush(void)
+void out_flush(struct out *o)
 {
-    if (out_sink == NULL) {
+    if (out_is_stdio(o)) {
         fflush(stdout);
         fflush(stderr);
     }
@@ -114,11 +113,11 @@ void out_flush(void)
 
 /* abort() does not flush stdio, but some runtimes (sanitizers) flush at
  * exit anyway; dropping the buffer makes the loss certain. */
-void out_discard(void)
+void out_discard(struct out *o)
 {
     int null;
 
-    if (out_sink != NULL)
+    if (!out_is_stdio(o))
         return;
     __fpurge(stdout);
     /*

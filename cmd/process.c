@@ -71,7 +71,7 @@ static int sleep_exec(struct cmd_state *st, int argc, char **argv)
     errno = 0;
     ms = strtol(argv[1], &end, 0);
     if (ms < 0 || *end != '\0') {
-        out_printf("%s is not a valid number\n", argv[1]);
+        out_printf(st->out, "%s is not a valid number\n", argv[1]);
         return -EINVAL;
     }
     /* qemu's deadline in nanoseconds overflows into the past for values
@@ -91,15 +91,15 @@ static int sigraise_exec(struct cmd_state *st, int argc, char **argv)
 
     (void)st;
     (void)argc;
-    if (num_size_arg(argv[1], &sig) < 0)
+    if (num_size_arg(st->out, argv[1], &sig) < 0)
         return -EINVAL;
     if (sig > NSIG) {
-        out_printf("signal argument '%s' is too large to be a valid "
+        out_printf(st->out, "signal argument '%s' is too large to be a valid "
                    "signal\n", argv[1]);
         return -EINVAL;
     }
     /* raise() does not flush stdio; what was printed must get out. */
-    out_flush();
+    out_flush(st->out);
     raise((int)sig);
     return 0;
 }
@@ -110,6 +110,6 @@ static int abort_exec(struct cmd_state *st, int argc, char **argv)
     (void)st;
     (void)argc;
     (void)argv;
-    out_discard();
+    out_discard(st->out);
     abort();
 }

@@ -57,27 +57,28 @@ void report_timestr(int64_t elapsed_ns, bool machine, char *buf, size_t size)
         snprintf(buf, size, "%02u.%02u sec", (unsigned)sec, csec);
 }
 
-void report_io(const char *op, int64_t elapsed_ns, int64_t offset,
-               int64_t count, int64_t total, int cnt, bool machine)
+void report_io(struct out *o, const char *op, int64_t elapsed_ns,
+               int64_t offset, int64_t count, int64_t total, int cnt,
+               bool machine)
 {
     double secs = (double)elapsed_ns / 1e9;
     char ts[64], s1[64], s2[64];
 
     report_timestr(elapsed_ns, machine, ts, sizeof(ts));
     if (machine) {
-        out_printf("%" PRId64 ",%d,%s,%.3f,%.3f\n", total, cnt, ts,
+        out_printf(o, "%" PRId64 ",%d,%s,%.3f,%.3f\n", total, cnt, ts,
                    (double)total / secs, (double)cnt / secs);
         return;
     }
     report_cvtstr((double)total, s1, sizeof(s1));
     report_cvtstr((double)total / secs, s2, sizeof(s2));
-    out_printf("%s %" PRId64 "/%" PRId64 " bytes at offset %" PRId64 "\n",
-               op, total, count, offset);
-    out_printf("%s, %d ops; %s (%s/sec and %.4f ops/sec)\n", s1, cnt, ts, s2,
-               (double)cnt / secs);
+    out_printf(o, "%s %" PRId64 "/%" PRId64 " bytes at offset %" PRId64
+               "\n", op, total, count, offset);
+    out_printf(o, "%s, %d ops; %s (%s/sec and %.4f ops/sec)\n", s1, cnt, ts,
+               s2, (double)cnt / secs);
 }
 
-void report_dump(const void *buf, int64_t offset, int64_t len)
+void report_dump(struct out *o, const void *buf, int64_t offset, int64_t len)
 {
     const unsigned char *p = buf;
     char line[128];
@@ -96,6 +97,6 @@ void report_dump(const void *buf, int64_t offset, int64_t len)
             line[at++] = isalnum(p[i + j]) ? (char)p[i + j] : '.';
         line[at++] = '\n';
         line[at] = '\0';
-        out_printf("%s", line);
+        out_printf(o, "%s", line);
     }
 }

@@ -13,13 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct out;
+
 void report_cvtstr(double value, char *buf, size_t size);
 /* An elapsed time as qemu-io prints it; machine selects the -C form. */
 void report_timestr(int64_t elapsed_ns, bool machine, char *buf, size_t size);
 /* The result of count bytes at offset of which total were done, in cnt ops. */
-void report_io(const char *op, int64_t elapsed_ns, int64_t offset,
-               int64_t count, int64_t total, int cnt, bool machine);
+void report_io(struct out *o, const char *op, int64_t elapsed_ns,
+               int64_t offset, int64_t count, int64_t total, int cnt,
+               bool machine);
 /* read -v: sixteen bytes a line, hex then printable characters. */
-void report_dump(const void *buf, int64_t offset, int64_t len);
+void report_dump(struct out *o, const void *buf, int64_t offset, int64_t len);
 
 #endif

@@ -25,7 +25,7 @@ const struct cmd_entry cmd_rules_entry = {
     .exec = rules_exec,
     .argmin = 0,
     .argmax = 2,
-    .flags = CMD_F_EXTRA,
+    .flags = CMD_F_EXTRA | CMD_F_CONTROL,
     .args = "[load file | save file]",
     .oneline = "lists, loads or saves the blkdebug rules",
     .help =
@@ -49,7 +49,7 @@ const struct cmd_entry cmd_rule_entry = {
     .exec = rule_exec,
     .argmin = 2,
     .argmax = -1,
-    .flags = CMD_F_EXTRA,
+    .flags = CMD_F_EXTRA | CMD_F_CONTROL,
     .args = "add inject-error|set-state key=value... | del id",
     .oneline = "adds or deletes one blkdebug rule",
     .help =
@@ -72,7 +72,7 @@ const struct cmd_entry cmd_state_entry = {
     .exec = state_exec,
     .argmin = 0,
     .argmax = 1,
-    .flags = CMD_F_EXTRA,
+    .flags = CMD_F_EXTRA | CMD_F_CONTROL,
     .args = "[n]",
     .oneline = "shows or sets the blkdebug state",
     .help =
@@ -88,41 +88,42 @@ static struct rules_engine *engine_of(struct cmd_state *st, const char *cmd)
     struct rules_engine *e = bk_dev_rules(st->dev);
 
     if (e == NULL)
-        out_printf("%s: the image has no blkdebug node "
+        out_printf(st->out, "%s: the image has no blkdebug node "
                    "(open it as blkdebug:CONFIG:IMAGE)\n", cmd);
     return e;
 }
 
 static void print_rule(const struct rules_rule *r, void *arg)
 {
+    struct out *o = arg;
     char *text = rules_describe(r);
 
-    (void)arg;
-    out_printf("%4u  %s", r->id, text ? text : "?");
+    out_printf(o, "%4u  %s", r->id, text ? text : "?");
     if (r->action == RULES_INJECT_ERROR)
-        out_printf("  [%s, fired %llu, injected %llu]",
+        out_printf(o, "  [%s, fired %llu, injected %llu]",
                    r->armed ? "armed" : "not armed",
                    (unsigned long long)r->fired,
                    (unsigned long long)r->hits);
     else if (r->action == RULES_SET_STATE)
-        out_printf("  [fired %llu]", (unsigned long long)r->fired);
-    out_printf("\n");
+        out_printf(o, "  [fired %llu]", (unsigned long long)r->fired);
+    out_printf(o, "\n");
     free(text);
 }
 
 static void print_suspended(const char *tag, void *req, void *arg)
 {
+    struct out *o = arg;
+
     (void)req;
-    (void)arg;
-    out_printf("      suspended request '%s'\n", tag);
+    out_printf(o, "      suspended request '%s'\n", tag);
 }
 
-static int rules_list(struct rules_engine *e)
+static int rules_list(struct out *o, struct rules_engine *e)
 {
-    out_printf("state %d, %zu rule%s\n", rules_state(e), rules_count(e),
+    out_printf(o, "state %d, %zu rule%s\n", rules_state(e), rules_count(e),
                rules_count(e) == 1 ? "" : "s");
-    rules_foreach(e, print_rule, NULL);
-    rules_foreach_suspended(e, print_suspended, NULL);
+    rules_foreach(e, print_rule, o);
+    rules_foreach_suspended(e, print_suspended, o);
     return 0;
 }
 
@@ -130,7 +131,8 @@ static int rules_list(struct rules_engine *e)
  * Load into a scratch engine first, so that a file with an error leaves
  * the live rules as they were.
  */
-static int rules_load_file(struct rules_engine *e, const char *path)
+static int rules_load_file(struct out *o, struct rules_engine *e,
+                           const char *path)
 {
     struct rules_engine *check = rules_engine_new();
     char *cause = NULL;
@@ -145,11 +147,11 @@ static int rules_load_file(struct rules_engine *e, const char *path)
         ret = rules_load(e, path, NULL, 0, &cause);
     }
     if (ret < 0) {
-        out_printf("rules load: %s\n", cause ? cause : strerror(-ret));
+        out_printf(o, "rules load: %s\n", cause ? cause : strerror(-ret));
         free(cause);
         return ret;
     }
-    out_printf("loaded %s: %zu rule%s\n", path, rules_count(e),
+    out_printf(o, "loaded %s: %zu rule%s\n", path, rules_count(e),
                rules_count(e) == 1 ? "" : "s");
     return 0;
 }
@@ -163,21 +165,23 @@ static int rules_exec(struct cmd_state *st, int argc, char **argv)
     if (e == NULL)
         return -ENOTSUP;
     if (argc == 1)
-        return rules_list(e);
+        return rules_list(st->out, e);
     if (argc == 3 && strcmp(argv[1], "load") == 0)
-        return rules_load_file(e, argv[2]);
+        return rules_load_file(st->out, e, argv[2]);
     if (argc == 3 && strcmp(argv[1], "save") == 0) {
         ret = rules_save(e, argv[2], &cause);
         if (ret < 0) {
-            out_printf("rules save: %s\n", cause ? cause : strerror(-ret));
+            out_printf(st->out, "rules save: %s\n",
+                       cause ? cause : strerror(-ret));
             free(cause);
         }
         return ret;
     }
-    return cmd_usage(&cmd_rules_entry);
+    return cmd_usage(st->out, &cmd_rules_entry);
 }
 
-static int rule_add(struct rules_engine *e, int argc, char **argv)
+static int rule_add(struct out *o, struct rules_engine *e, int argc,
+                    char **argv)
 {
     struct rules_kv *kv = calloc((size_t)argc, sizeof(*kv));
     char *cause = NULL;
@@ -191,7 +195,7 @@ static int rule_add(struct rules_engine *e, int argc, char **argv)
         char *eq = strchr(argv[i], '=');
 
         if (eq == NULL || eq == argv[i]) {
-            out_printf("rule add: '%s' is not key=value\n", argv[i]);
+            out_printf(o, "rule add: '%s' is not key=value\n", argv[i]);
             ret = -EINVAL;
             goto out;
         }
@@ -200,11 +204,11 @@ static int rule_add(struct rules_engine *e, int argc, char **argv)
     }
     ret = rules_add(e, argv[2], kv, n, &id, &cause);
     if (ret < 0) {
-        out_printf("rule add: %s\n", cause ? cause : strerror(-ret));
+        out_printf(o, "rule add: %s\n", cause ? cause : strerror(-ret));
         free(cause);
         goto out;
     }
-    out_printf("added rule %u\n", id);
+    out_printf(o, "added rule %u\n", id);
 out:
     free(kv);
     return ret;
@@ -219,21 +223,22 @@ static int rule_exec(struct cmd_state *st, int argc, char **argv)
     if (e == NULL)
         return -ENOTSUP;
     if (strcmp(argv[1], "add") == 0 && argc >= 3)
-        return rule_add(e, argc, argv);
+        return rule_add(st->out, e, argc, argv);
     if (strcmp(argv[1], "del") == 0 && argc == 3) {
         id = strtoul(argv[2], &end, 10);
         if (*argv[2] == '\0' || *end != '\0' || id == 0 || id > UINT32_MAX) {
-            out_printf("rule del: '%s' is not a rule id\n", argv[2]);
+            out_printf(st->out, "rule del: '%s' is not a rule id\n",
+                       argv[2]);
             return -EINVAL;
         }
         if (rules_delete(e, (unsigned)id) < 0) {
-            out_printf("rule del: no rule %lu\n", id);
+            out_printf(st->out, "rule del: no rule %lu\n", id);
             return -ENOENT;
         }
-        out_printf("deleted rule %lu\n", id);
+        out_printf(st->out, "deleted rule %lu\n", id);
         return 0;
     }
-    return cmd_usage(&cmd_rule_entry);
+    return cmd_usage(st->out, &cmd_rule_entry);
 }
 
 static int state_exec(struct cmd_state *st, int argc, char **argv)
@@ -247,11 +252,12 @@ static int state_exec(struct cmd_state *st, int argc, char **argv)
     if (argc == 2) {
         n = strtol(argv[1], &end, 0);
         if (*argv[1] == '\0' || *end != '\0' || n < 0 || n > INT32_MAX) {
-            out_printf("state: '%s' is not a state number\n", argv[1]);
+            out_printf(st->out, "state: '%s' is not a state number\n",
+                       argv[1]);
             return -EINVAL;
         }
         rules_set_state(e, (int)n);
     }
-    out_printf("state %d\n", rules_state(e));
+    out_printf(st->out, "state %d\n", rules_state(e));
     return 0;
 }

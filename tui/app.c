@@ -59,7 +59,7 @@ bool tui_possible(void)
     return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 }
 
-struct tui *tui_new(const struct tui_options *opts)
+struct tui *tui_new(const struct tui_options *opts, struct cmd_state *st)
 {
     struct tui *t = calloc(1, sizeof(*t));
 
@@ -82,8 +82,23 @@ struct tui *tui_new(const struct tui_options *opts)
     }
     tui_lineedit_init(&t->le);
     t->focus = TUI_PANE_CMDLINE;
-    out_set_sink(app_sink, t);
+    t->st = st;
+    t->loop = st->loop;
+    t->sink = (struct out){ .sink = app_sink, .arg = t };
+    st->out = &t->sink;
     return t;
+}
+
+/* Hand the session back as it was before the TUI took it. */
+static void app_release_session(struct tui *t)
+{
+    struct cmd_state *st = t->st;
+
+    bench_set_background(st, NULL, NULL);
+    st->out = NULL;
+    st->frontend_table = NULL;
+    st->frontend = NULL;
+    st->source = t->saved_source;
 }
 
 static void app_free(struct tui *t)
@@ -114,7 +129,7 @@ static void app_dump_output(struct tui *t)
 
 void tui_abandon(struct tui *t)
 {
-    out_set_sink(NULL, NULL);
+    t->st->out = NULL;
     app_dump_output(t);
     app_free(t);
 }
@@ -178,10 +193,12 @@ void tui_app_status(struct tui *t, const char *fmt, ...)
 
 /* ---- commands --------------------------------------------------------- */
 
-static void app_exec(struct tui *t, const char *line)
+/* Run one line now, on the session; echo shows it in Output first. */
+static void app_exec(struct tui *t, const char *line, bool echo)
 {
-    tui_outbuf_printf(t->out, TUI_OUT_COMMAND, "%s> %s", out_progname(),
-                      line);
+    if (echo)
+        tui_outbuf_printf(t->out, TUI_OUT_COMMAND, "%s> %s", out_progname(),
+                          line);
     t->depth++;
     tui_watch_wake(t);
     cmd_execute(t->st, line);
@@ -196,57 +213,34 @@ static void app_exec(struct tui *t, const char *line)
     tui_app_data_dirty(t);
 }
 
-static bool app_is_quit(const char *line);
-
 /* The queue also holds the -c lines, control ones included, so that a
  * final "-c quit" waits for the commands before it. */
 static void app_run_next(struct tui *t)
 {
-    char verb[32];
-
     t->running = tui_cmdq_pop(t->queue);
-    tui_cmdq_verb(t->running, verb, sizeof(verb));
-    if (tui_cmd_find(verb) != NULL)
-        tui_cmd_execute(t, t->running);
-    else if (app_is_quit(t->running))
-        tui_app_quit(t);
-    else
-        app_exec(t, t->running);
+    app_exec(t, t->running, true);
     free(t->running);
     t->running = NULL;
     tui_watch_sync(t);
 }
 
-static bool app_is_quit(const char *line)
-{
-    char verb[32];
-
-    tui_cmdq_verb(line, verb, sizeof(verb));
-    return strcmp(verb, "quit") == 0 || strcmp(verb, "q") == 0;
-}
-
+/*
+ * A control command (cmd.h's CMD_F_CONTROL: resume, break, rule, quit, the
+ * TUI's own...) runs right here, nested in whatever waits; anything else
+ * keeps qemu-io's order in the queue.  While quitting only control
+ * commands run: a second quit gives up on a command that will not end.
+ */
 void tui_app_submit(struct tui *t, const char *line, bool echo)
 {
-    char verb[32];
+    unsigned flags = cmd_line_flags(t->st, line, NULL);
 
-    tui_cmdq_verb(line, verb, sizeof(verb));
-    if (tui_cmd_find(verb) != NULL) {
-        tui_cmd_execute(t, line);
-        return;
-    }
-    if (app_is_quit(line)) {
-        if (echo)
-            tui_outbuf_printf(t->out, TUI_OUT_COMMAND, "%s> %s",
-                              out_progname(), line);
-        tui_app_quit(t);
+    if (flags & CMD_F_CONTROL) {
+        app_exec(t, line, echo);
+        tui_app_dirty(t);
         return;
     }
     if (t->quitting) {
         tui_app_status(t, "quitting: '%s' not run", line);
-        return;
-    }
-    if (tui_cmdq_is_control(line)) {
-        app_exec(t, line);
         return;
     }
     tui_cmdq_push(t->queue, line);
@@ -307,8 +301,8 @@ void tui_app_quit(struct tui *t)
         return;
     }
     t->quitting = true;
-    if (bench_background_job() != NULL)
-        bench_stop(bench_background_job());
+    if (bench_background_job(t->st) != NULL)
+        bench_stop(bench_background_job(t->st));
     dropped = tui_cmdq_clear(t->queue);
     if (dropped > 0)
         tui_outbuf_printf(t->out, TUI_OUT_NOTE,
@@ -403,15 +397,18 @@ static void app_stop_screen(struct tui *t, int sigfd)
     tui_screen_signals_off();
 }
 
-int tui_run(struct tui *t, struct cmd_state *st, char **cmds, int ncmds)
+int tui_run(struct tui *t, char **cmds, int ncmds)
 {
+    struct cmd_state *st = t->st;
     int sigfd, status;
     char *cause = NULL;
 
-    t->st = st;
-    t->loop = st->loop;
     if (st->debug == NULL)
         st->debug = &cmd_debug_blkdebug;
+    st->frontend_table = tui_cmd_table;
+    st->frontend = t;
+    t->saved_source = st->source;
+    st->source = (struct bk_source){ .kind = BK_SRC_TUI, .name = "tui" };
     t->hist_path = tui_history_default_path();
     if (t->hist_path != NULL &&
         tui_history_load(t->hist, t->hist_path, &cause) < 0) {
@@ -420,7 +417,7 @@ int tui_run(struct tui *t, struct cmd_state *st, char **cmds, int ncmds)
         free(cause);
     }
     if (app_start_screen(t) < 0) {
-        out_set_sink(NULL, NULL);
+        app_release_session(t);
         cmd_close_image(st);
         app_dump_output(t);
         app_free(t);
@@ -432,7 +429,7 @@ int tui_run(struct tui *t, struct cmd_state *st, char **cmds, int ncmds)
     bk_loop_add_fd(t->loop, STDIN_FILENO, tui_input_ready, t);
     bk_loop_set_before_sleep(t->loop, app_before_sleep, t);
     /* bench runs in the background here, driven by the loop. */
-    bench_set_background(app_bench_notify, t);
+    bench_set_background(st, app_bench_notify, t);
     tui_watch_sync(t);
     for (int i = 0; i < ncmds; i++)
         tui_cmdq_push(t->queue, cmds[i]);
@@ -453,7 +450,7 @@ int tui_run(struct tui *t, struct cmd_state *st, char **cmds, int ncmds)
     if (t->screen_on)
         tui_draw(t);
     app_stop_screen(t, sigfd);
-    out_set_sink(NULL, NULL);
+    app_release_session(t);
     if (t->hist_path != NULL)
         tui_history_save(t->hist, t->hist_path, NULL);
     status = t->signal_quit ? 128 + t->signal_quit : 0;

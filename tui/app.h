@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "cmd/cmd.h"
+#include "cmd/out.h"
 #include "tui/cmdq.h"
 #include "tui/extmap.h"
 #include "tui/heat.h"
@@ -71,6 +72,8 @@ struct tui_pane_state {
 struct tui {
     /* Session and commands. */
     struct cmd_state *st;
+    struct out sink;               /* the session's output: into Output */
+    struct bk_source saved_source; /* the session's, given back at the end */
     struct bk_loop *loop;
     struct tui_cmdq *queue;        /* I/O lines waiting their turn */
     char *running;                 /* the I/O line being run, or NULL */
@@ -111,7 +114,8 @@ struct tui {
 };
 
 /* ---- app.c ---------------------------------------------------------- */
-/* A line from the command line or a binding: TUI command, control, or queued. */
+/* A line from the command line (echo: shown in Output) or a binding: a
+ * control command runs at once, any other waits its turn. */
 void tui_app_submit(struct tui *t, const char *line, bool echo);
 /* Something changed that the screen shows: draw at the next chance. */
 void tui_app_dirty(struct tui *t);
@@ -137,17 +141,9 @@ void tui_input_ready(struct bk_loop *loop, int fd, void *arg);
 unsigned tui_input_key(struct tui *t, int key);
 
 /* ---- tcmd.c: the TUI's own commands --------------------------------- */
-struct tui_cmd_entry {
-    const char *name;
-    int (*exec)(struct tui *t, int argc, char **argv);
-    int argmin, argmax;
-    const char *args;
-    const char *oneline;
-};
-extern const struct tui_cmd_entry tui_cmd_table[];
-const struct tui_cmd_entry *tui_cmd_find(const char *name);
-/* Run line when its verb is a TUI command: 0 or -errno; -ENOENT otherwise. */
-int tui_cmd_execute(struct tui *t, const char *line);
+/* The session's front-end table (cmd.h); handlers find the TUI as
+ * st->frontend. */
+extern const struct cmd_entry *const tui_cmd_table[];
 
 /* ---- draw.c --------------------------------------------------------- */
 void tui_draw(struct tui *t);

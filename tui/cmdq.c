@@ -1,57 +1,16 @@
 /*
- * cmdq.c — control/I-O classification and the FIFO of waiting I/O lines.
- * See cmdq.h.
- *
- * The control set is a name list rather than a command-table flag because
- * the distinction only exists in the TUI: headless qemu-io never has two
- * commands in flight.  "rules" and "state" are blkdebug's commands from
- * rules/; listing them before they exist costs nothing.
+ * cmdq.c — the FIFO of lines waiting their turn (see cmdq.h): a ring that
+ * doubles when full.
  */
 #include "tui/cmdq.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const cmdq_control[] = {
-    "break", "remove_break", "resume", "help", "quit", "q", "rules",
-    "state", NULL,
-};
-
 struct tui_cmdq {
     char **line;       /* ring of cap slots, first at head */
     size_t cap, head, n;
 };
-
-const char *tui_cmdq_verb(const char *line, char *buf, size_t size)
-{
-    size_t n = 0;
-
-    while (*line == ' ' || *line == '\t')
-        line++;
-    while (line[n] != '\0' && line[n] != ' ' && line[n] != '\t')
-        n++;
-    if (size == 0)
-        return buf;
-    if (n >= size)
-        n = size - 1;
-    memcpy(buf, line, n);
-    buf[n] = '\0';
-    return buf;
-}
-
-bool tui_cmdq_is_control(const char *line)
-{
-    char verb[32];
-
-    tui_cmdq_verb(line, verb, sizeof(verb));
-    /* Stopping a background bench must not wait behind other I/O. */
-    if (strcmp(verb, "bench") == 0 && strstr(line, " -k") != NULL)
-        return true;
-    for (size_t i = 0; cmdq_control[i] != NULL; i++)
-        if (strcmp(verb, cmdq_control[i]) == 0)
-            return true;
-    return false;
-}
 
 struct tui_cmdq *tui_cmdq_new(void)
 {

@@ -4,28 +4,24 @@
  * qemu-io runs one command after another.  In the TUI a synchronous command
  * (read, write, sleep, wait_break...) can wait a long time, parked at a
  * breakpoint, while the screen stays live.  Lines typed meanwhile fall in
- * two classes:
+ * two classes, which the command table tells (cmd.h, CMD_F_CONTROL):
  *
- *   *control* commands act on breakpoints and the session, not on image
- *   data (resume, remove_break, break, help, quit, rules, state, and the
- *   TUI's own commands); they run at once, even inside a waiting command,
- *   because resuming the parked request is exactly what the user needs;
+ *   *control* commands act on breakpoints, rules and the session, not on
+ *   image data, and never wait (resume, remove_break, break, rule, state,
+ *   help, quit, "bench -k", the TUI's own commands); they run at once,
+ *   even inside a waiting command, because resuming the parked request is
+ *   exactly what the user needs;
  *
- *   *I/O* commands (everything else, open/close/reopen included) keep
- *   qemu-io's order: they wait in a FIFO until the running one returns.
+ *   every other command (open/close/reopen, wait_break and sleep included)
+ *   keeps qemu-io's order: it waits in this FIFO until the running one
+ *   returns.
  *
  * The queue owns copies of the lines.
  */
 #ifndef BLKMON_TUI_CMDQ_H
 #define BLKMON_TUI_CMDQ_H
 
-#include <stdbool.h>
 #include <stddef.h>
-
-/* The first word of line, copied into buf (empty for a blank line). */
-const char *tui_cmdq_verb(const char *line, char *buf, size_t size);
-/* True when line's command is a control command (see above). */
-bool tui_cmdq_is_control(const char *line);
 
 struct tui_cmdq;
 

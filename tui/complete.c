@@ -12,26 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct {
-    const char *command;
-    enum tui_cword args[2];
-} qemu_io_args[] = {
-    { "break",        { TUI_CW_EVENT, TUI_CW_TAG } },
-    { "remove_break", { TUI_CW_TAG } },
-    { "resume",       { TUI_CW_TAG } },
-    { "wait_break",   { TUI_CW_TAG } },
-    { "help",         { TUI_CW_COMMAND } },
-};
-
-enum tui_cword tui_complete_qemu_io_arg_kind(const char *command, int argi,
-                                             void *arg)
+enum cmd_word tui_complete_qemu_io_arg_kind(const char *command, int argi,
+                                            void *arg)
 {
-    for (size_t i = 0; i < sizeof(qemu_io_args) / sizeof(qemu_io_args[0]);
-         i++)
-        if (strcmp(qemu_io_args[i].command, command) == 0)
-            return argi >= 0 && argi < 2 ? qemu_io_args[i].args[argi]
-                                         : TUI_CW_NONE;
-    return TUI_CW_NONE;
+    const struct cmd_entry *e = cmd_find(NULL, command);
+
+    (void)arg;
+    if (e == NULL || argi < 0 || argi >= CMD_WORDS)
+        return CMD_WORD_NONE;
+    return e->words[argi];
 }
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -42,18 +31,18 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Decide the kind of the word starting at start. */
-static enum tui_cword word_kind(const char *line, size_t start,
+static enum cmd_word word_kind(const char *line, size_t start,
                                 const struct tui_complete_sources *src)
 {
     size_t i = 0, cmd_start, cmd_len;
     int words = 0;
     char *cmd;
-    enum tui_cword kind;
+    enum cmd_word kind;
 
     while (i < start && is_blank(line[i]))
         i++;
     if (i == start)
-        return TUI_CW_COMMAND;
+        return CMD_WORD_COMMAND;
     cmd_start = i;
     while (i < start && !is_blank(line[i]))
         i++;
@@ -68,10 +57,10 @@ static enum tui_cword word_kind(const char *line, size_t start,
             i++;
     }
     if (line[start] == '-')
-        return TUI_CW_NONE;             /* an option */
+        return CMD_WORD_NONE;             /* an option */
     cmd = strndup(line + cmd_start, cmd_len);
     if (!cmd)
-        return TUI_CW_NONE;
+        return CMD_WORD_NONE;
     kind = src->arg_kind ? src->arg_kind(cmd, words, src->arg)
                          : tui_complete_qemu_io_arg_kind(cmd, words, NULL);
     free(cmd);
@@ -95,9 +84,9 @@ int tui_complete(const char *line, size_t cursor,
     plen = cursor - out->start;
 
     out->kind = word_kind(line, out->start, src);
-    set = out->kind == TUI_CW_COMMAND ? src->commands
-        : out->kind == TUI_CW_EVENT ? src->events
-        : out->kind == TUI_CW_TAG ? src->tags : NULL;
+    set = out->kind == CMD_WORD_COMMAND ? src->commands
+        : out->kind == CMD_WORD_EVENT ? src->events
+        : out->kind == CMD_WORD_TAG ? src->tags : NULL;
     if (!set)
         return 0;
 

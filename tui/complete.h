@@ -5,7 +5,8 @@
  * readline, only the part before the cursor is completed).  Its *kind*
  * decides the candidates: the first word of the line is a command; later
  * words ask the caller's arg_kind(command, argi), where argi counts the
- * arguments before the word (options, words starting with '-', included).
+ * arguments before the word (options, words starting with '-', included);
+ * by default the command entry says (cmd_entry.words).
  * The candidate sets are passed in by the caller, who owns them: command
  * names (with altnames) from the command table, blkdebug event names, and
  * the tags of armed breakpoints and suspended requests.
@@ -20,24 +21,19 @@
 
 #include <stddef.h>
 
-enum tui_cword {
-    TUI_CW_NONE,        /* nothing to offer (numbers, file names...) */
-    TUI_CW_COMMAND,
-    TUI_CW_EVENT,       /* blkdebug event name */
-    TUI_CW_TAG,         /* breakpoint / suspended request tag */
-};
+#include "cmd/cmd.h"
 
 struct tui_complete_sources {
     const char *const *commands;   /* each NULL-terminated; NULL: none */
     const char *const *events;
     const char *const *tags;
     /* NULL: tui_complete_qemu_io_arg_kind. */
-    enum tui_cword (*arg_kind)(const char *command, int argi, void *arg);
+    enum cmd_word (*arg_kind)(const char *command, int argi, void *arg);
     void *arg;
 };
 
 struct tui_completion {
-    enum tui_cword kind;
+    enum cmd_word kind;
     size_t start, end;             /* the word: bytes [start, end) */
     const char **matches;          /* into the sources; sorted, unique */
     size_t n;
@@ -54,10 +50,11 @@ int tui_complete(const char *line, size_t cursor,
 void tui_completion_fini(struct tui_completion *c);
 
 /*
- * qemu-io's arguments worth completing: break EVENT TAG, remove_break TAG,
- * resume TAG, wait_break TAG, help COMMAND.
+ * What the command table's entry for command says its argi-th operand is
+ * (break EVENT TAG, remove_break TAG, resume TAG, wait_break TAG, help
+ * COMMAND); CMD_WORD_NONE for others and unknown commands.
  */
-enum tui_cword tui_complete_qemu_io_arg_kind(const char *command, int argi,
+enum cmd_word tui_complete_qemu_io_arg_kind(const char *command, int argi,
                                              void *arg);
 
 #endif

@@ -65,12 +65,13 @@ static size_t help_lines(struct help_line *out, size_t max)
         snprintf(out[n++].text, sizeof(out[0].text),
                  "Commands (type them; 'help' lists qemu-io's)");
     }
-    for (const struct tui_cmd_entry *e = tui_cmd_table; e->name && n < max;
+    for (const struct cmd_entry *const *e = tui_cmd_table; *e && n < max;
          e++) {
         out[n] = (struct help_line){ 0 };
-        snprintf(out[n].key, sizeof(out[n].key), "%s", e->name);
+        snprintf(out[n].key, sizeof(out[n].key), "%s", (*e)->name);
         snprintf(out[n++].text, sizeof(out[0].text), "%s%s%s",
-                 e->args ? e->args : "", e->args ? " -- " : "", e->oneline);
+                 (*e)->args ? (*e)->args : "", (*e)->args ? " -- " : "",
+                 (*e)->oneline);
     }
     return n;
 }

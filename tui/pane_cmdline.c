@@ -51,25 +51,36 @@ static void tag_from_req(const struct bk_req *req, void *arg)
         tag_add(arg, req->suspend_tag);
 }
 
-/* Command names: qemu-io's table (names and altnames) and the TUI's. */
-static const char **cmdline_commands(void)
-{
-    static const char *names[128];
-    size_t n = 0;
+#define CMDLINE_MAX_NAMES 160
 
-    if (names[0] != NULL)
-        return names;
-    for (const struct cmd_entry *const *e = cmd_table; *e != NULL && n < 120;
-         e++) {
-        names[n++] = (*e)->name;
-        if ((*e)->altname != NULL)
-            names[n++] = (*e)->altname;
-    }
-    for (const struct tui_cmd_entry *e = tui_cmd_table; e->name != NULL &&
-         n < 126; e++)
-        names[n++] = e->name;
-    names[n] = NULL;
-    return names;
+/* Command names, NULL-terminated: every entry the session knows (the
+ * command table's and the TUI's), names and altnames. */
+struct name_list {
+    const char *names[CMDLINE_MAX_NAMES + 1];
+    size_t n;
+};
+
+static void name_add(const struct cmd_entry *e, void *arg)
+{
+    struct name_list *l = arg;
+
+    if (l->n + 2 > CMDLINE_MAX_NAMES)
+        return;
+    l->names[l->n++] = e->name;
+    if (e->altname != NULL)
+        l->names[l->n++] = e->altname;
+    l->names[l->n] = NULL;
+}
+
+/* What an operand of command is: its entry says. */
+static enum cmd_word cmdline_arg_kind(const char *command, int argi,
+                                      void *arg)
+{
+    const struct cmd_entry *e = cmd_find(arg, command);
+
+    if (e == NULL || argi < 0 || argi >= CMD_WORDS)
+        return CMD_WORD_NONE;
+    return e->words[argi];
 }
 
 /* blkdebug's event names, NULL-terminated as completion wants them. */
@@ -85,21 +96,25 @@ static const char *const *cmdline_events(void)
 
 static void cmdline_complete(struct tui *t)
 {
-    static struct tag_list tags;
+    struct tag_list *tags = calloc(1, sizeof(*tags));
+    struct name_list names = { .n = 0 };
     struct tui_complete_sources src = {
-        .commands = cmdline_commands(),
         .events = cmdline_events(),
-        .tags = tags.tags,
+        .arg_kind = cmdline_arg_kind,
+        .arg = t->st,
     };
     struct tui_completion c;
     const char *line = tui_lineedit_text(&t->le);
     int n;
 
-    tags.n = 0;
-    tags.tags[0] = NULL;
+    if (tags == NULL)
+        abort();
+    cmd_for_each(t->st, name_add, &names);
+    src.commands = names.names;
+    src.tags = tags->tags;
     if (t->w.dev != NULL) {
-        bk_dev_for_each_break(t->w.dev, tag_from_break, &tags);
-        bk_dev_for_each_req(t->w.dev, tag_from_req, &tags);
+        bk_dev_for_each_break(t->w.dev, tag_from_break, tags);
+        bk_dev_for_each_req(t->w.dev, tag_from_req, tags);
     }
     n = tui_complete(line, tui_lineedit_cursor(&t->le), &src, &c);
     if (n > 0 && c.insert != NULL) {
@@ -123,6 +138,7 @@ static void cmdline_complete(struct tui *t)
         tui_app_status(t, "no completion");
     }
     tui_completion_fini(&c);
+    free(tags);
 }
 
 static bool cmdline_blank(const char *s)

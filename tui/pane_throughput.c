@@ -86,10 +86,10 @@ static void throughput_draw(struct tui *t, struct tui_rect in, bool focus,
         tui_put(in.y, in.x, in.w, TUI_R_DIM, "no image open");
         return;
     }
-    if (bench_background_job() != NULL) {
+    if (bench_background_job(t->st) != NULL) {
         struct bench_progress bp;
 
-        bench_progress(bench_background_job(), &bp);
+        bench_progress(bench_background_job(t->st), &bp);
         if (bp.total >= 0)
             snprintf(info, infosize, "bench %lld/%lld, %d in flight (F8 stops)",
                      (long long)bp.done, (long long)bp.total, bp.in_flight);

@@ -2,49 +2,96 @@
  * tcmd.c — the TUI's own commands: what keys are bound to, and what a user
  * may type too ("focus output", "zoom in", "resume-selected").
  *
- * They are control commands: they act on the screen or on breakpoints and
- * run at once, even while an I/O command waits.  Words are split by the
- * command language's own splitter (cmd/argv.h), so a binding string and a
- * typed line parse alike.  Names use hyphens, qemu-io's use underscores,
- * so the two tables can never clash.
+ * They are command entries like qemu-io's (cmd.h), in the session's
+ * front-end table, so the one dispatcher parses a binding string and a
+ * typed line alike, checks their arity, and "help zoom" and completion
+ * know them.  They are control commands: they act on the screen or on
+ * breakpoints and run at once, even while an I/O command waits.  Names use
+ * hyphens, qemu-io's use underscores, so the two tables can never clash.
+ * Handlers reach the TUI as the session's front end.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/argv.h"
+#include "cmd/out.h"
 #include "tui/panel.h"
 #include "tui/screen.h"
 
-static int tc_focus_next(struct tui *t, int argc, char **argv);
-static int tc_focus_prev(struct tui *t, int argc, char **argv);
-static int tc_focus(struct tui *t, int argc, char **argv);
-static int tc_resume_selected(struct tui *t, int argc, char **argv);
-static int tc_resume_all(struct tui *t, int argc, char **argv);
-static int tc_remove_selected(struct tui *t, int argc, char **argv);
-static int tc_redraw(struct tui *t, int argc, char **argv);
-static int tc_help_keys(struct tui *t, int argc, char **argv);
-static int tc_zoom(struct tui *t, int argc, char **argv);
-static int tc_pan(struct tui *t, int argc, char **argv);
+static int tc_focus_next(struct cmd_state *st, int argc, char **argv);
+static int tc_focus_prev(struct cmd_state *st, int argc, char **argv);
+static int tc_focus(struct cmd_state *st, int argc, char **argv);
+static int tc_resume_selected(struct cmd_state *st, int argc, char **argv);
+static int tc_resume_all(struct cmd_state *st, int argc, char **argv);
+static int tc_remove_selected(struct cmd_state *st, int argc, char **argv);
+static int tc_redraw(struct cmd_state *st, int argc, char **argv);
+static int tc_help_keys(struct cmd_state *st, int argc, char **argv);
+static int tc_zoom(struct cmd_state *st, int argc, char **argv);
+static int tc_pan(struct cmd_state *st, int argc, char **argv);
 
-const struct tui_cmd_entry tui_cmd_table[] = {
-    { "focus", tc_focus, 1, 1,
-      "alloc|requests|suspended|throughput|output|cmdline",
-      "move the focus to a pane" },
-    { "focus-next", tc_focus_next, 0, 0, NULL, "focus the next pane" },
-    { "focus-prev", tc_focus_prev, 0, 0, NULL, "focus the previous pane" },
-    { "help-keys", tc_help_keys, 0, 0, NULL, "show or hide the key help" },
-    { "pan", tc_pan, 1, 1, "ROWS|page|-page",
-      "move the Allocation view (negative: towards offset 0)" },
-    { "redraw", tc_redraw, 0, 0, NULL, "redraw the whole screen" },
-    { "remove-selected-break", tc_remove_selected, 0, 0, NULL,
-      "remove_break the selected row's tag" },
-    { "resume-all", tc_resume_all, 0, 0, NULL,
-      "resume every suspended request" },
-    { "resume-selected", tc_resume_selected, 0, 0, NULL,
-      "resume the selected suspended request, else the oldest" },
-    { "zoom", tc_zoom, 1, 1, "in|out|whole", "zoom the Allocation view" },
-    { NULL, NULL, 0, 0, NULL, NULL },
+/* Every TUI command acts on the view or on breakpoints, without an image
+ * too, and stays out of qemu-io's "help" listing. */
+#define TC_FLAGS (CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA)
+
+static const struct cmd_entry tc_focus_entry = {
+    .name = "focus", .exec = tc_focus, .argmin = 1, .argmax = 1,
+    .flags = TC_FLAGS,
+    .args = "alloc|requests|suspended|throughput|output|cmdline",
+    .oneline = "move the focus to a pane",
+};
+static const struct cmd_entry tc_focus_next_entry = {
+    .name = "focus-next", .exec = tc_focus_next, .flags = TC_FLAGS,
+    .oneline = "focus the next pane",
+};
+static const struct cmd_entry tc_focus_prev_entry = {
+    .name = "focus-prev", .exec = tc_focus_prev, .flags = TC_FLAGS,
+    .oneline = "focus the previous pane",
+};
+static const struct cmd_entry tc_help_keys_entry = {
+    .name = "help-keys", .exec = tc_help_keys, .flags = TC_FLAGS,
+    .oneline = "show or hide the key help",
+};
+static const struct cmd_entry tc_pan_entry = {
+    .name = "pan", .exec = tc_pan, .argmin = 1, .argmax = 1,
+    .flags = TC_FLAGS, .args = "ROWS|page|-page",
+    .oneline = "move the Allocation view (negative: towards offset 0)",
+};
+static const struct cmd_entry tc_redraw_entry = {
+    .name = "redraw", .exec = tc_redraw, .flags = TC_FLAGS,
+    .oneline = "redraw the whole screen",
+};
+static const struct cmd_entry tc_remove_selected_entry = {
+    .name = "remove-selected-break", .exec = tc_remove_selected,
+    .flags = TC_FLAGS,
+    .oneline = "remove_break the selected row's tag",
+};
+static const struct cmd_entry tc_resume_all_entry = {
+    .name = "resume-all", .exec = tc_resume_all, .flags = TC_FLAGS,
+    .oneline = "resume every suspended request",
+};
+static const struct cmd_entry tc_resume_selected_entry = {
+    .name = "resume-selected", .exec = tc_resume_selected, .flags = TC_FLAGS,
+    .oneline = "resume the selected suspended request, else the oldest",
+};
+static const struct cmd_entry tc_zoom_entry = {
+    .name = "zoom", .exec = tc_zoom, .argmin = 1, .argmax = 1,
+    .flags = TC_FLAGS, .args = "in|out|whole",
+    .oneline = "zoom the Allocation view",
+};
+
+/* The session's front-end table (cmd.h), sorted by name. */
+const struct cmd_entry *const tui_cmd_table[] = {
+    &tc_focus_entry,
+    &tc_focus_next_entry,
+    &tc_focus_prev_entry,
+    &tc_help_keys_entry,
+    &tc_pan_entry,
+    &tc_redraw_entry,
+    &tc_remove_selected_entry,
+    &tc_resume_all_entry,
+    &tc_resume_selected_entry,
+    &tc_zoom_entry,
+    NULL,
 };
 
 static const char *const tc_pane_names[TUI_PANE__MAX] = {
@@ -56,36 +103,6 @@ static const char *const tc_pane_names[TUI_PANE__MAX] = {
     [TUI_PANE_CMDLINE] = "cmdline",
 };
 
-const struct tui_cmd_entry *tui_cmd_find(const char *name)
-{
-    for (const struct tui_cmd_entry *e = tui_cmd_table; e->name; e++)
-        if (strcmp(e->name, name) == 0)
-            return e;
-    return NULL;
-}
-
-int tui_cmd_execute(struct tui *t, const char *line)
-{
-    const struct tui_cmd_entry *e;
-    int argc, ret;
-    char **argv = argv_split(line, &argc);
-
-    if (argc == 0 || (e = tui_cmd_find(argv[0])) == NULL) {
-        free(argv);
-        return -ENOENT;
-    }
-    if (argc - 1 < e->argmin || argc - 1 > e->argmax) {
-        tui_outbuf_printf(t->out, TUI_OUT_ERROR, "usage: %s %s", e->name,
-                          e->args ? e->args : "");
-        ret = -EINVAL;
-    } else {
-        ret = e->exec(t, argc, argv);
-    }
-    free(argv);
-    tui_app_dirty(t);
-    return ret;
-}
-
 static void tc_move_focus(struct tui *t, int dir)
 {
     int p = t->focus;
@@ -96,27 +113,30 @@ static void tc_move_focus(struct tui *t, int dir)
     t->focus = p;
 }
 
-static int tc_focus_next(struct tui *t, int argc, char **argv)
+static int tc_focus_next(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     tc_move_focus(t, 1);
     return 0;
 }
 
-static int tc_focus_prev(struct tui *t, int argc, char **argv)
+static int tc_focus_prev(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     tc_move_focus(t, -1);
     return 0;
 }
 
-static int tc_focus(struct tui *t, int argc, char **argv)
+static int tc_focus(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     for (int p = 0; p < TUI_PANE__MAX; p++) {
         if (tc_pane_names[p] != NULL && strcmp(tc_pane_names[p], argv[1]) == 0) {
             t->focus = p;
             return 0;
         }
     }
-    tui_outbuf_printf(t->out, TUI_OUT_ERROR, "focus: no pane '%s'", argv[1]);
+    out_eprintf(st->out, "focus: no pane '%s'\n", argv[1]);
     return -EINVAL;
 }
 
@@ -145,8 +165,9 @@ static void tc_find_req(const struct bk_req *req, void *arg)
  * tag, "resume TAG" would take the newest of them, so the selected request
  * is resumed directly instead.
  */
-static int tc_resume_selected(struct tui *t, int argc, char **argv)
+static int tc_resume_selected(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     struct tui_srow r;
     struct tc_find_req f;
     char line[96];
@@ -168,8 +189,9 @@ static int tc_resume_selected(struct tui *t, int argc, char **argv)
     return 0;
 }
 
-static int tc_resume_all(struct tui *t, int argc, char **argv)
+static int tc_resume_all(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     if (t->w.dev == NULL) {
         tui_app_status(t, "no image open");
         return -ENOENT;
@@ -179,8 +201,9 @@ static int tc_resume_all(struct tui *t, int argc, char **argv)
     return 0;
 }
 
-static int tc_remove_selected(struct tui *t, int argc, char **argv)
+static int tc_remove_selected(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     struct tui_srow r;
     char line[96];
 
@@ -193,22 +216,25 @@ static int tc_remove_selected(struct tui *t, int argc, char **argv)
     return 0;
 }
 
-static int tc_redraw(struct tui *t, int argc, char **argv)
+static int tc_redraw(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     if (t->screen_on)
         clearok(curscr, TRUE);
     return 0;
 }
 
-static int tc_help_keys(struct tui *t, int argc, char **argv)
+static int tc_help_keys(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     t->help = !t->help;
     t->help_top = 0;
     return 0;
 }
 
-static int tc_zoom(struct tui *t, int argc, char **argv)
+static int tc_zoom(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     if (strcmp(argv[1], "in") == 0)
         tui_alloc_zoom(t, 1);
     else if (strcmp(argv[1], "out") == 0)
@@ -216,12 +242,13 @@ static int tc_zoom(struct tui *t, int argc, char **argv)
     else if (strcmp(argv[1], "whole") == 0)
         tui_alloc_whole(t);
     else
-        return -EINVAL;
+        return cmd_usage(st->out, &tc_zoom_entry);
     return 0;
 }
 
-static int tc_pan(struct tui *t, int argc, char **argv)
+static int tc_pan(struct cmd_state *st, int argc, char **argv)
 {
+    struct tui *t = st->frontend;
     char *end;
     long rows;
 
@@ -230,8 +257,8 @@ static int tc_pan(struct tui *t, int argc, char **argv)
     if (strcmp(argv[1], "-page") == 0)
         return tui_alloc_page(t, -1), 0;
     rows = strtol(argv[1], &end, 10);
-    if (*end != '\0')
-        return -EINVAL;
+    if (*end != '\0' || end == argv[1])
+        return cmd_usage(st->out, &tc_pan_entry);
     tui_alloc_pan_rows(t, rows);
     return 0;
 }

@@ -22,15 +22,18 @@ struct tui;
 
 /* True when stdin and stdout are terminals (else: headless). */
 bool tui_possible(void);
-/* Start capturing command output; NULL when out of memory. */
-struct tui *tui_new(const struct tui_options *opts);
-/* Give up before running: captured output goes to stderr; t is freed. */
+/* Take the session's output (it goes to the Output pane from now on);
+ * NULL when out of memory. */
+struct tui *tui_new(const struct tui_options *opts, struct cmd_state *st);
+/* Give up before running: captured output goes to stderr, the session
+ * writes to stdio again; t is freed. */
 void tui_abandon(struct tui *t);
 /*
- * Run the TUI until quit: cmds (the -c commands) run first, in order.
- * Closes the image (draining it) before returning; t is freed.
- * Returns the exit status: 0, or 1 when the terminal could not be set up.
+ * Run the TUI on its session until quit: cmds (the -c commands) run
+ * first, in order.  Closes the image (draining it) and hands the session
+ * back (output to stdio) before returning; t is freed.  Returns the exit
+ * status: 0, or 1 when the terminal could not be set up.
  */
-int tui_run(struct tui *t, struct cmd_state *st, char **cmds, int ncmds);
+int tui_run(struct tui *t, char **cmds, int ncmds);
 
 #endif

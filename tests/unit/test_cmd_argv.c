@@ -48,7 +48,7 @@ static const char *scan(const char *words, const char *spec, int *optind,
     int c;
 
     *argvp = argv_split(words, argcp);
-    argv_opts_init(&o, *argcp, *argvp, spec);
+    argv_opts_init(&o, CAPTURE, *argcp, *argvp, spec);
     while ((c = argv_opts_next(&o)) != -1) {
         seen[n++] = (char)c;
         if (o.optarg != NULL) {

@@ -53,6 +53,7 @@ static int setup(void **state)
           c);
     fclose(c);
     f->st.loop = bk_loop_new(2);
+    f->st.out = CAPTURE;
     opts = bk_opts_new();
     bk_opts_set(opts, "driver", "raw");
     bk_opts_set(opts, "file.driver", "blkdebug");
@@ -70,7 +71,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    bench_set_background(NULL, NULL);
+    bench_set_background(&f->st, NULL, NULL);
     cmd_close_image(&f->st);
     bk_loop_free(f->st.loop);
     unlink(f->img);
@@ -330,23 +331,23 @@ static void test_background_run_goes_on_until_stopped(void **state)
     struct notes n = { 0 };
     struct bench_progress pr;
 
-    bench_set_background(note_job, &n);
+    bench_set_background(&f->st, note_job, &n);
     capture_start();
     assert_int_equal(cmd_execute(&f->st, "bench -c 1000000 -d 2 -o 8k -S 8k"),
                      0);
     /* The command returned with the run going on. */
     assert_int_equal(n.started, 1);
-    assert_non_null(bench_background_job());
+    assert_non_null(bench_background_job(&f->st));
     assert_int_equal(cmd_execute(&f->st, "bench -c 1"), -EBUSY);
-    while (bench_background_job() != NULL) {
-        bench_progress(bench_background_job(), &pr);
+    while (bench_background_job(&f->st) != NULL) {
+        bench_progress(bench_background_job(&f->st), &pr);
         assert_int_equal(pr.total, 1000000);
         if (pr.done >= 50)
             break;
         bk_loop_iterate(f->st.loop, -1);
     }
     assert_int_equal(cmd_execute(&f->st, "bench -k"), 0);
-    while (bench_background_job() != NULL)
+    while (bench_background_job(&f->st) != NULL)
         bk_loop_iterate(f->st.loop, -1);
     capture_stop();
     assert_int_equal(n.ended, 1);
@@ -367,29 +368,29 @@ static void test_breakpoint_parks_a_background_bench_request(void **state)
     struct bench_progress pr;
 
     f->st.debug = &cmd_debug_blkdebug;
-    bench_set_background(note_job, &n);
+    bench_set_background(&f->st, note_job, &n);
     capture_start();
     assert_int_equal(cmd_execute(&f->st, "break read_aio B"), 0);
     assert_int_equal(cmd_execute(&f->st, "bench -c 200 -d 2 -o 8k -S 8k"), 0);
     /* Everything but the parked request completes; the run stays open. */
-    while (bench_background_job() != NULL) {
-        bench_progress(bench_background_job(), &pr);
+    while (bench_background_job(&f->st) != NULL) {
+        bench_progress(bench_background_job(&f->st), &pr);
         if (pr.done == 199)
             break;
         bk_loop_iterate(f->st.loop, -1);
     }
-    assert_non_null(bench_background_job());
+    assert_non_null(bench_background_job(&f->st));
     assert_true(bk_dev_is_suspended(f->st.dev, "B"));
     for (int i = 0; i < 20; i++)
         bk_loop_iterate(f->st.loop, 0);
-    assert_non_null(bench_background_job());
-    bench_progress(bench_background_job(), &pr);
+    assert_non_null(bench_background_job(&f->st));
+    bench_progress(bench_background_job(&f->st), &pr);
     assert_int_equal(pr.done, 199);
     assert_int_equal(pr.in_flight, 1);
     assert_false(pr.finished);
     assert_int_equal(n.ended, 0);
     assert_int_equal(cmd_execute(&f->st, "resume B"), 0);
-    while (bench_background_job() != NULL)
+    while (bench_background_job(&f->st) != NULL)
         bk_loop_iterate(f->st.loop, -1);
     capture_stop();
     assert_int_equal(n.ended, 1);

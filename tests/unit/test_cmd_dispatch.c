@@ -88,29 +88,126 @@ static void test_table_is_sorted_and_complete(void **state)
 static void test_lookup_by_name_and_altname(void **state)
 {
     (void)state;
-    assert_ptr_equal(cmd_find("r"), cmd_find("read"));
-    assert_ptr_equal(cmd_find("?"), cmd_find("help"));
-    assert_ptr_equal(cmd_find("q"), cmd_find("quit"));
-    assert_null(cmd_find("rea"));    /* no prefix matching */
-    assert_null(cmd_find("s"));
+    assert_ptr_equal(cmd_find(NULL, "r"), cmd_find(NULL, "read"));
+    assert_ptr_equal(cmd_find(NULL, "?"), cmd_find(NULL, "help"));
+    assert_ptr_equal(cmd_find(NULL, "q"), cmd_find(NULL, "quit"));
+    assert_null(cmd_find(NULL, "rea"));    /* no prefix matching */
+    assert_null(cmd_find(NULL, "s"));
 }
 
-static void collect_name(const char *name, void *arg)
+/* A front end's table: looked up after qemu-io's, its handlers reach the
+ * front end through the session. */
+static int front_ran;
+
+static int front_exec(struct cmd_state *st, int argc, char **argv)
 {
-    strcat(arg, name);
-    strcat(arg, " ");
+    front_ran += *(int *)st->frontend;
+    return 0;
 }
 
-static void test_completion_matches_prefixes_in_order(void **state)
+static const struct cmd_entry front_entry = {
+    .name = "front-thing", .exec = front_exec, .argmin = 1, .argmax = 1,
+    .flags = CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA,
+    .oneline = "a front end's command",
+};
+static const struct cmd_entry front_read_entry = {
+    .name = "read", .exec = front_exec, .flags = CMD_F_GLOBAL,
+    .oneline = "cannot hide qemu-io's read",
+};
+static const struct cmd_entry *const front_table[] = {
+    &front_entry, &front_read_entry, NULL,
+};
+
+static void test_front_end_table_extends_the_session(void **state)
 {
-    char names[256] = "";
+    int weight = 3;
+    struct cmd_state st = { .frontend_table = front_table,
+                            .frontend = &weight };
 
     (void)state;
-    cmd_complete("re", collect_name, names);
-    assert_string_equal(names, "read readv remove_break reopen resume ");
-    names[0] = '\0';
-    cmd_complete("aio_", collect_name, names);
-    assert_string_equal(names, "aio_flush aio_read aio_write ");
+    assert_ptr_equal(cmd_find(&st, "front-thing"), &front_entry);
+    assert_null(cmd_find(NULL, "front-thing"));
+    assert_ptr_equal(cmd_find(&st, "read"), cmd_find(NULL, "read"));
+    front_ran = 0;
+    assert_int_equal(capture_run(&st, "front-thing x"), 0);
+    assert_int_equal(front_ran, 3);
+    /* The dispatcher checks its arity like any command's. */
+    assert_int_equal(capture_run(&st, "front-thing"), -EINVAL);
+    assert_string_equal(CAPTURED_ERR, "bad argument count 0 to front-thing, "
+                        "expected 1 arguments\n");
+    /* "help NAME" knows it; the listing stays qemu-io's. */
+    assert_int_equal(capture_run(&st, "help front-thing"), 0);
+    assert_string_equal(CAPTURED_OUT,
+                        "front-thing -- a front end's command\n");
+    assert_int_equal(capture_run(&st, "help"), 0);
+    assert_null(strstr(CAPTURED_OUT, "front-thing"));
+}
+
+static void count_entry(const struct cmd_entry *e, void *arg)
+{
+    if (e == &front_entry)
+        *(int *)arg += 1000;
+    else
+        *(int *)arg += 1;
+}
+
+static void test_for_each_walks_both_tables(void **state)
+{
+    struct cmd_state st = { .frontend_table = front_table };
+    int n = 0, core = 0;
+
+    (void)state;
+    for (const struct cmd_entry *const *e = cmd_table; *e != NULL; e++)
+        core++;
+    cmd_for_each(NULL, count_entry, &n);
+    assert_int_equal(n, core);
+    n = 0;
+    cmd_for_each(&st, count_entry, &n);
+    assert_int_equal(n, core + 1000 + 1);
+}
+
+static bool is_control(const char *line)
+{
+    return (cmd_line_flags(NULL, line, NULL) & CMD_F_CONTROL) != 0;
+}
+
+/* What a front end may run at once while another command waits: control
+ * state only, never a wait for I/O (cmd.h). */
+static void test_control_commands_are_flagged_in_the_table(void **state)
+{
+    const struct cmd_entry *e;
+
+    (void)state;
+    assert_true(is_control("resume A"));
+    assert_true(is_control("  remove_break A"));
+    assert_true(is_control("break write_aio A"));
+    assert_true(is_control("help"));
+    assert_true(is_control("? read"));
+    assert_true(is_control("quit"));
+    assert_true(is_control("q"));
+    assert_true(is_control("rules"));
+    assert_true(is_control("rule add inject-error event=read_aio errno=5"));
+    assert_true(is_control("rule del 1"));
+    assert_true(is_control("state 2"));
+    assert_true(is_control("bench -k"));
+    assert_true(is_control("bench -qk"));
+    assert_false(is_control("write 0 4k"));
+    assert_false(is_control("aio_read 0 4k"));
+    assert_false(is_control("open -o driver=raw x"));
+    assert_false(is_control("close"));
+    assert_false(is_control("reopen -r"));
+    assert_false(is_control("wait_break A"));
+    assert_false(is_control("sleep 100"));
+    assert_false(is_control("resumex A"));
+    assert_false(is_control(""));
+    assert_false(is_control("bench"));
+    assert_false(is_control("bench -c 5 -d 2"));
+    /* An option's argument is not an option: "-k" is -c's count here. */
+    assert_false(is_control("bench -c -k"));
+    assert_int_equal(cmd_line_flags(NULL, "r 0 1", &e), 0);
+    assert_ptr_equal(e, cmd_find(NULL, "read"));
+    assert_int_equal(cmd_line_flags(NULL, "nope", &e), 0);
+    assert_null(e);
 }
 
 static void test_help_lists_what_qemu_io_lists(void **state)
@@ -268,7 +365,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table_is_sorted_and_complete),
         cmocka_unit_test(test_lookup_by_name_and_altname),
-        cmocka_unit_test(test_completion_matches_prefixes_in_order),
+        cmocka_unit_test(test_front_end_table_extends_the_session),
+        cmocka_unit_test(test_for_each_walks_both_tables),
+        cmocka_unit_test(test_control_commands_are_flagged_in_the_table),
         cmocka_unit_test(test_help_lists_what_qemu_io_lists),
         cmocka_unit_test(test_help_for_one_command_uses_the_word_asked),
         cmocka_unit_test(test_help_unknown_command_fails),

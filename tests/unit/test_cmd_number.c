@@ -16,7 +16,7 @@ static int64_t parse_ok(const char *s)
 {
     int64_t v = -1;
 
-    assert_int_equal(num_parse_size(s, &v), 0);
+    assert_int_equal(num_parse_size(CAPTURE, s, &v), 0);
     return v;
 }
 
@@ -64,8 +64,8 @@ static void test_size_fractions_need_a_suffix(void **state)
     assert_int_equal(parse_ok("1."), 1);
     assert_int_equal(parse_ok("1.k"), 1024);
     assert_int_equal(parse_ok("1.5e"), INT64_C(3) << 59);
-    assert_int_equal(num_parse_size("1.5", &v), -EINVAL);
-    assert_int_equal(num_parse_size("1.5b", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "1.5", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "1.5b", &v), -EINVAL);
 }
 
 static void test_size_hex(void **state)
@@ -75,10 +75,12 @@ static void test_size_hex(void **state)
     (void)state;
     assert_int_equal(parse_ok("0x200"), 512);
     assert_int_equal(parse_ok("0X10"), 16);
-    assert_int_equal(num_parse_size("0x", &v), -EINVAL);
-    assert_int_equal(num_parse_size("0x1.5", &v), -EINVAL);
-    assert_int_equal(num_parse_size("0xffffffffffffffff", &v), -ERANGE);
-    assert_int_equal(num_parse_size("0x10000000000000000", &v), -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "0x", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "0x1.5", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "0xffffffffffffffff", &v),
+                     -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "0x10000000000000000", &v),
+                     -ERANGE);
 }
 
 static void test_size_hex_suffix_warns_but_works(void **state)
@@ -101,7 +103,7 @@ static void test_size_refusals(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(num_parse_size(bad[i], &v), -EINVAL);
+        assert_int_equal(num_parse_size(CAPTURE, bad[i], &v), -EINVAL);
 }
 
 static void test_size_overflow(void **state)
@@ -109,10 +111,12 @@ static void test_size_overflow(void **state)
     int64_t v;
 
     (void)state;
-    assert_int_equal(num_parse_size("99999999999999999999", &v), -ERANGE);
-    assert_int_equal(num_parse_size("16E", &v), -ERANGE);
-    assert_int_equal(num_parse_size("8E", &v), -ERANGE);
-    assert_int_equal(num_parse_size("9223372036854775808", &v), -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "99999999999999999999", &v),
+                     -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "16E", &v), -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "8E", &v), -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "9223372036854775808", &v),
+                     -ERANGE);
 }
 
 static void test_size_error_texts(void **state)
@@ -121,8 +125,8 @@ static void test_size_error_texts(void **state)
 
     (void)state;
     capture_start();
-    assert_int_equal(num_size_arg("1kb", &v), -EINVAL);
-    assert_int_equal(num_size_arg("16E", &v), -ERANGE);
+    assert_int_equal(num_size_arg(CAPTURE, "1kb", &v), -EINVAL);
+    assert_int_equal(num_size_arg(CAPTURE, "16E", &v), -ERANGE);
     capture_stop();
     assert_string_equal(CAPTURED_OUT,
         "Parsing error: non-numeric argument, or extraneous/unrecognized "
@@ -133,22 +137,22 @@ static void test_size_error_texts(void **state)
 static void test_pattern_bases(void **state)
 {
     (void)state;
-    assert_int_equal(num_parse_pattern("255"), 255);
-    assert_int_equal(num_parse_pattern("0x7f"), 0x7f);
-    assert_int_equal(num_parse_pattern("010"), 8);
-    assert_int_equal(num_parse_pattern("0377"), 255);
-    assert_int_equal(num_parse_pattern("0"), 0);
+    assert_int_equal(num_parse_pattern(CAPTURE, "255"), 255);
+    assert_int_equal(num_parse_pattern(CAPTURE, "0x7f"), 0x7f);
+    assert_int_equal(num_parse_pattern(CAPTURE, "010"), 8);
+    assert_int_equal(num_parse_pattern(CAPTURE, "0377"), 255);
+    assert_int_equal(num_parse_pattern(CAPTURE, "0"), 0);
 }
 
 static void test_pattern_refusals_print_qemu_text(void **state)
 {
     (void)state;
     capture_start();
-    assert_int_equal(num_parse_pattern("256"), -1);
-    assert_int_equal(num_parse_pattern("-1"), -1);
-    assert_int_equal(num_parse_pattern("12ab"), -1);
-    assert_int_equal(num_parse_pattern("09"), -1);
-    assert_int_equal(num_parse_pattern("xyz"), -1);
+    assert_int_equal(num_parse_pattern(CAPTURE, "256"), -1);
+    assert_int_equal(num_parse_pattern(CAPTURE, "-1"), -1);
+    assert_int_equal(num_parse_pattern(CAPTURE, "12ab"), -1);
+    assert_int_equal(num_parse_pattern(CAPTURE, "09"), -1);
+    assert_int_equal(num_parse_pattern(CAPTURE, "xyz"), -1);
     capture_stop();
     assert_string_equal(CAPTURED_OUT,
         "256 is not a valid pattern byte\n"

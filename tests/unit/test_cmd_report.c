@@ -67,7 +67,7 @@ static void test_report_human(void **state)
     (void)state;
     capture_start();
     /* 4096 bytes in 1 ms: 4 MiB/s... exactly 3.906 MiB/sec, 1000 ops/s. */
-    report_io("wrote", 1000000, 0, 4096, 4096, 1, false);
+    report_io(CAPTURE, "wrote", 1000000, 0, 4096, 4096, 1, false);
     capture_stop();
     assert_string_equal(CAPTURED_OUT,
         "wrote 4096/4096 bytes at offset 0\n"
@@ -78,7 +78,7 @@ static void test_report_machine(void **state)
 {
     (void)state;
     capture_start();
-    report_io("read", 1000000, 8192, 512, 512, 1, true);
+    report_io(CAPTURE, "read", 1000000, 8192, 512, 512, 1, true);
     capture_stop();
     assert_string_equal(CAPTURED_OUT, "512,1,0:00:00.00,512000.000,1000.000\n");
 }
@@ -91,7 +91,7 @@ static void test_dump_partial_line_and_printables(void **state)
     for (size_t i = 0; i < sizeof(buf); i++)
         buf[i] = i < 6 ? 0xab : (i < 10 ? 'A' + (unsigned char)i : '-');
     capture_start();
-    report_dump(buf, 0xffa, (int64_t)sizeof(buf));
+    report_dump(CAPTURE, buf, 0xffa, (int64_t)sizeof(buf));
     capture_stop();
     assert_string_equal(CAPTURED_OUT,
         "00000ffa:  ab ab ab ab ab ab 47 48 49 4a 2d 2d 2d 2d 2d 2d  "

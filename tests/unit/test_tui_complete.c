@@ -29,7 +29,7 @@ static void test_complete_first_word_unique_command_gets_space(void **state)
 {
     struct tui_completion c;
     assert_int_equal(tui_complete("fl", 2, &src, &c), 1);
-    assert_int_equal(c.kind, TUI_CW_COMMAND);
+    assert_int_equal(c.kind, CMD_WORD_COMMAND);
     assert_int_equal(c.start, 0);
     assert_int_equal(c.end, 2);
     assert_string_equal(c.insert, "flush ");
@@ -66,17 +66,17 @@ static void test_complete_break_args_are_event_then_tag(void **state)
 {
     struct tui_completion c;
     assert_int_equal(tui_complete("break flush_to_", 15, &src, &c), 2);
-    assert_int_equal(c.kind, TUI_CW_EVENT);
+    assert_int_equal(c.kind, CMD_WORD_EVENT);
     assert_string_equal(c.insert, "flush_to_");
     tui_completion_fini(&c);
 
     assert_int_equal(tui_complete("break write_aio t", 17, &src, &c), 2);
-    assert_int_equal(c.kind, TUI_CW_TAG);
+    assert_int_equal(c.kind, CMD_WORD_TAG);
     assert_string_equal(c.insert, "tag");      /* tag1 listed once */
     tui_completion_fini(&c);
 
     assert_int_equal(tui_complete("break write_aio tag1 x", 22, &src, &c), 0);
-    assert_int_equal(c.kind, TUI_CW_NONE);
+    assert_int_equal(c.kind, CMD_WORD_NONE);
     assert_null(c.insert);
     tui_completion_fini(&c);
 }
@@ -98,12 +98,12 @@ static void test_complete_offers_nothing_for_numbers_and_options(void **state)
 {
     struct tui_completion c;
     assert_int_equal(tui_complete("read 0", 6, &src, &c), 0);
-    assert_int_equal(c.kind, TUI_CW_NONE);
+    assert_int_equal(c.kind, CMD_WORD_NONE);
     tui_completion_fini(&c);
     assert_int_equal(tui_complete("resume -", 8, &src, &c), 0);
     tui_completion_fini(&c);
     assert_int_equal(tui_complete("xyz", 3, &src, &c), 0);
-    assert_int_equal(c.kind, TUI_CW_COMMAND);
+    assert_int_equal(c.kind, CMD_WORD_COMMAND);
     tui_completion_fini(&c);
 }
 
@@ -116,10 +116,10 @@ static void test_complete_mid_line_completes_word_before_cursor(void **state)
     tui_completion_fini(&c);
 }
 
-static enum tui_cword custom_kind(const char *command, int argi, void *arg)
+static enum cmd_word custom_kind(const char *command, int argi, void *arg)
 {
     (*(int *)arg)++;
-    return strcmp(command, "tagit") == 0 ? TUI_CW_TAG : TUI_CW_NONE;
+    return strcmp(command, "tagit") == 0 ? CMD_WORD_TAG : CMD_WORD_NONE;
 }
 
 static void test_complete_uses_caller_arg_kind(void **state)
