@@ -216,7 +216,8 @@ static int aio_read_exec(struct cmd_state *st, int argc, char **argv)
     }
     if (o.optind > argc - 2)
         return cmd_usage(st->out, &cmd_aio_read_entry);
-    if (io_parse_vec(st, argv + o.optind, argc - o.optind, 0xab, &job.offset,
+    if (io_parse_vec(st, argv + o.optind, argc - o.optind, IO_READ_BUF,
+                     &job.offset,
                      &job.vec) < 0)
         return -EINVAL;
     job.size = job.vec.size;

@@ -124,7 +124,7 @@ static int read_exec(struct cmd_state *st, int argc, char **argv)
     if (bflag && num_check_sector_aligned(st->out, offset, count) < 0)
         return -EINVAL;
 
-    buf = io_buf_alloc(st, (size_t)count, 0xab);
+    buf = io_buf_alloc(st, offset, (size_t)count, IO_READ_BUF);
     iov.iov_base = buf;
     iov.iov_len = (size_t)count;
     /* A raw image has no VM state area: -b reads are unsupported. */
@@ -175,7 +175,8 @@ static int readv_exec(struct cmd_state *st, int argc, char **argv)
     }
     if (o.optind > argc - 2)
         return cmd_usage(st->out, &cmd_readv_entry);
-    if (io_parse_vec(st, argv + o.optind, argc - o.optind, 0xab, &offset,
+    if (io_parse_vec(st, argv + o.optind, argc - o.optind, IO_READ_BUF,
+                     &offset,
                      &v) < 0)
         return -EINVAL;
 

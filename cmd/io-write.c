@@ -154,7 +154,7 @@ static int write_exec(struct cmd_state *st, int argc, char **argv)
                      &elapsed);
     } else {
         buf = sflag ? io_buf_from_file(st, (size_t)count, source)
-                    : io_buf_alloc(st, (size_t)count, pattern);
+                    : io_buf_alloc(st, offset, (size_t)count, pattern);
         if (buf == NULL)
             return -EINVAL;
         iov.iov_base = buf;

@@ -27,8 +27,8 @@ int io_parse_range(struct cmd_state *st, char **words,
     return -EINVAL;
 }
 
-int io_vec_create(struct cmd_state *st, struct io_vec *v, char **lens,
-                  int nlens, int pattern)
+int io_vec_create(struct cmd_state *st, struct io_vec *v, int64_t offset,
+                  char **lens, int nlens, int pattern)
 {
     int64_t *sizes = calloc((size_t)nlens + 1, sizeof(int64_t));
     int64_t total = 0;
@@ -55,7 +55,7 @@ int io_vec_create(struct cmd_state *st, struct io_vec *v, char **lens,
     v->iov = calloc((size_t)nlens + 1, sizeof(struct iovec));
     if (v->iov == NULL)
         abort();
-    v->buf = p = io_buf_alloc(st, (size_t)total, pattern);
+    v->buf = p = io_buf_alloc(st, offset, (size_t)total, pattern);
     for (int i = 0; i < nlens; i++) {
         v->iov[i].iov_base = p;
         v->iov[i].iov_len = (size_t)sizes[i];
@@ -82,7 +82,7 @@ int io_parse_vec(struct cmd_state *st, char **words, int nwords,
 {
     if (num_size_arg(st->out, words[0], offset) < 0)
         return -EINVAL;
-    return io_vec_create(st, v, words + 1, nwords - 1, pattern);
+    return io_vec_create(st, v, *offset, words + 1, nwords - 1, pattern);
 }
 
 static void io_run_done(struct bk_req *req, int ret)

@@ -217,17 +217,34 @@ static char *iobuf_alloc(struct cmd_state *st, size_t len)
 static void iobuf_fill(struct cmd_state *st, char *buf, size_t len,
                        int pattern)
 {
-    struct iobuf_job *job = iobuf_job_new(st, IOBUF_FILL, buf, len, pattern);
+    struct iobuf_job *job;
+
+    if (pattern == IO_READ_BUF) {
+        if (len >= IO_BIG_BYTES)
+            return;
+        pattern = 0xab;
+    }
+    job = iobuf_job_new(st, IOBUF_FILL, buf, len, pattern);
 
     iobuf_run(job);
     free(job);
 }
 
-char *io_buf_alloc(struct cmd_state *st, size_t len, int pattern)
+/* The device refuses a request past its end before any I/O. */
+static bool iobuf_past_end(struct cmd_state *st, int64_t offset, size_t len)
+{
+    int64_t end = bk_dev_length(st->dev);
+
+    return end >= 0 && (offset > end || (uint64_t)(end - offset) < len);
+}
+
+char *io_buf_alloc(struct cmd_state *st, int64_t offset, size_t len,
+                   int pattern)
 {
     char *buf = iobuf_alloc(st, len);
 
-    iobuf_fill(st, buf, len, pattern);
+    if (len < IO_BIG_BYTES || !iobuf_past_end(st, offset, len))
+        iobuf_fill(st, buf, len, pattern);
     return buf;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +25,7 @@ struct fixture {
     struct cmd_state st;
 };
 
-static int setup(void **state)
+static int setup_sized(void **state, off_t size)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     int fd;
@@ -34,7 +35,7 @@ static int setup(void **state)
         return -1;
     snprintf(f->path, sizeof(f->path), "%s/img", f->dir);
     fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0 || ftruncate(fd, 65536) < 0)
+    if (fd < 0 || ftruncate(fd, size) < 0)
         return -1;
     close(fd);
     f->st.loop = bk_loop_new(2);
@@ -51,6 +52,19 @@ static int setup(void **state)
     capture_stop();
     *state = f;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_sized(state, 65536);
+}
+
+/* Room for buffers of tens of megabytes, the size io.h calls big. */
+#define BIG_IMG (64 << 20)
+
+static int setup_big(void **state)
+{
+    return setup_sized(state, BIG_IMG);
 }
 
 static int teardown(void **state)
@@ -200,6 +214,142 @@ static void test_breakpoints_without_blkdebug(void **state)
                         "Could not resume request: Operation not supported\n");
 }
 
+/* What the loop's first pass inside a command saw: was the request in? */
+struct first_pass {
+    struct bk_dev *dev;
+    int fired;
+    bool submitted;
+};
+
+static long note_first_pass(struct bk_loop *loop, void *arg)
+{
+    struct first_pass *p = arg;
+    struct bk_stats stats;
+
+    bk_dev_stats(p->dev, &stats);
+    p->fired++;
+    p->submitted = bk_dev_outstanding(p->dev) > 0 ||
+                   stats.ops[BK_OP_WRITE] > 0;
+    return -1;
+}
+
+/*
+ * A big buffer is filled on the workers while the loop runs (a timer due
+ * at once fires before the write is submitted); a small one at once, so
+ * the loop first runs inside the request.  Either way the bytes land.
+ */
+static void test_big_write_buffer_is_filled_while_the_loop_runs(void **state)
+{
+    struct fixture *f = *state;
+    struct first_pass big = { .dev = f->st.dev };
+    struct first_pass small = { .dev = f->st.dev };
+    unsigned char b[3];
+
+    assert_true(bk_loop_add_timer(f->st.loop, 0, note_first_pass, &big) > 0);
+    assert_int_equal(run(f, "write -q -P 0x5a 0 40M"), 0);
+    assert_int_equal(big.fired, 1);
+    assert_false(big.submitted);
+    file_bytes(f, 0, &b[0], 1);
+    file_bytes(f, 20 << 20, &b[1], 1);
+    file_bytes(f, (40 << 20) - 1, &b[2], 1);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(b[i], 0x5a);
+
+    assert_true(bk_loop_add_timer(f->st.loop, 0, note_first_pass,
+                                  &small) > 0);
+    assert_int_equal(run(f, "write -q -P 0x5b 0 4k"), 0);
+    assert_int_equal(small.fired, 1);
+    assert_true(small.submitted);
+}
+
+/* Past the end the device refuses a request before any I/O: a big
+ * buffer for it is not filled at all, the failure is qemu-io's. */
+static void test_big_buffer_past_the_end_is_not_filled(void **state)
+{
+    struct fixture *f = *state;
+    struct first_pass past = { .dev = f->st.dev };
+
+    assert_true(bk_loop_add_timer(f->st.loop, 0, note_first_pass,
+                                  &past) > 0);
+    assert_int_equal(run(f, "write -P 0x5c 60M 8M"), -EIO);
+    assert_string_equal(CAPTURED_OUT, "write failed: Input/output error\n");
+    assert_int_equal(past.fired, 1);
+    assert_true(past.submitted);
+}
+
+/* The check is cut into chunks: a byte wrong in a late one still fails
+ * the read, with qemu-io's line for the whole range. */
+static void test_big_read_pattern_is_checked_to_the_end(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(run(f, "write -q -P 0x11 0 40M"), 0);
+    assert_int_equal(run(f, "write -q -P 0x22 37748741 1"), 0);
+    assert_int_equal(run(f, "read -q -P 0x11 0 36M"), 0);
+    assert_string_equal(CAPTURED_OUT, "");
+    assert_int_equal(run(f, "read -q -P 0x11 0 40M"), -EIO);
+    assert_string_equal(CAPTURED_OUT, "Pattern verification failed at "
+                        "offset 0, 41943040 bytes\n");
+    assert_int_equal(run(f, "readv -q -P 0x11 0 20M 20M"), -EIO);
+    assert_string_equal(CAPTURED_OUT, "Pattern verification failed at "
+                        "offset 0, 41943040 bytes\n");
+}
+
+/* An aio read's check runs after its request ended; aio_flush waits for
+ * its report, which keeps qemu-io's order: the mismatch, then the read. */
+static void test_big_aio_read_reports_before_aio_flush_returns(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_int_equal(run(f, "write -q -P 0x11 0 40M"), 0);
+    assert_int_equal(run(f, "write -q -P 0x22 37748741 1"), 0);
+    assert_int_equal(run(f, "aio_read -P 0x11 0 40M"), 0);
+    assert_int_equal(f->st.aio_pending, 1);
+    assert_int_equal(run(f, "aio_flush"), 0);
+    assert_int_equal(f->st.aio_pending, 0);
+    assert_non_null(strstr(CAPTURED_OUT, "Pattern verification failed at "
+                           "offset 0, 41943040 bytes\nread 41943040/"
+                           "41943040 bytes at offset 0\n"));
+    assert_int_equal(run(f, "aio_read -q -P 0x11 0 36M"), 0);
+    assert_int_equal(run(f, "aio_flush"), 0);
+    assert_string_equal(CAPTURED_OUT, "");
+}
+
+/* write -s: the file's bytes repeated over a big buffer, read on a
+ * worker; its complaints are qemu-io's. */
+static void test_big_write_from_file_repeats_it(void **state)
+{
+    struct fixture *f = *state;
+    char src[128], empty[128], line[320];
+    unsigned char b[4];
+    FILE *fp;
+
+    snprintf(src, sizeof(src), "%s/src", f->dir);
+    snprintf(empty, sizeof(empty), "%s/empty", f->dir);
+    fp = fopen(src, "w");
+    fputs("abc", fp);
+    fclose(fp);
+    fclose(fopen(empty, "w"));
+    snprintf(line, sizeof(line), "write -q -s %s 0 3M", src);
+    assert_int_equal(run(f, line), 0);
+    file_bytes(f, (3 << 20) - 4, b, 4);
+    /* 3M is a multiple of 3: the last bytes end a whole "abc". */
+    assert_memory_equal(b, "cabc", 4);
+    file_bytes(f, 1 << 20, b, 4);      /* 1048576 = 3 * 349525 + 1 */
+    assert_memory_equal(b, "bcab", 4);
+    snprintf(line, sizeof(line), "write -q -s %s 0 3M", empty);
+    assert_int_equal(run(f, line), -EINVAL);
+    snprintf(line, sizeof(line), "%s: file is empty\n", empty);
+    assert_string_equal(CAPTURED_ERR, line);
+    snprintf(line, sizeof(line), "write -q -s %s/none 0 3M", f->dir);
+    assert_int_equal(run(f, line), -EINVAL);
+    snprintf(line, sizeof(line), "%s/none: No such file or directory\n",
+             f->dir);
+    assert_string_equal(CAPTURED_ERR, line);
+    unlink(src);
+    unlink(empty);
+}
+
 static void test_second_open_is_refused(void **state)
 {
     struct fixture *f = *state;
@@ -231,6 +381,18 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_open_is_refused, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_big_write_buffer_is_filled_while_the_loop_runs, setup_big,
+            teardown),
+        cmocka_unit_test_setup_teardown(
+            test_big_buffer_past_the_end_is_not_filled, setup_big, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_big_read_pattern_is_checked_to_the_end, setup_big, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_big_aio_read_reports_before_aio_flush_returns, setup_big,
+            teardown),
+        cmocka_unit_test_setup_teardown(test_big_write_from_file_repeats_it,
+                                        setup_big, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
