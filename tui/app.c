@@ -111,6 +111,7 @@ static void app_free(struct tui *t)
     tui_history_free(t->hist);
     free(t->hist_path);
     tui_lineedit_fini(&t->le);
+    tui_alloc_scratch_free(&t->alloc_scratch);
     free(t);
 }
 

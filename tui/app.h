@@ -58,6 +58,14 @@ struct tui_watch {
     struct bk_observer observer;   /* on dev */
 };
 
+/* The Allocation pane's per-frame scratch, grown to the largest pane. */
+struct tui_alloc_scratch {
+    struct tui_cell *cells;
+    uint8_t *heat[TUI_HEAT__MAX];
+    uint8_t *marks;
+    size_t cap;
+};
+
 struct tui_pane_state {
     struct tui_view view;          /* Allocation */
     bool view_ok;
@@ -108,6 +116,7 @@ struct tui {
     int cursor_y, cursor_x;        /* where the command line wants it */
     int cols, lines;
     struct tui_pane_state ps;
+    struct tui_alloc_scratch alloc_scratch;
     char status[256];              /* a transient message */
     int64_t status_ns;
     struct tui_options opts;

@@ -22,32 +22,40 @@
 
 #define ALLOC_MAX_INJECT 256
 
-/* Per-frame scratch, grown to the largest pane seen. */
-static struct tui_cell *alloc_cells;
-static uint8_t *alloc_heat[TUI_HEAT__MAX];
-static uint8_t *alloc_marks;
-static size_t alloc_cap;
-
-static void alloc_grow(size_t n)
+/* The frame's scratch (the TUI's, see app.h), grown to the pane. */
+static void alloc_grow(struct tui_alloc_scratch *sc, size_t n)
 {
-    if (n <= alloc_cap)
+    if (n <= sc->cap)
         return;
-    alloc_cells = realloc(alloc_cells, n * sizeof(*alloc_cells));
-    alloc_marks = realloc(alloc_marks, n);
+    sc->cells = realloc(sc->cells, n * sizeof(*sc->cells));
+    sc->marks = realloc(sc->marks, n);
     for (int k = 0; k < TUI_HEAT__MAX; k++)
-        alloc_heat[k] = realloc(alloc_heat[k], n);
-    if (alloc_cells == NULL || alloc_marks == NULL ||
-        alloc_heat[0] == NULL || alloc_heat[1] == NULL)
+        sc->heat[k] = realloc(sc->heat[k], n);
+    if (sc->cells == NULL || sc->marks == NULL || sc->heat[0] == NULL ||
+        sc->heat[1] == NULL)
         tui_screen_fatal("out of memory");
-    alloc_cap = n;
+    sc->cap = n;
 }
 
+void tui_alloc_scratch_free(struct tui_alloc_scratch *sc)
+{
+    free(sc->cells);
+    free(sc->marks);
+    for (int k = 0; k < TUI_HEAT__MAX; k++)
+        free(sc->heat[k]);
+    *sc = (struct tui_alloc_scratch){ 0 };
+}
+
+struct alloc_marking {
+    const struct tui_view *view;
+    uint8_t *marks;
+};
 
 static void alloc_mark_req(const struct bk_req *req, void *arg)
 {
-    const struct tui_view *v = arg;
+    const struct alloc_marking *m = arg;
 
-    tui_marks_add(alloc_marks, v, req->offset,
+    tui_marks_add(m->marks, m->view, req->offset,
                   req->op == BK_OP_TRUNCATE ? 0 : req->bytes,
                   req->state == BK_REQ_SUSPENDED ? TUI_MARK_SUSPENDED
                                                  : TUI_MARK_OUTSTANDING);
@@ -126,6 +134,7 @@ static void alloc_draw(struct tui *t, struct tui_rect in, bool focus,
 {
     const struct tui_glyphs *g = tui_scr.g;
     struct tui_pane_state *ps = &t->ps;
+    struct tui_alloc_scratch *sc = &t->alloc_scratch;
     struct tui_inject_range inj[ALLOC_MAX_INJECT];
     int rows = in.h >= 3 ? in.h - 1 : in.h;
     size_t n = (size_t)in.w * (size_t)(rows > 0 ? rows : 0), ninj;
@@ -138,31 +147,32 @@ static void alloc_draw(struct tui *t, struct tui_rect in, bool focus,
                                  : "pane too small");
         return;
     }
-    alloc_grow(n);
+    alloc_grow(sc, n);
     if (t->w.map != NULL)
         tui_extmap_classify(t->w.map, ps->view.start,
-                            tui_view_end(&ps->view), n, alloc_cells);
+                            tui_view_end(&ps->view), n, sc->cells);
     else
         for (size_t i = 0; i < n; i++)
-            alloc_cells[i] = (struct tui_cell){ TUI_CELL_MIXED, 1, 2 };
-    tui_heat_render(t->w.heat, &ps->view, bk_now_ns(), alloc_heat);
-    memset(alloc_marks, 0, n);
+            sc->cells[i] = (struct tui_cell){ TUI_CELL_MIXED, 1, 2 };
+    tui_heat_render(t->w.heat, &ps->view, bk_now_ns(), sc->heat);
+    memset(sc->marks, 0, n);
     ninj = tui_inject_ranges(t->w.dev, inj, ALLOC_MAX_INJECT);
     for (size_t i = 0; i < ninj; i++)
-        tui_marks_add(alloc_marks, &ps->view, inj[i].offset, inj[i].bytes,
+        tui_marks_add(sc->marks, &ps->view, inj[i].offset, inj[i].bytes,
                       TUI_MARK_INJECT);
-    bk_dev_for_each_req(t->w.dev, alloc_mark_req, &ps->view);
+    bk_dev_for_each_req(t->w.dev, alloc_mark_req,
+                        &(struct alloc_marking){ &ps->view, sc->marks });
 
     for (int y = 0; y < rows; y++) {
         move(in.y + y, in.x);
         for (int x = 0; x < in.w; x++) {
             size_t i = (size_t)y * (size_t)in.w + (size_t)x;
-            const char *glyph = tui_glyphs_cell(g, &alloc_cells[i]);
-            enum tui_role role = alloc_role(&alloc_cells[i],
-                                            alloc_heat[TUI_HEAT_WRITE][i],
-                                            alloc_heat[TUI_HEAT_READ][i]);
+            const char *glyph = tui_glyphs_cell(g, &sc->cells[i]);
+            enum tui_role role = alloc_role(&sc->cells[i],
+                                            sc->heat[TUI_HEAT_WRITE][i],
+                                            sc->heat[TUI_HEAT_READ][i]);
 
-            switch (alloc_marks[i]) {
+            switch (sc->marks[i]) {
             case TUI_MARK_SUSPENDED:
                 glyph = g->mark_suspended;
                 role = TUI_R_MARK_SUSPENDED;

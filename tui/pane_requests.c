@@ -5,6 +5,9 @@
  * device's list once (O(n), pointer chasing only) and formats just the
  * rows that fit.  The top row is kept by index, clamped when the list
  * shrinks, so the view stays put while requests complete under it.
+ *
+ * Columns drop as the pane narrows: SRC (who issued the request) first,
+ * then AGE, with offsets then shown in units.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,15 +28,46 @@ static const char *const req_op_short[BK_OP__MAX] = {
     [BK_OP_BLOCK_STATUS] = "stat",
 };
 
+/* Who issued a request, in a word that fits the SRC column. */
+static const char *const req_src_short[] = {
+    [BK_SRC_COMMAND] = "cmd",
+    [BK_SRC_BENCH] = "bench",
+    [BK_SRC_TUI] = "tui",
+    [BK_SRC_NBD] = "nbd",
+    [BK_SRC_FUSE] = "fuse",
+    [BK_SRC_CONTROL] = "ctl",
+    [BK_SRC_INTERNAL] = "int",
+};
+
 struct req_walk {
     struct tui_rect in;
     size_t index, top, rows;
     int64_t now;
     bool narrow;     /* no AGE column, offsets in units */
+    bool src;        /* the SRC column */
 };
 
 /* Below this width the state would be cut: drop to the narrow columns. */
 #define REQ_WIDE 64
+/* From this width on there is room for the SRC column too, with a state
+ * as long as "suspended at write_aio as A" (140 columns give 73). */
+#define REQ_SRC_WIDE 70
+
+/* "cmd", "nbd3" (clients of one kind told apart), "-": the backend's. */
+static const char *req_src(const struct bk_req *req, char *buf, size_t size)
+{
+    const struct bk_source *s = req->source;
+    const char *word;
+
+    if (s == NULL)
+        return "-";
+    word = (size_t)s->kind < sizeof(req_src_short) / sizeof(req_src_short[0])
+           && req_src_short[s->kind] != NULL ? req_src_short[s->kind] : "?";
+    if (s->id == 0)
+        return word;
+    snprintf(buf, size, "%s%" PRIu64, word, s->id);
+    return buf;
+}
 
 static void req_state(const struct bk_req *req, char *buf, size_t size,
                       enum tui_role *role)
@@ -63,7 +97,7 @@ static void req_state(const struct bk_req *req, char *buf, size_t size,
 static void req_row(const struct bk_req *req, void *arg)
 {
     struct req_walk *wk = arg;
-    char line[256], state[128], len[16], age[16], off[16];
+    char line[256], state[128], len[16], age[16], off[16], src[24];
     enum tui_role role;
     const char *op;
     int y;
@@ -81,6 +115,10 @@ static void req_row(const struct bk_req *req, void *arg)
     if (wk->narrow)
         snprintf(line, sizeof(line), "%5" PRIu64 " %-5.5s %8s %7s ", req->id,
                  op, tui_fmt_size(off, sizeof(off), req->offset), len);
+    else if (wk->src)
+        snprintf(line, sizeof(line), "%5" PRIu64 " %-5.5s %-5.5s %12" PRId64
+                 " %7s %6s ", req->id, op, req_src(req, src, sizeof(src)),
+                 req->offset, len, age);
     else
         snprintf(line, sizeof(line), "%5" PRIu64 " %-5.5s %12" PRId64
                  " %7s %6s ", req->id, op, req->offset, len, age);
@@ -110,6 +148,9 @@ static void requests_draw(struct tui *t, struct tui_rect in, bool focus,
     if (in.w < REQ_WIDE)
         tui_putf(in.y, in.x, in.w, TUI_R_DIM, "%5s %-5s %8s %7s %s", "ID",
                  "OP", "OFFSET", "LENGTH", "STATE");
+    else if (in.w >= REQ_SRC_WIDE)
+        tui_putf(in.y, in.x, in.w, TUI_R_DIM, "%5s %-5s %-5s %12s %7s %6s %s",
+                 "ID", "OP", "SRC", "OFFSET", "LENGTH", "AGE", "STATE");
     else
         tui_putf(in.y, in.x, in.w, TUI_R_DIM, "%5s %-5s %12s %7s %6s %s",
                  "ID", "OP", "OFFSET", "LENGTH", "AGE", "STATE");
@@ -119,7 +160,7 @@ static void requests_draw(struct tui *t, struct tui_rect in, bool focus,
                     "  (no outstanding requests)");
     } else {
         wk = (struct req_walk){ in, 0, ps->req_top, rows, bk_now_ns(),
-                                in.w < REQ_WIDE };
+                                in.w < REQ_WIDE, in.w >= REQ_SRC_WIDE };
         bk_dev_for_each_req(t->w.dev, req_row, &wk);
     }
     if (n > rows)

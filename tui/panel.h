@@ -56,8 +56,9 @@ bool tui_srows_target(struct tui *t, struct tui_srow *out);
 /* The selected row, whatever its kind. */
 bool tui_srows_selected(struct tui *t, struct tui_srow *out);
 
-/* Allocation pane: zoom/pan commands. */
+/* Allocation pane: zoom/pan commands; freeing its frame scratch. */
 bool tui_alloc_zoom(struct tui *t, int steps);
+void tui_alloc_scratch_free(struct tui_alloc_scratch *sc);
 bool tui_alloc_whole(struct tui *t);
 bool tui_alloc_pan_rows(struct tui *t, int64_t rows);
 bool tui_alloc_page(struct tui *t, int pages);
