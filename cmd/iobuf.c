@@ -15,8 +15,8 @@
  * verdict; the loop reads both after the chunk's done(), which the pool's
  * hand-off orders after the work.
  *
- * Measured: filling 1 GiB takes 0.3 s here, 2 GiB under ThreadSanitizer
- * over a minute when one thread touched every page.
+ * Measured here: one thread's memset of 2 GiB takes 1.3 s (faulting the
+ * pages in), 23 s under ThreadSanitizer.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -29,8 +29,8 @@
 #include "cmd/out.h"
 
 #define IO_MISALIGN 16
-/* One worker's share of a big job: short enough that a request queued
- * behind it waits a few milliseconds at most. */
+/* One worker's share of a big job, about 10 ms of memset: a request
+ * queued behind it on the pool waits no longer. */
 #define IOBUF_CHUNK ((size_t)16 << 20)
 #define IOBUF_PARALLEL 2
 

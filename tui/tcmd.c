@@ -116,6 +116,7 @@ static void tc_move_focus(struct tui *t, int dir)
 static int tc_focus_next(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
+
     tc_move_focus(t, 1);
     return 0;
 }
@@ -123,6 +124,7 @@ static int tc_focus_next(struct cmd_state *st, int argc, char **argv)
 static int tc_focus_prev(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
+
     tc_move_focus(t, -1);
     return 0;
 }
@@ -130,8 +132,10 @@ static int tc_focus_prev(struct cmd_state *st, int argc, char **argv)
 static int tc_focus(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
+
     for (int p = 0; p < TUI_PANE__MAX; p++) {
-        if (tc_pane_names[p] != NULL && strcmp(tc_pane_names[p], argv[1]) == 0) {
+        if (tc_pane_names[p] != NULL &&
+            strcmp(tc_pane_names[p], argv[1]) == 0) {
             t->focus = p;
             return 0;
         }
@@ -192,6 +196,7 @@ static int tc_resume_selected(struct cmd_state *st, int argc, char **argv)
 static int tc_resume_all(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
+
     if (t->w.dev == NULL) {
         tui_app_status(t, "no image open");
         return -ENOENT;
@@ -219,6 +224,7 @@ static int tc_remove_selected(struct cmd_state *st, int argc, char **argv)
 static int tc_redraw(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
+
     if (t->screen_on)
         clearok(curscr, TRUE);
     return 0;
@@ -227,6 +233,7 @@ static int tc_redraw(struct cmd_state *st, int argc, char **argv)
 static int tc_help_keys(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
+
     t->help = !t->help;
     t->help_top = 0;
     return 0;
@@ -235,6 +242,7 @@ static int tc_help_keys(struct cmd_state *st, int argc, char **argv)
 static int tc_zoom(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
+
     if (strcmp(argv[1], "in") == 0)
         tui_alloc_zoom(t, 1);
     else if (strcmp(argv[1], "out") == 0)
