@@ -103,7 +103,7 @@ static void print_rule(const struct rules_rule *r, void *arg)
         out_printf(o, "  [%s, fired %llu, injected %llu]",
                    r->armed ? "armed" : "not armed",
                    (unsigned long long)r->fired,
-                   (unsigned long long)r->hits);
+                   (unsigned long long)r->injected);
     else if (r->action == RULES_SET_STATE)
         out_printf(o, "  [fired %llu]", (unsigned long long)r->fired);
     out_printf(o, "\n");

@@ -73,7 +73,22 @@ const char *const rules_action_names[RULES_ACTION__MAX] = {
     [RULES_INJECT_ERROR] = "inject-error",
     [RULES_SET_STATE]    = "set-state",
     [RULES_SUSPEND]      = "break",
+    [RULES_DELAY]        = "delay",
+    [RULES_HANG]         = "hang",
+    [RULES_CORRUPT]      = "corrupt",
+    [RULES_DROP_WRITES]  = "drop-writes",
+    [RULES_TORN_WRITE]   = "torn-write",
+    [RULES_BAD_BLOCKS]   = "bad-blocks",
+    [RULES_POWERCUT]     = "powercut",
+    [RULES_WRITE_CACHE]  = "write-cache",
 };
+
+bool
+rules_action_has_event(enum rules_action a)
+{
+    return a == RULES_INJECT_ERROR || a == RULES_SET_STATE ||
+           a == RULES_SUSPEND;
+}
 
 static int
 lookup(const char *const *names, int n, const char *name)

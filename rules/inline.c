@@ -16,10 +16,12 @@
 
 #include "rules/rules_int.h"
 
-static const char *const group_names[2] = {
-    [RULES_INJECT_ERROR] = "inject-error",
-    [RULES_SET_STATE]    = "set-state",
-};
+/* Whether group g may be given as options (every config group). */
+static bool
+is_config_group(int g)
+{
+    return rules_group_lookup(rules_group_name(g)) == g;
+}
 
 bool
 rules_is_option(const char *key)
@@ -27,9 +29,11 @@ rules_is_option(const char *key)
     int g;
     size_t n;
 
-    for (g = 0; g < 2; g++) {
-        n = strlen(group_names[g]);
-        if (strncmp(key, group_names[g], n) == 0 && key[n] == '.')
+    for (g = 0; g < RULES_ACTION__MAX; g++) {
+        if (!is_config_group(g))
+            continue;
+        n = strlen(rules_group_name(g));
+        if (strncmp(key, rules_group_name(g), n) == 0 && key[n] == '.')
             return true;
     }
     return false;
@@ -106,7 +110,7 @@ static int
 parse_group(struct rules_session *s, struct rules_dict *options, int g,
             char **cause)
 {
-    const char *name = group_names[g];
+    const char *name = rules_group_name(g);
     struct rules_dict *sub;
     struct rules_opts *o;
     struct section *sec = NULL;
@@ -212,8 +216,10 @@ rules_inline_parse(struct rules_session *s, const struct rules_kv *kv,
         if (rules_is_option(kv[i].key))
             rules_dict_put(options, kv[i].key, kv[i].value);
     }
-    for (g = 0; g < 2 && ret == 0; g++)
-        ret = parse_group(s, options, g, cause);
+    /* QEMU's two groups first, in its order; then blkmon's. */
+    for (g = 0; g < RULES_ACTION__MAX && ret == 0; g++)
+        if (is_config_group(g))
+            ret = parse_group(s, options, g, cause);
     rules_dict_free(options);
     return ret;
 }

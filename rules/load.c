@@ -3,8 +3,10 @@
  *
  * A load runs QEMU's read_config: read the file, check its groups, add the
  * inline options' groups, then turn all inject-error groups into rules, then
- * all set-state groups.  The rules are built aside and only added to the
- * engine once every group passed, so a failed load changes nothing.
+ * all set-state groups; blkmon's groups come last, in the order they were
+ * read (QEMU has none, so its order is kept for its own).  The rules are
+ * built aside and only added to the engine once every group passed, so a
+ * failed load changes nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,31 +44,74 @@ slurp(FILE *f, char **textp, size_t *lenp)
     return 0;
 }
 
+/* blkmon's groups' opts, oldest first, for commit. */
+static size_t
+later_groups(const struct rules_session *s, struct rules_opts ***out)
+{
+    struct rules_opts **v = NULL, *o;
+    size_t n = 0;
+
+    for (int g = 0; g < RULES_ACTION__MAX; g++) {
+        if (rules_action_has_event((enum rules_action)g))
+            continue;
+        for (o = s->head[g]; o != NULL; o = o->next) {
+            size_t i = n;
+
+            v = realloc(v, (n + 1) * sizeof(*v));
+            if (v == NULL)
+                abort();
+            while (i > 0 && v[i - 1]->seq > o->seq) {
+                v[i] = v[i - 1];
+                i--;
+            }
+            v[i] = o;
+            n++;
+        }
+    }
+    *out = v;
+    return n;
+}
+
+/* Build one rule from o at the end of the array. */
+static int
+build(const struct rules_opts *o, struct rules_rule **rules, size_t *n,
+      char **cause)
+{
+    int ret;
+
+    *rules = realloc(*rules, (*n + 1) * sizeof(**rules));
+    if (*rules == NULL)
+        abort();
+    ret = rules_rule_from_opts(o, &(*rules)[*n], cause);
+    if (ret == 0)
+        (*n)++;
+    return ret;
+}
+
 /* Build the rules of a checked session and add them all, or none. */
 static int
 commit(struct rules_engine *e, struct rules_session *s, char **cause)
 {
     static const int order[2] = { RULES_INJECT_ERROR, RULES_SET_STATE };
     struct rules_rule *rules = NULL;
-    struct rules_opts *o;
-    size_t n = 0, i;
+    struct rules_opts *o, **later;
+    size_t n = 0, i, nlater = later_groups(s, &later);
     int g, ret = 0;
 
-    for (g = 0; g < 2; g++) {
-        for (o = s->head[order[g]]; o != NULL; o = o->next) {
-            rules = realloc(rules, (n + 1) * sizeof(*rules));
-            if (rules == NULL)
-                abort();
-            ret = rules_rule_from_opts(o, &rules[n], cause);
-            if (ret < 0)
-                goto out;
-            n++;
-        }
+    for (g = 0; g < 2 && ret == 0; g++)
+        for (o = s->head[order[g]]; o != NULL && ret == 0; o = o->next)
+            ret = build(o, &rules, &n, cause);
+    for (i = 0; i < nlater && ret == 0; i++)
+        ret = build(later[i], &rules, &n, cause);
+    if (ret == 0) {
+        for (i = 0; i < n; i++)
+            rules_engine_insert(e, &rules[i]);
+    } else {
+        for (i = 0; i < n; i++)
+            rules_rule_fini(&rules[i]);
     }
-    for (i = 0; i < n; i++)
-        rules_engine_insert(e, &rules[i]);
-out:
     free(rules);
+    free(later);
     return ret;
 }
 
@@ -159,15 +204,31 @@ rules_add(struct rules_engine *e, const char *group,
 struct format_ctx {
     char *buf;
     size_t len;
-    enum rules_action action;
+    int pass;
 };
+
+/* Which pass of rules_format writes a rule (-1: none, breakpoints). */
+static int
+format_pass(enum rules_action a)
+{
+    switch (a) {
+    case RULES_INJECT_ERROR:
+        return 0;
+    case RULES_SET_STATE:
+        return 1;
+    case RULES_SUSPEND:
+        return -1;
+    default:
+        return 2;
+    }
+}
 
 static void
 format_one(const struct rules_rule *r, void *arg)
 {
     struct format_ctx *c = arg;
 
-    if (r->action != c->action)
+    if (format_pass(r->action) != c->pass)
         return;
     if (c->len > 0)
         rules_rule_format_sep(&c->buf, &c->len);
@@ -177,12 +238,11 @@ format_one(const struct rules_rule *r, void *arg)
 char *
 rules_format(const struct rules_engine *e)
 {
-    struct format_ctx c = { NULL, 0, RULES_INJECT_ERROR };
+    struct format_ctx c = { NULL, 0, 0 };
 
     /* Inject-error rules first, as a load adds them: the ids come back. */
-    rules_foreach(e, format_one, &c);
-    c.action = RULES_SET_STATE;
-    rules_foreach(e, format_one, &c);
+    for (c.pass = 0; c.pass < 3; c.pass++)
+        rules_foreach(e, format_one, &c);
     if (c.buf == NULL && (c.buf = strdup("")) == NULL)
         abort();
     return c.buf;

@@ -47,24 +47,37 @@ const char *rules_dict_key_at(const struct rules_dict *d, size_t i,
                               const char **value);
 
 /* ---- opts.c ---- */
-enum rules_opt_type { RULES_OPT_STRING, RULES_OPT_NUMBER, RULES_OPT_BOOL };
+/*
+ * Value types.  QEMU's three keep QEMU's checks and messages; blkmon's
+ * keys add sizes (qemu's suffixes), durations and fractions.
+ */
+enum rules_opt_type { RULES_OPT_STRING, RULES_OPT_NUMBER, RULES_OPT_BOOL,
+                      RULES_OPT_SIZE, RULES_OPT_DURATION,
+                      RULES_OPT_FRACTION };
 
 struct rules_opts {
-    enum rules_action group;        /* RULES_INJECT_ERROR or RULES_SET_STATE */
+    enum rules_action group;        /* a config group: not RULES_SUSPEND */
     char *id;                       /* NULL when anonymous */
     struct rules_dict *values;      /* checked key -> value text */
+    unsigned long seq;              /* creation order across groups */
     struct rules_opts *next;
 };
 
 struct rules_session {
-    struct rules_opts *head[2], **tail[2];     /* per group */
+    struct rules_opts *head[RULES_ACTION__MAX];    /* per group */
+    struct rules_opts **tail[RULES_ACTION__MAX];
+    unsigned long seq;
 };
 
 void rules_session_init(struct rules_session *s);
 void rules_session_fini(struct rules_session *s);
-/* The group called name (-1 if none) and the type of its key (-1 if none). */
+/* The config group called name (-1 if none; "break" is none) and the
+ * type of one of its keys (-1 if none).  Breakpoint conditions are looked
+ * up as keys of RULES_SUSPEND. */
 int rules_group_lookup(const char *name);
 int rules_group_key_type(int group, const char *key);
+/* The group's name ("inject-error"...). */
+const char *rules_group_name(int group);
 /*
  * qemu_opts_create: a new opts in group with this id (NULL: anonymous),
  * appended to the session.  Fails for a malformed or duplicate id.
@@ -82,11 +95,24 @@ void rules_opts_drop_last(struct rules_session *s, struct rules_opts *o);
 /* qemu_strtou64 with base 0 and the whole string consumed. */
 int rules_parse_u64(const char *text, uint64_t *out);
 int rules_parse_bool(const char *text, bool *out);
+/* A size: a number (decimal fraction allowed) and a suffix of
+ * b k M G T P E (binary), as qemu reads sizes.  0 or -EINVAL/-ERANGE. */
+int rules_parse_size(const char *text, uint64_t *out);
+/* A duration: a number and ns, us, ms or s (none: ms).  0 or -EINVAL. */
+int rules_parse_duration(const char *text, int64_t *out);
+/* A fraction in [0, 1], or a percentage ("25%").  0 or -EINVAL. */
+int rules_parse_fraction(const char *text, double *out);
 /* Value getters for checked opts (default when absent). */
 uint64_t rules_opts_number(const struct rules_opts *o, const char *key,
                            uint64_t def);
 bool rules_opts_bool(const struct rules_opts *o, const char *key, bool def);
 const char *rules_opts_string(const struct rules_opts *o, const char *key);
+uint64_t rules_opts_size(const struct rules_opts *o, const char *key,
+                         uint64_t def);
+int64_t rules_opts_duration(const struct rules_opts *o, const char *key,
+                            int64_t def);
+double rules_opts_fraction(const struct rules_opts *o, const char *key,
+                           double def);
 
 /* ---- config.c ---- */
 /* qemu_config_parse over len bytes of config text. */
@@ -99,17 +125,48 @@ int rules_inline_parse(struct rules_session *s, const struct rules_kv *kv,
                        size_t n, char **cause);
 
 /* ---- rule.c ---- */
-/* add_rule: fill *r (id and counters zero) from checked opts. */
+/* add_rule: fill *r (id and counters zero) from checked opts.  r owns what
+ * it points to (tags, lists): rules_rule_fini releases it. */
 int rules_rule_from_opts(const struct rules_opts *o, struct rules_rule *r,
                          char **cause);
+void rules_rule_fini(struct rules_rule *r);
+/* A deep copy of src into dst. */
+void rules_rule_copy(struct rules_rule *dst, const struct rules_rule *src);
+/* The conditions of checked opts into *m, for an action whose default
+ * types are def_mask and which may act on allowed_mask. */
+int rules_match_from_opts(const struct rules_opts *o, enum rules_action a,
+                          struct rules_match *m, char **cause);
 /* Append r as a config group to an allocated string buffer. */
 void rules_rule_format(const struct rules_rule *r, char **buf, size_t *len);
 /* The blank line between two groups. */
 void rules_rule_format_sep(char **buf, size_t *len);
 
 /* ---- engine.c ---- */
-/* Add a copy of r (tag duplicated) as the newest rule of its event. */
-unsigned rules_engine_insert(struct rules_engine *e,
-                             const struct rules_rule *r);
+/* Add r as the newest rule (of its event, for QEMU's actions); the engine
+ * takes what r points to. */
+unsigned rules_engine_insert(struct rules_engine *e, struct rules_rule *r);
+
+/* ---- faults.c ---- */
+/* The changes a corrupt rule (which drew from rng) makes to a request. */
+void rules_corrupt_edits(const struct rules_rule *r, struct rules_rng *rng,
+                         const struct rules_io *io, struct rules_edit **edits,
+                         size_t *nedits, uint64_t *nbits);
+/* A latency drawn from a delay rule. */
+int64_t rules_delay_draw(const struct rules_rule *r, struct rules_rng *rng);
+/* Bytes of io a torn write writes: whole sectors from its start. */
+uint64_t rules_torn_bytes(const struct rules_rule *r, struct rules_rng *rng,
+                          const struct rules_io *io);
+/* The first bad sector io touches, or -1. */
+int64_t rules_sectors_first_in(const struct rules_sectors *s,
+                               uint64_t offset, uint64_t bytes);
+/* Forget the sectors [first, last] (a write covered them). */
+void rules_sectors_remove(struct rules_sectors *s, uint64_t first,
+                          uint64_t last);
+/* Parse "8,16,100-107" (commas or spaces): 0 or -EINVAL. */
+int rules_sectors_parse(const char *text, struct rules_sectors *out);
+/* A histogram file: lines "LATENCY WEIGHT" ('#' comments). */
+int rules_histogram_load(const char *path, struct rules_histogram **out,
+                         char **cause);
+void rules_histogram_free(struct rules_histogram *h);
 
 #endif

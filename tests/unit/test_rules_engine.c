@@ -80,7 +80,7 @@ test_engine_inject_arms_on_its_event_and_stays_armed(void **state)
     fire(e, RULES_EV_WRITE_AIO);
     assert_int_equal(rules_check(e, 0, 4096, W, NULL), -EIO);
     assert_true(rules_get(e, 1)->armed);
-    assert_int_equal(rules_get(e, 1)->hits, 2);
+    assert_int_equal(rules_get(e, 1)->injected, 2);
 }
 
 static void
@@ -480,7 +480,7 @@ test_engine_counters(void **state)
     read_io(e, 0, 512);
     read_io(e, 512, 512);
     assert_int_equal(rules_get(e, 1)->fired, 2);
-    assert_int_equal(rules_get(e, 1)->hits, 1);
+    assert_int_equal(rules_get(e, 1)->injected, 1);
     assert_int_equal(rules_get(e, 2)->fired, 1);
 }
 

@@ -444,8 +444,8 @@ test_parse_add_from_pairs(void **state)
     assert_int_equal(r->event, RULES_EV_WRITE_AIO);
     assert_int_equal(r->u.inject.error, 28);
     assert_int_equal(r->u.inject.sector, 8);
-    assert_true(r->u.inject.once);
-    assert_int_equal(r->u.inject.iotype_mask, 1u << RULES_IO_WRITE);
+    assert_true(r->m.once);
+    assert_int_equal(r->m.iotype_mask, 1u << RULES_IO_WRITE);
 
     assert_int_equal(rules_add(e, "inject-error", bad, 2, NULL, &cause),
                      -EINVAL);

@@ -74,12 +74,12 @@ assert_same_rules(const struct rules_engine *a, const struct rules_engine *b)
         assert_int_equal(x->state, y->state);
         if (x->action == RULES_INJECT_ERROR) {
             assert_int_equal(x->u.inject.error, y->u.inject.error);
-            assert_int_equal(x->u.inject.once, y->u.inject.once);
+            assert_int_equal(x->m.once, y->m.once);
             assert_int_equal(x->u.inject.immediately,
                              y->u.inject.immediately);
             assert_int_equal(x->u.inject.sector, y->u.inject.sector);
-            assert_int_equal(x->u.inject.iotype_mask,
-                             y->u.inject.iotype_mask);
+            assert_int_equal(x->m.iotype_mask,
+                             y->m.iotype_mask);
         } else {
             assert_int_equal(x->u.set_state.new_state,
                              y->u.set_state.new_state);
