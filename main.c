@@ -25,6 +25,7 @@
 #include "cmd/headless.h"
 #include "cmd/modes.h"
 #include "cmd/out.h"
+#include "rules/rules.h"
 #include "tui/tui.h"
 
 /* Long options without a short letter. */
@@ -34,6 +35,8 @@ enum {
     OPT_HEADLESS,
     OPT_TUI,
     OPT_THEME,
+    OPT_SEED,
+    OPT_LOG_FAULTS,
 };
 
 struct main_args {
@@ -43,7 +46,7 @@ struct main_args {
     const char *file;
     unsigned flags;
     bool readonly, force_share, image_opts, misalign, snapshot;
-    bool headless, tui;
+    bool headless, tui, log_faults;
     const char *theme;
 };
 
@@ -72,7 +75,7 @@ struct main_opt {
 
 static main_take_fn main_help, main_version, main_add_cmd, main_set_str,
                     main_set_true, main_nocache, main_ignore, main_native_aio,
-                    main_set_mode, main_trace, main_object;
+                    main_set_mode, main_trace, main_object, main_seed;
 
 #define MAIN_FIELD(f) offsetof(struct main_args, f)
 
@@ -117,6 +120,10 @@ static const struct main_opt main_opts[] = {
       .field = MAIN_FIELD(tui) },
     { .name = "theme", .has_arg = required_argument, .val = OPT_THEME,
       .take = main_set_str, .field = MAIN_FIELD(theme) },
+    { .name = "seed", .has_arg = required_argument, .val = OPT_SEED,
+      .take = main_seed },
+    { .name = "log-faults", .val = OPT_LOG_FAULTS, .take = main_set_true,
+      .field = MAIN_FIELD(log_faults) },
 };
 #define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
 
@@ -208,6 +215,9 @@ static void main_usage(const char *name)
 "                       (they run first, inside it)\n"
 "      --theme NAME     colour theme of the screen interface\n"
 "                       (default, light, mono, or a file path)\n"
+"      --seed N         seed of random faults (blkdebug rules), to replay\n"
+"                       a run; printed when a rule draws random numbers\n"
+"      --log-faults     print a line for every fault a rule injects\n"
 "  -h, --help           display this help and exit\n"
 "  -V, --version        output version information and exit\n"
 "\n"
@@ -355,6 +365,23 @@ static int main_trace(struct main_args *a, const struct main_opt *opt,
     return main_trace_option(arg);
 }
 
+/* --seed N: the seed random fault rules draw from (rules/rules.h). */
+static int main_seed(struct main_args *a, const struct main_opt *opt,
+                     const char *arg)
+{
+    unsigned long long seed;
+    char *end;
+
+    errno = 0;
+    seed = strtoull(arg, &end, 0);
+    if (*arg == '\0' || *arg == '-' || *end != '\0' || errno != 0) {
+        out_error(NULL, "Invalid seed: %s", arg);
+        return -1;
+    }
+    rules_set_seed((uint64_t)seed);
+    return 0;
+}
+
 static int main_object(struct main_args *a, const struct main_opt *opt,
                        const char *arg)
 {
@@ -488,11 +515,15 @@ int main(int argc, char **argv)
     cmd_state_init(&st, bk_loop_new(0));
     st.misalign = args.misalign;
     st.image_opts = args.image_opts;
+    st.fault_log = args.log_faults;
     /* The TUI captures output from here on, so open warnings show in it. */
     if (!args.headless && (args.ncmds == 0 || args.tui) && tui_possible()) {
         struct tui_options topts = { .theme = args.theme };
 
         tui = tui_new(&topts, &st);
+        /* The Output pane shows every injected fault. */
+        if (tui != NULL)
+            st.fault_log = true;
     }
     if (args.file != NULL && main_open(&st, &args) < 0) {
         if (tui != NULL)

@@ -53,6 +53,10 @@ void bk_loop_del_fd(struct bk_loop *loop, int fd);
 /* Returns a timer id (> 0) for bk_loop_del_timer. */
 int bk_loop_add_timer(struct bk_loop *loop, long ms, bk_timer_fn *fn,
                       void *arg);
+/* The same, first due after ns nanoseconds (the handler still answers in
+ * milliseconds, or -1). */
+int bk_loop_add_timer_ns(struct bk_loop *loop, int64_t ns, bk_timer_fn *fn,
+                         void *arg);
 void bk_loop_del_timer(struct bk_loop *loop, int id);
 /* Called once per pass just before the loop sleeps (the TUI redraws here). */
 void bk_loop_set_before_sleep(struct bk_loop *loop, bk_idle_fn *fn,
@@ -248,6 +252,38 @@ size_t bk_dev_outstanding(const struct bk_dev *dev);
  * may remove itself (or another) from inside a call.
  */
 enum bk_debug_note { BK_NOTE_SUSPENDED, BK_NOTE_RESUMED };
+
+/*
+ * A fault a blkdebug rule (or the powercut command) caused, as it
+ * happened: front ends print it ("blkmon: injected EIO into write
+ * 4096+512 by rule 3") and count it.  op, offset and bytes are the
+ * request as it reached blkdebug.
+ */
+enum bk_fault_kind {
+    BK_FAULT_ERROR,         /* failed with error (inject-error, bad-blocks) */
+    BK_FAULT_DELAY,         /* waits ns first */
+    BK_FAULT_HANG,          /* parked under tag; ns: its timeout, 0: none */
+    BK_FAULT_HANG_TIMEOUT,  /* a hang ran out: fails with error (0: goes on) */
+    BK_FAULT_CORRUPT,       /* amount bits of its data changed */
+    BK_FAULT_DROP,          /* acknowledged and not done */
+    BK_FAULT_TORN,          /* amount bytes of it written, error reported */
+    BK_FAULT_POWERCUT,      /* the power failed: the write cache is lost */
+};
+struct bk_fault {
+    enum bk_fault_kind kind;
+    unsigned rule;          /* the rule's id; 0: the powercut command */
+    enum bk_op op;          /* BK_OP__MAX: no request (a command's cut) */
+    int64_t offset, bytes;
+    int error;              /* -errno the request gets, or 0 */
+    int64_t ns;
+    uint64_t amount;        /* see the kinds; a cut: sectors lost */
+    uint64_t kept;          /* a cut: lost sectors written after all */
+    uint64_t writes;        /* a cut: writes the cache held */
+    int64_t sector;         /* bad-blocks: the bad sector; else -1 */
+    const char *tag;        /* a hang's */
+    bool exit;              /* a cut: blkmon is to exit now */
+    const struct bk_req *req;
+};
 /* A request ended: called just before req->done, which may free it. */
 typedef void bk_observer_fn(struct bk_dev *dev, const struct bk_req *req,
                             void *arg);
@@ -255,9 +291,13 @@ typedef void bk_observer_fn(struct bk_dev *dev, const struct bk_req *req,
 typedef void bk_debug_fn(struct bk_dev *dev, enum bk_debug_note note,
                          const char *tag, const struct bk_req *req,
                          void *arg);
+/* A rule caused a fault. */
+typedef void bk_fault_fn(struct bk_dev *dev, const struct bk_fault *fault,
+                         void *arg);
 struct bk_observer {
     bk_observer_fn *req_end;     /* may be NULL */
     bk_debug_fn *debug;          /* may be NULL */
+    bk_fault_fn *fault;          /* may be NULL */
     void *arg;
     struct bk_observer *next;    /* the device's */
 };
@@ -362,6 +402,17 @@ void bk_dev_for_each_break(const struct bk_dev *dev,
                            void *arg);
 /* The rules engine of the blkdebug node (rules/rules.h), or NULL. */
 struct rules_engine *bk_dev_rules(struct bk_dev *dev);
+/*
+ * Cut the power of the blkdebug node's write cache now: every write no
+ * completed flush covered is lost, except lost sectors a random draw
+ * (seeded) keeps with chance keep.  Iterates the loop until the image is
+ * left as the crash leaves it; *out (may be NULL) says what was lost.
+ * With exit, the device stays off (every request fails with EIO): the
+ * front end is to exit.  0, -ENOTSUP (no blkdebug node, or no write
+ * cache: nothing could be lost) or -EBUSY (a cut is running).
+ */
+int bk_dev_powercut(struct bk_dev *dev, double keep, bool exit,
+                    struct bk_fault *out);
 
 /* ---- Buffers --------------------------------------------------------- */
 

@@ -18,21 +18,16 @@
  * A suspended request is parked in a record of its own (struct parked),
  * handed to the engine as a cookie; nothing waits for it.  A resume takes
  * it back and continues it where it stopped.
+ *
+ * blkmon's own rules (delays, hangs, corruption, lost writes, power cuts)
+ * act on the requests the driver gets: blkdebug-faults.c.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/node.h"
-#include "rules/rules.h"
-
-struct blkdebug_state {
-    struct rules_engine *rules;
-    /* The limit options as given; 0 = not set. */
-    uint64_t align, max_transfer, opt_write_zero, max_write_zero;
-    uint64_t opt_discard, max_discard;
-};
+#include "backend/blkdebug.h"
 
 /* ---- open ------------------------------------------------------------ */
 
@@ -224,6 +219,7 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
     if (s->max_discard)
         node->bl.max_pdiscard = (int64_t)s->max_discard;
 
+    bd_faults_open(node);
     /* "none" fires once, when the node is ready. */
     rules_event(s->rules, RULES_EV_NONE, NULL, NULL);
     ret = 0;
@@ -241,6 +237,7 @@ static void blkdebug_close(struct bk_node *node)
 {
     struct blkdebug_state *s = node->state;
 
+    bd_faults_close(node);
     rules_engine_free(s->rules);
     s->rules = NULL;
 }
@@ -252,19 +249,7 @@ static int64_t blkdebug_get_length(struct bk_node *node)
 
 /* ---- events and breakpoints ------------------------------------------ */
 
-/*
- * A request parked at one or more breakpoints.  The engine holds the
- * record as its cookie under each tag; the record knows where the io goes
- * on once the last of them lets go.
- */
-struct parked {
-    struct bk_io *io;
-    bk_io_cb *cont;            /* where io goes on when resumed */
-    size_t left;               /* resumes still needed */
-    char *tag;                 /* the tag shown while it waits */
-};
-
-static void parked_show_tag(struct parked *p, const char *tag)
+void bd_parked_show_tag(struct parked *p, const char *tag)
 {
     free(p->tag);
     p->tag = tag ? strdup(tag) : NULL;
@@ -272,11 +257,23 @@ static void parked_show_tag(struct parked *p, const char *tag)
         p->io->req->suspend_tag = p->tag;
 }
 
+/* The types of request the engine knows, by op. */
+static const enum rules_iotype op_types[BK_OP__MAX] = {
+    [BK_OP_READ] = RULES_IO_READ,
+    [BK_OP_WRITE] = RULES_IO_WRITE,
+    [BK_OP_WRITE_ZEROES] = RULES_IO_WRITE_ZEROES,
+    [BK_OP_DISCARD] = RULES_IO_DISCARD,
+    [BK_OP_FLUSH] = RULES_IO_FLUSH,
+    [BK_OP_TRUNCATE] = RULES_IO_WRITE,
+    [BK_OP_BLOCK_STATUS] = RULES_IO_BLOCK_STATUS,
+};
+
 static void blkdebug_event(struct bk_node *node, enum rules_event ev,
                            struct bk_io *io, bk_io_cb *cont)
 {
     struct blkdebug_state *s = node->state;
     struct rules_fired fired;
+    struct rules_io rio;
     struct parked *p;
 
     if (!rules_event_has_rules(s->rules, ev)) {
@@ -287,7 +284,10 @@ static void blkdebug_event(struct bk_node *node, enum rules_event ev,
     p = calloc(1, sizeof(*p));
     if (p == NULL)
         abort();
-    rules_event(s->rules, ev, p, &fired);
+    /* What the event fires for, for rules with conditions. */
+    rio = (struct rules_io){ (uint64_t)io->offset, (uint64_t)io->bytes,
+                             op_types[io->op] };
+    rules_event_io(s->rules, ev, &rio, p, &fired);
     if (fired.nsuspend == 0) {
         rules_fired_fini(&fired);
         free(p);
@@ -296,7 +296,7 @@ static void blkdebug_event(struct bk_node *node, enum rules_event ev,
     }
     /* Park: the engine holds the record under each tag until resumed. */
     *p = (struct parked){ .io = io, .cont = cont, .left = fired.nsuspend };
-    parked_show_tag(p, fired.tags[0]);
+    bd_parked_show_tag(p, fired.tags[0]);
     if (io->req != NULL) {
         io->req->state = BK_REQ_SUSPENDED;
         io->req->suspend_event = rules_event_names[ev];
@@ -316,20 +316,25 @@ static void blkdebug_unpark(struct bk_node *node, struct parked *p,
     struct bk_io *io = p->io;
     bk_io_cb *cont = p->cont;
 
+    /* A hang's request: no breakpoint, no qemu-io line. */
+    if (p->job != NULL) {
+        bd_hang_resumed(node, p);
+        return;
+    }
     bk_stack_notify(node->stack, BK_NOTICE_RESUMED, tag, io->req);
     if (--p->left > 0) {
         /* Still held by another breakpoint: show that one's tag. */
         const char *left = rules_suspended_tag(s->rules, p);
 
         if (left != NULL)
-            parked_show_tag(p, left);
+            bd_parked_show_tag(p, left);
         return;
     }
     if (io->req != NULL) {
         io->req->state = BK_REQ_INFLIGHT;
         io->req->suspend_event = NULL;
     }
-    parked_show_tag(p, NULL);
+    bd_parked_show_tag(p, NULL);
     free(p);
     cont(io);
 }
@@ -455,59 +460,14 @@ static struct rules_engine *blkdebug_rules(struct bk_node *node)
 
 /* ---- I/O ------------------------------------------------------------- */
 
-static void child_done(struct bk_io *child)
-{
-    struct bk_io *io = child->cb_arg;
-    int ret = child->ret;
-
-    bk_io_free(child);
-    bk_io_complete(io, ret);
-}
-
-static void forward(struct bk_io *io)
-{
-    struct bk_io *child = bk_io_new(io->node->file, io->op, io->offset,
-                                    io->bytes, io->iov, io->iovcnt, io->flags,
-                                    io->req, child_done, io);
-
-    bk_node_submit(child);
-}
-
-/*
- * Check io against the armed rules; true when it was answered (failed, or
- * "succeeded" by a negative errno rule) and must not go down.
- */
-static bool injected(struct bk_io *io, enum rules_iotype type)
-{
-    struct blkdebug_state *s = io->node->state;
-    bool immediately = false;
-    int ret;
-
-    ret = rules_check(s->rules, (uint64_t)io->offset, (uint64_t)io->bytes,
-                      type, &immediately);
-    if (ret == 0)
-        return false;
-    if (ret > 0)
-        ret = 0;
-    else
-        bk_stack_notify(io->node->stack, BK_NOTICE_INJECTED, NULL, io->req);
-    if (immediately)
-        bk_io_complete(io, ret);
-    else
-        bk_io_complete_later(io, ret);
-    return true;
-}
-
 static void blkdebug_preadv(struct bk_io *io)
 {
-    if (!injected(io, RULES_IO_READ))
-        forward(io);
+    bd_request(io, RULES_IO_READ);
 }
 
 static void blkdebug_pwritev(struct bk_io *io)
 {
-    if (!injected(io, RULES_IO_WRITE))
-        forward(io);
+    bd_request(io, RULES_IO_WRITE);
 }
 
 static void blkdebug_pwrite_zeroes(struct bk_io *io)
@@ -524,8 +484,7 @@ static void blkdebug_pwrite_zeroes(struct bk_io *io)
         bk_io_complete(io, -ENOTSUP);
         return;
     }
-    if (!injected(io, RULES_IO_WRITE_ZEROES))
-        forward(io);
+    bd_request(io, RULES_IO_WRITE_ZEROES);
 }
 
 static void blkdebug_pdiscard(struct bk_io *io)
@@ -534,40 +493,20 @@ static void blkdebug_pdiscard(struct bk_io *io)
         bk_io_complete(io, -ENOTSUP);
         return;
     }
-    if (!injected(io, RULES_IO_DISCARD))
-        forward(io);
+    bd_request(io, RULES_IO_DISCARD);
 }
 
-/*
- * A block-status query (map, alloc) is checked like I/O; then the child
- * answers it.
- */
-static void blkdebug_block_status(struct bk_io *io)
-{
-    struct blkdebug_state *s = io->node->state;
-    int ret = rules_check(s->rules, (uint64_t)io->offset,
-                          (uint64_t)io->bytes, RULES_IO_BLOCK_STATUS, NULL);
-
-    /* qemu answers a block-status query at once, whatever the rule says
-     * of "immediately"; a negative errno in the rule lets it through. */
-    if (ret < 0) {
-        bk_stack_notify(io->node->stack, BK_NOTICE_INJECTED, NULL, io->req);
-        bk_io_complete(io, ret);
-        return;
-    }
-    io->u.status = (struct bk_io_status){
-        .flags = BK_BS_RAW | BK_BS_OFFSET_VALID, .pnum = io->bytes,
-        .map = io->offset, .file = io->node->file,
-    };
-    bk_io_complete(io, 0);
-}
-
-/* The child is flushed by the generic layer after this. */
+/* A flush is checked as QEMU checks it: no range. */
 static void blkdebug_flush(struct bk_io *io)
 {
     io->offset = io->bytes = 0;
-    if (!injected(io, RULES_IO_FLUSH))
-        bk_io_complete(io, 0);
+    bd_request(io, RULES_IO_FLUSH);
+}
+
+static int blkdebug_powercut(struct bk_node *node, double keep, bool exit,
+                             struct bk_fault *out)
+{
+    return bd_powercut(node, keep, exit, out);
 }
 
 static const struct bk_debug_ops blkdebug_debug_ops = {
@@ -577,6 +516,7 @@ static const struct bk_debug_ops blkdebug_debug_ops = {
     .resume_req = blkdebug_resume_req,
     .is_suspended = blkdebug_is_suspended,
     .resume_all = blkdebug_resume_all,
+    .powercut = blkdebug_powercut,
     .for_each_break = blkdebug_for_each_break,
     .rules = blkdebug_rules,
 };
@@ -595,8 +535,8 @@ const struct bk_driver bk_driver_blkdebug = {
     .pwrite_zeroes = blkdebug_pwrite_zeroes,
     .pdiscard = blkdebug_pdiscard,
     .flush_to_disk = blkdebug_flush,
-    .truncate = forward,
-    .block_status = blkdebug_block_status,
+    .truncate = bd_truncate,
+    .block_status = bd_block_status,
     .debug_event = blkdebug_event,
     .debug = &blkdebug_debug_ops,
 };

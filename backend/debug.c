@@ -76,6 +76,14 @@ void bk_dev_for_each_break(const struct bk_dev *dev,
         n->drv->debug->for_each_break(n, fn, arg);
 }
 
+int bk_dev_powercut(struct bk_dev *dev, double keep, bool exit,
+                    struct bk_fault *out)
+{
+    struct bk_node *n = debug_node(dev);
+
+    return n ? n->drv->debug->powercut(n, keep, exit, out) : -ENOTSUP;
+}
+
 struct rules_engine *bk_dev_rules(struct bk_dev *dev)
 {
     struct bk_node *n = debug_node(dev);

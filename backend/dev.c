@@ -221,14 +221,28 @@ static void dev_tell_debug(struct bk_dev *dev, enum bk_debug_note note,
     }
 }
 
+static void dev_tell_fault(struct bk_dev *dev, const struct bk_fault *f)
+{
+    struct bk_observer *o, *next;
+
+    for (o = dev->observers; o != NULL; o = next) {
+        next = o->next;   /* an observer may remove itself */
+        if (o->fault != NULL)
+            o->fault(dev, f, o->arg);
+    }
+}
+
 /* What the drivers of its stack tell the device. */
 static void dev_notice(void *opaque, const struct bk_notice *n)
 {
     struct bk_dev *dev = opaque;
 
     switch (n->kind) {
-    case BK_NOTICE_INJECTED:
-        dev->stats.injected++;
+    case BK_NOTICE_FAULT:
+        /* The errors counted are those a request ends with. */
+        if (n->fault->error < 0)
+            dev->stats.injected++;
+        dev_tell_fault(dev, n->fault);
         break;
     case BK_NOTICE_SUSPENDED:
         dev_tell_debug(dev, BK_NOTE_SUSPENDED, n->tag, n->req);

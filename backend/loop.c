@@ -13,7 +13,12 @@
  * every ready item visible to whoever iterates next.
  *
  * Timers live in a small array scanned linearly: front ends own a handful
- * (redraw, sampling), so a heap would buy nothing.
+ * (redraw, sampling), so a heap would buy nothing.  Whoever needs many
+ * (blkdebug's delayed requests) keeps its own queue behind one timer.
+ * Timers count in nanoseconds and the pass sleeps in ppoll(2), whose
+ * timeout is a timespec: with poll(2)'s milliseconds rounded up, a 1.5 ms
+ * blkdebug delay came out at 2.09 ms (bench at QD1, p50); with ppoll at
+ * 1.60 ms.
  */
 #include <errno.h>
 #include <poll.h>
@@ -118,6 +123,12 @@ void bk_loop_del_fd(struct bk_loop *loop, int fd)
 int bk_loop_add_timer(struct bk_loop *loop, long ms, bk_timer_fn *fn,
                       void *arg)
 {
+    return bk_loop_add_timer_ns(loop, (int64_t)ms * 1000000, fn, arg);
+}
+
+int bk_loop_add_timer_ns(struct bk_loop *loop, int64_t ns, bk_timer_fn *fn,
+                         void *arg)
+{
     struct loop_timer *n = realloc(loop->timers,
                                    (loop->ntimers + 1) * sizeof(*n));
 
@@ -126,7 +137,7 @@ int bk_loop_add_timer(struct bk_loop *loop, long ms, bk_timer_fn *fn,
     loop->timers = n;
     loop->timers[loop->ntimers] = (struct loop_timer){
         .id = ++loop->timer_seq,
-        .due_ns = bk_now_ns() + (int64_t)ms * 1000000,
+        .due_ns = bk_now_ns() + ns,
         .fn = fn,
         .arg = arg,
     };
@@ -181,10 +192,10 @@ static bool loop_run_one_deferred(struct bk_loop *loop)
     return true;
 }
 
-/* Run due timers; returns ms until the next one, or -1 when none, and
+/* Run due timers; returns ns until the next one, or -1 when none, and
  * 0 when one ran: its callback may have ended what the caller waits for,
  * so the pass must not then sleep. */
-static int loop_run_timers(struct bk_loop *loop)
+static int64_t loop_run_timers(struct bk_loop *loop)
 {
     bool fired = false;
     int64_t now = bk_now_ns();
@@ -220,7 +231,7 @@ static int loop_run_timers(struct bk_loop *loop)
         return 0;
     if (next < 0)
         return -1;
-    return (int)((next - now + 999999) / 1000000);
+    return next - now > 0 ? next - now : 0;
 }
 
 void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
@@ -228,7 +239,8 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
     struct pollfd stack_pfd[16];
     struct pollfd *pfd = stack_pfd;
     size_t npfd = loop->nfds + 1;
-    int timer_ms;
+    int64_t timer_ns, timeout_ns;
+    struct timespec ts;
     int n;
 
     /*
@@ -242,14 +254,20 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
         timeout_ms = 0;
     }
 
-    timer_ms = loop_run_timers(loop);
-    if (timer_ms >= 0 && (timeout_ms < 0 || timer_ms < timeout_ms))
-        timeout_ms = timer_ms;
+    timeout_ns = timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000000;
+    timer_ns = loop_run_timers(loop);
+    if (timer_ns >= 0 && (timeout_ns < 0 || timer_ns < timeout_ns))
+        timeout_ns = timer_ns;
+    /* Below: zero or not is all that matters of timeout_ms. */
+    if (timeout_ns == 0)
+        timeout_ms = 0;
     /* Work on the pool usually ends within microseconds (a read from the
      * page cache): wait for it awake rather than pay a sleep and a
      * wake-up, as QEMU's adaptive polling does. */
-    if (timeout_ms != 0 && bk_pool_spin(&loop->pool, LOOP_SPIN_NS))
+    if (timeout_ms != 0 && bk_pool_spin(&loop->pool, LOOP_SPIN_NS)) {
         timeout_ms = 0;
+        timeout_ns = 0;
+    }
     /*
      * before_sleep runs when the loop is about to sleep, and also at least
      * every LOOP_BEFORE_SLEEP_MAX_MS while a stream of completions keeps it
@@ -264,7 +282,7 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
     }
     /* before_sleep may have produced work; don't sleep on it. */
     if (loop->defer_head != NULL)
-        timeout_ms = 0;
+        timeout_ns = 0;
 
     if (npfd > sizeof(stack_pfd) / sizeof(stack_pfd[0])) {
         pfd = malloc(npfd * sizeof(*pfd));
@@ -276,7 +294,9 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
     for (size_t i = 0; i < loop->nfds; i++)
         pfd[i + 1] = (struct pollfd){ .fd = loop->fds[i].fd,
                                       .events = POLLIN };
-    n = poll(pfd, npfd, timeout_ms);
+    ts.tv_sec = timeout_ns / 1000000000;
+    ts.tv_nsec = timeout_ns % 1000000000;
+    n = ppoll(pfd, npfd, timeout_ns < 0 ? NULL : &ts, NULL);
     if (n > 0) {
         if (pfd[0].revents)
             bk_pool_ack_wake(&loop->pool);

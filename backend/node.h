@@ -163,6 +163,9 @@ struct bk_debug_ops {
     int (*resume_req)(struct bk_node *node, const struct bk_req *req);
     bool (*is_suspended)(struct bk_node *node, const char *tag);
     void (*resume_all)(struct bk_node *node);
+    /* bk_dev_powercut. */
+    int (*powercut)(struct bk_node *node, double keep, bool exit,
+                    struct bk_fault *out);
     /* Armed breakpoints, in the order they would fire. */
     void (*for_each_break)(struct bk_node *node,
                            void (*fn)(const char *event, const char *tag,
@@ -226,7 +229,7 @@ extern const struct bk_driver *const bk_drivers[];
  * it; this is the one way up.
  */
 enum bk_notice_kind {
-    BK_NOTICE_INJECTED,        /* a rule failed req (may be NULL) */
+    BK_NOTICE_FAULT,           /* a rule caused fault (an error: counted) */
     BK_NOTICE_SUSPENDED,       /* req parked at a breakpoint called tag */
     BK_NOTICE_RESUMED,         /* ... and let go from it */
     BK_NOTICE_GUESSED_FORMAT,  /* raw opened a guessed format writable */
@@ -235,6 +238,7 @@ struct bk_notice {
     enum bk_notice_kind kind;
     const char *tag;
     const struct bk_req *req;
+    const struct bk_fault *fault;  /* BK_NOTICE_FAULT */
 };
 
 /*
@@ -253,6 +257,8 @@ struct bk_stack {
 /* Tell the stack's owner (drivers call this). */
 void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
                      const char *tag, const struct bk_req *req);
+void bk_stack_notify_fault(struct bk_stack *stack,
+                           const struct bk_fault *fault);
 
 /* Fill in a node's limits; drivers set these in open. */
 struct bk_limits {

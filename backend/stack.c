@@ -36,7 +36,16 @@ static const struct bk_driver *driver_by_protocol(const struct bk_stack *stack,
 void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
                      const char *tag, const struct bk_req *req)
 {
-    struct bk_notice n = { kind, tag, req };
+    struct bk_notice n = { kind, tag, req, NULL };
+
+    if (stack->notify != NULL)
+        stack->notify(stack->opaque, &n);
+}
+
+void bk_stack_notify_fault(struct bk_stack *stack,
+                           const struct bk_fault *fault)
+{
+    struct bk_notice n = { BK_NOTICE_FAULT, fault->tag, fault->req, fault };
 
     if (stack->notify != NULL)
         stack->notify(stack->opaque, &n);

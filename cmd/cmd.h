@@ -74,6 +74,8 @@ struct cmd_state {
      * completion of a big read checks its pattern off the loop thread,
      * and aio_flush waits for that too. */
     unsigned aio_pending;
+    bool fault_log;              /* print a line per injected fault */
+    bool seed_shown;             /* the random seed was printed */
 };
 
 /* A session on loop with no image: output to stdio, requests from the
@@ -81,6 +83,16 @@ struct cmd_state {
 void cmd_state_init(struct cmd_state *st, struct bk_loop *loop);
 /* Stop what runs in the background, close the image (draining it). */
 void cmd_state_fini(struct cmd_state *st);
+
+/* A bk_fault_fn: the fault's line when the session logs faults, and the
+ * end of the session after a power cut that asks for it. */
+void cmd_fault_note(struct bk_dev *dev, const struct bk_fault *fault,
+                    void *arg);
+/* The line for a fault, without a newline ("blkmon: injected EIO into
+ * write 4096+512 by rule 3"). */
+void cmd_fault_format(const struct bk_fault *fault, char *buf, size_t len);
+/* Print the random seed once, if the image's rules draw random numbers. */
+void cmd_show_seed(struct cmd_state *st);
 
 enum {
     CMD_F_NOFILE_OK = 1 << 0,  /* runs without an open image */
@@ -95,6 +107,8 @@ enum {
      * wait (wait_break, sleep) or touch the image keep qemu-io's order.
      */
     CMD_F_CONTROL   = 1 << 4,
+    CMD_F_MORE_ARGS = 1 << 5,  /* blkmon's longer forms: past argmax, the
+                                  handler decides (and words the count) */
 };
 
 /* What a command's operand names, for completion. */

@@ -8,12 +8,24 @@
  * cmd_debug_blkdebug is the set that reaches the backend's blkdebug node;
  * the notes it sends back (a request parked or resumed) print qemu-io's
  * "blkdebug: ..." lines.
+ *
+ * blkmon extends two of them, in forms qemu-io refuses with "bad argument
+ * count" (so no qemu-io script can mean anything else by them):
+ *
+ *   break EVENT TAG if KEY=VALUE...   a breakpoint with conditions, the
+ *                                     keys of the rule language's (start,
+ *                                     end, iotype, min-length, nth...);
+ *   wait_break TAG TIMEOUT_MS         fails (-ETIMEDOUT, so headless exits
+ *                                     1) when nothing is suspended under
+ *                                     TAG within TIMEOUT_MS.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/entries.h"
 #include "cmd/out.h"
+#include "rules/rules.h"
 
 static int break_exec(struct cmd_state *st, int argc, char **argv);
 static int remove_break_exec(struct cmd_state *st, int argc, char **argv);
@@ -28,12 +40,13 @@ const struct cmd_debug_ops cmd_debug_blkdebug = {
     .is_suspended = debug_is_suspended,
 };
 
+/* Longer than qemu-io's: break_exec refuses what qemu-io refuses. */
 const struct cmd_entry cmd_break_entry = {
     .name = "break",
     .exec = break_exec,
     .argmin = 2,
     .argmax = 2,
-    .flags = CMD_F_CONTROL,
+    .flags = CMD_F_CONTROL | CMD_F_MORE_ARGS,
     .args = "event tag",
     .oneline = "sets a breakpoint on event and tags the stopped request as tag",
     .words = { CMD_WORD_EVENT, CMD_WORD_TAG },
@@ -61,21 +74,70 @@ const struct cmd_entry cmd_resume_entry = {
     .words = { CMD_WORD_TAG },
 };
 
+/* The timeout is blkmon's; wait_break_exec words a bad count. */
 const struct cmd_entry cmd_wait_break_entry = {
     .name = "wait_break",
     .exec = wait_break_exec,
     .argmin = 1,
     .argmax = 1,
+    .flags = CMD_F_MORE_ARGS,
     .args = "tag",
     .oneline = "waits for the suspension of a request",
     .words = { CMD_WORD_TAG },
 };
 
+/* qemu-io's words for a count it refuses. */
+static int bad_count(struct cmd_state *st, int argc, const char *name,
+                     int want)
+{
+    out_eprintf(st->out,
+                "bad argument count %d to %s, expected %d arguments\n",
+                argc - 1, name, want);
+    return -EINVAL;
+}
+
+/* break EVENT TAG if KEY=VALUE...: the conditions go to the engine. */
+static int break_if(struct cmd_state *st, int argc, char **argv)
+{
+    struct rules_engine *e = st->dev ? bk_dev_rules(st->dev) : NULL;
+    struct rules_kv *kv = calloc((size_t)argc, sizeof(*kv));
+    char *cause = NULL;
+    size_t n = 0;
+    int ret = -ENOTSUP;
+
+    if (kv == NULL)
+        return -ENOMEM;
+    for (int i = 4; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+
+        if (eq == NULL || eq == argv[i]) {
+            out_printf(st->out,
+                       "Could not set breakpoint: '%s' is not key=value\n",
+                       argv[i]);
+            free(kv);
+            return -EINVAL;
+        }
+        *eq = '\0';
+        kv[n++] = (struct rules_kv){ argv[i], eq + 1 };
+    }
+    if (e != NULL)
+        ret = rules_break_add_if(e, argv[1], argv[2], kv, n, NULL, &cause);
+    if (ret < 0)
+        out_printf(st->out, "Could not set breakpoint: %s\n",
+                   cause != NULL ? cause : strerror(-ret));
+    free(cause);
+    free(kv);
+    return ret;
+}
+
 static int break_exec(struct cmd_state *st, int argc, char **argv)
 {
     int ret = -ENOTSUP;
 
-    (void)argc;
+    if (argc >= 5 && strcmp(argv[3], "if") == 0)
+        return break_if(st, argc, argv);
+    if (argc != 3)
+        return bad_count(st, argc, argv[0], 2);
     if (st->debug != NULL && st->debug->set_break != NULL)
         ret = st->debug->set_break(st->dev, argv[1], argv[2]);
     if (ret < 0)
@@ -108,12 +170,43 @@ static int resume_exec(struct cmd_state *st, int argc, char **argv)
     return ret;
 }
 
+static bool waited_for(struct cmd_state *st, const char *tag)
+{
+    return st->debug != NULL && st->debug->is_suspended != NULL &&
+           st->debug->is_suspended(st->dev, tag);
+}
+
 static int wait_break_exec(struct cmd_state *st, int argc, char **argv)
 {
-    (void)argc;
-    while (st->debug == NULL || st->debug->is_suspended == NULL ||
-           !st->debug->is_suspended(st->dev, argv[1]))
-        bk_loop_iterate(st->loop, -1);
+    unsigned long ms;
+    int64_t deadline, left;
+    char *end;
+
+    if (argc > 3)
+        return bad_count(st, argc, argv[0], 1);
+    if (argc == 2) {
+        /* qemu-io's: for ever, if need be. */
+        while (!waited_for(st, argv[1]))
+            bk_loop_iterate(st->loop, -1);
+        return 0;
+    }
+    ms = strtoul(argv[2], &end, 10);
+    if (argv[2][0] < '0' || argv[2][0] > '9' || *end != '\0' ||
+        ms > 365ul * 86400 * 1000) {
+        out_printf(st->out, "wait_break: '%s' is not a timeout in "
+                   "milliseconds\n", argv[2]);
+        return -EINVAL;
+    }
+    deadline = bk_now_ns() + (int64_t)ms * 1000000;
+    while (!waited_for(st, argv[1])) {
+        left = deadline - bk_now_ns();
+        if (left <= 0) {
+            out_printf(st->out, "wait_break: no request suspended as "
+                       "'%s' within %lu ms\n", argv[1], ms);
+            return -ETIMEDOUT;
+        }
+        bk_loop_iterate(st->loop, (int)((left + 999999) / 1000000));
+    }
     return 0;
 }
 

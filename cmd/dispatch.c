@@ -88,7 +88,8 @@ static int dispatch_check(struct cmd_state *st, const struct cmd_entry *e,
         out_eprintf(st->out, "no file open, try 'help open'\n");
         return -EINVAL;
     }
-    if (n < e->argmin || (e->argmax != -1 && n > e->argmax)) {
+    if (n < e->argmin || (e->argmax != -1 && n > e->argmax &&
+                          !(e->flags & CMD_F_MORE_ARGS))) {
         if (e->argmax == -1)
             out_eprintf(st->out, "bad argument count %d to %s, expected at "
                         "least %d arguments\n", n, argv[0], e->argmin);

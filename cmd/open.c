@@ -152,9 +152,11 @@ int cmd_open_image(struct cmd_state *st, const char *name,
     free(cause);
     /* qemu-io prints blkdebug's suspend and resume lines. */
     st->debug_observer = (struct bk_observer){ .debug = cmd_debug_note,
+                                               .fault = cmd_fault_note,
                                                .arg = st };
     bk_dev_add_observer(dev, &st->debug_observer);
     st->dev = dev;
+    cmd_show_seed(st);
     return 0;
 }
 

@@ -174,7 +174,9 @@ uint64_t rules_mix64(uint64_t x);
 void rules_rng_init(struct rules_rng *r, uint64_t seed, uint64_t id);
 uint64_t rules_rng_next(struct rules_rng *r);
 double rules_rng_uniform(struct rules_rng *r);
-/* Streams that belong to no rule: the n-th power cut of a command. */
+/* A fraction in [0, 1], or a percentage ("25%"): 0 or -EINVAL. */
+int rules_parse_fraction(const char *text, double *out);
+/* Streams that belong to no rule: the n-th power cut of an image. */
 #define RULES_STREAM_POWERCUT(n) (0x706f776572000000ull + (uint64_t)(n))
 
 /* ---- Rules ------------------------------------------------------------ */

@@ -100,8 +100,7 @@ int rules_parse_bool(const char *text, bool *out);
 int rules_parse_size(const char *text, uint64_t *out);
 /* A duration: a number and ns, us, ms or s (none: ms).  0 or -EINVAL. */
 int rules_parse_duration(const char *text, int64_t *out);
-/* A fraction in [0, 1], or a percentage ("25%").  0 or -EINVAL. */
-int rules_parse_fraction(const char *text, double *out);
+
 /* Value getters for checked opts (default when absent). */
 uint64_t rules_opts_number(const struct rules_opts *o, const char *key,
                            uint64_t def);
