@@ -60,7 +60,7 @@ endif
 
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
-.PHONY: all check unit behaviour uring tui-test asan tsan demo bench deps \
+.PHONY: all check unit behaviour faults uring tui-test asan tsan demo bench deps \
         install uninstall clean options
 all: deps-quiet $(PROG)
 
@@ -84,10 +84,15 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libblkmon.a
 unit: deps-quiet $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $(DEBUGGER) ./$$t; done
 
-# Behaviour tests drive the real binary.
+# Behaviour tests drive the real binary: qemu-io's recorded behaviour,
+# blkmon's own fault injection (expectations written for it), robustness.
 behaviour: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/behaviour/run
+	@BLKMON=$(abspath $(PROG)) tests/faults/run
 	@BLKMON=$(abspath $(PROG)) tests/robust/run
+
+faults: deps-quiet $(PROG)
+	@BLKMON=$(abspath $(PROG)) tests/faults/run
 
 # The io_uring engine passes the same tests: the backend's unit tests and
 # the behaviour cases run again with it as the default engine.

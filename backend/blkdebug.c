@@ -388,14 +388,23 @@ static int blkdebug_resume_req(struct bk_node *node, const struct bk_req *req)
     return 0;
 }
 
+/*
+ * QEMU answers -ENOENT unless a breakpoint was deleted, even when it
+ * resumed requests.  A tag only hang rules park under is blkmon's: letting
+ * those go is what was asked, and is no error.
+ */
 static int blkdebug_remove_break(struct bk_node *node, const char *tag)
 {
     struct blkdebug_state *s = node->state;
     int ret = rules_break_remove(s->rules, tag);
+    bool hangs = false;
+    void *cookie;
 
-    while (blkdebug_resume(node, tag) == 0)
-        ;
-    return ret;
+    while (rules_resume(s->rules, tag, &cookie)) {
+        hangs |= ((struct parked *)cookie)->job != NULL;
+        blkdebug_unpark(node, cookie, tag);
+    }
+    return ret == -ENOENT && hangs ? 0 : ret;
 }
 
 static bool blkdebug_is_suspended(struct bk_node *node, const char *tag)
