@@ -97,12 +97,15 @@ faults: deps-quiet $(PROG)
 # The io_uring engine passes the same tests: the backend's unit tests and
 # the behaviour cases run again with it as the default engine.
 URING_UNIT = $(BUILD)/tests/test_backend $(BUILD)/tests/test_blkdebug \
+             $(BUILD)/tests/test_wcache \
              $(BUILD)/tests/test_cmd_bench $(BUILD)/tests/test_file_merge
 uring: deps-quiet $(URING_UNIT) $(PROG)
 	@set -e; for t in $(URING_UNIT); do echo "== $$t (io_uring)"; \
 	    BLKMON_AIO=io_uring $(DEBUGGER) ./$$t; done
 	@echo "== behaviour (io_uring)"; \
 	    BLKMON_AIO=io_uring BLKMON=$(abspath $(PROG)) tests/behaviour/run
+	@echo "== faults (io_uring)"; \
+	    BLKMON_AIO=io_uring BLKMON=$(abspath $(PROG)) tests/faults/run
 
 # TUI tests drive the real binary through tmux (tests/tui/run).
 tui-test: deps-quiet $(PROG)

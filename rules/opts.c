@@ -350,7 +350,10 @@ rules_parse_size(const char *text, uint64_t *out)
     double v, mul = 1;
     uint64_t n;
 
-    /* A plain integer (hex or octal too) keeps every bit. */
+    /* No sign (strtoull would take one); a plain integer (hex or octal
+     * too) keeps every bit. */
+    if (text[0] == '-' || text[0] == '+')
+        return -EINVAL;
     if (rules_parse_u64(text, &n) == 0) {
         *out = n;
         return 0;
