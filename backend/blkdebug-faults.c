@@ -464,6 +464,7 @@ static void cut_done(void *arg, const struct bk_wcache_cut *res)
 {
     struct bk_node *node = arg;
     struct blkdebug_state *s = node->state;
+    struct bk_io *io = s->cut_io;
 
     s->epoch++;
     s->power = s->cut.exit ? BD_POWER_OFF : BD_POWER_ON;
@@ -471,12 +472,21 @@ static void cut_done(void *arg, const struct bk_wcache_cut *res)
     s->cut.kept = res->kept;
     s->cut.writes = res->writes;
     s->cut_running = false;
+    s->cut_io = NULL;
     bk_stack_notify_fault(node->stack, &s->cut);
+    /*
+     * The request the cut took ends only now, once the image is as the
+     * crash leaves it: whoever waits for it (a command, with exit = on
+     * then ending blkmon) sees the power gone, not a device still busy.
+     */
+    if (io != NULL)
+        bk_io_complete_later(io, -EIO);
 }
 
-/* Cut the power: by rule (io: the request it took) or by command. */
+/* Cut the power: by rule (io: the request it took, which fails once the
+ * cut is done) or by command. */
 static void cut_start(struct bk_node *node, double keep, bool exit,
-                      unsigned rule, const struct bk_io *io)
+                      unsigned rule, struct bk_io *io)
 {
     static const struct bk_wcache_cut nothing = { 0 };
     struct blkdebug_state *s = node->state;
@@ -484,6 +494,7 @@ static void cut_start(struct bk_node *node, double keep, bool exit,
 
     s->power = BD_POWER_CUTTING;
     s->cut_running = true;
+    s->cut_io = io;
     s->cut = (struct bk_fault){
         .kind = BK_FAULT_POWERCUT, .rule = rule,
         .op = io != NULL ? io->op : BK_OP__MAX,
@@ -537,10 +548,9 @@ void bd_request(struct bk_io *io, enum rules_iotype type)
         return;
     }
     if (v.powercut_rule != 0) {
+        rules_verdict_fini(&v);
         cut_start(io->node, v.powercut_keep, v.powercut_exit,
                   v.powercut_rule, io);
-        rules_verdict_fini(&v);
-        bk_io_complete_later(io, -EIO);
         return;
     }
     if (v.hang_rule == 0 && v.delay_rule == 0 && v.drop_rule == 0 &&

@@ -29,6 +29,7 @@ struct blkdebug_state {
     uint64_t epoch;             /* cuts so far: a request from before the
                                    last one fails when it goes on */
     bool cut_running;
+    struct bk_io *cut_io;       /* the request a rule's cut took */
     struct bk_fault cut;        /* the last cut's report */
 };
 

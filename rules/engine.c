@@ -34,6 +34,7 @@ struct node {
     struct node *act_next;      /* active list, when r.armed */
     struct rules_rng rng;       /* its random stream */
     int64_t created_ns;         /* time windows count from here */
+    bool acting;                /* rules_check_io: it acts on this one */
 };
 
 struct parked {
@@ -495,11 +496,13 @@ rules_check_io(struct rules_engine *e, const struct rules_io *io,
     /* Every request rule looks, in id order; the first of each acts. */
     for (n = e->all; n != NULL && e->nrequest > 0; n = next) {
         next = n->all_next;
+        n->acting = false;
         if (rules_action_has_event(n->r.action) ||
             n->r.action == RULES_WRITE_CACHE || n->r.disabled ||
             (n->r.state != 0 && n->r.state != e->state))
             continue;
-        if (rule_acts(e, n, io) && win[n->r.action] == NULL)
+        n->acting = rule_acts(e, n, io);
+        if (n->acting && win[n->r.action] == NULL)
             win[n->r.action] = n;
     }
     if ((n = win[RULES_POWERCUT]) != NULL) {
@@ -542,10 +545,22 @@ rules_check_io(struct rules_engine *e, const struct rules_io *io,
             v->torn_error = n->r.u.torn.error;
             acted(e, n);
         }
-        if ((n = win[RULES_CORRUPT]) != NULL) {
-            v->corrupt_rule = n->r.id;
+        /*
+         * Every corrupt rule that acts changes the data, in id order; one
+         * whose draws changed no bit (cosmic rays missed) did nothing.
+         */
+        for (n = e->all; n != NULL && win[RULES_CORRUPT] != NULL; n = next) {
+            uint64_t before = v->corrupt_bits;
+
+            next = n->all_next;
+            if (n->r.action != RULES_CORRUPT || !n->acting)
+                continue;
             rules_corrupt_edits(&n->r, &n->rng, io, &v->edits, &v->nedits,
                                 &v->corrupt_bits);
+            if (v->corrupt_bits == before)
+                continue;
+            if (v->corrupt_rule == 0)
+                v->corrupt_rule = n->r.id;
             acted(e, n);
         }
     }

@@ -417,7 +417,8 @@ rules_corrupt_edits(const struct rules_rule *r, struct rules_rng *rng,
                     const struct rules_io *io, struct rules_edit **edits,
                     size_t *nedits, uint64_t *nbits)
 {
-    struct edits e = { 0 };
+    /* Append to what earlier rules changed: edits_merge folds it all. */
+    struct edits e = { *edits, *nedits, *nedits, *nbits };
     uint64_t total = io->bytes * 8, bit = 0, gap;
 
     switch (r->u.corrupt.mode) {

@@ -419,7 +419,8 @@ struct rules_edit {
  * it fails (error), or is dropped, or goes on — a write perhaps torn, its
  * data or a read's perhaps corrupted.  A *_rule field is the id of the
  * rule that decided, 0 when none did.  Rules of one action: the first (by
- * id) whose conditions hold acts; every rule still counts the request.
+ * id) whose conditions hold acts — except corrupt, where every one does,
+ * in id order; every rule still counts the request.
  */
 struct rules_verdict {
     unsigned powercut_rule;

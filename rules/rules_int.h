@@ -146,7 +146,8 @@ void rules_rule_format_sep(char **buf, size_t *len);
 unsigned rules_engine_insert(struct rules_engine *e, struct rules_rule *r);
 
 /* ---- faults.c ---- */
-/* The changes a corrupt rule (which drew from rng) makes to a request. */
+/* Add the changes a corrupt rule (which draws from rng) makes to a
+ * request to *edits (sorted by position, one record per byte). */
 void rules_corrupt_edits(const struct rules_rule *r, struct rules_rng *rng,
                          const struct rules_io *io, struct rules_edit **edits,
                          size_t *nedits, uint64_t *nbits);

@@ -650,10 +650,10 @@ test_corrupt_edits(void **state)
 {
     struct rules_rule r = { .action = RULES_CORRUPT, .id = 3 };
     struct rules_io io = { 8192, 4096, R }, part = { 10240, 100, R };
-    struct rules_edit *ed, *ed2;
+    struct rules_edit *ed = NULL, *ed2 = NULL;
     struct rules_rng rng;
-    size_t n, n2, bits;
-    uint64_t nbits;
+    size_t n = 0, n2 = 0, bits;
+    uint64_t nbits = 0;
 
     (void)state;
     rules_rng_init(&rng, 5, 3);
@@ -668,6 +668,8 @@ test_corrupt_edits(void **state)
     }
     assert_int_equal(bits, 17);     /* distinct bits: exactly 17 flips */
     free(ed);
+    ed = NULL;
+    n = 0;
     /* Overwrite: bytes at..at+count of the request, clipped to it. */
     r.u.corrupt.mode = RULES_CORRUPT_OVERWRITE;
     r.u.corrupt.at = 98;
@@ -679,6 +681,8 @@ test_corrupt_edits(void **state)
     assert_int_equal(ed[0].set, 0xff);
     assert_int_equal(ed[1].bits, 0xa5);
     free(ed);
+    ed = NULL;
+    n = 0;
     /* Stuck bits: the same at an offset whatever the request. */
     rules_set_seed(77);
     r.u.corrupt.mode = RULES_CORRUPT_STUCK;
@@ -697,6 +701,30 @@ test_corrupt_edits(void **state)
     }
     free(ed);
     free(ed2);
+}
+
+static void
+test_every_corrupt_rule_acts(void **state)
+{
+    struct rules_engine *e = *state;
+    struct rules_verdict v;
+
+    add(e, "corrupt mode=overwrite at=0 value=1");
+    add(e, "corrupt mode=overwrite at=3 value=2 start=4k");
+    add(e, "corrupt mode=overwrite at=0 value=3 nth=2");
+    assert_true(check(e, 4096, 512, R, &v));
+    assert_int_equal(v.corrupt_rule, 1);
+    assert_int_equal(v.nedits, 2);
+    assert_int_equal(v.edits[0].bits, 1);
+    assert_int_equal(v.edits[1].pos, 4099);
+    rules_verdict_fini(&v);
+    /* Byte 0 changed by two rules: the later one's value wins. */
+    assert_true(check(e, 4096, 512, R, &v));
+    assert_int_equal(v.nedits, 2);
+    assert_int_equal(v.edits[0].bits, 3);
+    rules_verdict_fini(&v);
+    assert_int_equal(rules_get(e, 1)->injected, 2);
+    assert_int_equal(rules_get(e, 3)->injected, 1);
 }
 
 static void
@@ -798,6 +826,7 @@ main(int argc, char **argv)
         T(test_sector_lists),
         T(test_torn_prefixes_follow_sector_boundaries),
         T(test_corrupt_edits),
+        T(test_every_corrupt_rule_acts),
         T(test_delay_draws),
         T(test_break_with_conditions),
         T(test_set_state_with_conditions),
