@@ -22,6 +22,7 @@ const struct tui_panel_class *const tui_panels[TUI_PANE__MAX] = {
     [TUI_PANE_OUTPUT] = &tui_panel_output,
     [TUI_PANE_CMDLINE] = &tui_panel_cmdline,
     [TUI_PANE_STATUS] = &tui_panel_status,
+    [TUI_PANE_RULES] = &tui_panel_rules,
 };
 
 void tui_relayout(struct tui *t)

@@ -120,6 +120,8 @@ const char *tui_layout_too_small(const struct tui_lnode *root, int w, int h,
  *  | Allocation               | Requests    |
  *  |                          +-------------+
  *  |                          | Suspended   |
+ *  |                          +-------------+
+ *  |                          | Rules       |
  *  +--------------------------+-------------+
  *  | Throughput               | Output      |
  *  +--------------------------+-------------+
@@ -131,11 +133,13 @@ static const struct tui_lnode right_column[] = {
       .min_w = 30, .min_h = 4 },
     { .kind = TUI_LEAF, .pane = TUI_PANE_SUSPENDED, .weight = 2,
       .min_w = 30, .min_h = 3 },
+    /* No minimum: on a small screen the rules give way. */
+    { .kind = TUI_LEAF, .pane = TUI_PANE_RULES, .weight = 3, .min_w = 30 },
 };
 static const struct tui_lnode top_row[] = {
     { .kind = TUI_LEAF, .pane = TUI_PANE_ALLOC, .weight = 1,
       .min_w = 20, .min_h = 5 },
-    { .kind = TUI_TB, .weight = 1, .child = right_column, .nchild = 2 },
+    { .kind = TUI_TB, .weight = 1, .child = right_column, .nchild = 3 },
 };
 static const struct tui_lnode bottom_row[] = {
     { .kind = TUI_LEAF, .pane = TUI_PANE_THROUGHPUT, .weight = 1,

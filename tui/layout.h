@@ -53,6 +53,7 @@ enum tui_pane {
     TUI_PANE_OUTPUT,
     TUI_PANE_CMDLINE,
     TUI_PANE_STATUS,
+    TUI_PANE_RULES,
     TUI_PANE__MAX
 };
 extern const struct tui_lnode tui_layout_default;

@@ -33,6 +33,7 @@ extern const struct tui_panel_class tui_panel_throughput;
 extern const struct tui_panel_class tui_panel_output;
 extern const struct tui_panel_class tui_panel_cmdline;
 extern const struct tui_panel_class tui_panel_status;
+extern const struct tui_panel_class tui_panel_rules;
 
 /* Indexed by enum tui_pane. */
 extern const struct tui_panel_class *const tui_panels[TUI_PANE__MAX];

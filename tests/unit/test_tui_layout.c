@@ -11,13 +11,15 @@
 
 #include "tui/layout.c"
 
-/* Every cell of the area belongs to exactly one pane. */
+/* Every cell of the area belongs to exactly one pane.  Only the Rules
+ * pane, which has no minimum, may be left without cells. */
 static void assert_tiles(const struct tui_rect *r, size_t n, int w, int h)
 {
     static unsigned char grid[300][300];
     memset(grid, 0, sizeof(grid));
     for (size_t p = 0; p < n; p++) {
-        assert_true(r[p].w > 0 && r[p].h > 0);
+        assert_true(r[p].w >= 0 && r[p].h >= 0);
+        assert_true(p == TUI_PANE_RULES || (r[p].w > 0 && r[p].h > 0));
         for (int y = r[p].y; y < r[p].y + r[p].h; y++)
             for (int x = r[p].x; x < r[p].x + r[p].w; x++) {
                 assert_true(x >= 0 && x < w && y >= 0 && y < h);
@@ -45,6 +47,25 @@ static void test_layout_default_tiles_common_terminal_sizes(void **state)
         assert_int_equal(r[TUI_PANE_CMDLINE].y, area.h - 4);
         assert_int_equal(r[TUI_PANE_STATUS].y, area.h - 1);
     }
+}
+
+static void test_layout_rules_pane_gives_way_when_small(void **state)
+{
+    struct tui_rect r[TUI_PANE__MAX];
+
+    (void)state;
+    assert_int_equal(tui_layout_place(&tui_layout_default,
+                                      (struct tui_rect){ 0, 0, 50, 17 }, r),
+                     0);
+    assert_int_equal(r[TUI_PANE_RULES].h, 0);
+    assert_int_equal(r[TUI_PANE_SUSPENDED].h, 3);
+    assert_int_equal(tui_layout_place(&tui_layout_default,
+                                      (struct tui_rect){ 0, 0, 132, 43 }, r),
+                     0);
+    assert_true(r[TUI_PANE_RULES].h >= 5);
+    assert_int_equal(r[TUI_PANE_RULES].x, r[TUI_PANE_SUSPENDED].x);
+    assert_int_equal(r[TUI_PANE_RULES].y,
+                     r[TUI_PANE_SUSPENDED].y + r[TUI_PANE_SUSPENDED].h);
 }
 
 static void test_layout_minimum_and_too_small_message(void **state)
@@ -109,6 +130,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_default_tiles_common_terminal_sizes),
+        cmocka_unit_test(test_layout_rules_pane_gives_way_when_small),
         cmocka_unit_test(test_layout_minimum_and_too_small_message),
         cmocka_unit_test(test_layout_weights_share_extra_space),
         cmocka_unit_test(test_layout_equal_weights_differ_by_at_most_one),
