@@ -622,8 +622,8 @@ void bk_wcache_truncate(struct bk_wcache *wc, int64_t len)
     struct layer *l = wc->cur;
 
     /* The layer a running flush writes is left alone: its writes point
-     * into it.  Truncating under a running flush is not something the
-     * block layer does (truncate drains the node first). */
+     * into it, and they end before the flush reports; a shrink racing a
+     * flush may see that flush's bytes past the new end written back. */
     while (l->n > 0 && l->v[l->n - 1].off >= len) {
         free(l->v[l->n - 1].data);
         l->n--;

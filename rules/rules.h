@@ -208,7 +208,7 @@ struct rules_match {
     unsigned iotype_mask;       /* 1 << enum rules_iotype; never 0 */
     uint64_t start, end;        /* must touch [start, end); end 0: no range */
     uint64_t min_bytes;         /* length at least this ... */
-    uint64_t max_bytes;         /* ... and at most this (0: no limit) */
+    uint64_t max_bytes;         /* ... and at most this (UINT64_MAX: any) */
     uint64_t nth, every, first; /* counted over requests meeting the above */
     double probability;         /* of acting, once the rest holds (1: always) */
     int64_t up_ns, down_ns;     /* acts only in the down part of each cycle */
