@@ -338,7 +338,8 @@ action_from_opts(const struct rules_opts *o, struct rules_rule *r,
     case RULES_BAD_BLOCKS:
         text = rules_opts_string(o, "sectors");
         if (text == NULL)
-            return rules_fail(cause, -EINVAL, "Missing sectors for bad-blocks");
+            return rules_fail(cause, -EINVAL,
+                              "Missing sectors for bad-blocks");
         if (rules_sectors_parse(text, &r->u.bad_blocks.bad) < 0) {
             return rules_fail(cause, -EINVAL,
                               "Parameter 'sectors' expects sector numbers "

@@ -210,7 +210,7 @@ struct rules_match {
     uint64_t min_bytes;         /* length at least this ... */
     uint64_t max_bytes;         /* ... and at most this (UINT64_MAX: any) */
     uint64_t nth, every, first; /* counted over requests meeting the above */
-    double probability;         /* of acting, once the rest holds (1: always) */
+    double probability;         /* of acting once the rest holds; 1: always */
     int64_t up_ns, down_ns;     /* acts only in the down part of each cycle */
     bool once;                  /* deleted after it acted once */
 };

@@ -285,12 +285,14 @@ test_bad_keys_and_values_are_refused(void **state)
     assert_add_msg("delay histogram=/nonexistent/h",
                    "Could not read histogram '/nonexistent/h': No such file "
                    "or directory");
-    assert_add_msg("delay event=read_aio latency=1", "Invalid parameter 'event'");
+    assert_add_msg("delay event=read_aio latency=1",
+                   "Invalid parameter 'event'");
     assert_add_msg("hang tag=", "Parameter 'tag' is empty");
     assert_add_msg("corrupt mode=melt", "invalid parameter value: melt");
     assert_add_msg("corrupt mode=stuck",
                    "Missing bit-probability for stuck bits");
-    assert_add_msg("corrupt bits=2 at=1", "Parameter 'at' is not for mode flip");
+    assert_add_msg("corrupt bits=2 at=1",
+                   "Parameter 'at' is not for mode flip");
     assert_add_msg("corrupt bits=2 bit-probability=0.1",
                    "Only one of 'bits' and 'bit-probability' may be given");
     assert_add_msg("corrupt mode=overwrite value=256",
@@ -306,10 +308,12 @@ test_bad_keys_and_values_are_refused(void **state)
     assert_add_msg("write-cache iotype=read", "Invalid parameter 'iotype'");
     assert_add_msg("drop-writes start=2k end=1k",
                    "Parameter 'end' must be above 'start'");
-    assert_add_msg("drop-writes nth=0", "Parameter 'nth' expects a number above 0");
+    assert_add_msg("drop-writes nth=0",
+                   "Parameter 'nth' expects a number above 0");
     assert_add_msg("drop-writes nth=1 first=2",
                    "Only one of 'nth', 'every' and 'first' may be given");
-    assert_add_msg("drop-writes up=1s", "Parameters 'up' and 'down' go together");
+    assert_add_msg("drop-writes up=1s",
+                   "Parameters 'up' and 'down' go together");
     assert_add_msg("drop-writes min-length=2k max-length=1k",
                    "Parameter 'max-length' must not be below 'min-length'");
     assert_add_msg("powercut keep=2",
