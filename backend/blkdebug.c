@@ -249,14 +249,6 @@ static int64_t blkdebug_get_length(struct bk_node *node)
 
 /* ---- events and breakpoints ------------------------------------------ */
 
-void bd_parked_show_tag(struct parked *p, const char *tag)
-{
-    free(p->tag);
-    p->tag = tag ? strdup(tag) : NULL;
-    if (p->io->req != NULL)
-        p->io->req->suspend_tag = p->tag;
-}
-
 /* The types of request the engine knows, by op. */
 static const enum rules_iotype op_types[BK_OP__MAX] = {
     [BK_OP_READ] = RULES_IO_READ,

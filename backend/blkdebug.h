@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "backend/node.h"
 #include "backend/timerq.h"
@@ -49,7 +51,13 @@ struct parked {
 };
 
 /* Show tag (NULL: none) as the one holding p's request. */
-void bd_parked_show_tag(struct parked *p, const char *tag);
+static inline void bd_parked_show_tag(struct parked *p, const char *tag)
+{
+    free(p->tag);
+    p->tag = tag ? strdup(tag) : NULL;
+    if (p->io->req != NULL)
+        p->io->req->suspend_tag = p->tag;
+}
 
 /* blkdebug-faults.c: every request the driver gets goes through here. */
 void bd_request(struct bk_io *io, enum rules_iotype type);
