@@ -49,6 +49,14 @@ struct bk_loop *bk_loop_new(int nworkers);
 void bk_loop_free(struct bk_loop *loop);
 /* Watch fd for readability; one handler per fd. */
 int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg);
+/*
+ * What a watched fd is waited for: BK_FD_READ (the default), BK_FD_WRITE,
+ * both, or 0 (not polled at all, hang-ups included).  The handler runs
+ * when any of them is ready and finds out which by trying (non-blocking
+ * I/O).  -ENOENT when fd is not watched.
+ */
+enum { BK_FD_READ = 1 << 0, BK_FD_WRITE = 1 << 1 };
+int bk_loop_fd_events(struct bk_loop *loop, int fd, unsigned events);
 void bk_loop_del_fd(struct bk_loop *loop, int fd);
 /* Returns a timer id (> 0) for bk_loop_del_timer. */
 int bk_loop_add_timer(struct bk_loop *loop, long ms, bk_timer_fn *fn,
@@ -166,6 +174,14 @@ struct bk_loop *bk_dev_loop(const struct bk_dev *dev);
 int64_t bk_dev_length(struct bk_dev *dev);
 /* The required alignment of the bottom node (512 or 4096 with O_DIRECT). */
 uint32_t bk_dev_buf_align(const struct bk_dev *dev);
+/*
+ * What requests to the device should look like, as qemu's block backend
+ * tells its exports: the request alignment of the top node (1 for raw;
+ * offsets and lengths not a multiple of it are read-modify-written), and
+ * the largest transfer (a multiple of that alignment; 0: no limit).
+ */
+uint32_t bk_dev_request_alignment(const struct bk_dev *dev);
+int64_t bk_dev_max_transfer(const struct bk_dev *dev);
 
 /* ---- Requests -------------------------------------------------------- */
 
@@ -185,6 +201,9 @@ enum {
     BK_REQ_FUA       = 1 << 0,
     BK_REQ_MAY_UNMAP = 1 << 1,  /* write zeroes may punch a hole */
     BK_REQ_WANT_ZERO = 1 << 2,  /* block status: tell zeroes from data */
+    BK_REQ_NO_FALLBACK = 1 << 3, /* write zeroes: -ENOTSUP rather than
+                                    write buffers of zeroes (qemu's
+                                    BDRV_REQ_NO_FALLBACK, NBD's FAST_ZERO) */
 };
 
 enum bk_prealloc { BK_PREALLOC_OFF, BK_PREALLOC_METADATA, BK_PREALLOC_FALLOC,

@@ -499,6 +499,20 @@ uint32_t bk_dev_buf_align(const struct bk_dev *dev)
     return a > 1 ? a : 1;
 }
 
+uint32_t bk_dev_request_alignment(const struct bk_dev *dev)
+{
+    uint32_t a = dev->top->bl.request_alignment;
+
+    return a > 1 ? a : 1;
+}
+
+int64_t bk_dev_max_transfer(const struct bk_dev *dev)
+{
+    int64_t max = dev->top->bl.max_transfer;
+
+    return max > 0 ? max - max % bk_dev_request_alignment(dev) : 0;
+}
+
 void *bk_dev_alloc_buf(struct bk_dev *dev, size_t size)
 {
     size_t align = bk_dev_buf_align(dev);

@@ -421,6 +421,11 @@ static void file_work_zeroes(struct bk_work *w)
         if (ret == -ENOTSUP)
             atomic_store(&s->has_zero_range, false);
     }
+    /* Asked to be fast: writing zeroes is what it must not do. */
+    if (io->flags & BK_REQ_NO_FALLBACK) {
+        io->ret = -ENOTSUP;
+        return;
+    }
     io->ret = file_write_zero_buffers(s, io->offset, io->bytes);
 }
 

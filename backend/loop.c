@@ -37,6 +37,7 @@ enum { LOOP_BEFORE_SLEEP_MAX_MS = 50 };
 
 struct loop_fd {
     int fd;
+    short events;       /* poll(2) events: POLLIN unless set otherwise */
     bk_fd_fn *fn;
     void *arg;
 };
@@ -106,8 +107,20 @@ int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
     if (n == NULL)
         return -ENOMEM;
     loop->fds = n;
-    loop->fds[loop->nfds++] = (struct loop_fd){ fd, fn, arg };
+    loop->fds[loop->nfds++] = (struct loop_fd){ fd, POLLIN, fn, arg };
     return 0;
+}
+
+int bk_loop_fd_events(struct bk_loop *loop, int fd, unsigned events)
+{
+    for (size_t i = 0; i < loop->nfds; i++) {
+        if (loop->fds[i].fd == fd) {
+            loop->fds[i].events = (short)(((events & BK_FD_READ) ? POLLIN : 0) |
+                                          ((events & BK_FD_WRITE) ? POLLOUT : 0));
+            return 0;
+        }
+    }
+    return -ENOENT;
 }
 
 void bk_loop_del_fd(struct bk_loop *loop, int fd)
@@ -291,9 +304,12 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
     }
     pfd[0] = (struct pollfd){ .fd = bk_pool_wake_fd(&loop->pool),
                               .events = POLLIN };
+    /* A descriptor watched for nothing is left out (fd -1): poll would
+     * still report its hang-up, again and again. */
     for (size_t i = 0; i < loop->nfds; i++)
-        pfd[i + 1] = (struct pollfd){ .fd = loop->fds[i].fd,
-                                      .events = POLLIN };
+        pfd[i + 1] = (struct pollfd){
+            .fd = loop->fds[i].events ? loop->fds[i].fd : -1,
+            .events = loop->fds[i].events };
     ts.tv_sec = timeout_ns / 1000000000;
     ts.tv_nsec = timeout_ns % 1000000000;
     n = ppoll(pfd, npfd, timeout_ns < 0 ? NULL : &ts, NULL);

@@ -394,7 +394,8 @@ static void split_piece_done(struct bk_io *io)
 
     free(sp->slice);
     sp->slice = NULL;
-    if (sp->fallback && io->ret == -ENOTSUP) {
+    if (sp->fallback && io->ret == -ENOTSUP &&
+        !(sp->flags & BK_REQ_NO_FALLBACK)) {
         /* The driver cannot zero this piece: write zeroes instead. */
         int64_t max = io->node->bl.max_transfer > 0 ? io->node->bl.max_transfer
                                                     : (1 << 20);
