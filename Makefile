@@ -19,9 +19,9 @@ CFLAGS   ?= -O2 -g
 WFLAGS    = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 ALL_CFLAGS = $(WFLAGS) -D_GNU_SOURCE -DBLKMON_VERSION='"$(VERSION)"' \
             -DBLKMON_DATADIR='"$(DATADIR)"' -I. -MMD -MP \
-            $(NCURSES_CFLAGS) $(URING_CFLAGS) $(CFLAGS) $(SAN)
+            $(NCURSES_CFLAGS) $(URING_CFLAGS) $(GNUTLS_CFLAGS) $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
-LDLIBS   += $(URING_LIBS) -lpthread -lm
+LDLIBS   += $(URING_LIBS) $(GNUTLS_LIBS) -lpthread -lm
 
 # Build flavours share the sources; each lives in its own directory.
 BUILD    ?= build
@@ -40,11 +40,14 @@ CMOCKA_LIBS    := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmoc
 # The io_uring engine (backend/uring.c): Debian's liburing-dev.
 URING_CFLAGS   := $(shell $(PKG_CONFIG) --cflags liburing 2>/dev/null)
 URING_LIBS     := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -luring)
+# TLS for the NBD server (nbd/tls.c): Debian's libgnutls28-dev.
+GNUTLS_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
+GNUTLS_LIBS    := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
 
 
 # Every .c under the subsystem directories is part of the program; main.c
 # is kept apart so that test binaries can link everything else.
-SUBSYS   = util backend rules cmd tui
+SUBSYS   = util backend rules cmd tui export nbd
 LIB_SRC  = $(sort $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/main.o

@@ -29,6 +29,7 @@
 
 struct out;
 struct cmd_bench;
+struct export_set;
 
 /*
  * The blkdebug seam: breakpoints live in a filter node the device may or
@@ -76,6 +77,9 @@ struct cmd_state {
     unsigned aio_pending;
     bool fault_log;              /* print a line per injected fault */
     bool seed_shown;             /* the random seed was printed */
+    /* The exports serving the image to other programs (export/); may be
+     * shared by every session of the process. */
+    struct export_set *exports;
 };
 
 /* A session on loop with no image: output to stdio, requests from the
@@ -167,7 +171,8 @@ int cmd_open_image(struct cmd_state *st, const char *name,
  * warn).  Returns 0, or -EINVAL with the complaint printed to o. */
 int cmd_parse_opts(struct out *o, struct bk_opts *opts, const char *text,
                    const char *implied);
-/* Wait for every aio request of the session, then close the image. */
+/* End the exports (drained), wait for every aio request of the session,
+ * then close the image. */
 void cmd_close_image(struct cmd_state *st);
 
 #endif

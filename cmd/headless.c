@@ -15,6 +15,7 @@
 
 #include "cmd/headless.h"
 #include "cmd/out.h"
+#include "export/serve.h"
 
 #define HEADLESS_LINE_MAX 1024
 
@@ -39,7 +40,7 @@ static void headless_wait_stdin(struct cmd_state *st)
         bk_loop_iterate(st->loop, 0);
         return;
     }
-    while (!ready)
+    while (!ready && !st->quit)
         bk_loop_iterate(st->loop, -1);
     bk_loop_del_fd(st->loop, STDIN_FILENO);
 }
@@ -54,7 +55,9 @@ int headless_run(struct cmd_state *st, char **cmds, int ncmds)
             ret = cmd_execute(st, cmds[i]);
             if (ret < 0)
                 last_error = ret;
+            export_serve_watch(st);
         }
+        export_serve(st);
         return last_error;
     }
     while (!st->quit) {
@@ -63,6 +66,8 @@ int headless_run(struct cmd_state *st, char **cmds, int ncmds)
         out_printf(st->out, "%s> ", out_progname());
         out_flush(st->out);
         headless_wait_stdin(st);
+        if (st->quit)
+            break;
         if (fgets(line, sizeof(line), stdin) == NULL) {
             if (isatty(STDIN_FILENO))
                 out_printf(st->out, "\n");
@@ -74,6 +79,8 @@ int headless_run(struct cmd_state *st, char **cmds, int ncmds)
         ret = cmd_execute(st, line);
         if (ret < 0)
             last_error = ret;
+        export_serve_watch(st);
     }
+    export_serve(st);
     return last_error;
 }

@@ -16,6 +16,7 @@
 #include "cmd/entries.h"
 #include "cmd/modes.h"
 #include "cmd/out.h"
+#include "export/export.h"
 
 static int open_exec(struct cmd_state *st, int argc, char **argv);
 static int close_exec(struct cmd_state *st, int argc, char **argv);
@@ -169,6 +170,7 @@ void cmd_close_image(struct cmd_state *st)
     /* A background bench would otherwise run its whole count first. */
     if (bench != NULL)
         bench_stop(bench);
+    export_remove_all(st->exports);
     bk_dev_close(st->dev);
     st->dev = NULL;
     /* Reports of big reads still being checked against their pattern. */
