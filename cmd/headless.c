@@ -50,6 +50,7 @@ int headless_run(struct cmd_state *st, char **cmds, int ncmds)
     char line[HEADLESS_LINE_MAX];
     int ret, last_error = 0;
 
+    export_serve_watch(st);
     if (ncmds > 0) {
         for (int i = 0; i < ncmds && !st->quit; i++) {
             ret = cmd_execute(st, cmds[i]);

@@ -414,7 +414,7 @@ static void conn_free(struct nbd_conn *c)
 
 void nbd_conn_close(struct nbd_conn *c, bool hard, const char *why)
 {
-    (void)why;
+    (void)why;      /* for a reader of the code, and a debugger */
     if (c->cur != NULL) {            /* a write never to be complete */
         struct nbd_req *q = c->cur;
 
