@@ -63,7 +63,7 @@ endif
 
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
-.PHONY: all check unit behaviour faults uring tui-test asan tsan demo bench deps \
+.PHONY: all check unit behaviour faults uring tui-test nbd-test asan tsan demo bench deps \
         install uninstall clean options
 all: deps-quiet $(PROG)
 
@@ -114,7 +114,14 @@ uring: deps-quiet $(URING_UNIT) $(PROG)
 tui-test: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/tui/run
 
-check: unit behaviour uring tui-test
+# NBD tests: real clients (qemu-io, qemu-img, nbdinfo, nbdcopy, nbdsh) against
+# the export, and qemu-io through qemu-nbd and through blkmon on the shared
+# oracle cases (tests/nbd).
+nbd-test: deps-quiet $(PROG)
+	@BLKMON=$(abspath $(PROG)) tests/nbd/run
+	@BLKMON=$(abspath $(PROG)) tests/nbd/oracle
+
+check: unit behaviour uring tui-test nbd-test
 
 # Sanitizer flavours: same tests, separate build trees.
 asan:

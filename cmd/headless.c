@@ -30,10 +30,17 @@ static void headless_stdin_ready(struct bk_loop *loop, int fd, void *arg)
 }
 
 /* Run the loop until stdin has something; a file or /dev/null always has
- * (they cannot be watched), then one non-blocking pass is enough. */
+ * (they cannot be watched), then one non-blocking pass is enough.  Lines
+ * stdio has already read ahead are something too: poll would not see
+ * them (glibc's FILE tells how many it holds). */
 static void headless_wait_stdin(struct cmd_state *st)
 {
     bool ready = false;
+
+    if (stdin->_IO_read_ptr < stdin->_IO_read_end) {
+        bk_loop_iterate(st->loop, 0);
+        return;
+    }
 
     if (bk_loop_add_fd(st->loop, STDIN_FILENO, headless_stdin_ready,
                        &ready) < 0) {
