@@ -27,7 +27,8 @@ const struct cmd_entry cmd_export_entry = {
     .exec = export_exec,
     .argmin = 0,
     .argmax = -1,
-    .flags = CMD_F_EXTRA | CMD_F_NOFILE_OK,
+    /* Listing and starting touch no I/O: they run at once in the TUI. */
+    .flags = CMD_F_EXTRA | CMD_F_NOFILE_OK | CMD_F_CONTROL,
     .args = "[nbd [-r] [-n name] [-d description] addr]",
     .oneline = "serves the image to other programs, or lists the exports",
     .help =
@@ -70,13 +71,14 @@ const struct cmd_entry cmd_unexport_entry = {
         "\n",
 };
 
-static void export_list_client(const struct export_client *c, int64_t now)
+static void export_list_client(struct cmd_state *st,
+                               const struct export_client *c, int64_t now)
 {
     char rd[64], wr[64];
 
     report_cvtstr((double)c->bytes_read, rd, sizeof(rd));
     report_cvtstr((double)c->bytes_written, wr, sizeof(wr));
-    out_printf("  client %" PRIu64 " %s: %.1f s, %" PRIu64 " requests, %u in "
+    out_printf(st->out, "  client %" PRIu64 " %s: %.1f s, %" PRIu64 " requests, %u in "
                "flight, %s read, %s written, %" PRIu64 " errors\n",
                c->source.id, c->peer, (double)(now - c->connect_ns) / 1e9,
                c->requests, c->inflight, rd, wr, c->errors);
@@ -87,18 +89,18 @@ static int export_list(struct cmd_state *st)
     int64_t now = bk_now_ns();
 
     if (export_count(st->exports) == 0) {
-        out_printf("no exports\n");
+        out_printf(st->out, "no exports\n");
         return 0;
     }
     for (struct export *e = export_first(st->exports); e != NULL;
          e = e->next) {
-        out_printf("export '%s': %s %s, %s, %zu client%s (%" PRIu64
+        out_printf(st->out, "export '%s': %s %s, %s, %zu client%s (%" PRIu64
                    " since start)\n", e->name,
                    e->ops->kind, e->where,
                    e->read_only ? "read-only" : "writable", e->nclients,
                    e->nclients == 1 ? "" : "s", e->nclients_total);
         for (struct export_client *c = e->clients; c != NULL; c = c->next)
-            export_list_client(c, now);
+            export_list_client(st, c, now);
     }
     return 0;
 }
@@ -111,20 +113,20 @@ static int export_nbd(struct cmd_state *st, int argc, char **argv)
     char *cause = NULL;
     int c, ret;
 
-    argv_opts_init(&ao, argc, argv, "rn:d:");
+    argv_opts_init(&ao, st->out, argc, argv, "rn:d:");
     while ((c = argv_opts_next(&ao)) != -1) {
         switch (c) {
         case 'r': o.read_only = true; break;
         case 'n': o.name = ao.optarg; break;
         case 'd': o.description = ao.optarg; break;
         default:
-            return cmd_usage(&cmd_export_entry);
+            return cmd_usage(st->out, &cmd_export_entry);
         }
     }
     if (ao.optind != argc - 1)
-        return cmd_usage(&cmd_export_entry);
+        return cmd_usage(st->out, &cmd_export_entry);
     if (st->dev == NULL) {
-        out_eprintf("no file open, try 'help open'\n");
+        out_eprintf(st->out, "no file open, try 'help open'\n");
         return -EINVAL;
     }
     if (strcmp(o.name, "\"\"") == 0 || strcmp(o.name, "''") == 0)
@@ -134,7 +136,7 @@ static int export_nbd(struct cmd_state *st, int argc, char **argv)
     o.tls = d->tls;
     ret = nbd_export_start(st->exports, st->dev, &o, NULL, &cause);
     if (ret < 0) {
-        out_error("%s", cause != NULL ? cause : strerror(-ret));
+        out_error(st->out, "%s", cause != NULL ? cause : strerror(-ret));
         free(cause);
         return ret;
     }
@@ -147,7 +149,7 @@ static int export_exec(struct cmd_state *st, int argc, char **argv)
         return export_list(st);
     if (strcmp(argv[1], "nbd") == 0)
         return export_nbd(st, argc - 1, argv + 1);
-    out_error("unknown export kind '%s' (nbd is known)", argv[1]);
+    out_error(st->out, "unknown export kind '%s' (nbd is known)", argv[1]);
     return -EINVAL;
 }
 
@@ -165,7 +167,7 @@ static int unexport_exec(struct cmd_state *st, int argc, char **argv)
         if (strcmp(x->where, name) == 0)
             e = x;
     if (e == NULL) {
-        out_error("export '%s' not found", name);
+        out_error(st->out, "export '%s' not found", name);
         return -ENOENT;
     }
     export_remove(e);
