@@ -250,6 +250,32 @@ static void file_work_done(struct bk_work *w)
     bk_io_complete(io, io->ret);
 }
 
+/* A discard, zero write or truncation starts (+1) or ends (-1): the
+ * block status cache is emptied either way. */
+static void file_holes_busy(struct file_state *s, int delta)
+{
+    s->holes_busy += (unsigned)delta;
+    s->bsc_start = s->bsc_end = 0;
+}
+
+static void file_holes_done(struct bk_work *w)
+{
+    struct bk_io *io = bk_work_io(w);
+
+    file_holes_busy(io->node->state, -1);
+    file_work_done(w);
+}
+
+/* Submit work that may punch holes or shrink the file. */
+static void file_submit_holes(struct bk_io *io,
+                              void (*work)(struct bk_work *))
+{
+    file_holes_busy(io->node->state, 1);
+    io->work.work = work;
+    io->work.done = file_holes_done;
+    bk_pool_submit(io->node->loop, &io->work);
+}
+
 static void file_submit(struct bk_io *io, void (*work)(struct bk_work *))
 {
     io->work.work = work;
@@ -551,15 +577,15 @@ static void file_pwritev(struct bk_io *io)
     bk_pool_submit_lane(io->node->loop, &s->write_lane, &io->work);
 }
 
-static void file_pwrite_zeroes(struct bk_io *io) { file_submit(io, file_work_zeroes); }
-static void file_pdiscard(struct bk_io *io)     { file_submit(io, file_work_discard); }
+static void file_pwrite_zeroes(struct bk_io *io) { file_submit_holes(io, file_work_zeroes); }
+static void file_pdiscard(struct bk_io *io)     { file_submit_holes(io, file_work_discard); }
 static void file_flush(struct bk_io *io)
 {
     if (!file_uring(io))
         file_submit(io, file_work_flush);
 }
 
-static void file_truncate(struct bk_io *io)     { file_submit(io, file_work_truncate); }
+static void file_truncate(struct bk_io *io)     { file_submit_holes(io, file_work_truncate); }
 
 /*
  * Where the file holds data and where holes, as the file system tells:
@@ -585,6 +611,18 @@ static void file_block_status(struct bk_io *io)
         bk_io_complete(io, 0);
         return;
     }
+    /* Within the last data extent found: no system call.  On a fully
+     * written file SEEK_HOLE walks every extent to the end, half the
+     * time of a 4 KiB NBD read (perf, fio's nbd engine at depth 32). */
+    if (s->holes_busy == 0 && io->offset >= s->bsc_start &&
+        io->offset < s->bsc_end) {
+        st->flags |= BK_BS_DATA;
+        st->pnum = s->bsc_end - io->offset;
+        if (align > 1 && st->pnum % align)
+            st->pnum += align - st->pnum % align;
+        bk_io_complete(io, 0);
+        return;
+    }
     data = lseek(s->fd, io->offset, SEEK_DATA);
     if (data < 0 && errno == ENXIO) {
         st->flags |= BK_BS_ZERO;              /* a hole up to the end */
@@ -597,6 +635,10 @@ static void file_block_status(struct bk_io *io)
         hole = lseek(s->fd, io->offset, SEEK_HOLE);
         st->flags |= BK_BS_DATA;
         if (hole > io->offset) {
+            if (s->holes_busy == 0) {
+                s->bsc_start = io->offset;
+                s->bsc_end = hole;
+            }
             st->pnum = hole - io->offset;
             if (align > 1 && st->pnum % align)
                 st->pnum += align - st->pnum % align;

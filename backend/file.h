@@ -24,6 +24,16 @@ struct file_state {
     atomic_bool has_zero_range;
     struct bk_uring *uring;     /* the io_uring engine, or NULL: the pool */
     struct bk_lane write_lane;  /* buffered writes for the pool */
+    /*
+     * qemu's block status cache: the last data extent SEEK_HOLE found,
+     * [bsc_start, bsc_end) (empty when equal).  Writes only turn holes
+     * into data, so it stays true until something may punch a hole or
+     * shrink the file: discards, zero writes and truncation empty it when
+     * they start and when they end, and none is in flight while it is
+     * used (holes_busy).  Loop thread only.
+     */
+    int64_t bsc_start, bsc_end;
+    unsigned holes_busy;
 };
 
 /* Check and take the file driver's own options (file-opts.c); *engine

@@ -447,6 +447,46 @@ void nbd_conn_kick(struct nbd_conn *c)
     conn_settle(c);
 }
 
+static long conn_uncork(struct bk_loop *loop, void *arg)
+{
+    struct nbd_listener *lis = arg;
+
+    (void)loop;
+    lis->flush_timer = 0;
+    for (struct nbd_conn *c = lis->conns, *next; c != NULL; c = next) {
+        next = c->next;            /* settling may free c */
+        if (!c->corked)
+            continue;
+        c->corked = false;
+        c->uncork = true;
+        conn_settle(c);
+    }
+    return -1;
+}
+
+/*
+ * Send now, or at the end of this loop pass when more replies of the
+ * connection are likely to come in it (measured with fio's nbd engine at
+ * depth 32: one writev per reply woke the client for each).
+ */
+static void conn_send(struct nbd_conn *c)
+{
+    if (c->out_head == NULL)
+        return;
+    if (c->nreqs > 1 && !c->uncork && c->state == NBD_CS_REQ_HEADER &&
+        !c->hard) {
+        if (!c->corked) {
+            c->corked = true;
+            if (c->lis->flush_timer == 0)
+                c->lis->flush_timer = bk_loop_add_timer(c->lis->loop, 0,
+                                                        conn_uncork, c->lis);
+        }
+        return;
+    }
+    c->uncork = false;
+    nbd_conn_flush(c);
+}
+
 static void conn_settle(struct nbd_conn *c)
 {
     unsigned events = 0;
@@ -455,7 +495,7 @@ static void conn_settle(struct nbd_conn *c)
         return;
     c->busy++;
     for (;;) {
-        nbd_conn_flush(c);
+        conn_send(c);
         if (c->state == NBD_CS_TLS_START && c->out_head == NULL && !c->hard) {
             char *cause = NULL;
 
@@ -492,7 +532,7 @@ static void conn_settle(struct nbd_conn *c)
         events = nbd_tls_wants(c->tls);
     else if (conn_reading(c))
         events = BK_FD_READ;
-    if (c->out_head != NULL)
+    if (c->out_head != NULL && !c->corked)
         events |= BK_FD_WRITE;
     if (events != c->events) {
         bk_loop_fd_events(c->lis->loop, c->fd, events);

@@ -68,6 +68,8 @@ static struct nbd_listener *listener_find(struct export_set *set,
 
 static void listener_free(struct nbd_listener *lis)
 {
+    if (lis->flush_timer > 0)
+        bk_loop_del_timer(lis->loop, lis->flush_timer);
     if (lis->fd >= 0) {
         bk_loop_del_fd(lis->loop, lis->fd);
         close(lis->fd);

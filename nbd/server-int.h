@@ -69,6 +69,7 @@ struct nbd_listener {
     size_t nexports;
     struct nbd_conn *conns;     /* every connection, any phase */
     size_t nconns;
+    int flush_timer;            /* > 0: corked replies go out this pass */
 };
 
 /* The kind's state of an export (export->priv). */
@@ -143,6 +144,12 @@ struct nbd_conn {
     /* Output. */
     struct nbd_out *out_head, *out_tail;
     size_t out_off;                      /* bytes of out_head already sent */
+
+    /* Replies wait for the end of the loop's pass while other requests
+     * of the connection are in flight: one writev, one wake-up of the
+     * client for many replies. */
+    bool corked;
+    bool uncork;
 
     /* Life. */
     unsigned busy;                       /* entry points running */
