@@ -393,19 +393,22 @@ static void tx_flush(struct nbd_req *q, unsigned step)
     tx_submit(q, step, BK_OP_FLUSH, 0, 0, 0);
 }
 
-/* Go on where the trampoline is, or start it. */
+/* Go on where the trampoline is, or start it.  The trampoline holds a
+ * reference: a step may finish the request. */
 static void tx_next(struct nbd_req *q)
 {
     if (q->in_step) {
         q->again = true;
         return;
     }
+    q->refs++;
     q->in_step = true;
     do {
         q->again = false;
         tx_run(q);
     } while (q->again);
     q->in_step = false;
+    nbd_req_put(q);
 }
 
 /* ---- READ ----------------------------------------------------------------- */
