@@ -253,7 +253,7 @@ static void hs_export_name(struct nbd_conn *c, const uint8_t *p, uint32_t len)
 static void hs_info(struct nbd_conn *c, struct hs_rd *r)
 {
     bool want_name = false, want_bs = false;
-    uint16_t nreq, req;
+    uint16_t nreq = 0, req = 0;
     uint32_t sizes[3], align;
     uint8_t buf[12];
     struct export *e;
@@ -356,7 +356,7 @@ static void hs_meta(struct nbd_conn *c, struct hs_rd *r)
 {
     bool base = false, set = c->opt == NBD_OPT_SET_META_CONTEXT;
     char *name = NULL, *sane;
-    uint32_t nq;
+    uint32_t nq = 0;
 
     if (set && !c->structured) {
         hs_error(c, NBD_REP_ERR_INVALID, "request option '%s' when "
