@@ -25,6 +25,8 @@
 #include "cmd/headless.h"
 #include "cmd/modes.h"
 #include "cmd/out.h"
+#include "export/export.h"
+#include "nbd/server.h"
 #include "rules/rules.h"
 #include "tui/tui.h"
 
@@ -37,6 +39,10 @@ enum {
     OPT_THEME,
     OPT_SEED,
     OPT_LOG_FAULTS,
+    OPT_NBD,
+    OPT_EXPORT_NAME,
+    OPT_TLS_CREDS,
+    OPT_TLS,
 };
 
 struct main_args {
@@ -48,6 +54,11 @@ struct main_args {
     bool readonly, force_share, image_opts, misalign, snapshot;
     bool headless, tui, log_faults;
     const char *theme;
+    const char *nbd;             /* --nbd ADDR */
+    const char *export_name;
+    const char *tls_creds;
+    enum nbd_tls_mode tls;
+    bool tls_given;
 };
 
 struct main_opt;
@@ -75,7 +86,8 @@ struct main_opt {
 
 static main_take_fn main_help, main_version, main_add_cmd, main_set_str,
                     main_set_true, main_nocache, main_ignore, main_native_aio,
-                    main_set_mode, main_trace, main_object, main_seed;
+                    main_set_mode, main_trace, main_object, main_seed,
+                    main_tls;
 
 #define MAIN_FIELD(f) offsetof(struct main_args, f)
 
@@ -124,6 +136,16 @@ static const struct main_opt main_opts[] = {
       .take = main_seed },
     { .name = "log-faults", .val = OPT_LOG_FAULTS, .take = main_set_true,
       .field = MAIN_FIELD(log_faults) },
+    { .name = "nbd", .has_arg = required_argument, .val = OPT_NBD,
+      .take = main_set_str, .field = MAIN_FIELD(nbd) },
+    { .name = "export-name", .has_arg = required_argument,
+      .val = OPT_EXPORT_NAME, .take = main_set_str,
+      .field = MAIN_FIELD(export_name) },
+    { .name = "tls-creds", .has_arg = required_argument,
+      .val = OPT_TLS_CREDS, .take = main_set_str,
+      .field = MAIN_FIELD(tls_creds) },
+    { .name = "tls", .has_arg = required_argument, .val = OPT_TLS,
+      .take = main_tls },
 };
 #define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
 
@@ -131,6 +153,7 @@ static void main_usage(const char *name);
 static int main_trace_option(const char *arg);
 static int main_parse(int argc, char **argv, struct main_args *a);
 static int main_open(struct cmd_state *st, const struct main_args *a);
+static int main_export(struct cmd_state *st, const struct main_args *a);
 
 /*
  * An abbreviated long option means what it means to qemu-io: "--h" is
@@ -218,6 +241,14 @@ static void main_usage(const char *name)
 "      --seed N         seed of random faults (blkdebug rules), to replay\n"
 "                       a run; printed when a rule draws random numbers\n"
 "      --log-faults     print a line for every fault a rule injects\n"
+"      --nbd ADDR       serve the image over NBD at ADDR (unix:PATH,\n"
+"                       HOST:PORT, :PORT for 127.0.0.1) until quit,\n"
+"                       SIGINT or SIGTERM\n"
+"      --export-name NAME  the NBD export's name (default: empty)\n"
+"      --tls-creds DIR  TLS credentials for NBD: keys.psk, or ca-cert.pem,\n"
+"                       server-cert.pem and server-key.pem\n"
+"      --tls=MODE       off, on (TLS offered, default with --tls-creds)\n"
+"                       or require (plain clients refused)\n"
 "  -h, --help           display this help and exit\n"
 "  -V, --version        output version information and exit\n"
 "\n"
@@ -382,6 +413,17 @@ static int main_seed(struct main_args *a, const struct main_opt *opt,
     return 0;
 }
 
+static int main_tls(struct main_args *a, const struct main_opt *opt,
+                    const char *arg)
+{
+    if (nbd_tls_mode_parse(arg, &a->tls) < 0) {
+        out_error(NULL, "Invalid --tls option: %s (off, on, require)", arg);
+        return -1;
+    }
+    a->tls_given = true;
+    return 0;
+}
+
 static int main_object(struct main_args *a, const struct main_opt *opt,
                        const char *arg)
 {
@@ -431,6 +473,17 @@ static int main_check(int argc, char **argv, struct main_args *a)
         out_error(NULL, "snapshot mode (-s) is not supported by blkmon");
         return -1;
     }
+    if (a->tls_creds != NULL && !a->tls_given)
+        a->tls = NBD_TLS_ON;
+    if (a->tls != NBD_TLS_OFF && a->tls_creds == NULL) {
+        out_error(NULL, "--tls=%s needs --tls-creds DIR",
+                  a->tls == NBD_TLS_ON ? "on" : "require");
+        return -1;
+    }
+    if (a->nbd != NULL && optind >= argc) {
+        out_error(NULL, "--nbd needs an image to serve");
+        return -1;
+    }
     if (!a->readonly)
         a->flags |= BK_O_RDWR;
     a->file = optind < argc ? argv[optind] : NULL;
@@ -478,6 +531,26 @@ static int main_open(struct cmd_state *st, const struct main_args *a)
     return cmd_open_image(st, a->file, opts, a->flags, a->force_share);
 }
 
+/* --nbd: serve the image just opened. */
+static int main_export(struct cmd_state *st, const struct main_args *a)
+{
+    struct nbd_export_opts o = {
+        .addr = a->nbd,
+        .name = a->export_name != NULL ? a->export_name : "",
+        .read_only = a->readonly,
+        .tls_creds = a->tls_creds,
+        .tls = a->tls,
+    };
+    char *cause = NULL;
+    int ret = nbd_export_start(st->exports, st->dev, &o, NULL, &cause);
+
+    if (ret < 0) {
+        out_error(st->out, "%s", cause != NULL ? cause : strerror(-ret));
+        free(cause);
+    }
+    return ret;
+}
+
 /*
  * qemu-io blocks these (its main loop reads them from a signalfd), so a
  * "sigraise 10" or a stray SIGALRM does not end it: neither may it end
@@ -516,6 +589,9 @@ int main(int argc, char **argv)
     st.misalign = args.misalign;
     st.image_opts = args.image_opts;
     st.fault_log = args.log_faults;
+    st.exports = export_set_new(st.loop);
+    export_set_defaults(st.exports, &(struct export_defaults){
+                            .tls_creds = args.tls_creds, .tls = args.tls });
     /* The TUI captures output from here on, so open warnings show in it. */
     if (!args.headless && (args.ncmds == 0 || args.tui) && tui_possible()) {
         struct tui_options topts = { .theme = args.theme };
@@ -525,7 +601,8 @@ int main(int argc, char **argv)
         if (tui != NULL)
             st.fault_log = true;
     }
-    if (args.file != NULL && main_open(&st, &args) < 0) {
+    if ((args.file != NULL && main_open(&st, &args) < 0) ||
+        (args.nbd != NULL && main_export(&st, &args) < 0)) {
         if (tui != NULL)
             tui_abandon(tui);
         ret = -1;
@@ -537,6 +614,7 @@ int main(int argc, char **argv)
     }
     /* Every outstanding request completes (and reports) before exit. */
     cmd_state_fini(&st);
+    export_set_free(st.exports);
     bk_loop_free(st.loop);
     free(args.cmds);
     out_flush(NULL);
