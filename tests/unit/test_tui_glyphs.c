@@ -42,8 +42,10 @@ static void test_glyphs_follow_the_locale(void **state)
 {
     setlocale(LC_ALL, "C");
     assert_ptr_equal(tui_glyphs_from_locale(), &tui_glyphs_ascii);
-    if (!setlocale(LC_ALL, "C.UTF-8"))
+    if (!setlocale(LC_ALL, "C.UTF-8")) {
+        print_message("skipped: this machine has no C.UTF-8 locale\n");
         skip();
+    }
     assert_ptr_equal(tui_glyphs_from_locale(), &tui_glyphs_unicode);
     setlocale(LC_ALL, "C");
 }
@@ -63,8 +65,10 @@ static void test_glyphs_unicode_set_is_one_column_each(void **state)
 {
     size_t n;
     const char *const *v = all(&tui_glyphs_unicode, &n);
-    if (!setlocale(LC_ALL, "C.UTF-8"))
+    if (!setlocale(LC_ALL, "C.UTF-8")) {
+        print_message("skipped: this machine has no C.UTF-8 locale\n");
         skip();
+    }
     for (size_t i = 0; i < n; i++) {
         wchar_t w[4];
         assert_int_equal(mbstowcs(w, v[i], 4), 1);

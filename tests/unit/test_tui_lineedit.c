@@ -233,8 +233,10 @@ static void test_lineedit_layout_counts_wide_characters(void **state)
     struct tui_lineedit *le = *state;
     struct tui_lineedit_layout l;
 
-    if (!setlocale(LC_CTYPE, "C.UTF-8") || wcwidth(0x4e2d) != 2)
+    if (!setlocale(LC_CTYPE, "C.UTF-8") || wcwidth(0x4e2d) != 2) {
+        print_message("skipped: no C.UTF-8 locale with wide characters\n");
         skip();
+    }
     for (int i = 0; i < 6; i++)
         tui_lineedit_key(le, 0x4e2d);            /* 中, 2 columns */
     tui_lineedit_layout(le, 5, &l);              /* 13 columns with cursor */

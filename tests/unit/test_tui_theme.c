@@ -344,6 +344,8 @@ static void test_theme_curses_attrs_and_install(void **state)
     if (!scr) {
         fclose(out);
         fclose(in);
+        print_message("skipped: no terminfo entry for xterm-256color "
+                      "(ncurses-base)\n");
         skip();
     }
     tui_theme_curses_start(&caps);
