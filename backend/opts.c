@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "backend/node.h"
+#include "util/strtosz.h"
 
 struct bk_opt {
     char *key;
@@ -274,45 +274,7 @@ int bk_opts_parse_bool(const char *text, bool *out)
 
 int bk_opts_parse_size(const char *text, uint64_t *out)
 {
-    static const char suffixes[] = "bkmgtpe";
-    char *end;
-    unsigned long long v;
-    double fraction = 0;
-    uint64_t mul = 1;
-    const char *s;
-
-    if (*text == '\0' || *text == '-')
-        return -EINVAL;
-    errno = 0;
-    v = strtoull(text, &end, 0);
-    if (errno != 0 || end == text)
-        return -EINVAL;
-    /* "1.5k", "4096.0": a decimal fraction, as qemu's size parser takes. */
-    if (*end == '.') {
-        const char *f = end + 1;
-
-        /* Not after hexadecimal digits. */
-        if (strncasecmp(text, "0x", 2) == 0)
-            return -EINVAL;
-        for (double scale = 0.1; *f >= '0' && *f <= '9'; f++, scale /= 10)
-            fraction += (*f - '0') * scale;
-        end = (char *)f;
-    }
-    if (*end != '\0') {
-        int shift;
-
-        s = strchr(suffixes, end[0] | 0x20);
-        if (s == NULL || end[1] != '\0')
-            return -EINVAL;
-        shift = (int)(s - suffixes) * 10;
-        mul = (uint64_t)1 << shift;
-    }
-    /* A fraction of a byte means nothing. */
-    if (fraction != 0 && mul == 1)
-        return -EINVAL;
-    if (v > UINT64_MAX / mul ||
-        (double)v * (double)mul + fraction * (double)mul >= 18446744073709551616.0)
-        return -ERANGE;
-    *out = v * mul + (uint64_t)(fraction * (double)mul);
-    return 0;
+    /* qemu's options read sizes with qemu_strtosz, as qemu-io's commands
+     * do, up to UINT64_MAX. */
+    return strtosz(text, out, NULL);
 }
