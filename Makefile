@@ -3,6 +3,7 @@
 #   make            build ./blkmon
 #   make check      build and run every test (unit + behaviour + TUI)
 #   make asan/tsan  the same tests under AddressSanitizer+UBSan / ThreadSanitizer
+#   make fuzz       libFuzzer harnesses (clang) in build-fuzz/ (README: Fuzzing)
 #   make demo       open the TUI on a generated demo image
 #   make bench      side-by-side benchmarks against qemu-io / qemu-img / fio
 #   make deps       install missing Debian packages (run by the targets above)
@@ -53,6 +54,19 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/main.o
 UNIT_SRC = $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Fuzz harnesses: fuzz/fuzz_NAME.c, corpus fuzz/corpus/NAME/.  Their main
+# is fuzz/standalone.c (any compiler; replays files) or, with
+# FUZZ_MAIN=libfuzzer (clang), libFuzzer's.
+FUZZ_SRC = $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BIN = $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_MAIN ?= standalone
+ifeq ($(FUZZ_MAIN),libfuzzer)
+FUZZ_DEP  =
+FUZZ_LINK = -fsanitize=fuzzer
+else
+FUZZ_DEP  = $(BUILD)/fuzz/standalone.o
+FUZZ_LINK = $(FUZZ_DEP)
+endif
 
 # `make V=1` shows the full commands.
 V ?= 0
@@ -63,8 +77,8 @@ endif
 
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
-.PHONY: all check unit behaviour faults uring tui-test nbd-test asan tsan demo bench deps \
-        install uninstall clean options
+.PHONY: all check unit behaviour faults uring tui-test nbd-test fuzz-regress \
+        fuzz fuzz-bins asan tsan demo bench deps install uninstall clean options
 all: deps-quiet $(PROG)
 
 $(PROG): $(MAIN_OBJ) $(BUILD)/libblkmon.a
@@ -121,7 +135,17 @@ nbd-test: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/nbd/run
 	@BLKMON=$(abspath $(PROG)) tests/nbd/oracle
 
-check: unit behaviour uring tui-test nbd-test
+# The fuzz harnesses replay their corpora: every input that ever mattered
+# (seeds and past crashes) stays a regression test.
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEP) $(BUILD)/libblkmon.a
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+	    $(FUZZ_LINK) $(BUILD)/libblkmon.a $(NCURSES_LIBS) $(LDLIBS)
+fuzz-regress: deps-quiet $(FUZZ_DEP) $(FUZZ_BIN)
+	@set -e; for t in $(FUZZ_BIN); do \
+	    $(DEBUGGER) ./$$t fuzz/corpus/$${t##*/fuzz_}; done
+
+check: unit behaviour uring tui-test nbd-test fuzz-regress
 
 # Sanitizer flavours: same tests, separate build trees.
 asan:
@@ -129,6 +153,21 @@ asan:
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
 tsan:
 	$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS="-O1 -g" SAN="-fsanitize=thread" check
+
+# libFuzzer builds with clang only.  The library is instrumented for
+# coverage (fuzzer-no-link); the harnesses link libFuzzer's main.  gcc's
+# -fsanitize=undefined leaves out float-cast-overflow, so it is named.
+FUZZ_CC ?= clang
+FUZZ_SAN = -fsanitize=address,undefined,float-cast-overflow \
+           -fno-sanitize-recover=all
+fuzz:
+	@tools/deps --fuzz --quiet
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+	    FUZZ_MAIN=libfuzzer fuzz-bins
+	@echo "run one: build-fuzz/fuzz/fuzz_NAME -max_total_time=600 NEW_DIR fuzz/corpus/NAME"
+fuzz-bins: $(FUZZ_DEP) $(FUZZ_BIN)
 
 # The demo image is sparse (1 TiB) with a few data extents; the rules file
 # arms blkdebug.  tests/demo/run-demo falls back to a plain blkdebug node
@@ -159,6 +198,7 @@ options:
 	@echo "CC      = $(CC)"; echo "CFLAGS  = $(CFLAGS)"; echo "LDLIBS  = $(NCURSES_LIBS) $(LDLIBS)"
 
 clean:
-	rm -rf build build-asan build-tsan blkmon
+	rm -rf build build-asan build-tsan build-fuzz blkmon
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(FUZZ_BIN:=.d) \
+         $(BUILD)/fuzz/standalone.d
