@@ -567,12 +567,14 @@ static void req_end(struct bk_req *req, int ret)
         dev->stats.errors++;
     else
         dev->stats.bytes[req->op] += (uint64_t)req->bytes;
-    if (req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES) {
-        /* Writes may grow the file up to the rounded length. */
+    if (ret == 0 &&
+        (req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES)) {
+        /* Writes may grow the file up to the rounded length.  Only a
+         * write that was done: a refused one may end past INT64_MAX. */
         int64_t end = req->offset + req->bytes;
 
         for (struct bk_node *n = dev->top; n != NULL; n = n->file)
-            if (ret == 0 && end > n->total_bytes)
+            if (end > n->total_bytes)
                 n->total_bytes = end;
     }
     /* Observers first: done() may free the request. */
