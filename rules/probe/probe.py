@@ -94,7 +94,8 @@ def run(qargs, pre, op, post=(), show_cmds=True, rearm=True, events=EVENTS, use_
     global STLOG
     STLOG = _os.path.abspath('st.log')
     if _os.path.exists(STLOG): _os.unlink(STLOG)
-    base = ['qemu-io'] + qargs
+    # PROBE_PROG=blkmon runs the same probe against another program.
+    base = os.environ.get('PROBE_PROG', 'qemu-io').split() + qargs
     if use_strace:
         base = ['strace', '-f', '-qq', '-e', 'trace=' + SYSCALLS, '-o', STLOG] + base
     q = Q(base)
