@@ -310,6 +310,16 @@ typedef void bk_observer_fn(struct bk_dev *dev, const struct bk_req *req,
 typedef void bk_debug_fn(struct bk_dev *dev, enum bk_debug_note note,
                          const char *tag, const struct bk_req *req,
                          void *arg);
+/*
+ * Words a driver has for the user while it works (qcow2's "Marking image
+ * as corrupt"): headless mode prints them on stderr as qemu-io does, with
+ * the program's name in front when qemu reports them (error_report), as
+ * they are when qemu prints them plainly.  Messages from before the first
+ * observer with a message callback was added reach it then.
+ */
+enum bk_message_kind { BK_MSG_PLAIN, BK_MSG_REPORT, BK_MSG_WARNING };
+typedef void bk_message_fn(struct bk_dev *dev, enum bk_message_kind kind,
+                           const char *text, void *arg);
 /* A rule caused a fault. */
 typedef void bk_fault_fn(struct bk_dev *dev, const struct bk_fault *fault,
                          void *arg);
@@ -317,6 +327,7 @@ struct bk_observer {
     bk_observer_fn *req_end;     /* may be NULL */
     bk_debug_fn *debug;          /* may be NULL */
     bk_fault_fn *fault;          /* may be NULL */
+    bk_message_fn *message;      /* may be NULL */
     void *arg;
     struct bk_observer *next;    /* the device's */
 };

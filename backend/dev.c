@@ -33,6 +33,8 @@ struct bk_dev {
     size_t nhold;                 /* queries in flight (bk_dev_hold) */
     struct bk_observer *observers;   /* in the order they were added */
     struct bk_stats stats;
+    struct dev_message { enum bk_message_kind kind; char *text; } *messages;
+    size_t nmessages;             /* kept until an observer takes them */
 };
 
 const char *const bk_op_names[BK_OP__MAX] = {
@@ -112,13 +114,14 @@ static int dev_probe(struct bk_dev *dev, struct bk_opts *opts,
     }
     *format = bk_probe_format(buf, (size_t)len);
     free(buf);
-    if (*format != NULL) {
+    if (*format != NULL && bk_driver_find(&dev->stack, *format) == NULL) {
         *cause = strfmt("image format '%s' is not supported (blkmon drives "
-                        "raw images)", *format);
+                        "raw and qcow2 images)", *format);
         bk_node_close(file);
         return -ENOTSUP;
     }
-    *format = "raw";
+    if (*format == NULL)
+        *format = "raw";
     dev->stack.preopened = file;
     return 0;
 }
@@ -232,6 +235,46 @@ static void dev_tell_fault(struct bk_dev *dev, const struct bk_fault *f)
     }
 }
 
+/* Messages go to the observers that take them; until one is added they
+ * are kept (qemu prints them during open, before anyone watches). */
+static void dev_tell_message(struct bk_dev *dev, enum bk_message_kind kind,
+                             const char *text)
+{
+    struct dev_message *m;
+    bool told = false;
+
+    for (struct bk_observer *o = dev->observers, *next; o != NULL; o = next) {
+        next = o->next;
+        if (o->message != NULL) {
+            o->message(dev, kind, text, o->arg);
+            told = true;
+        }
+    }
+    if (told)
+        return;
+    m = realloc(dev->messages, (dev->nmessages + 1) * sizeof(*m));
+    if (m == NULL)
+        return;
+    dev->messages = m;
+    m[dev->nmessages] = (struct dev_message){ kind, strdup(text) };
+    if (m[dev->nmessages].text != NULL)
+        dev->nmessages++;
+}
+
+/* Hand kept messages to obs (NULL: drop them). */
+static void dev_flush_messages(struct bk_dev *dev, struct bk_observer *obs)
+{
+    for (size_t i = 0; i < dev->nmessages; i++) {
+        if (obs != NULL)
+            obs->message(dev, dev->messages[i].kind, dev->messages[i].text,
+                         obs->arg);
+        free(dev->messages[i].text);
+    }
+    free(dev->messages);
+    dev->messages = NULL;
+    dev->nmessages = 0;
+}
+
 /* What the drivers of its stack tell the device. */
 static void dev_notice(void *opaque, const struct bk_notice *n)
 {
@@ -252,6 +295,9 @@ static void dev_notice(void *opaque, const struct bk_notice *n)
         break;
     case BK_NOTICE_GUESSED_FORMAT:
         dev->probe_warning = true;
+        break;
+    case BK_NOTICE_MESSAGE:
+        dev_tell_message(dev, n->message, n->text);
         break;
     }
 }
@@ -310,13 +356,14 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     }
     format = bk_opts_take(opts, "driver");
     if (format == NULL) {
-        const char *probed;
+        const char *probed = NULL;
 
         ret = dev_probe(dev, opts, filename, flags, &probed, cause);
         if (ret < 0)
             goto fail;
         format = strdup(probed);
-        dev->probed = true;
+        /* Only a guessed raw is "probed": its sector 0 is guarded. */
+        dev->probed = strcmp(probed, "raw") == 0;
     }
     drv = bk_driver_find(&dev->stack, format);
     if (drv == NULL) {
@@ -346,6 +393,7 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
 
 fail:
     bk_opts_free(opts);
+    dev_flush_messages(dev, NULL);
     free(dev);
     return ret;
 }
@@ -362,6 +410,7 @@ void bk_dev_close(struct bk_dev *dev)
         debug->drv->debug->resume_all(debug);
     bk_drain(dev);
     bk_node_close(dev->top);
+    dev_flush_messages(dev, NULL);
     free(dev);
 }
 
@@ -729,6 +778,8 @@ void bk_dev_add_observer(struct bk_dev *dev, struct bk_observer *obs)
         p = &(*p)->next;
     obs->next = NULL;
     *p = obs;
+    if (obs->message != NULL)
+        dev_flush_messages(dev, obs);
 }
 
 void bk_dev_remove_observer(struct bk_dev *dev, struct bk_observer *obs)

@@ -14,9 +14,11 @@ extern const struct bk_driver bk_driver_raw;
 extern const struct bk_driver bk_driver_blkdebug;
 extern const struct bk_driver bk_driver_null_co;
 extern const struct bk_driver bk_driver_null_aio;
+extern const struct bk_driver bk_driver_qcow2;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
+    &bk_driver_qcow2,
     &bk_driver_file,
     &bk_driver_blkdebug,
     &bk_driver_null_co,

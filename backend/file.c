@@ -647,6 +647,16 @@ static void file_block_status(struct bk_io *io)
     bk_io_complete(io, 0);
 }
 
+static int64_t file_get_allocated_size(struct bk_node *node)
+{
+    struct file_state *s = node->state;
+    struct stat st;
+
+    if (fstat(s->fd, &st) < 0)
+        return -errno;
+    return (int64_t)st.st_blocks * 512;
+}
+
 const struct bk_driver bk_driver_file = {
     .name = "file",
     .protocol_name = "file",
@@ -663,4 +673,5 @@ const struct bk_driver bk_driver_file = {
     .flush_to_disk = file_flush,
     .truncate = file_truncate,
     .block_status = file_block_status,
+    .get_allocated_size = file_get_allocated_size,
 };

@@ -306,6 +306,9 @@ static void driver_done(struct bk_io *inner)
     cont(io);
 }
 
+/* A flush call for the driver's flush_to_os rather than flush_to_disk. */
+enum { BK_FLUSH_TO_OS = 1u << 30 };
+
 static void driver_call(struct bk_io *io, enum bk_op op, int64_t offset,
                         int64_t bytes, struct iovec *iov, int iovcnt,
                         unsigned flags, bk_io_cb *cont)
@@ -319,7 +322,9 @@ static void driver_call(struct bk_io *io, enum bk_op op, int64_t offset,
     case BK_OP_WRITE:         fn = drv->pwritev; break;
     case BK_OP_WRITE_ZEROES:  fn = drv->pwrite_zeroes; break;
     case BK_OP_DISCARD:       fn = drv->pdiscard; break;
-    case BK_OP_FLUSH:         fn = drv->flush_to_disk; break;
+    case BK_OP_FLUSH:
+        fn = (flags & BK_FLUSH_TO_OS) ? drv->flush_to_os : drv->flush_to_disk;
+        break;
     case BK_OP_TRUNCATE:      fn = drv->truncate; break;
     case BK_OP_BLOCK_STATUS:  fn = drv->block_status; break;
     case BK_OP__MAX:          break;
@@ -978,6 +983,7 @@ static void discard_start(struct bk_io *io)
  * A flush passes these phases, each named for where it goes on:
  *
  *   flush_begin       wait for the node's running flush; fire flush_to_os
+ *   flush_to_os       the driver's own write-back of what it caches
  *   flush_if_written  skip the rest when nothing was written since the
  *                     last flush (or -t unsafe); else fire flush_to_disk
  *   flush_driver      the driver's own flush, if it has one
@@ -985,6 +991,7 @@ static void discard_start(struct bk_io *io)
  *   flush_end         note what was flushed; wake the next waiter
  */
 static void flush_begin(struct bk_io *io);
+static void flush_to_os(struct bk_io *io);
 static void flush_if_written(struct bk_io *io);
 static void flush_driver(struct bk_io *io);
 static void flush_children(struct bk_io *io);
@@ -1010,7 +1017,28 @@ static void flush_begin(struct bk_io *io)
         return;
     }
     node->flush_active = true;
-    bk_node_event(node->file, RULES_EV_FLUSH_TO_OS, io, flush_if_written);
+    bk_node_event(node->file, RULES_EV_FLUSH_TO_OS, io, flush_to_os);
+}
+
+/* The driver's caches go to the OS even with cache.no-flush (qcow2's
+ * metadata); a failure ends the flush. */
+static void flush_to_os_done(struct bk_io *io)
+{
+    if (io->ret < 0) {
+        flush_end(io);
+        return;
+    }
+    flush_if_written(io);
+}
+
+static void flush_to_os(struct bk_io *io)
+{
+    if (io->node->drv->flush_to_os != NULL) {
+        driver_call(io, BK_OP_FLUSH, 0, 0, NULL, 0, BK_FLUSH_TO_OS,
+                    flush_to_os_done);
+        return;
+    }
+    flush_if_written(io);
 }
 
 static void flush_if_written(struct bk_io *io)

@@ -191,6 +191,10 @@ struct bk_driver {
     void (*close)(struct bk_node *node);
     int (*reopen)(struct bk_node *node, unsigned flags, char **cause);
     int64_t (*get_length)(struct bk_node *node);
+    /* Bytes the node takes on its storage.  Missing: a protocol does not
+     * know (-ENOTSUP), a filter asks its child, a format sums its
+     * children (qemu's bdrv_get_allocated_file_size). */
+    int64_t (*get_allocated_size)(struct bk_node *node);
     /* What qemu-io's info prints.  Missing: a filter asks its child;
      * anything else has nothing to say (-ENOTSUP). */
     int (*get_info)(struct bk_node *node, struct bk_info *info);
@@ -200,6 +204,9 @@ struct bk_driver {
     void (*pwritev)(struct bk_io *io);
     void (*pwrite_zeroes)(struct bk_io *io);
     void (*pdiscard)(struct bk_io *io);
+    /* Write back what the driver caches (qcow2's metadata), after the
+     * flush_to_os event, before flush_to_disk, even with cache.no-flush. */
+    void (*flush_to_os)(struct bk_io *io);
     void (*flush_to_disk)(struct bk_io *io);
     void (*truncate)(struct bk_io *io);
     /*
@@ -233,12 +240,15 @@ enum bk_notice_kind {
     BK_NOTICE_SUSPENDED,       /* req parked at a breakpoint called tag */
     BK_NOTICE_RESUMED,         /* ... and let go from it */
     BK_NOTICE_GUESSED_FORMAT,  /* raw opened a guessed format writable */
+    BK_NOTICE_MESSAGE,         /* words for the user: text, message */
 };
 struct bk_notice {
     enum bk_notice_kind kind;
     const char *tag;
     const struct bk_req *req;
     const struct bk_fault *fault;  /* BK_NOTICE_FAULT */
+    const char *text;
+    enum bk_message_kind message;
 };
 
 /*
@@ -259,6 +269,9 @@ void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
                      const char *tag, const struct bk_req *req);
 void bk_stack_notify_fault(struct bk_stack *stack,
                            const struct bk_fault *fault);
+/* Give the user words, as qemu prints them (BK_NOTICE_MESSAGE). */
+void bk_stack_message(struct bk_stack *stack, enum bk_message_kind kind,
+                      const char *text);
 
 /* Fill in a node's limits; drivers set these in open. */
 struct bk_limits {
@@ -371,6 +384,9 @@ struct bk_opts *bk_opts_extract_prefix(struct bk_opts *opts,
 /* Parse a qemu bool: on/off/yes/no/true/false. */
 int bk_opts_parse_bool(const char *text, bool *out);
 int bk_opts_parse_size(const char *text, uint64_t *out);
+
+/* Bytes node takes on its storage, as qemu counts them, or -errno. */
+int64_t bk_node_allocated_size(struct bk_node *node);
 
 /* The non-raw format a first sector looks like, or NULL (probe.c). */
 const char *bk_probe_format(const void *buf, size_t len);

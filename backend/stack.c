@@ -36,7 +36,7 @@ static const struct bk_driver *driver_by_protocol(const struct bk_stack *stack,
 void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
                      const char *tag, const struct bk_req *req)
 {
-    struct bk_notice n = { kind, tag, req, NULL };
+    struct bk_notice n = { .kind = kind, .tag = tag, .req = req };
 
     if (stack->notify != NULL)
         stack->notify(stack->opaque, &n);
@@ -45,7 +45,18 @@ void bk_stack_notify(struct bk_stack *stack, enum bk_notice_kind kind,
 void bk_stack_notify_fault(struct bk_stack *stack,
                            const struct bk_fault *fault)
 {
-    struct bk_notice n = { BK_NOTICE_FAULT, fault->tag, fault->req, fault };
+    struct bk_notice n = { .kind = BK_NOTICE_FAULT, .tag = fault->tag,
+                           .req = fault->req, .fault = fault };
+
+    if (stack->notify != NULL)
+        stack->notify(stack->opaque, &n);
+}
+
+void bk_stack_message(struct bk_stack *stack, enum bk_message_kind kind,
+                      const char *text)
+{
+    struct bk_notice n = { .kind = BK_NOTICE_MESSAGE, .text = text,
+                           .message = kind };
 
     if (stack->notify != NULL)
         stack->notify(stack->opaque, &n);
@@ -133,9 +144,9 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
         ret = -EINVAL;
         if (drv->close != NULL)
             drv->close(node);
-        if (node->file != NULL)
-            bk_node_close(node->file);
-        node->file = NULL;
+        bk_node_close(node->file);
+        bk_node_close(node->backing);
+        node->file = node->backing = NULL;
     }
     if (ret < 0) {
         free(node->filename);
@@ -222,6 +233,17 @@ int bk_node_open_child(struct bk_node *parent, struct bk_opts *opts,
     return bk_stack_open_child(stack, parent->open_flags, opts, child_name,
                                filename, default_driver, &parent->file,
                                cause);
+}
+
+int64_t bk_node_allocated_size(struct bk_node *node)
+{
+    if (node->drv->get_allocated_size != NULL)
+        return node->drv->get_allocated_size(node);
+    if (node->drv->protocol_name != NULL)
+        return -ENOTSUP;
+    /* A filter's is its child's; a format's its data child's (a backing
+     * file is not counted). */
+    return node->file != NULL ? bk_node_allocated_size(node->file) : 0;
 }
 
 void bk_node_close(struct bk_node *node)

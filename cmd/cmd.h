@@ -48,6 +48,9 @@ struct cmd_debug_ops {
 extern const struct cmd_debug_ops cmd_debug_blkdebug;
 /* A bk_debug_fn printing qemu-io's "blkdebug: Suspended request 'A'";
  * arg is the session. */
+/* Print a driver's message on stderr, as qemu-io does. */
+void cmd_message_note(struct bk_dev *dev, enum bk_message_kind kind,
+                      const char *text, void *arg);
 void cmd_debug_note(struct bk_dev *dev, enum bk_debug_note note,
                     const char *tag, const struct bk_req *req, void *arg);
 

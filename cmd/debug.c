@@ -227,3 +227,16 @@ void cmd_debug_note(struct bk_dev *dev, enum bk_debug_note note,
     else
         out_printf(st->out, "blkdebug: Resuming request '%s'\n", tag);
 }
+
+void cmd_message_note(struct bk_dev *dev, enum bk_message_kind kind,
+                      const char *text, void *arg)
+{
+    struct cmd_state *st = arg;
+
+    (void)dev;
+    switch (kind) {
+    case BK_MSG_PLAIN: out_eprintf(st->out, "%s\n", text); break;
+    case BK_MSG_REPORT: out_error(st->out, "%s", text); break;
+    case BK_MSG_WARNING: out_warn(st->out, "%s", text); break;
+    }
+}

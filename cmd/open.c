@@ -151,9 +151,11 @@ int cmd_open_image(struct cmd_state *st, const char *name,
         return ret;
     }
     free(cause);
-    /* qemu-io prints blkdebug's suspend and resume lines. */
+    /* qemu-io prints blkdebug's suspend and resume lines, and what the
+     * drivers say (qcow2's corruption notices). */
     st->debug_observer = (struct bk_observer){ .debug = cmd_debug_note,
                                                .fault = cmd_fault_note,
+                                               .message = cmd_message_note,
                                                .arg = st };
     bk_dev_add_observer(dev, &st->debug_observer);
     st->dev = dev;

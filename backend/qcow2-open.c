@@ -1,0 +1,968 @@
+/*
+ * qcow2-open.c — opening and closing a qcow2 image, its options, and the
+ * header writes that change its state (dirty, clean, corrupt).
+ *
+ * Open follows qcow2_do_open step by step, because its error messages and
+ * the order it reads the file in are what a user (or a blkdebug rule on
+ * reads) sees: the header, unknown header fields, feature bits, the
+ * tables' sanity, the L1 table, the options and caches, the refcount
+ * table, the extensions, the backing file name, the snapshot table; then
+ * bits to clear in the header.  It runs as a coroutine like any request;
+ * the open call iterates the loop until it is done.
+ *
+ * The caches are sized as QEMU sizes them (read_cache_sizes): the L2
+ * cache covers the whole disk up to 32 MiB (in 4 KiB slices when it cannot
+ * cover it all), the refcount cache gets 4 clusters, both at least their
+ * minimum (2 L2 slices, 4 refcount blocks).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/loop.h"
+#include "backend/qcow2.h"
+
+#define DEFAULT_L2_CACHE_MAX_SIZE (32ULL << 20)
+#define DEFAULT_CACHE_CLEAN_INTERVAL 600
+#define MIN_L2_CACHE_SIZE 2
+#define MIN_REFCOUNT_CACHE_SIZE 4
+
+struct open_ctx {
+    struct bk_node *node;
+    struct bk_opts *opts;
+    char *cause;
+    int ret;
+    bool done;
+};
+
+static int fail(struct open_ctx *o, int ret, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(struct open_ctx *o, int ret, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (o->cause == NULL) {
+        va_start(ap, fmt);
+        o->cause = vstrfmt(fmt, ap);
+        va_end(ap);
+    }
+    return ret;
+}
+
+/* "MESSAGE: strerror" as error_setg_errno words it. */
+static int fail_errno(struct open_ctx *o, int ret, const char *msg)
+{
+    return fail(o, ret, "%s: %s", msg, strerror(-ret));
+}
+
+static int validate_table(struct qcow2_state *s, struct open_ctx *o,
+                          uint64_t offset, uint64_t entries, size_t entry_len,
+                          uint64_t max_bytes, const char *name)
+{
+    if (entries > max_bytes / entry_len)
+        return fail(o, -EFBIG, "%s too large", name);
+    if ((uint64_t)INT64_MAX - entries * entry_len < offset ||
+        qcow2_offset_into_cluster(s, offset))
+        return fail(o, -EINVAL, "%s offset invalid", name);
+    return 0;
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static bool opts_have_prefix(const struct bk_opts *opts, const char *prefix)
+{
+    const char *k, *v;
+
+    for (size_t i = 0; bk_opts_at(opts, i, &k, &v); i++)
+        if (strncmp(k, prefix, strlen(prefix)) == 0)
+            return true;
+    return false;
+}
+
+static int take_bool(struct open_ctx *o, const char *key, bool def, bool *out)
+{
+    char *v = bk_opts_take(o->opts, key);
+    int ret = 0;
+
+    *out = def;
+    if (v != NULL && bk_opts_parse_bool(v, out) < 0)
+        ret = fail(o, -EINVAL, "Parameter '%s' expects 'on' or 'off'", key);
+    free(v);
+    return ret;
+}
+
+static int take_size(struct open_ctx *o, const char *key, uint64_t def,
+                     uint64_t *out, bool *given)
+{
+    int ret = bk_opts_take_size(o->opts, key, out, given, &o->cause);
+
+    if (ret == 0 && !*given)
+        *out = def;
+    return ret;
+}
+
+static int read_cache_sizes(struct qcow2_state *s, struct open_ctx *o,
+                            uint64_t *l2_size, uint64_t *l2_entry_size,
+                            uint64_t *rc_size)
+{
+    uint64_t combined, l2_max_setting;
+    bool combined_set, l2_set, rc_set, entry_set;
+    uint64_t min_rc = (uint64_t)MIN_REFCOUNT_CACHE_SIZE * s->cluster_size;
+    uint64_t max_l2_entries = (s->size / 512 * 512 + s->cluster_size - 1) /
+                              s->cluster_size;
+    uint64_t max_l2_cache = (max_l2_entries * qcow2_l2_entry_size(s) +
+                             s->cluster_size - 1) /
+                            s->cluster_size * s->cluster_size;
+    int ret;
+
+    if ((ret = take_size(o, "cache-size", 0, &combined, &combined_set)) ||
+        (ret = take_size(o, "l2-cache-size", DEFAULT_L2_CACHE_MAX_SIZE,
+                         &l2_max_setting, &l2_set)) ||
+        (ret = take_size(o, "refcount-cache-size", 0, rc_size, &rc_set)) ||
+        (ret = take_size(o, "l2-cache-entry-size", s->cluster_size,
+                         l2_entry_size, &entry_set)))
+        return ret;
+    *l2_size = max_l2_cache < l2_max_setting ? max_l2_cache : l2_max_setting;
+    if (combined_set) {
+        if (l2_set && rc_set)
+            return fail(o, -EINVAL, "cache-size, l2-cache-size and "
+                        "refcount-cache-size may not be set at the same "
+                        "time");
+        if (l2_set && l2_max_setting > combined)
+            return fail(o, -EINVAL, "l2-cache-size may not exceed "
+                        "cache-size");
+        if (*rc_size > combined)
+            return fail(o, -EINVAL, "refcount-cache-size may not exceed "
+                        "cache-size");
+        if (l2_set) {
+            *rc_size = combined - *l2_size;
+        } else if (rc_set) {
+            *l2_size = combined - *rc_size;
+        } else if (combined >= max_l2_cache + min_rc) {
+            /* All the L2 cache it can use, the rest for refcounts. */
+            *l2_size = max_l2_cache;
+            *rc_size = combined - *l2_size;
+        } else {
+            *rc_size = combined < min_rc ? combined : min_rc;
+            *l2_size = combined - *rc_size;
+        }
+    }
+    /* A cache that cannot hold every table loads 4 KiB slices. */
+    if (*l2_size < max_l2_cache && !entry_set)
+        *l2_entry_size = s->cluster_size < 4096 ? s->cluster_size : 4096;
+    if (*l2_entry_size < 512 || *l2_entry_size > s->cluster_size ||
+        (*l2_entry_size & (*l2_entry_size - 1)) != 0)
+        return fail(o, -EINVAL, "L2 cache entry size must be a power of two "
+                    "between %d and the cluster size (%u)", 512,
+                    s->cluster_size);
+    return 0;
+}
+
+static int take_number(struct open_ctx *o, const char *key, uint64_t def,
+                       uint64_t *out)
+{
+    char *v = bk_opts_take(o->opts, key), *end;
+    int ret = 0;
+
+    *out = def;
+    if (v == NULL)
+        return 0;
+    errno = 0;
+    *out = strtoull(v, &end, 0);
+    /* A minus sign wraps, as with qemu_strtou64: "-1" is too big. */
+    if (*v == '\0' || *end != '\0' || errno != 0)
+        ret = fail(o, -EINVAL, "Parameter '%s' expects a number", key);
+    free(v);
+    return ret;
+}
+
+static int update_options(struct qcow2_state *s, struct open_ctx *o)
+{
+    uint64_t l2_size = 0, l2_entry_size = 0, rc_size = 0, interval;
+    char *ol, *ol_template;
+    int template, ret;
+    bool lazy, b;
+
+    ret = read_cache_sizes(s, o, &l2_size, &l2_entry_size, &rc_size);
+    if (ret < 0)
+        return ret;
+    l2_size /= l2_entry_size;
+    if (l2_size < MIN_L2_CACHE_SIZE)
+        l2_size = MIN_L2_CACHE_SIZE;
+    if (l2_size > INT_MAX)
+        return fail(o, -EINVAL, "L2 cache size too big");
+    rc_size /= s->cluster_size;
+    if (rc_size < MIN_REFCOUNT_CACHE_SIZE)
+        rc_size = MIN_REFCOUNT_CACHE_SIZE;
+    if (rc_size > INT_MAX)
+        return fail(o, -EINVAL, "Refcount cache size too big");
+    s->l2_slice_size = (uint32_t)(l2_entry_size / qcow2_l2_entry_size(s));
+    s->l2_cache = qcow2_cache_new((int)l2_size, (unsigned)l2_entry_size,
+                                  "L2 table");
+    s->rc_cache = qcow2_cache_new((int)rc_size, s->cluster_size,
+                                  "refcount block");
+    if (s->l2_cache == NULL || s->rc_cache == NULL)
+        return fail(o, -ENOMEM, "Could not allocate metadata caches");
+
+    ret = take_number(o, "cache-clean-interval",
+                      DEFAULT_CACHE_CLEAN_INTERVAL, &interval);
+    if (ret < 0)
+        return ret;
+    if (interval > UINT_MAX)
+        return fail(o, -EINVAL, "Cache clean interval too big");
+    s->cache_clean_interval = (unsigned)interval;
+
+    ret = take_bool(o, "lazy-refcounts",
+                    s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS,
+                    &lazy);
+    if (ret < 0)
+        return ret;
+    if (lazy && s->version < 3)
+        return fail(o, -EINVAL, "Lazy refcounts require a qcow2 image with "
+                    "at least qemu 1.1 compatibility level");
+    s->use_lazy_refcounts = lazy;
+
+    ol = bk_opts_take(o->opts, "overlap-check");
+    ol_template = bk_opts_take(o->opts, "overlap-check.template");
+    if (ol != NULL && ol_template != NULL && strcmp(ol, ol_template) != 0) {
+        ret = fail(o, -EINVAL, "Conflicting values for qcow2 options "
+                   "'overlap-check' ('%s') and 'overlap-check.template' "
+                   "('%s')", ol, ol_template);
+        goto out_ol;
+    }
+    {
+        const char *name = ol ? ol : ol_template ? ol_template : "cached";
+
+        if (strcmp(name, "none") == 0)
+            template = 0;
+        else if (strcmp(name, "constant") == 0)
+            template = QCOW2_OL_CONSTANT;
+        else if (strcmp(name, "cached") == 0)
+            template = QCOW2_OL_CACHED;
+        else if (strcmp(name, "all") == 0)
+            template = QCOW2_OL_ALL;
+        else {
+            ret = fail(o, -EINVAL, "Unsupported value '%s' for qcow2 option "
+                       "'overlap-check'. Allowed are any of the following: "
+                       "none, constant, cached, all", name);
+            goto out_ol;
+        }
+    }
+    s->overlap_check = 0;
+    for (int i = 0; i < QCOW2_OL_MAX_BITNR; i++) {
+        ret = take_bool(o, qcow2_overlap_options[i], template & (1 << i), &b);
+        if (ret < 0)
+            goto out_ol;
+        s->overlap_check |= (int)b << i;
+    }
+
+    s->discard_passthrough[QCOW2_DISCARD_NEVER] = false;
+    s->discard_passthrough[QCOW2_DISCARD_ALWAYS] = true;
+    if ((ret = take_bool(o, "pass-discard-request",
+                         s->node->open_flags & BK_O_UNMAP,
+                         &s->discard_passthrough[QCOW2_DISCARD_REQUEST])) ||
+        (ret = take_bool(o, "pass-discard-snapshot", true,
+                         &s->discard_passthrough[QCOW2_DISCARD_SNAPSHOT])) ||
+        (ret = take_bool(o, "pass-discard-other", false,
+                         &s->discard_passthrough[QCOW2_DISCARD_OTHER])))
+        goto out_ol;
+    {
+        char *fmt = bk_opts_take(o->opts, "encrypt.format");
+
+        switch (s->crypt_method) {
+        case 0:
+            if (fmt != NULL)
+                ret = fail(o, -EINVAL, "No encryption in image header, but "
+                           "options specified format '%s'", fmt);
+            break;
+        case 1:   /* AES */
+        case 2:   /* LUKS */
+            ret = fail(o, -ENOTSUP, "qcow2: encrypted images are not "
+                       "supported (%s)", s->crypt_method == 1 ? "aes"
+                                                              : "luks");
+            break;
+        default:
+            ret = fail(o, -EINVAL, "Unsupported encryption method %u",
+                       s->crypt_method);
+            break;
+        }
+        free(fmt);
+    }
+out_ol:
+    free(ol);
+    free(ol_template);
+    return ret;
+}
+
+/* ---- extensions and the snapshot table ------------------------------------- */
+
+/* Read the extensions in [start, end) as QEMU does, one read per header
+ * and one per body.  With table, only the feature table is kept. */
+static int read_extensions(struct qcow2_state *s, struct open_ctx *o,
+                           uint64_t start, uint64_t end,
+                           unsigned char **table, size_t *table_len)
+{
+    uint64_t offset = start;
+    int ret;
+
+    while (offset < end) {
+        unsigned char hdr[8];
+        uint32_t magic, len;
+
+        ret = qcow2_file_pread(s, (int64_t)offset, hdr, sizeof(hdr));
+        if (ret < 0)
+            return fail(o, -EINVAL, "qcow2_read_extension: ERROR: pread "
+                        "fail from offset %" PRIu64 ": %s", offset,
+                        strerror(-ret));
+        magic = qcow2_be32(hdr);
+        len = qcow2_be32(hdr + 4);
+        offset += 8;
+        if (offset > end || len > end - offset)
+            return fail(o, -EINVAL, "Header extension too large");
+        if (magic == QCOW2_EXT_END)
+            return 0;
+        if (table != NULL) {
+            if (magic == QCOW2_EXT_FEATURE_TABLE) {
+                free(*table);
+                *table = calloc(1, (size_t)len + 2 * 48);
+                if (*table == NULL)
+                    return -ENOMEM;
+                ret = qcow2_file_pread(s, (int64_t)offset, *table, len);
+                if (ret < 0)
+                    return fail_errno(o, ret, "ERROR: ext_feature_table: "
+                                      "Could not read table");
+                *table_len = len / 48;
+            }
+            offset += ((uint64_t)len + 7) & ~7ULL;
+            continue;
+        }
+        switch (magic) {
+        case QCOW2_EXT_BACKING_FORMAT:
+            if (len >= 16)
+                return fail(o, -EINVAL, "ERROR: ext_backing_format: len=%"
+                            PRIu32 " too large (>=%zu)", len, (size_t)16);
+            free(s->image_backing_format);
+            s->image_backing_format = calloc(1, (size_t)len + 1);
+            if (s->image_backing_format == NULL)
+                return -ENOMEM;
+            ret = qcow2_file_pread(s, (int64_t)offset,
+                                   s->image_backing_format, len);
+            if (ret < 0)
+                return fail_errno(o, -EINVAL, "ERROR: ext_backing_format: "
+                                  "Could not read format name");
+            break;
+        case QCOW2_EXT_FEATURE_TABLE:
+            break;
+        case QCOW2_EXT_CRYPTO_HEADER:
+            return fail(o, -EINVAL, "CRYPTO header extension only expected "
+                        "with LUKS encryption method");
+        case QCOW2_EXT_BITMAPS: {
+            unsigned char b[24];
+
+            if (len != sizeof(b))
+                return fail(o, -EINVAL, "bitmaps_ext: Invalid extension "
+                            "length");
+            if (!(s->autoclear_features & QCOW2_AUTOCLEAR_BITMAPS)) {
+                char *m = s->version < 3
+                    ? strfmt("This qcow2 v2 image contains bitmaps, "
+                             "but they may have been modified by a program "
+                             "without persistent bitmap support; so now "
+                             "they must all be considered inconsistent")
+                    : strfmt("a program lacking bitmap support "
+                             "modified this file, so all bitmaps are now "
+                             "considered inconsistent");
+
+                bk_stack_message(s->node->stack, BK_MSG_WARNING, m);
+                free(m);
+                m = strfmt("Some clusters may be leaked, run 'qemu-img "
+                           "check -r' on the image file to fix.");
+                bk_stack_message(s->node->stack, BK_MSG_PLAIN, m);
+                free(m);
+                break;
+            }
+            ret = qcow2_file_pread(s, (int64_t)offset, b, sizeof(b));
+            if (ret < 0)
+                return fail_errno(o, ret, "bitmaps_ext: Could not read ext "
+                                  "header");
+            if (qcow2_be32(b + 4) != 0)
+                return fail(o, -EINVAL, "bitmaps_ext: Reserved field is not "
+                            "zero");
+            s->nb_bitmaps = qcow2_be32(b);
+            s->bitmap_directory_size = qcow2_be64(b + 8);
+            s->bitmap_directory_offset = qcow2_be64(b + 16);
+            if (s->nb_bitmaps > QCOW2_MAX_BITMAPS)
+                return fail(o, -EINVAL, "bitmaps_ext: Image has %" PRIu32
+                            " bitmaps, exceeding the QEMU supported maximum "
+                            "of %d", s->nb_bitmaps, QCOW2_MAX_BITMAPS);
+            if (s->nb_bitmaps == 0)
+                return fail(o, -EINVAL, "found bitmaps extension with zero "
+                            "bitmaps");
+            if (qcow2_offset_into_cluster(s, s->bitmap_directory_offset))
+                return fail(o, -EINVAL, "bitmaps_ext: invalid bitmap "
+                            "directory offset");
+            if (s->bitmap_directory_size > QCOW2_MAX_BITMAP_DIRECTORY_SIZE)
+                return fail(o, -EINVAL, "bitmaps_ext: bitmap directory size "
+                            "(%" PRIu64 ") exceeds the maximum supported "
+                            "size (%llu)", s->bitmap_directory_size,
+                            QCOW2_MAX_BITMAP_DIRECTORY_SIZE);
+            break;
+        }
+        case QCOW2_EXT_DATA_FILE:
+            free(s->image_data_file);
+            s->image_data_file = calloc(1, (size_t)len + 1);
+            if (s->image_data_file == NULL)
+                return -ENOMEM;
+            ret = qcow2_file_pread(s, (int64_t)offset, s->image_data_file,
+                                   len);
+            if (ret < 0)
+                return fail_errno(o, ret, "ERROR: Could not read data file "
+                                  "name");
+            break;
+        default: {
+            /* Kept, to be written back; QEMU's list puts each in front. */
+            struct qcow2_ext *e = calloc(1, sizeof(*e) + len);
+
+            if (e == NULL)
+                return -ENOMEM;
+            e->magic = magic;
+            e->len = len;
+            e->next = s->unknown_ext;
+            s->unknown_ext = e;
+            ret = qcow2_file_pread(s, (int64_t)offset, e->data, len);
+            if (ret < 0)
+                return fail_errno(o, ret, "ERROR: unknown extension: Could "
+                                  "not read data");
+            break;
+        }
+        }
+        offset += ((uint64_t)len + 7) & ~7ULL;
+    }
+    return 0;
+}
+
+static int read_snapshots(struct qcow2_state *s, struct open_ctx *o)
+{
+    uint64_t offset = s->snapshots_offset;
+
+    if (s->nb_snapshots == 0)
+        return 0;
+    s->snapshots = calloc(s->nb_snapshots, sizeof(*s->snapshots));
+    if (s->snapshots == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
+        unsigned char h[QCOW2_SNAPSHOT_HEADER_SIZE];
+        uint32_t extra;
+        uint16_t id_len, name_len;
+        int ret;
+
+        offset = (offset + 7) & ~7ULL;
+        ret = qcow2_file_pread(s, (int64_t)offset, h, sizeof(h));
+        if (ret < 0)
+            return fail_errno(o, ret, "Failed to read snapshot table");
+        s->snapshots[i].l1_table_offset = qcow2_be64(h);
+        s->snapshots[i].l1_size = qcow2_be32(h + 8);
+        id_len = (uint16_t)(h[12] << 8 | h[13]);
+        name_len = (uint16_t)(h[14] << 8 | h[15]);
+        extra = qcow2_be32(h + 36);
+        if (extra > 1024)
+            return fail(o, -EFBIG, "Too much extra metadata in snapshot "
+                        "table entry %u", i);
+        offset += sizeof(h) + extra + id_len + name_len;
+        if (offset - s->snapshots_offset > 1024ULL * QCOW2_MAX_SNAPSHOTS ||
+            offset - s->snapshots_offset > INT_MAX)
+            return fail(o, -EFBIG, "Snapshot table is too big");
+    }
+    s->snapshots_size = offset - s->snapshots_offset;
+    return 0;
+}
+
+/* ---- backing file ------------------------------------------------------------- */
+
+/*
+ * The format of a backing file the header does not name: what its first
+ * sector looks like (qcow2 or raw; others are named in the error), as
+ * QEMU probes it.
+ */
+static const char *backing_format_probe(struct qcow2_state *s,
+                                        const char *path)
+{
+    unsigned char buf[512];
+    const char *name;
+    FILE *f;
+    size_t n;
+
+    (void)s;
+    if (path == NULL || (f = fopen(path, "rb")) == NULL)
+        return "raw";
+    n = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    name = bk_probe_format(buf, n);
+    return name != NULL ? name : "raw";
+}
+
+/* The backing file's name as QEMU resolves it: relative to the image. */
+static char *backing_path(const char *image, const char *backing)
+{
+    const char *slash;
+
+    if (backing[0] == '/' || image == NULL ||
+        (slash = strrchr(image, '/')) == NULL ||
+        strchr(backing, ':') != NULL)
+        return strdup(backing);
+    return strfmt("%.*s%s", (int)(slash - image + 1), image, backing);
+}
+
+static int open_backing(struct qcow2_state *s, struct open_ctx *o)
+{
+    struct bk_node *node = s->node;
+    const char *ref = bk_opts_get(o->opts, "backing");
+    const char *fmt = s->image_backing_format;
+    char *path = NULL;
+    int ret;
+
+    if (ref != NULL && (strcmp(ref, "null") == 0 || ref[0] == '\0')) {
+        bk_opts_del(o->opts, "backing");
+        return 0;
+    }
+    if (s->image_backing_file == NULL && !opts_have_prefix(o->opts,
+                                                           "backing"))
+        return 0;
+    if (s->image_backing_file != NULL)
+        path = backing_path(bk_node_bottom(node)->filename,
+                            s->image_backing_file);
+    if (fmt == NULL && !bk_opts_has(o->opts, "backing.driver"))
+        fmt = backing_format_probe(s, path);
+    /* A backing file is only read. */
+    ret = bk_stack_open_child(node->stack,
+                              node->open_flags & ~(unsigned)BK_O_RDWR,
+                              o->opts, "backing", path, fmt,
+                              &node->backing, &o->cause);
+    if (ret < 0 && path != NULL && o->cause != NULL) {
+        char *c = strfmt("Could not open backing file: %s", o->cause);
+
+        free(o->cause);
+        o->cause = c;
+    }
+    free(path);
+    return ret;
+}
+
+/* ---- the open sequence ------------------------------------------------------- */
+
+static int do_open(struct qcow2_state *s, struct open_ctx *o)
+{
+    struct bk_node *node = s->node;
+    unsigned flags = node->open_flags;
+    unsigned char buf[QCOW2_HEADER_LEN];
+    struct qcow2_header h;
+    uint64_t ext_end, l1_vm_state_index;
+    bool update_header = false;
+    int ret;
+
+    ret = qcow2_file_pread(s, 0, buf, sizeof(buf));
+    if (ret < 0)
+        return fail_errno(o, ret, "Could not read qcow2 header");
+    qcow2_header_decode(buf, &h);
+    if (h.magic != QCOW2_MAGIC)
+        return fail(o, -EINVAL, "Image is not in qcow2 format");
+    if (h.version < 2 || h.version > 3)
+        return fail(o, -ENOTSUP, "Unsupported qcow2 version %" PRIu32,
+                    h.version);
+    s->version = (int)h.version;
+    if (h.cluster_bits < QCOW2_MIN_CLUSTER_BITS ||
+        h.cluster_bits > QCOW2_MAX_CLUSTER_BITS)
+        return fail(o, -EINVAL, "Unsupported cluster size: 2^%" PRIu32,
+                    h.cluster_bits);
+    s->cluster_bits = h.cluster_bits;
+    s->cluster_size = 1u << h.cluster_bits;
+    if (h.version >= 3 && h.header_length < QCOW2_HEADER_V3_MIN_LEN)
+        return fail(o, -EINVAL, "qcow2 header too short");
+    if (h.header_length > s->cluster_size)
+        return fail(o, -EINVAL, "qcow2 header exceeds cluster size");
+    if (h.header_length > QCOW2_HEADER_LEN) {
+        s->unknown_header_fields_len = h.header_length - QCOW2_HEADER_LEN;
+        s->unknown_header_fields = malloc(s->unknown_header_fields_len);
+        if (s->unknown_header_fields == NULL)
+            return -ENOMEM;
+        ret = qcow2_file_pread(s, QCOW2_HEADER_LEN, s->unknown_header_fields,
+                               s->unknown_header_fields_len);
+        if (ret < 0)
+            return fail_errno(o, ret, "Could not read unknown qcow2 header "
+                              "fields");
+    }
+    if (h.backing_file_offset > s->cluster_size)
+        return fail(o, -EINVAL, "Invalid backing file offset");
+    ext_end = h.backing_file_offset ? h.backing_file_offset : s->cluster_size;
+
+    s->incompatible_features = h.incompatible_features;
+    s->compatible_features = h.compatible_features;
+    s->autoclear_features = h.autoclear_features;
+    s->compression_type = h.compression_type;
+    if (s->compression_type > 1)
+        return fail(o, -ENOTSUP, "qcow2: unknown compression type: %u",
+                    s->compression_type);
+    if (s->compression_type == 0 &&
+        (s->incompatible_features & QCOW2_INCOMPAT_COMPRESSION))
+        return fail(o, -EINVAL, "qcow2: Compression type incompatible "
+                    "feature bit must not be set");
+    if (s->compression_type != 0 &&
+        !(s->incompatible_features & QCOW2_INCOMPAT_COMPRESSION))
+        return fail(o, -EINVAL, "qcow2: Compression type incompatible "
+                    "feature bit must be set");
+    if (s->incompatible_features & ~QCOW2_INCOMPAT_MASK) {
+        unsigned char *table = NULL;
+        size_t n = 0;
+
+        read_extensions(s, o, h.header_length, ext_end, &table, &n);
+        free(o->cause);   /* only the feature names matter here */
+        o->cause = qcow2_unsupported_features(
+            table, n + 1, s->incompatible_features & ~QCOW2_INCOMPAT_MASK);
+        free(table);
+        return -ENOTSUP;
+    }
+    if ((s->incompatible_features & QCOW2_INCOMPAT_CORRUPT) &&
+        (flags & BK_O_RDWR))
+        return fail(o, -EACCES, "qcow2: Image is corrupt; cannot be opened "
+                    "read/write");
+    s->geom.extended = (s->incompatible_features & QCOW2_INCOMPAT_EXTL2) != 0;
+    s->geom.cluster_bits = s->cluster_bits;
+    s->subclusters_per_cluster = s->geom.extended ? QCOW2_SUBCLUSTERS : 1;
+    s->subcluster_size = s->cluster_size / s->subclusters_per_cluster;
+    s->subcluster_bits = (unsigned)__builtin_ctz(s->subcluster_size);
+    if (s->subcluster_size < 512)
+        return fail(o, -EINVAL, "Unsupported subcluster size: %u",
+                    s->subcluster_size);
+    if (h.refcount_order > 6)
+        return fail(o, -EINVAL, "Reference count entry width too large; may "
+                    "not exceed 64 bits");
+    s->refcount_order = h.refcount_order;
+    s->refcount_max = qcow2_rc_max(h.refcount_order);
+    s->crypt_method = h.crypt_method;
+    s->l2_bits = s->cluster_bits - (s->geom.extended ? 4 : 3);
+    s->l2_size = 1u << s->l2_bits;
+    s->refcount_block_bits = s->cluster_bits - (s->refcount_order - 3);
+    s->refcount_block_size = 1u << s->refcount_block_bits;
+    s->size = h.size;
+    s->refcount_table_offset = h.refcount_table_offset;
+    s->refcount_table_size = h.refcount_table_clusters << (s->cluster_bits - 3);
+    if (h.refcount_table_clusters == 0)
+        return fail(o, -EINVAL, "Image does not contain a reference count "
+                    "table");
+    ret = validate_table(s, o, s->refcount_table_offset,
+                         h.refcount_table_clusters, s->cluster_size,
+                         QCOW2_MAX_REFTABLE_SIZE, "Reference count table");
+    if (ret == 0)
+        ret = validate_table(s, o, h.snapshots_offset, h.nb_snapshots,
+                             QCOW2_SNAPSHOT_HEADER_SIZE,
+                             QCOW2_SNAPSHOT_HEADER_SIZE *
+                                 (uint64_t)QCOW2_MAX_SNAPSHOTS,
+                             "Snapshot table");
+    if (ret == 0)
+        ret = validate_table(s, o, h.l1_table_offset, h.l1_size, 8,
+                             QCOW2_MAX_L1_SIZE, "Active L1 table");
+    if (ret < 0)
+        return ret;
+    s->l1_size = h.l1_size;
+    s->l1_table_offset = h.l1_table_offset;
+    l1_vm_state_index = (h.size + (1ULL << (s->cluster_bits + s->l2_bits)) -
+                         1) >> (s->cluster_bits + s->l2_bits);
+    if (l1_vm_state_index > INT_MAX)
+        return fail(o, -EFBIG, "Image is too big");
+    s->l1_vm_state_index = (uint32_t)l1_vm_state_index;
+    if (s->l1_size < s->l1_vm_state_index)
+        return fail(o, -EINVAL, "L1 table is too small");
+    if (s->l1_size > 0) {
+        s->l1_table = malloc((size_t)s->l1_size * 8);
+        if (s->l1_table == NULL)
+            return fail(o, -ENOMEM, "Could not allocate L1 table");
+        ret = qcow2_file_pread(s, (int64_t)s->l1_table_offset, s->l1_table,
+                               (size_t)s->l1_size * 8);
+        if (ret < 0)
+            return fail_errno(o, ret, "Could not read L1 table");
+        for (uint32_t i = 0; i < s->l1_size; i++)
+            s->l1_table[i] = qcow2_be64(&s->l1_table[i]);
+    }
+
+    ret = update_options(s, o);
+    if (ret < 0)
+        return ret;
+    ret = qcow2_refcount_init(s);
+    if (ret < 0)
+        return fail_errno(o, ret, "Could not initialize refcount handling");
+    ret = read_extensions(s, o, h.header_length, ext_end, NULL, NULL);
+    if (ret < 0)
+        return fail(o, -EINVAL, "%s", "Invalid extension");
+    if (s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE)
+        return fail(o, -ENOTSUP, "'data-file' is required for this image");
+    /* A data-file string names a node, and blkmon names none. */
+    if (bk_opts_get(o->opts, "data-file") != NULL) {
+        const char *ref = bk_opts_get(o->opts, "data-file");
+
+        return fail(o, -EINVAL, "Cannot find device='%s' nor node-name='%s'",
+                    ref, ref);
+    }
+    if (opts_have_prefix(o->opts, "data-file."))
+        return fail(o, -EINVAL, "'data-file' can only be set for images "
+                    "with an external data file");
+    if (s->autoclear_features & QCOW2_AUTOCLEAR_DATA_FILE_RAW)
+        return fail(o, -EINVAL, "data-file-raw requires a data file");
+
+    if (h.backing_file_offset != 0) {
+        uint32_t len = h.backing_file_size;
+        uint64_t room = s->cluster_size - h.backing_file_offset;
+
+        if (len > (room < QCOW2_MAX_BACKING_NAME ? room
+                                                  : QCOW2_MAX_BACKING_NAME) ||
+            len >= 1024)
+            return fail(o, -EINVAL, "Backing file name too long");
+        s->image_backing_file = calloc(1, (size_t)len + 1);
+        if (s->image_backing_file == NULL)
+            return -ENOMEM;
+        ret = qcow2_file_pread(s, (int64_t)h.backing_file_offset,
+                               s->image_backing_file, len);
+        if (ret < 0)
+            return fail_errno(o, ret, "Could not read backing file name");
+    }
+    s->snapshots_offset = h.snapshots_offset;
+    s->nb_snapshots = h.nb_snapshots;
+    ret = read_snapshots(s, o);
+    if (ret < 0)
+        return ret;
+
+    /* Unknown autoclear bits are cleared when the image may be written. */
+    update_header = (s->autoclear_features & ~QCOW2_AUTOCLEAR_MASK) != 0;
+    update_header = update_header && (flags & BK_O_RDWR);
+    if (update_header) {
+        s->autoclear_features &= QCOW2_AUTOCLEAR_MASK;
+        ret = qcow2_update_header(s);
+        if (ret < 0)
+            return fail_errno(o, ret, "Could not update qcow2 header");
+    }
+    if ((flags & BK_O_RDWR) &&
+        (s->incompatible_features & QCOW2_INCOMPAT_DIRTY))
+        return fail(o, -ENOTSUP, "Could not repair dirty image: repairing "
+                    "refcounts is not supported yet");
+    return 0;
+}
+
+static void open_co(void *arg)
+{
+    struct open_ctx *o = arg;
+
+    o->ret = do_open(o->node->state, o);
+    o->done = true;
+}
+
+static void qcow2_free_state(struct qcow2_state *s)
+{
+    free(s->l1_table);
+    free(s->refcount_table);
+    qcow2_cache_free(s->l2_cache);
+    qcow2_cache_free(s->rc_cache);
+    free(s->unknown_header_fields);
+    while (s->unknown_ext != NULL) {
+        struct qcow2_ext *e = s->unknown_ext;
+
+        s->unknown_ext = e->next;
+        free(e);
+    }
+    free(s->image_backing_file);
+    free(s->image_backing_format);
+    free(s->image_data_file);
+    free(s->snapshots);
+    while (s->discards != NULL) {
+        struct qcow2_discard *d = s->discards;
+
+        s->discards = d->next;
+        free(d);
+    }
+    memset(s, 0, sizeof(*s));
+}
+
+static long cache_clean_cb(struct bk_loop *loop, void *arg)
+{
+    struct qcow2_state *s = arg;
+
+    (void)loop;
+    qcow2_cache_clean_unused(s->l2_cache);
+    qcow2_cache_clean_unused(s->rc_cache);
+    return (long)s->cache_clean_interval * 1000;
+}
+
+int qcow2_open(struct bk_node *node, struct bk_opts *opts,
+               const char *filename, char **cause)
+{
+    struct qcow2_state *s = node->state;
+    struct open_ctx o = { .node = node, .opts = opts };
+    int ret;
+
+    s->node = node;
+    ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
+    if (ret < 0)
+        return ret;
+    bk_co_enter(bk_co_new(open_co, &o));
+    while (!o.done)
+        bk_loop_iterate(node->loop, -1);
+    if (o.ret == 0)
+        o.ret = open_backing(s, &o);
+    if (o.ret < 0) {
+        *cause = o.cause != NULL ? o.cause : strfmt("%s", strerror(-o.ret));
+        qcow2_free_state(s);
+        bk_node_close(node->backing);
+        bk_node_close(node->file);
+        node->file = node->backing = NULL;
+        return o.ret;
+    }
+    free(o.cause);
+    node->bl.request_alignment = 1;
+    node->bl.pwrite_zeroes_alignment = s->subcluster_size;
+    node->bl.pdiscard_alignment = s->cluster_size;
+    node->bl.max_transfer = node->file->bl.max_transfer;
+    node->bl.buf_align = node->file->bl.buf_align;
+    node->supported_write_flags = 0;
+    if (s->cache_clean_interval > 0)
+        s->cache_clean_timer = bk_loop_add_timer(
+            node->loop, (long)s->cache_clean_interval * 1000, cache_clean_cb,
+            s);
+    return 0;
+}
+
+/* ---- header writes ---------------------------------------------------------- */
+
+int qcow2_update_header(struct qcow2_state *s)
+{
+    struct qcow2_header h = {
+        .version = (uint32_t)s->version,
+        .cluster_bits = s->cluster_bits,
+        .size = s->size / 512 * 512,
+        .l1_size = s->l1_size,
+        .l1_table_offset = s->l1_table_offset,
+        .refcount_table_offset = s->refcount_table_offset,
+        .refcount_table_clusters = s->refcount_table_size >>
+                                   (s->cluster_bits - 3),
+        .nb_snapshots = s->nb_snapshots,
+        .snapshots_offset = s->snapshots_offset,
+        .incompatible_features = s->incompatible_features,
+        .compatible_features = s->compatible_features,
+        .autoclear_features = s->autoclear_features,
+        .refcount_order = s->refcount_order,
+        .compression_type = s->compression_type,
+    };
+    struct qcow2_header_vars v = {
+        .unknown_fields = s->unknown_header_fields,
+        .unknown_fields_len = s->unknown_header_fields_len,
+        .backing_format = s->image_backing_format,
+        .backing_file = s->image_backing_file,
+        .feature_table = s->version >= 3 && s->cluster_size > 4096,
+        .nb_bitmaps = s->nb_bitmaps,
+        .bitmap_directory_size = s->bitmap_directory_size,
+        .bitmap_directory_offset = s->bitmap_directory_offset,
+        .unknown = s->unknown_ext,
+    };
+    unsigned char *buf;
+    int ret;
+
+    if (posix_memalign((void **)&buf, 4096, s->cluster_size) != 0)
+        return -ENOMEM;
+    ret = qcow2_header_build(&h, &v, buf, s->cluster_size);
+    if (ret == 0)
+        ret = qcow2_file_pwrite(s, 0, buf, s->cluster_size);
+    free(buf);
+    return ret;
+}
+
+int qcow2_mark_dirty(struct qcow2_state *s)
+{
+    unsigned char val[8];
+    int ret;
+
+    if (s->incompatible_features & QCOW2_INCOMPAT_DIRTY)
+        return 0;
+    qcow2_put_be64(val, s->incompatible_features | QCOW2_INCOMPAT_DIRTY);
+    ret = qcow2_file_pwrite_sync(s, 72, val, sizeof(val));
+    if (ret < 0)
+        return ret;
+    /* Dirty only once the header says so. */
+    s->incompatible_features |= QCOW2_INCOMPAT_DIRTY;
+    return 0;
+}
+
+int qcow2_mark_clean(struct qcow2_state *s)
+{
+    int ret;
+
+    if (!(s->incompatible_features & QCOW2_INCOMPAT_DIRTY))
+        return 0;
+    s->incompatible_features &= ~QCOW2_INCOMPAT_DIRTY;
+    ret = qcow2_flush_caches(s);
+    return ret < 0 ? ret : qcow2_update_header(s);
+}
+
+int qcow2_mark_corrupt(struct qcow2_state *s)
+{
+    s->incompatible_features |= QCOW2_INCOMPAT_CORRUPT;
+    return qcow2_update_header(s);
+}
+
+/* ---- close ----------------------------------------------------------------------- */
+
+struct close_ctx {
+    struct qcow2_state *s;
+    bool done;
+};
+
+static void note_failure(struct qcow2_state *s, const char *what, int ret)
+{
+    char *m = strfmt("Failed to flush the %s cache: %s", what,
+                     strerror(-ret));
+
+    if (m != NULL)
+        bk_stack_message(s->node->stack, BK_MSG_REPORT, m);
+    free(m);
+}
+
+/*
+ * What closing does in QEMU: a flush of the node (events, caches, the
+ * file), then the caches written and flushed once more and the dirty bit
+ * cleared.
+ */
+static void close_co(void *arg)
+{
+    struct close_ctx *c = arg;
+    struct qcow2_state *s = c->s;
+    int ret, result = 0;
+
+    if ((s->node->open_flags & BK_O_RDWR) && !s->broken) {
+        qcow2_node_flush(s->node);
+        ret = qcow2_meta_flush(s, s->l2_cache);
+        if (ret < 0) {
+            result = ret;
+            note_failure(s, "L2 table", ret);
+        }
+        ret = qcow2_meta_flush(s, s->rc_cache);
+        if (ret < 0) {
+            result = ret;
+            note_failure(s, "refcount block", ret);
+        }
+        if (result == 0)
+            qcow2_mark_clean(s);
+    }
+    c->done = true;
+}
+
+void qcow2_close(struct bk_node *node)
+{
+    struct qcow2_state *s = node->state;
+    struct close_ctx c = { .s = s };
+
+    if (s->cache_clean_timer > 0)
+        bk_loop_del_timer(node->loop, s->cache_clean_timer);
+    bk_co_enter(bk_co_new(close_co, &c));
+    while (!c.done)
+        bk_loop_iterate(node->loop, -1);
+    qcow2_free_state(s);   /* the children close after this */
+}
