@@ -516,33 +516,49 @@ static char *backing_path(const char *image, const char *backing)
     return strfmt("%.*s%s", (int)(slash - image + 1), image, backing);
 }
 
+/*
+ * The backing file, as bdrv_open_backing_file opens it: named by the
+ * header (relative to the image's directory) unless the options name a
+ * file (backing.file.filename) or a node (backing=NAME, which blkmon has
+ * none of); in the header's format unless backing.driver says; read-only.
+ * "backing": null (or "") means none.  Any failure is prefixed "Could not
+ * open backing file: ".
+ */
 static int open_backing(struct qcow2_state *s, struct open_ctx *o)
 {
     struct bk_node *node = s->node;
     const char *ref = bk_opts_get(o->opts, "backing");
-    const char *fmt = s->image_backing_format;
+    const char *fmt = NULL;
     char *path = NULL;
     int ret;
 
-    if (ref != NULL && (strcmp(ref, "null") == 0 || ref[0] == '\0')) {
+    if (ref != NULL && ref[0] == '\0') {
         bk_opts_del(o->opts, "backing");
         return 0;
     }
-    if (s->image_backing_file == NULL && !opts_have_prefix(o->opts,
-                                                           "backing"))
-        return 0;
-    if (s->image_backing_file != NULL)
-        path = backing_path(bk_node_bottom(node)->filename,
-                            s->image_backing_file);
-    if (fmt == NULL && !bk_opts_has(o->opts, "backing.driver"))
-        fmt = backing_format_probe(s, path);
-    /* A backing file is only read. */
+    if (ref == NULL && !bk_opts_has(o->opts, "backing.file.filename")) {
+        if (s->image_backing_file == NULL &&
+            !opts_have_prefix(o->opts, "backing."))
+            return 0;
+        if (s->image_backing_file != NULL)
+            path = backing_path(bk_node_bottom(node)->filename,
+                                s->image_backing_file);
+    }
+    if (ref == NULL && !bk_opts_has(o->opts, "backing.driver"))
+        fmt = s->image_backing_format != NULL
+                  ? s->image_backing_format
+                  : backing_format_probe(
+                        s, path != NULL
+                               ? path
+                               : bk_opts_get(o->opts,
+                                             "backing.file.filename"));
     ret = bk_stack_open_child(node->stack,
                               node->open_flags & ~(unsigned)BK_O_RDWR,
                               o->opts, "backing", path, fmt,
                               &node->backing, &o->cause);
-    if (ret < 0 && path != NULL && o->cause != NULL) {
-        char *c = strfmt("Could not open backing file: %s", o->cause);
+    if (ret < 0) {
+        char *c = strfmt("Could not open backing file: %s",
+                         o->cause != NULL ? o->cause : strerror(-ret));
 
         free(o->cause);
         o->cause = c;
