@@ -204,6 +204,8 @@ enum {
     BK_REQ_NO_FALLBACK = 1 << 3, /* write zeroes: -ENOTSUP rather than
                                     write buffers of zeroes (qemu's
                                     BDRV_REQ_NO_FALLBACK, NBD's FAST_ZERO) */
+    BK_REQ_VMSTATE   = 1 << 4,  /* read/write: the VM state area (-b), at
+                                   an offset within it */
 };
 
 enum bk_prealloc { BK_PREALLOC_OFF, BK_PREALLOC_METADATA, BK_PREALLOC_FALLOC,

@@ -616,10 +616,11 @@ static void req_end(struct bk_req *req, int ret)
         dev->stats.errors++;
     else
         dev->stats.bytes[req->op] += (uint64_t)req->bytes;
-    if (ret == 0 &&
+    if (ret == 0 && !(req->flags & BK_REQ_VMSTATE) &&
         (req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES)) {
         /* Writes may grow the file up to the rounded length.  Only a
-         * write that was done: a refused one may end past INT64_MAX. */
+         * write that was done: a refused one may end past INT64_MAX.  A
+         * VM state write lies past the disk and grows nothing. */
         int64_t end = req->offset + req->bytes;
 
         for (struct bk_node *n = dev->top; n != NULL; n = n->file)
@@ -694,6 +695,56 @@ static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
     return 0;
 }
 
+static void vmstate_flush_done(struct bk_io *io)
+{
+    struct bk_req *req = io->cb_arg;
+    int ret = io->ret;
+
+    bk_io_free(io);
+    req_end(req, ret);
+}
+
+/* A VM state write is made durable in writethrough modes, as
+ * blk_save_vmstate does. */
+static void vmstate_done(struct bk_io *io)
+{
+    struct bk_req *req = io->cb_arg;
+    struct bk_dev *dev = req->dev;
+    int ret = io->ret;
+
+    bk_io_free(io);
+    if (ret >= 0 && req->op == BK_OP_WRITE &&
+        (dev->flags & BK_O_WRITETHROUGH)) {
+        bk_node_submit(bk_io_new(dev->top, BK_OP_FLUSH, 0, 0, NULL, 0, 0,
+                                 req, vmstate_flush_done, req));
+        return;
+    }
+    req_end(req, ret < 0 ? ret : 0);
+}
+
+/* qemu-io's -b: to the first node down the primary children that has a
+ * VM state area (qcow2); none has one in a raw stack. */
+static void dev_submit_vmstate(struct bk_dev *dev, struct bk_req *req)
+{
+    struct bk_node *n = dev->top;
+
+    if (req->offset < 0 || req->bytes < 0 ||
+        req->offset > INT64_MAX - req->bytes) {
+        req_refuse(req, -EIO);
+        return;
+    }
+    while (n != NULL && n->drv->vmstate == NULL)
+        n = n->file;
+    if (n == NULL) {
+        req_refuse(req, -ENOTSUP);
+        return;
+    }
+    req->state = BK_REQ_INFLIGHT;
+    n->drv->vmstate(bk_io_new(n, req->op, req->offset, req->bytes, req->iov,
+                              req->iovcnt, BK_REQ_VMSTATE, req, vmstate_done,
+                              req));
+}
+
 void bk_submit(struct bk_dev *dev, struct bk_req *req)
 {
     unsigned flags = req->flags;
@@ -712,6 +763,10 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
     req->suspend_ns = 0;
     dev_out_add(dev, req);
 
+    if (req->flags & BK_REQ_VMSTATE) {
+        dev_submit_vmstate(dev, req);
+        return;
+    }
     ret = dev_check_request(dev, req);
     if (ret < 0) {
         req_refuse(req, ret);

@@ -209,6 +209,10 @@ struct bk_driver {
     void (*flush_to_os)(struct bk_io *io);
     void (*flush_to_disk)(struct bk_io *io);
     void (*truncate)(struct bk_io *io);
+    /* Read (io->op READ) or write the VM state area at io->offset, past
+     * the generic layer as qemu's bdrv_co_{read,write}v_vmstate calls
+     * it.  Missing: the primary child is asked; at the bottom -ENOTSUP. */
+    void (*vmstate)(struct bk_io *io);
     /*
      * What [io->offset, +io->bytes) holds, from its start (both aligned
      * to the node's request alignment); BK_REQ_WANT_ZERO in io->flags

@@ -341,17 +341,15 @@ out_locked:
     return ret;
 }
 
-static int co_pwritev(struct bk_io *io)
+static int qcow2_co_pwritev(struct qcow2_state *s, uint64_t offset,
+                            uint64_t bytes, const struct iovec *iov,
+                            int iovcnt)
 {
-    struct qcow2_state *s = io->node->state;
-    uint64_t offset = (uint64_t)io->offset, bytes = (uint64_t)io->bytes;
     struct task_pool pool, *p = NULL;
     struct qcow2_l2meta *l2meta = NULL;
     size_t skip = 0;
     int ret = 0;
 
-    if (s->broken)
-        return -ENOMEDIUM;
     while (bytes != 0 && (p == NULL || p->status == 0)) {
         unsigned cur = bytes > INT32_MAX ? INT32_MAX : (unsigned)bytes;
         uint64_t host;
@@ -373,7 +371,7 @@ static int co_pwritev(struct bk_io *io)
         }
         t = (struct pool_task){
             .fn = write_task, .s = s, .host_offset = host, .offset = offset,
-            .bytes = cur, .iov = io->iov, .iovcnt = io->iovcnt, .skip = skip,
+            .bytes = cur, .iov = iov, .iovcnt = iovcnt, .skip = skip,
             .l2meta = l2meta,
         };
         l2meta = NULL;   /* the task owns it now */
@@ -391,6 +389,49 @@ out_locked:
     bk_co_mutex_unlock(&s->lock);
     return pool_finish(p, ret);
 }
+
+static int co_pwritev(struct bk_io *io)
+{
+    struct qcow2_state *s = io->node->state;
+
+    if (s->broken)
+        return -ENOMEDIUM;
+    return qcow2_co_pwritev(s, (uint64_t)io->offset, (uint64_t)io->bytes,
+                            io->iov, io->iovcnt);
+}
+
+/* ---- the VM state area ----------------------------------------------------- */
+
+/*
+ * qemu-io's -b: guest offsets past the disk, from the L1 index after the
+ * last one the disk uses (so writing there grows the L1 table).  The
+ * driver's read and write paths are called directly, as QEMU does.
+ */
+static int co_vmstate(struct bk_io *io)
+{
+    struct qcow2_state *s = io->node->state;
+    int64_t base = (int64_t)s->l1_vm_state_index
+                   << (s->cluster_bits + s->l2_bits);
+    int64_t pos = io->offset;
+
+    if (s->broken)
+        return -ENOMEDIUM;
+    if (INT64_MAX - pos < base)
+        return -EIO;
+    pos += base;
+    if (pos > INT64_MAX - io->bytes)
+        return -EIO;
+    if (io->op == BK_OP_WRITE) {
+        qcow2_event(s, RULES_EV_VMSTATE_SAVE);
+        return qcow2_co_pwritev(s, (uint64_t)pos, (uint64_t)io->bytes,
+                                io->iov, io->iovcnt);
+    }
+    qcow2_event(s, RULES_EV_VMSTATE_LOAD);
+    return qcow2_co_preadv(s, (uint64_t)pos, (uint64_t)io->bytes, io->iov,
+                           io->iovcnt, 0);
+}
+
+static void qcow2_vmstate(struct bk_io *io) { qcow2_spawn(io, co_vmstate); }
 
 /* ---- zero writes and discards ------------------------------------------------ */
 
@@ -545,4 +586,5 @@ const struct bk_driver bk_driver_qcow2 = {
     .pdiscard = qcow2_pdiscard,
     .flush_to_os = qcow2_flush_to_os,
     .block_status = qcow2_block_status,
+    .vmstate = qcow2_vmstate,
 };

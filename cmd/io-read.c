@@ -127,9 +127,10 @@ static int read_exec(struct cmd_state *st, int argc, char **argv)
     buf = io_buf_alloc(st, offset, (size_t)count, IO_READ_BUF);
     iov.iov_base = buf;
     iov.iov_len = (size_t)count;
-    /* A raw image has no VM state area: -b reads are unsupported. */
+    /* -b reads the VM state area (qcow2 has one; raw none). */
     if (bflag)
-        ret = -ENOTSUP;
+        ret = io_run(st, BK_OP_READ, offset, count, &iov, 1, BK_REQ_VMSTATE,
+                     &elapsed);
     else
         ret = io_run(st, BK_OP_READ, offset, count, &iov, 1, 0, &elapsed);
     if (ret < 0) {

@@ -159,13 +159,16 @@ static int write_exec(struct cmd_state *st, int argc, char **argv)
             return -EINVAL;
         iov.iov_base = buf;
         iov.iov_len = (size_t)count;
-        /* Raw images have neither a VM state area nor compression; a
-         * compressed write is still checked against the image's end
-         * first, as qemu's block layer does. */
+        /* No compression yet; a compressed write is still checked
+         * against the image's end first, as qemu's block layer does.
+         * -b writes the VM state area (qcow2 has one). */
         if (cflag && offset + count > bk_dev_length(st->dev))
             ret = -EIO;
-        else if (bflag || cflag)
+        else if (cflag)
             ret = -ENOTSUP;
+        else if (bflag)
+            ret = io_run(st, BK_OP_WRITE, offset, count, &iov, 1,
+                         BK_REQ_VMSTATE, &elapsed);
         else
             ret = io_run(st, BK_OP_WRITE, offset, count, &iov, 1,
                          fua ? BK_REQ_FUA : 0, &elapsed);
