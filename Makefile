@@ -22,7 +22,7 @@ ALL_CFLAGS = $(WFLAGS) -D_GNU_SOURCE -DBLKMON_VERSION='"$(VERSION)"' \
             -DBLKMON_DATADIR='"$(DATADIR)"' -I. -MMD -MP \
             $(NCURSES_CFLAGS) $(URING_CFLAGS) $(GNUTLS_CFLAGS) $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
-LDLIBS   += $(URING_LIBS) $(GNUTLS_LIBS) -lpthread -lm
+LDLIBS   += $(URING_LIBS) $(GNUTLS_LIBS) $(ZLIB_LIBS) -lpthread -lm
 
 # Build flavours share the sources; each lives in its own directory.
 BUILD    ?= build
@@ -44,6 +44,8 @@ URING_LIBS     := $(shell $(PKG_CONFIG) --libs liburing 2>/dev/null || echo -lur
 # TLS for the NBD server (nbd/tls.c): Debian's libgnutls28-dev.
 GNUTLS_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
 GNUTLS_LIBS    := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
+# qcow2's compressed clusters: zlib (the default) and zstd.
+ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib libzstd 2>/dev/null || echo -lz -lzstd)
 
 
 # Every .c under the subsystem directories is part of the program; main.c

@@ -206,6 +206,7 @@ enum {
                                     BDRV_REQ_NO_FALLBACK, NBD's FAST_ZERO) */
     BK_REQ_VMSTATE   = 1 << 4,  /* read/write: the VM state area (-b), at
                                    an offset within it */
+    BK_REQ_COMPRESSED = 1 << 5, /* write: compressed clusters (-c) */
 };
 
 enum bk_prealloc { BK_PREALLOC_OFF, BK_PREALLOC_METADATA, BK_PREALLOC_FALLOC,

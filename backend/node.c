@@ -823,11 +823,29 @@ static void write_seg_step(struct bk_io *io)
         return;
     case W_SEG_EVENT:
         io->step = W_SEG_DRIVER;
+        /* A compressed write is announced by nothing (qemu's block layer
+         * fires only pwritev_done for it). */
+        if (io->flags & BK_REQ_COMPRESSED) {
+            write_step(io);
+            return;
+        }
         bk_node_event(node, s->zero ? RULES_EV_PWRITEV_ZERO : RULES_EV_PWRITEV,
                       io, write_step);
         return;
     case W_SEG_DRIVER:
         io->step = W_SEG_FUA;
+        if (io->flags & BK_REQ_COMPRESSED) {
+            /* Not split, and no FUA: qemu's compressed path has neither. */
+            io->step = W_SEG_DONE_EVENT;
+            if (!node->drv->supports_compressed) {
+                io->ret = -ENOTSUP;
+                write_step(io);
+                return;
+            }
+            driver_call(io, BK_OP_WRITE, s->offset, s->bytes, s->iov,
+                        s->iovcnt, BK_REQ_COMPRESSED, write_step);
+            return;
+        }
         /* FUA the driver lacks is emulated by a flush of this node. */
         if (!(node->supported_write_flags & BK_REQ_FUA))
             flags &= ~(unsigned)BK_REQ_FUA;

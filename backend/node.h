@@ -185,6 +185,7 @@ struct bk_driver {
     bool is_format;            /* probed/raw-like layer over a "file" */
     bool is_filter;            /* passes its child's data through as is */
     bool supports_backing;     /* unallocated ranges read from "backing" */
+    bool supports_compressed;  /* takes BK_REQ_COMPRESSED writes */
 
     int (*open)(struct bk_node *node, struct bk_opts *opts, const char *filename,
                 char **cause);

@@ -398,6 +398,44 @@ static int get_cluster_table(struct qcow2_state *s, uint64_t offset,
     return 0;
 }
 
+int qcow2_alloc_compressed_cluster_offset(struct qcow2_state *s,
+                                          uint64_t offset, int compressed_size,
+                                          uint64_t *host_offset)
+{
+    unsigned csize_shift = 62 - (s->cluster_bits - 8);
+    unsigned l2_index;
+    int64_t cluster;
+    uint64_t sectors, entry;
+    void *slice;
+    int ret;
+
+    ret = get_cluster_table(s, offset, &slice, &l2_index);
+    if (ret < 0)
+        return ret;
+    /* Compression does not overwrite: the cluster must be unallocated. */
+    if (qcow2_l2_entry(&s->geom, slice, l2_index) & QCOW2_L2E_OFFSET_MASK) {
+        qcow2_cache_put(s->l2_cache, &slice);
+        return -EIO;
+    }
+    cluster = qcow2_alloc_bytes(s, compressed_size);
+    if (cluster < 0) {
+        qcow2_cache_put(s->l2_cache, &slice);
+        return (int)cluster;
+    }
+    sectors = ((uint64_t)cluster + (uint64_t)compressed_size - 1) / 512 -
+              (uint64_t)cluster / 512;
+    entry = (uint64_t)cluster | QCOW2_OFLAG_COMPRESSED |
+            sectors << csize_shift;
+    /* Compressed clusters never have COPIED. */
+    qcow2_event(s, RULES_EV_L2_UPDATE_COMPRESSED);
+    qcow2_cache_mark_dirty(s->l2_cache, slice);
+    qcow2_set_l2_entry(&s->geom, slice, l2_index, entry);
+    qcow2_set_l2_bitmap(&s->geom, slice, l2_index, 0);
+    qcow2_cache_put(s->l2_cache, &slice);
+    *host_offset = (uint64_t)cluster;
+    return 0;
+}
+
 /* ---- copy-on-write --------------------------------------------------------- */
 
 static int cow_read(struct qcow2_state *s, uint64_t cluster,

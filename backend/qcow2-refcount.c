@@ -606,6 +606,64 @@ int64_t qcow2_alloc_clusters_at(struct qcow2_state *s, uint64_t offset,
     return ret < 0 ? ret : (int64_t)i;
 }
 
+int64_t qcow2_alloc_bytes(struct qcow2_state *s, int size)
+{
+    uint64_t max = (1ULL << (62 - (s->cluster_bits - 8))) - 1;
+    int64_t offset = (int64_t)s->free_byte_offset;
+    uint64_t free_in_cluster, refcount;
+    int ret;
+
+    qcow2_event(s, RULES_EV_CLUSTER_ALLOC_BYTES);
+    /* A cluster counted as often as it can be takes no more. */
+    if (offset) {
+        ret = qcow2_get_refcount(s, (uint64_t)offset >> s->cluster_bits,
+                                 &refcount);
+        if (ret < 0)
+            return ret;
+        if (refcount == s->refcount_max)
+            offset = 0;
+    }
+    free_in_cluster = s->cluster_size -
+                      qcow2_offset_into_cluster(s, (uint64_t)offset);
+    do {
+        if (!offset || free_in_cluster < (uint64_t)size) {
+            int64_t new_cluster = alloc_clusters_noref(
+                s, s->cluster_size,
+                max < QCOW2_MAX_CLUSTER_OFFSET ? max
+                                               : QCOW2_MAX_CLUSTER_OFFSET);
+
+            if (new_cluster < 0)
+                return new_cluster;
+            if (new_cluster == 0) {
+                qcow2_signal_corruption(s, true, "Preventing invalid "
+                                        "allocation of compressed cluster at "
+                                        "offset 0");
+                return -EIO;
+            }
+            /* Go on into the next cluster only when it follows. */
+            if (!offset ||
+                (((uint64_t)offset + s->cluster_size - 1) &
+                 ~(uint64_t)(s->cluster_size - 1)) != (uint64_t)new_cluster) {
+                offset = new_cluster;
+                free_in_cluster = s->cluster_size;
+            } else {
+                free_in_cluster += s->cluster_size;
+            }
+        }
+        ret = update_refcount(s, offset, size, 1, false, QCOW2_DISCARD_NEVER);
+        if (ret < 0)
+            offset = 0;
+    } while (ret == -EAGAIN);
+    if (ret < 0)
+        return ret;
+    /* The L2 entry written next must wait for this refcount. */
+    qcow2_meta_set_dependency(s, s->l2_cache, s->rc_cache);
+    s->free_byte_offset = (uint64_t)offset + (uint64_t)size;
+    if (!qcow2_offset_into_cluster(s, s->free_byte_offset))
+        s->free_byte_offset = 0;
+    return offset;
+}
+
 void qcow2_free_clusters(struct qcow2_state *s, int64_t offset, int64_t size,
                          enum qcow2_discard_type type)
 {
@@ -630,13 +688,10 @@ void qcow2_free_any_cluster(struct qcow2_state *s, uint64_t l2_entry,
 
     switch (t) {
     case QCOW2_CLUSTER_COMPRESSED: {
-        unsigned csize_shift = 62 - (s->cluster_bits - 8);
-        uint64_t csize_mask = (1ULL << (s->cluster_bits - 8)) - 1;
-        uint64_t coffset = l2_entry & ((1ULL << csize_shift) - 1);
-        uint64_t sectors = ((l2_entry >> csize_shift) & csize_mask) + 1;
+        uint64_t coffset, csize;
 
-        qcow2_free_clusters(s, (int64_t)coffset,
-                            (int64_t)(sectors * 512 - (coffset & 511)), type);
+        qcow2_parse_compressed_l2_entry(s, l2_entry, &coffset, &csize);
+        qcow2_free_clusters(s, (int64_t)coffset, (int64_t)csize, type);
         break;
     }
     case QCOW2_CLUSTER_NORMAL:

@@ -143,7 +143,9 @@ static int read_task(struct pool_task *t)
         return read_backing(s, t->offset, t->bytes, t->iov, t->iovcnt,
                             t->skip);
     case QCOW2_SC_COMPRESSED:
-        return -ENOTSUP;   /* compressed clusters: not yet */
+        return qcow2_co_preadv_compressed(s, t->host_offset, t->offset,
+                                          t->bytes, t->iov, t->iovcnt,
+                                          t->skip);
     case QCOW2_SC_NORMAL:
         qcow2_event(s, RULES_EV_READ_AIO);
         qcow2_iov_init(&q);
@@ -390,12 +392,69 @@ out_locked:
     return pool_finish(p, ret);
 }
 
+/* ---- compressed writes ------------------------------------------------------ */
+
+static int compressed_task(struct pool_task *t)
+{
+    int ret = qcow2_co_pwritev_compressed_cluster(t->s, t->offset, t->bytes,
+                                                  t->iov, t->iovcnt, t->skip);
+
+    /* It did not shrink: a normal write of the cluster. */
+    if (ret == 1)
+        ret = qcow2_co_pwritev(t->s, t->offset, t->bytes, t->iov, t->iovcnt);
+    return ret;
+}
+
+/*
+ * write -c: whole clusters only (the last one may end with the disk), each
+ * compressed as a task.
+ */
+static int qcow2_co_pwritev_compressed(struct qcow2_state *s, uint64_t offset,
+                                       uint64_t bytes, const struct iovec *iov,
+                                       int iovcnt)
+{
+    struct task_pool pool, *p = NULL;
+    size_t skip = 0;
+    int ret = 0;
+
+    if (bytes == 0)
+        return 0;
+    if (qcow2_offset_into_cluster(s, offset))
+        return -EINVAL;
+    if (qcow2_offset_into_cluster(s, bytes) &&
+        offset + bytes != s->size / 512 * 512)
+        return -EINVAL;
+    while (bytes && (p == NULL || p->status == 0)) {
+        uint64_t chunk = bytes < s->cluster_size ? bytes : s->cluster_size;
+        struct pool_task t = {
+            .fn = compressed_task, .s = s, .offset = offset, .bytes = chunk,
+            .iov = iov, .iovcnt = iovcnt, .skip = skip,
+        };
+
+        if (p == NULL && chunk != bytes) {
+            pool_init(&pool);
+            p = &pool;
+        }
+        ret = pool_run(p, &t);
+        if (ret < 0)
+            break;
+        bytes -= chunk;
+        offset += chunk;
+        skip += chunk;
+    }
+    return pool_finish(p, ret);
+}
+
 static int co_pwritev(struct bk_io *io)
 {
     struct qcow2_state *s = io->node->state;
 
     if (s->broken)
         return -ENOMEDIUM;
+    if (io->flags & BK_REQ_COMPRESSED)
+        return qcow2_co_pwritev_compressed(s, (uint64_t)io->offset,
+                                           (uint64_t)io->bytes, io->iov,
+                                           io->iovcnt);
     return qcow2_co_pwritev(s, (uint64_t)io->offset, (uint64_t)io->bytes,
                             io->iov, io->iovcnt);
 }
@@ -575,6 +634,7 @@ const struct bk_driver bk_driver_qcow2 = {
     .child_name = "file",
     .is_format = true,
     .supports_backing = true,
+    .supports_compressed = true,
     .state_size = sizeof(struct qcow2_state),
     .open = qcow2_open,
     .close = qcow2_close,

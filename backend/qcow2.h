@@ -407,6 +407,7 @@ struct qcow2_state {
     uint32_t refcount_table_size;   /* entries */
     uint32_t max_refcount_table_index;
     uint64_t free_cluster_index;
+    uint64_t free_byte_offset;   /* where the next compressed cluster goes */
 
     struct qcow2_cache *l2_cache;
     struct qcow2_cache *rc_cache;
@@ -597,6 +598,9 @@ int qcow2_get_refcount(struct qcow2_state *s, uint64_t cluster_index,
 int64_t qcow2_alloc_clusters(struct qcow2_state *s, uint64_t size);
 int64_t qcow2_alloc_clusters_at(struct qcow2_state *s, uint64_t offset,
                                 int64_t nb_clusters);
+/* size bytes (at most a cluster) for a compressed cluster, packed after
+ * the last one. */
+int64_t qcow2_alloc_bytes(struct qcow2_state *s, int size);
 void qcow2_free_clusters(struct qcow2_state *s, int64_t offset, int64_t size,
                          enum qcow2_discard_type type);
 void qcow2_free_any_cluster(struct qcow2_state *s, uint64_t l2_entry,
@@ -620,6 +624,10 @@ int qcow2_alloc_host_offset(struct qcow2_state *s, uint64_t offset,
                             unsigned *bytes, uint64_t *host_offset,
                             struct qcow2_l2meta **m);
 int qcow2_alloc_cluster_link_l2(struct qcow2_state *s, struct qcow2_l2meta *m);
+/* Room for a compressed cluster at guest offset, its L2 entry set. */
+int qcow2_alloc_compressed_cluster_offset(struct qcow2_state *s,
+                                          uint64_t offset, int compressed_size,
+                                          uint64_t *host_offset);
 void qcow2_alloc_cluster_abort(struct qcow2_state *s, struct qcow2_l2meta *m);
 int qcow2_cluster_discard(struct qcow2_state *s, uint64_t offset,
                           uint64_t bytes, enum qcow2_discard_type type,
@@ -635,6 +643,20 @@ void qcow2_block_status(struct bk_io *io);
 int qcow2_is_zero_fast(struct qcow2_state *s, int64_t offset, int64_t bytes);
 /* Does the range read as zeroes (holes of a raw backing file count)? */
 bool qcow2_is_zero(struct qcow2_state *s, int64_t offset, int64_t bytes);
+
+/* ---- compressed clusters (qcow2-compress.c) -------------------------------- */
+
+void qcow2_parse_compressed_l2_entry(const struct qcow2_state *s,
+                                     uint64_t l2_entry, uint64_t *coffset,
+                                     uint64_t *csize);
+int qcow2_co_preadv_compressed(struct qcow2_state *s, uint64_t l2_entry,
+                               uint64_t offset, uint64_t bytes,
+                               const struct iovec *iov, int iovcnt,
+                               size_t skip);
+int qcow2_co_pwritev_compressed_cluster(struct qcow2_state *s,
+                                        uint64_t offset, uint64_t bytes,
+                                        const struct iovec *iov, int iovcnt,
+                                        size_t skip);
 
 /* ---- the driver (qcow2.c) ---------------------------------------------------- */
 
