@@ -185,6 +185,8 @@ static int dev_check_writable(struct bk_dev *dev, unsigned flags,
 {
     if (!(flags & BK_O_RDWR))
         return 0;
+    bool resize = false;
+
     for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
         int64_t sectors = (n->total_bytes + 511) / 512;
 
@@ -192,13 +194,16 @@ static int dev_check_writable(struct bk_dev *dev, unsigned flags,
             *cause = strfmt("Block node is read-only");
             return -EACCES;
         }
-        if (n->bl.request_alignment > 1 &&
+        /* Below a format that grows its file (qcow2 takes 'resize' on
+         * it), a file's alignment need not divide its length. */
+        if (!resize && n->bl.request_alignment > 1 &&
             sectors * 512 % n->bl.request_alignment != 0) {
             *cause = strfmt("Cannot get 'write' permission without "
                             "'resize': Image size is not a multiple of "
                             "request alignment");
             return -EPERM;
         }
+        resize = resize || n->drv->grows_file;
     }
     return 0;
 }

@@ -186,6 +186,7 @@ struct bk_driver {
     bool is_filter;            /* passes its child's data through as is */
     bool supports_backing;     /* unallocated ranges read from "backing" */
     bool supports_compressed;  /* takes BK_REQ_COMPRESSED writes */
+    bool grows_file;           /* writes past its file's end (qcow2) */
 
     int (*open)(struct bk_node *node, struct bk_opts *opts, const char *filename,
                 char **cause);

@@ -217,6 +217,49 @@ void qcow2_signal_corruption(struct qcow2_state *s, bool fatal,
     s->signaled_corruption = true;
 }
 
+/*
+ * The inactive L2 tables (overlap-check=all or overlap-check.inactive-l2):
+ * each snapshot's L1 table is read from the file to find them.  A
+ * snapshot table that QEMU would not load fails the check (-EFBIG or
+ * -EINVAL), which fails the write.
+ */
+static int overlap_inactive_l2(struct qcow2_state *s, int64_t offset,
+                               int64_t size)
+{
+    int64_t csize = s->cluster_size;
+
+    size = (qcow2_offset_into_cluster(s, (uint64_t)offset) + size + csize -
+            1) & ~(csize - 1);
+    offset = (int64_t)qcow2_start_of_cluster(s, (uint64_t)offset);
+    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
+        uint64_t l1_ofs = s->snapshots[i].l1_table_offset;
+        uint32_t l1_sz = s->snapshots[i].l1_size;
+        uint64_t *l1;
+        int ret;
+
+        if ((uint64_t)l1_sz > QCOW2_MAX_L1_SIZE / 8)
+            return -EFBIG;
+        if ((uint64_t)INT64_MAX - (uint64_t)l1_sz * 8 < l1_ofs ||
+            qcow2_offset_into_cluster(s, l1_ofs))
+            return -EINVAL;
+        l1 = malloc((size_t)l1_sz * 8 + 1);
+        if (l1 == NULL)
+            return -ENOMEM;
+        ret = qcow2_file_pread(s, (int64_t)l1_ofs, l1, (size_t)l1_sz * 8);
+        for (uint32_t j = 0; ret == 0 && j < l1_sz; j++) {
+            uint64_t l2 = qcow2_be64(&l1[j]) & QCOW2_L1E_OFFSET_MASK;
+
+            if (l2 && l2 < (uint64_t)(offset + size) &&
+                (uint64_t)offset < l2 + (uint64_t)csize)
+                ret = QCOW2_OL_INACTIVE_L2;
+        }
+        free(l1);
+        if (ret != 0)
+            return ret;
+    }
+    return 0;
+}
+
 int qcow2_pre_write_overlap_check(struct qcow2_state *s, int ign,
                                   int64_t offset, int64_t size,
                                   bool data_file)
@@ -225,10 +268,22 @@ int qcow2_pre_write_overlap_check(struct qcow2_state *s, int ign,
     int hit, bit;
 
     (void)data_file;   /* an external data file is never checked */
-    if ((s->overlap_check & ~ign) == 0)
+    if ((s->overlap_check & ~ign) == 0 || size == 0)
         return 0;
     l = qcow2_layout_of(s);
-    hit = qcow2_overlap_check(&l, s->overlap_check & ~ign, offset, size);
+    /* QEMU's order: inactive L2 tables come before the bitmap directory. */
+    hit = qcow2_overlap_check(&l, s->overlap_check & ~ign &
+                                      ~QCOW2_OL_BITMAP_DIRECTORY,
+                              offset, size);
+    if (hit == 0 && (s->overlap_check & ~ign & QCOW2_OL_INACTIVE_L2) &&
+        s->snapshots != NULL)
+        hit = overlap_inactive_l2(s, offset, size);
+    if (hit == 0)
+        hit = qcow2_overlap_check(&l, s->overlap_check & ~ign &
+                                          QCOW2_OL_BITMAP_DIRECTORY,
+                                  offset, size);
+    if (hit < 0)
+        return hit;
     if (hit == 0)
         return 0;
     bit = __builtin_ctz((unsigned)hit);

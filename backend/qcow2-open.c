@@ -544,7 +544,9 @@ static int open_backing(struct qcow2_state *s, struct open_ctx *o)
             path = backing_path(bk_node_bottom(node)->filename,
                                 s->image_backing_file);
     }
-    if (ref == NULL && !bk_opts_has(o->opts, "backing.driver"))
+    /* The format goes in as an option, so that an unknown one is named
+     * as one given by the user would be. */
+    if (ref == NULL && !bk_opts_has(o->opts, "backing.driver")) {
         fmt = s->image_backing_format != NULL
                   ? s->image_backing_format
                   : backing_format_probe(
@@ -552,9 +554,11 @@ static int open_backing(struct qcow2_state *s, struct open_ctx *o)
                                ? path
                                : bk_opts_get(o->opts,
                                              "backing.file.filename"));
+        bk_opts_set(o->opts, "backing.driver", fmt);
+    }
     ret = bk_stack_open_child(node->stack,
                               node->open_flags & ~(unsigned)BK_O_RDWR,
-                              o->opts, "backing", path, fmt,
+                              o->opts, "backing", path, "raw",
                               &node->backing, &o->cause);
     if (ret < 0) {
         char *c = strfmt("Could not open backing file: %s",

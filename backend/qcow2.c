@@ -635,6 +635,7 @@ const struct bk_driver bk_driver_qcow2 = {
     .is_format = true,
     .supports_backing = true,
     .supports_compressed = true,
+    .grows_file = true,
     .state_size = sizeof(struct qcow2_state),
     .open = qcow2_open,
     .close = qcow2_close,
