@@ -516,6 +516,29 @@ static char *backing_path(const char *image, const char *backing)
     return strfmt("%.*s%s", (int)(slash - image + 1), image, backing);
 }
 
+/* Put the options of a json: backing file name under "backing.", where
+ * none is given already. */
+static int json_backing_opts(struct open_ctx *o, const char *json)
+{
+    struct bk_opts *j = bk_opts_new();
+    const char *k, *v;
+    int ret = bk_opts_parse_json(j, json, &o->cause);
+
+    for (size_t i = 0; ret == 0 && bk_opts_at(j, i, &k, &v); i++) {
+        char *key = strfmt("backing.%s", k);
+
+        if (key == NULL) {
+            ret = -ENOMEM;
+            break;
+        }
+        if (!bk_opts_has(o->opts, key))
+            bk_opts_set(o->opts, key, v);
+        free(key);
+    }
+    bk_opts_free(j);
+    return ret;
+}
+
 /*
  * The backing file, as bdrv_open_backing_file opens it: named by the
  * header (relative to the image's directory) unless the options name a
@@ -540,9 +563,16 @@ static int open_backing(struct qcow2_state *s, struct open_ctx *o)
         if (s->image_backing_file == NULL &&
             !opts_have_prefix(o->opts, "backing."))
             return 0;
-        if (s->image_backing_file != NULL)
+        if (s->image_backing_file != NULL &&
+            strncmp(s->image_backing_file, "json:", 5) == 0) {
+            /* A json: name is options; given ones win. */
+            ret = json_backing_opts(o, s->image_backing_file + 5);
+            if (ret < 0)
+                goto out;
+        } else if (s->image_backing_file != NULL) {
             path = backing_path(bk_node_bottom(node)->filename,
                                 s->image_backing_file);
+        }
     }
     /* The format goes in as an option, so that an unknown one is named
      * as one given by the user would be. */
@@ -560,6 +590,7 @@ static int open_backing(struct qcow2_state *s, struct open_ctx *o)
                               node->open_flags & ~(unsigned)BK_O_RDWR,
                               o->opts, "backing", path, "raw",
                               &node->backing, &o->cause);
+out:
     if (ret < 0) {
         char *c = strfmt("Could not open backing file: %s",
                          o->cause != NULL ? o->cause : strerror(-ret));
