@@ -4,8 +4,9 @@
  * Words.  An io *enters* a node through bk_node_submit.  The generic layer
  * *tracks* it on the node while it runs, so that overlapping requests can
  * be ordered; a *serialising* io (a read-modify-write of partial blocks)
- * waits for every earlier overlapping io, and every io waits for earlier
- * overlapping serialising ones.  The driver is then *called* with an inner
+ * waits for the overlapping ios that run, and every io waits for the
+ * overlapping serialising ones that run (see track_find_conflict).  The
+ * driver is then *called* with an inner
  * io whose completion brings control back here.
  *
  * Writes follow the block layer's order of events, because blkdebug rules
@@ -183,17 +184,30 @@ void bk_node_event(struct bk_node *node, enum rules_event ev, struct bk_io *io,
 
 /* ---- tracking and serialisation -------------------------------------- */
 /*
+ * The rules are the block layer's (qemu 7.2, block/io.c), because scripts
+ * with breakpoints see them:
+ *
+ *  - An io is tracked from entry to end over its *range*: the aligned
+ *    cover for reads and for serialising writes (the block layer pads them
+ *    before tracking), its own bytes for the others.
+ *  - Two ios conflict when their ranges overlap and at least one of them is
+ *    serialising.  Before its first step an io waits while any other
+ *    tracked io, earlier or later, conflicts with it and is not itself
+ *    waiting: an io never waits for one that waits, so one that waits for
+ *    a parked request holds up nobody else (qemu-iotests 077).
+ *  - The newest conflicting io is the one waited for; when it ends, its
+ *    waiters check again in the order they began to wait, each still
+ *    counting as waiting until its turn.
+ *
  * Tracked ios form a doubly linked list in arrival order, so that entering
  * and leaving cost O(1) however many requests are in flight.  Conflicts
  * only exist when a serialising io is involved, and those are rare (partial
  * blocks under an alignment): the scan for them is skipped while the node
- * has none.  An io that must wait is queued on the io it waits for and
- * re-checked when that one ends, so an ending io wakes only its own
- * waiters.
+ * has none.
  */
 static void io_range(const struct bk_io *io, int64_t *start, int64_t *end)
 {
-    if (io->serialising) {
+    if (io->serialising || io->op == BK_OP_READ) {
         *start = io->align_offset;
         *end = io->align_offset + io->align_bytes;
     } else {
@@ -218,7 +232,7 @@ static void track_begin(struct bk_io *io)
         node->nserialising++;
 }
 
-/* An earlier io that io must wait for, or NULL. */
+/* The newest other io that io must wait for, or NULL. */
 static struct bk_io *track_find_conflict(struct bk_io *io)
 {
     int64_t s, e;
@@ -226,10 +240,11 @@ static struct bk_io *track_find_conflict(struct bk_io *io)
     if (io->node->nserialising == 0)
         return NULL;
     io_range(io, &s, &e);
-    for (struct bk_io *o = io->track_prev; o != NULL; o = o->track_prev) {
+    for (struct bk_io *o = io->node->tracked_tail; o != NULL;
+         o = o->track_prev) {
         int64_t os, oe;
 
-        if (!o->serialising && !io->serialising)
+        if (o == io || o->waiting || (!o->serialising && !io->serialising))
             continue;
         io_range(o, &os, &oe);
         if (os < e && s < oe)
@@ -244,6 +259,7 @@ static void track_rewait_cb(void *arg)
 {
     struct bk_io *io = arg;
 
+    io->waiting = false;
     track_wait(io, io->cb_wait);
 }
 
@@ -266,7 +282,10 @@ static void track_end(struct bk_io *io)
     io->tracked = false;
     if (io->serialising)
         node->nserialising--;
-    /* Whoever waited for this io checks again at the next pass. */
+    /*
+     * Whoever waited for this io checks again at the next pass, in the
+     * order they came; until then they still count as waiting.
+     */
     while ((w = io->blocked) != NULL) {
         io->blocked = w->wait_next;
         w->wait_next = NULL;
@@ -274,20 +293,26 @@ static void track_end(struct bk_io *io)
     }
 }
 
-/* Continue in cont once no earlier conflicting io is running. */
+/* Continue in cont once no other conflicting io is running. */
 static void track_wait(struct bk_io *io, bk_io_cb *cont)
 {
     struct bk_io *o = track_find_conflict(io);
+    struct bk_io **tail;
 
     if (o == NULL) {
         cont(io);
         return;
     }
     io->cb_wait = cont;
+    io->waiting = true;
     if (io->req != NULL && io->req->state == BK_REQ_INFLIGHT)
         io->req->state = BK_REQ_QUEUED;
-    io->wait_next = o->blocked;
-    o->blocked = io;
+    /* Waiters are few (they queue behind a partial block): a walk to the
+     * end keeps them in order without another field. */
+    io->wait_next = NULL;
+    for (tail = &o->blocked; *tail != NULL; tail = &(*tail)->wait_next)
+        ;
+    *tail = io;
 }
 
 /* ---- driver calls ---------------------------------------------------- */

@@ -100,6 +100,7 @@ struct bk_io {
     int64_t align_offset, align_bytes;
     bool serialising;
     bool tracked;
+    bool waiting;              /* behind another io (track_wait) */
     struct bk_io *track_prev, *track_next;   /* node->tracked */
     struct bk_io *blocked;     /* ios waiting for this one to end */
     struct bk_io *wait_next;   /* on another io's blocked list, or on
