@@ -5,7 +5,8 @@
  * read as unsigned decimal (strtoull, so leading blanks and '+' pass but any
  * '-' is refused); "0x" switches to hex, where a fraction is refused; a
  * fraction is kept as 64-bit fixed point and needs a scaling suffix; the
- * product is exact in 128 bits, rounding half up, and overflow is -ERANGE.
+ * product is exact in 128 bits, rounding half up, and overflow is -ERANGE;
+ * text left after all that is -EINVAL, whatever else went wrong.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 static int64_t size_suffix(char c);
 static int strtou64_checked(const char *s, const char **end, int base,
                             uint64_t *value);
+static int size_fraction(const char *f, const char **end, uint64_t *frac);
 
 /* The multiplier a suffix letter stands for; 0 when it is not one. */
 static int64_t size_suffix(char c)
@@ -52,6 +54,45 @@ static int strtou64_checked(const char *s, const char **end, int base,
     return 0;
 }
 
+/*
+ * The fraction after the dot at f as 64-bit fixed point, and where the
+ * text goes on, as qemu 7.2 reads it (-EINVAL for an exponent).
+ *
+ * - No digits ("1.k"): the text goes on after the dot.
+ * - strtod out of range ("1.5e999", or so many zeros that the value is
+ *   subnormal): qemu keeps no fraction and skips one more character, so
+ *   "1.5e999k" is 1.  At the end of the text that character is past it;
+ *   qemu reads what follows in memory (NUL for a last argument, which is
+ *   what is modelled here).
+ * - A fraction that rounds to 1.0 ("0.99999999999999999") is out of range
+ *   of qemu's cast to a 64-bit fraction; the gcc-built qemu-io gets 0 from
+ *   that cast, so the fraction is dropped ("0.99999999999999999k" is 0).
+ */
+static int size_fraction(const char *f, const char **end, uint64_t *frac)
+{
+    char *fend;
+    double fraction;
+
+    errno = 0;
+    fraction = strtod(f, &fend);
+    *frac = 0;
+    if (fend == f) {
+        *end = f + 1;
+        return 0;
+    }
+    if (errno == ERANGE) {
+        *end = *fend != '\0' ? fend + 1 : fend;
+        return 0;
+    }
+    if (memchr(f, 'e', (size_t)(fend - f)) != NULL ||
+        memchr(f, 'E', (size_t)(fend - f)) != NULL)
+        return -EINVAL;
+    *end = fend;
+    if (fraction < 1.0)
+        *frac = (uint64_t)(fraction * 0x1p64);
+    return 0;
+}
+
 int num_parse_size(struct out *o, const char *s, int64_t *value)
 {
     const char *end;
@@ -60,40 +101,29 @@ int num_parse_size(struct out *o, const char *s, int64_t *value)
     bool hex = false;
     int ret;
 
-    /* Too large with something after the digits is qemu's "non-numeric
-     * argument": it gives up on the suffix before the size. */
     ret = strtou64_checked(s, &end, 10, &val);
-    if (ret == -ERANGE && *end != '\0')
-        return -EINVAL;
     if (ret < 0)
-        return ret;
-    if (memchr(s, '-', (size_t)(end - s)) != NULL)
-        return -EINVAL;
+        goto out;
+    if (memchr(s, '-', (size_t)(end - s)) != NULL) {
+        end = s;
+        ret = -EINVAL;
+        goto out;
+    }
     if (val == 0 && (*end == 'x' || *end == 'X')) {
         ret = strtou64_checked(s, &end, 16, &val);
-        if (ret == -ERANGE && *end != '\0')
-            return -EINVAL;
         if (ret < 0)
-            return ret;
-        if (*end == '.')
-            return -EINVAL;
+            goto out;
+        if (*end == '.') {
+            end = s;
+            ret = -EINVAL;
+            goto out;
+        }
         hex = true;
     } else if (*end == '.') {
-        const char *f = end;
-        char *fend;
-        double fraction;
-
-        /* "1." and "1.k" are fine: a bare dot has no fraction digits. */
-        errno = 0;
-        fraction = strtod(f, &fend);
-        if (fend == f || errno == ERANGE) {
-            end = f + 1;
-        } else if (memchr(f, 'e', (size_t)(fend - f)) != NULL ||
-                   memchr(f, 'E', (size_t)(fend - f)) != NULL) {
-            return -EINVAL;
-        } else {
-            end = fend;
-            frac = (uint64_t)(fraction * 0x1p64);
+        ret = size_fraction(end, &end, &frac);
+        if (ret < 0) {
+            end = s;
+            goto out;
         }
     }
     mul = size_suffix(*end);
@@ -106,20 +136,31 @@ int num_parse_size(struct out *o, const char *s, int64_t *value)
         mul = 1;
     }
     if (mul == 1) {
-        if (frac != 0)
-            return -EINVAL;
+        /* A fraction needs a scale. */
+        if (frac != 0) {
+            end = s;
+            ret = -EINVAL;
+            goto out;
+        }
     } else {
         unsigned __int128 exact = (unsigned __int128)val * (uint64_t)mul;
 
         /* frac is a 0.64 fixed-point value: add frac * mul, rounded. */
         exact += ((unsigned __int128)frac * (uint64_t)mul + (UINT64_C(1) << 63))
                  >> 64;
-        if (exact >> 64 != 0)
-            return -ERANGE;
+        if (exact >> 64 != 0) {
+            ret = -ERANGE;
+            goto out;
+        }
         val = (uint64_t)exact;
     }
+out:
+    /* Whatever went wrong, text left over makes it a non-number (qemu
+     * checks the end last: "1e30000000000Ex" is not "too large"). */
     if (*end != '\0')
         return -EINVAL;
+    if (ret < 0)
+        return ret;
     if (val > (uint64_t)INT64_MAX)
         return -ERANGE;
     *value = (int64_t)val;
