@@ -162,7 +162,9 @@ static void test_size_fraction_out_of_strtod_range_skips_a_char(void **state)
     (void)state;
     memset(tiny + 2, '0', 340);
     strcpy(tiny + 342, "1");
-    /* subnormal: no fraction, the character after the digits is skipped */
+    /* subnormal: no fraction, the character after the digits is skipped;
+     * at the end of the text qemu reads past it (what it finds varies),
+     * blkmon stops there */
     assert_int_equal(parse_ok(tiny), 1);
     strcpy(tiny + 343, "k");
     assert_int_equal(parse_ok(tiny), 1);
