@@ -200,7 +200,10 @@ static void open_warn_short_booleans(struct out *o, const char *text,
                     p++;
                 p++;
             }
-        } else if (!(first && implied != NULL)) {
+        } else if (!(first && implied != NULL) &&
+                   !((len == 4 && strncmp(p, "help", 4) == 0) ||
+                     (len == 1 && *p == '?'))) {
+            /* qemu asks for no "=on" after help or "?" */
             bool no = len >= 2 && strncmp(p, "no", 2) == 0;
 
             out_warn(o, "short-form boolean option '%.*s' deprecated\n"
@@ -218,12 +221,41 @@ static void open_warn_short_booleans(struct out *o, const char *text,
 }
 
 /* Merge "k=v,..." into opts; prints the parser's complaint. */
+/*
+ * Whether text names an option "id" (also as the flag "id" or "noid"):
+ * qemu's lists of free-form options refuse one before anything else.
+ */
+static bool opts_text_has_id(const char *p)
+{
+    while (*p != '\0') {
+        size_t len = strcspn(p, "=,");
+        size_t skip = len > 2 && p[len] != '=' && strncmp(p, "no", 2) == 0;
+
+        if (len - 2 * skip == 2 && strncmp(p + 2 * skip, "id", 2) == 0)
+            return true;
+        p += len;
+        if (*p == '=') {
+            /* the value runs to a single comma; ",," is a comma in it */
+            for (p++; *p != '\0' && !(p[0] == ',' && p[1] != ','); p++)
+                if (p[0] == ',')
+                    p++;
+        }
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
 int cmd_parse_opts(struct out *o, struct bk_opts *opts, const char *text,
                    const char *implied)
 {
     char *cause = NULL;
     int ret;
 
+    if (implied == NULL && opts_text_has_id(text)) {
+        out_error(o, "Invalid parameter 'id'");
+        return -EINVAL;
+    }
     open_warn_short_booleans(o, text, implied);
     ret = bk_opts_parse(opts, text, implied, &cause);
 
