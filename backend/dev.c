@@ -33,6 +33,10 @@ struct bk_dev {
     size_t nhold;                 /* queries in flight (bk_dev_hold) */
     struct bk_observer *observers;   /* in the order they were added */
     struct bk_stats stats;
+    /* Asynchronous requests refused before any I/O, to end at the next
+     * pass (req_refuse). */
+    struct bk_req **refused;
+    size_t nrefused, refused_cap;
 };
 
 const char *const bk_op_names[BK_OP__MAX] = {
@@ -362,6 +366,7 @@ void bk_dev_close(struct bk_dev *dev)
         debug->drv->debug->resume_all(debug);
     bk_drain(dev);
     bk_node_close(dev->top);
+    free(dev->refused);
     free(dev);
 }
 
@@ -596,18 +601,41 @@ static void req_io_done(struct bk_io *io)
     req_end(req, ret);
 }
 
+/*
+ * An asynchronous request refused up front ends at the next pass, from
+ * what is qemu's bottom half; qemu runs its pending bottom halves newest
+ * first, so several refused requests end in the reverse of their order
+ * (measured: aio_read, aio_read, aio_write out of range print the write's
+ * failure first).
+ */
 static void req_refuse_cb(void *arg)
 {
-    struct bk_req *req = arg;
+    struct bk_dev *dev = arg;
 
-    req_end(req, req->ret);
+    while (dev->nrefused > 0) {
+        struct bk_req *req = dev->refused[--dev->nrefused];
+
+        req_end(req, req->ret);
+    }
 }
 
-/* End req with ret at the next pass: callers expect completion later. */
 static void req_refuse(struct bk_req *req, int ret)
 {
+    struct bk_dev *dev = req->dev;
+
     req->ret = ret;
-    bk_loop_defer(req->dev->loop, req_refuse_cb, req);
+    if (dev->nrefused == dev->refused_cap) {
+        size_t cap = dev->refused_cap ? 2 * dev->refused_cap : 8;
+        struct bk_req **r = realloc(dev->refused, cap * sizeof(*r));
+
+        if (r == NULL)
+            abort();
+        dev->refused = r;
+        dev->refused_cap = cap;
+    }
+    if (dev->nrefused == 0)
+        bk_loop_defer(dev->loop, req_refuse_cb, dev);
+    dev->refused[dev->nrefused++] = req;
 }
 
 static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
@@ -645,7 +673,8 @@ static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
     return 0;
 }
 
-void bk_submit(struct bk_dev *dev, struct bk_req *req)
+/* Start req; false when it was refused up front (req->ret says why). */
+static bool dev_start(struct bk_dev *dev, struct bk_req *req)
 {
     unsigned flags = req->flags;
     enum bk_op op = req->op;
@@ -665,8 +694,8 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
 
     ret = dev_check_request(dev, req);
     if (ret < 0) {
-        req_refuse(req, ret);
-        return;
+        req->ret = ret;
+        return false;
     }
     if ((req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES) &&
         (dev->flags & BK_O_WRITETHROUGH))
@@ -687,11 +716,23 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
                    op == req->op ? req->iovcnt : 0, flags, req, req_io_done,
                    req);
     bk_node_submit(io);
+    return true;
+}
+
+void bk_submit(struct bk_dev *dev, struct bk_req *req)
+{
+    if (!dev_start(dev, req))
+        req_refuse(req, req->ret);
 }
 
 int bk_run(struct bk_dev *dev, struct bk_req *req)
 {
-    bk_submit(dev, req);
+    /* Refused up front, a synchronous request ends at once: qemu does not
+     * poll then, so refused aio requests before it end after it. */
+    if (!dev_start(dev, req)) {
+        req_end(req, req->ret);
+        return req->ret;
+    }
     while (req->state != BK_REQ_DONE)
         bk_loop_iterate(dev->loop, -1);
     return req->ret;
