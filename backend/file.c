@@ -161,6 +161,14 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
     }
     free(node->filename);
     node->filename = name;
+    /* qemu finds this out once the file is open */
+    if ((s->engine & BK_O_NATIVE_AIO) && !(node->open_flags & BK_O_NOCACHE)) {
+        *cause = strfmt("aio=native was specified, but it requires "
+                        "cache.direct=on, which was not specified.");
+        close(s->fd);
+        s->fd = -1;
+        return -EINVAL;
+    }
     s->direct = (node->open_flags & BK_O_NOCACHE) != 0;
     atomic_init(&s->has_discard, true);
     atomic_init(&s->has_zero_range, true);

@@ -159,6 +159,18 @@ bool bk_iov_aligned(const struct iovec *iov, int n, size_t align)
     return true;
 }
 
+bool bk_iov_is_zero(const struct iovec *iov, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const unsigned char *b = iov[i].iov_base;
+        size_t len = iov[i].iov_len;
+
+        if (len > 0 && (b[0] != 0 || memcmp(b, b + 1, len - 1) != 0))
+            return false;
+    }
+    return true;
+}
+
 static void *node_alloc_bounce(struct bk_node *node, size_t size)
 {
     size_t align = node->bl.buf_align > 0 ? node->bl.buf_align : 512;
@@ -574,7 +586,7 @@ static void read_bounced(struct bk_io *io)
     io_finish(io);
 }
 
-static void read_start(struct bk_io *io)
+static void read_aligned(struct bk_io *io)
 {
     uint32_t align = io->node->bl.request_alignment;
 
@@ -589,6 +601,37 @@ static void read_start(struct bk_io *io)
     io->u.bounce_iov.iov_len = (size_t)io->align_bytes;
     driver_call_split(io, BK_OP_READ, io->align_offset, io->align_bytes,
                       &io->u.bounce_iov, 1, io->flags, read_bounced);
+}
+
+/*
+ * Copy-on-read first asks whether the range is allocated in this node
+ * (qemu's bdrv_is_allocated: through the stack, so blkdebug's block-status
+ * rules see it, and a failure fails the read).  Copying what a backing
+ * file holds into the image is not done: the read goes on either way.
+ */
+static void read_status_done(void *arg, int ret, const struct bk_io_status *st,
+                             int depth)
+{
+    struct bk_io *io = arg;
+
+    (void)st;
+    (void)depth;
+    if (ret < 0) {
+        io->ret = ret;
+        io_finish(io);
+        return;
+    }
+    read_aligned(io);
+}
+
+static void read_start(struct bk_io *io)
+{
+    if ((io->node->open_flags & BK_O_COPY_ON_READ) && io->bytes > 0) {
+        bk_node_status_above(io->node, io->node, true, false, io->offset,
+                             io->bytes, io->req, read_status_done, io);
+        return;
+    }
+    read_aligned(io);
 }
 
 /* ---- write and write-zeroes ------------------------------------------ */
@@ -1189,6 +1232,15 @@ void bk_node_submit(struct bk_io *io)
         bk_io_complete(io, 0);
         return;
     }
+    /* A child's detect-zeroes, as the device's (dev.c) for the top. */
+    if (io->op == BK_OP_WRITE && node->detect_zeroes != BK_DZ_OFF &&
+        bk_iov_is_zero(io->iov, io->iovcnt)) {
+        io->op = BK_OP_WRITE_ZEROES;
+        io->iov = NULL;
+        io->iovcnt = 0;
+        if (node->detect_zeroes == BK_DZ_UNMAP)
+            io->flags |= BK_REQ_MAY_UNMAP;
+    }
     if (io->op == BK_OP_WRITE_ZEROES && !(node->open_flags & BK_O_UNMAP))
         io->flags &= ~(unsigned)BK_REQ_MAY_UNMAP;
 
@@ -1196,9 +1248,13 @@ void bk_node_submit(struct bk_io *io)
     io->align_bytes = io->offset + io->bytes - io->align_offset;
     if (io->align_bytes % align)
         io->align_bytes += align - io->align_bytes % align;
-    io->serialising = (io->op == BK_OP_WRITE || io->op == BK_OP_WRITE_ZEROES)
-                      && (io->align_offset != io->offset
-                          || io->align_bytes != io->bytes);
+    /* Copy-on-read reads serialise too (over whole blocks, as qemu's
+     * over clusters: a raw node's cluster is its request alignment). */
+    io->serialising = ((io->op == BK_OP_WRITE || io->op == BK_OP_WRITE_ZEROES)
+                       && (io->align_offset != io->offset
+                           || io->align_bytes != io->bytes)) ||
+                      (io->op == BK_OP_READ &&
+                       (node->open_flags & BK_O_COPY_ON_READ));
     if (io->op == BK_OP_TRUNCATE)
         io->serialising = false;
     io->cb_wait = NULL;

@@ -246,16 +246,24 @@ static bool opts_text_has_id(const char *p)
     return false;
 }
 
+/* open -o and reopen -o: qemu-io's lists of any options, merged, where an
+ * "id" has no place. */
+static int open_parse_opts(struct out *o, struct bk_opts *opts,
+                           const char *text)
+{
+    if (opts_text_has_id(text)) {
+        out_error(o, "Invalid parameter 'id'");
+        return -EINVAL;
+    }
+    return cmd_parse_opts(o, opts, text, NULL);
+}
+
 int cmd_parse_opts(struct out *o, struct bk_opts *opts, const char *text,
                    const char *implied)
 {
     char *cause = NULL;
     int ret;
 
-    if (implied == NULL && opts_text_has_id(text)) {
-        out_error(o, "Invalid parameter 'id'");
-        return -EINVAL;
-    }
     open_warn_short_booleans(o, text, implied);
     ret = bk_opts_parse(opts, text, implied, &cause);
 
@@ -279,7 +287,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
         switch (c) {
         case 's': snapshot = true; break;
         case 'n': flags = (flags | BK_O_NOCACHE) & ~BK_O_WRITETHROUGH; break;
-        case 'C': break;    /* copy-on-read: a raw image has no backing */
+        case 'C': flags |= BK_O_COPY_ON_READ; break;
         case 'r': readonly = true; break;
         case 'k': flags |= BK_O_NATIVE_AIO; break;
         case 'U': force_share = true; break;
@@ -307,7 +315,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
                            "exclusive\n");
                 goto out;
             }
-            if (cmd_parse_opts(st->out, opts, o.optarg, NULL) < 0)
+            if (open_parse_opts(st->out, opts, o.optarg) < 0)
                 goto out;
             break;
         default:
@@ -318,7 +326,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
     if (!readonly)
         flags |= BK_O_RDWR;
     if (st->image_opts && o.optind == argc - 1) {
-        if (cmd_parse_opts(st->out, opts, argv[o.optind], NULL) < 0)
+        if (open_parse_opts(st->out, opts, argv[o.optind]) < 0)
             goto out;
         o.optind++;
     }
@@ -369,7 +377,7 @@ static int reopen_exec(struct cmd_state *st, int argc, char **argv)
         case 'o':
             if (opts == NULL)
                 opts = bk_opts_new();
-            if (cmd_parse_opts(st->out, opts, o.optarg, NULL) < 0)
+            if (open_parse_opts(st->out, opts, o.optarg) < 0)
                 goto out;
             break;
         case 'r':
