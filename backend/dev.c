@@ -41,6 +41,7 @@ struct bk_dev {
      * write command ran since; "reopen -r" gives it up even when it then
      * fails, as qemu-io's BlockBackend drops its permission first. */
     bool write_perm;
+    struct bk_req *submitting;    /* in bk_submit */
 };
 
 const char *const bk_op_names[BK_OP__MAX] = {
@@ -714,21 +715,28 @@ static void req_end(struct bk_req *req, int ret)
         req->done(req, ret);
 }
 
+static void req_refuse(struct bk_req *req, int ret);
+
 static void req_io_done(struct bk_io *io)
 {
     struct bk_req *req = io->cb_arg;
     int ret = io->ret;
 
     bk_io_free(io);
-    req_end(req, ret);
+    /* Ended before bk_submit returned (nothing to do: a zero-length zero
+     * write, say): qemu ends it from a bottom half too. */
+    if (req == req->dev->submitting)
+        req_refuse(req, ret);
+    else
+        req_end(req, ret);
 }
 
 /*
- * An asynchronous request refused up front ends at the next pass, from
- * what is qemu's bottom half; qemu runs its pending bottom halves newest
- * first, so several refused requests end in the reverse of their order
- * (measured: aio_read, aio_read, aio_write out of range print the write's
- * failure first).
+ * An asynchronous request refused up front (or ended before its submission
+ * returned) ends at the next pass, from what is qemu's bottom half; qemu
+ * runs its pending bottom halves newest first, so several such requests
+ * end in the reverse of their order (measured: aio_read, aio_read,
+ * aio_write out of range print the write's failure first).
  */
 static void req_refuse_cb(void *arg)
 {
@@ -843,8 +851,10 @@ static bool dev_start(struct bk_dev *dev, struct bk_req *req)
 
 void bk_submit(struct bk_dev *dev, struct bk_req *req)
 {
+    dev->submitting = req;
     if (!dev_start(dev, req))
         req_refuse(req, req->ret);
+    dev->submitting = NULL;
 }
 
 int bk_run(struct bk_dev *dev, struct bk_req *req)

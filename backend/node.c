@@ -1232,6 +1232,19 @@ void bk_node_submit(struct bk_io *io)
         bk_io_complete(io, 0);
         return;
     }
+    /*
+     * As the block layer: an unaligned request of no bytes is nothing to
+     * do (no tracking, no driver, so no blkdebug rule either), and neither
+     * is a zero write of no bytes (no event, no FUA flush), while an
+     * aligned write of no bytes goes all the way down.
+     */
+    if (io->bytes == 0 &&
+        ((io->offset % align != 0 &&
+          (io->op == BK_OP_READ || io->op == BK_OP_WRITE)) ||
+         io->op == BK_OP_WRITE_ZEROES)) {
+        bk_io_complete(io, 0);
+        return;
+    }
     /* A child's detect-zeroes, as the device's (dev.c) for the top. */
     if (io->op == BK_OP_WRITE && node->detect_zeroes != BK_DZ_OFF &&
         bk_iov_is_zero(io->iov, io->iovcnt)) {
