@@ -204,6 +204,11 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
             return -EINVAL;
         }
         free(drvname);
+    } else if (filename == NULL && !bk_opts_has(child_opts, "filename")) {
+        /* Options for the child, but neither a driver nor a file. */
+        *cause = strfmt("Must specify either driver or file");
+        bk_opts_free(child_opts);
+        return -EINVAL;
     } else if (!bk_opts_has(child_opts, "filename")) {
         /* Only a name given whole is read for a prefix, as in qemu. */
         ret = driver_for_protocol(stack, filename, &drv, cause);

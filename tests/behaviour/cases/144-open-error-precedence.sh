@@ -8,3 +8,10 @@ $QIO -c 'open -i native -o driver=raw nonexist' -c 'open -i native -U -o driver=
 echo "exit=$?"
 $QIO -f raw -i native nonexist
 echo "exit=$?"
+# options for a child that name neither a driver nor a file
+for j in '{"driver":"raw","file":{"aio":"threads"}}' '{"driver":"raw","file":{"driver":"blkdebug","image":{"x":1}}}' '{"driver":"raw","file":{"driver":"blkdebug","config":"nocfg"}}'; do
+  $QIO "json:$j"
+  echo "exit=$?"
+done
+$QIO -c 'open -o driver=raw,file.node-name=x' -c 'open -o file.x=1' -c 'open -o driver=blkdebug,image.x=1' -c 'open -o driver=blkdebug'
+echo "exit=$?"
