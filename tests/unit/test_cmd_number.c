@@ -173,12 +173,12 @@ static void test_size_fraction_out_of_strtod_range_skips_a_char(void **state)
     strcpy(tiny + 343, "xk");
     assert_int_equal(parse_ok(tiny), 1024);
     strcpy(tiny + 343, "kkk");
-    assert_int_equal(num_parse_size(tiny, &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, tiny, &v), -EINVAL);
     /* overflowing exponent: the same, before the exponent is refused */
     assert_int_equal(parse_ok("1.5e999k"), 1);
     assert_int_equal(parse_ok("1.5e-999k"), 1);
     assert_int_equal(parse_ok("1.5e999"), 1);
-    assert_int_equal(num_parse_size("1.5e3k", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "1.5e3k", &v), -EINVAL);
 }
 
 static void test_size_leftover_text_beats_too_large(void **state)
@@ -186,12 +186,12 @@ static void test_size_leftover_text_beats_too_large(void **state)
     int64_t v;
 
     (void)state;
-    assert_int_equal(num_parse_size("20000000000E", &v), -ERANGE);
-    assert_int_equal(num_parse_size("20000000000Ek", &v), -EINVAL);
-    assert_int_equal(num_parse_size("18446744073709551616k", &v), -EINVAL);
-    assert_int_equal(num_parse_size("0xffffffffffffffffffk", &v), -EINVAL);
-    assert_int_equal(num_parse_size("18446744073709551615", &v), -ERANGE);
-    assert_int_equal(num_parse_size("9223372036854775807b", &v), 0);
+    assert_int_equal(num_parse_size(CAPTURE, "20000000000E", &v), -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "20000000000Ek", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "18446744073709551616k", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "0xffffffffffffffffffk", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "18446744073709551615", &v), -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "9223372036854775807b", &v), 0);
     assert_int_equal(v, INT64_MAX);
 }
 
