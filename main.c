@@ -85,9 +85,9 @@ struct main_opt {
 };
 
 static main_take_fn main_help, main_version, main_add_cmd, main_set_str,
-                    main_set_true, main_nocache, main_ignore, main_native_aio,
-                    main_set_mode, main_trace, main_object, main_seed,
-                    main_tls;
+                    main_set_true, main_nocache, main_copy_on_read,
+                    main_native_aio, main_set_mode, main_trace, main_object,
+                    main_seed, main_tls;
 
 #define MAIN_FIELD(f) offsetof(struct main_args, f)
 
@@ -104,7 +104,7 @@ static const struct main_opt main_opts[] = {
       .field = MAIN_FIELD(snapshot) },
     { .name = "nocache", .val = 'n', .qemu = true, .take = main_nocache },
     { .name = "copy-on-read", .val = 'C', .qemu = true,
-      .take = main_ignore },
+      .take = main_copy_on_read },
     { .name = "misalign", .val = 'm', .qemu = true, .take = main_set_true,
       .field = MAIN_FIELD(misalign) },
     { .name = "native-aio", .val = 'k', .qemu = true,
@@ -224,7 +224,7 @@ static void main_usage(const char *name)
 "  -r, --read-only      export read-only\n"
 "  -s, --snapshot       not supported (use snapshot file)\n"
 "  -n, --nocache        disable host cache, short for -t none\n"
-"  -C, --copy-on-read   enable copy-on-read (no effect on raw images)\n"
+"  -C, --copy-on-read   enable copy-on-read\n"
 "  -m, --misalign       misalign allocations for O_DIRECT\n"
 "  -k, --native-aio     use kernel AIO implementation\n"
 "                       (Linux only, prefer use of -i)\n"
@@ -367,10 +367,14 @@ static int main_nocache(struct main_args *a, const struct main_opt *opt,
     return 0;
 }
 
-/* -C: copy-on-read needs a backing file, which a raw image never has. */
-static int main_ignore(struct main_args *a, const struct main_opt *opt,
-                       const char *arg)
+/* -C: copy-on-read (a raw image has nothing to copy, but reads ask block
+ * status and serialise as with qemu). */
+static int main_copy_on_read(struct main_args *a, const struct main_opt *opt,
+                             const char *arg)
 {
+    (void)opt;
+    (void)arg;
+    a->flags |= BK_O_COPY_ON_READ;
     return 0;
 }
 

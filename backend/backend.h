@@ -137,6 +137,9 @@ enum {
     BK_O_IO_URING    = 1 << 6,  /* -i io_uring */
     BK_O_NATIVE_AIO  = 1 << 7,  /* -i native / -k */
     BK_O_PROBED      = 1 << 8,  /* internal: the format was guessed */
+    BK_O_COPY_ON_READ = 1 << 9, /* -C: reads ask block status first and
+                                   are serialised (the top node only) */
+    BK_O_TOP         = 1 << 10, /* internal: the device's top node */
 };
 
 /*
@@ -163,6 +166,12 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
                   char **cause);
 unsigned bk_dev_flags(const struct bk_dev *dev);
 bool bk_dev_read_only(const struct bk_dev *dev);
+/*
+ * A command is about to write: false when the device is read-only, else
+ * the device holds the write permission from now on, as qemu-io's
+ * BlockBackend takes it (a reopen's checks depend on who holds it).
+ */
+bool bk_dev_want_write(struct bk_dev *dev);
 /* True when the format was probed (no driver given): front ends warn. */
 bool bk_dev_format_probed(const struct bk_dev *dev);
 const char *bk_dev_filename(const struct bk_dev *dev);

@@ -133,6 +133,17 @@ static int load_rules(struct blkdebug_state *s, struct bk_opts *opts,
     return 0;
 }
 
+/* Do the options say anything of the "image" child? */
+static bool opts_name_image(const struct bk_opts *opts)
+{
+    const char *k, *v;
+
+    for (size_t i = 0; bk_opts_at(opts, i, &k, &v); i++)
+        if (strcmp(k, "image") == 0 || strncmp(k, "image.", 6) == 0)
+            return true;
+    return false;
+}
+
 static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
                          const char *filename, char **cause)
 {
@@ -175,8 +186,7 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
     if (ret < 0)
         goto out;
 
-    if (image == NULL && !bk_opts_has(opts, "image.filename") &&
-        !bk_opts_has(opts, "image.driver") && !bk_opts_has(opts, "image")) {
+    if (image == NULL && !opts_name_image(opts)) {
         *cause = strfmt(
             "A block device must be specified for \"image\"");
         ret = -EINVAL;

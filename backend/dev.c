@@ -26,7 +26,7 @@ struct bk_dev {
     unsigned flags;
     bool probed;
     bool probe_warning;       /* see bk_dev_open_warn */
-    enum { DZ_OFF, DZ_ON, DZ_UNMAP } detect_zeroes;
+    int detect_zeroes;          /* BK_DZ_*: the top node's */
     uint64_t next_id;
     struct bk_req *out_head, *out_tail;
     size_t nout;
@@ -35,6 +35,15 @@ struct bk_dev {
     struct bk_stats stats;
     struct dev_message { enum bk_message_kind kind; char *text; } *messages;
     size_t nmessages;             /* kept until an observer takes them */
+    /* Asynchronous requests refused before any I/O, to end at the next
+     * pass (req_refuse). */
+    struct bk_req **refused;
+    size_t nrefused, refused_cap;
+    /* The device needs its top node writable: opened for writing, or a
+     * write command ran since; "reopen -r" gives it up even when it then
+     * fails, as qemu-io's BlockBackend drops its permission first. */
+    bool write_perm;
+    struct bk_req *submitting;    /* in bk_submit */
 };
 
 const char *const bk_op_names[BK_OP__MAX] = {
@@ -127,27 +136,6 @@ static int dev_probe(struct bk_dev *dev, struct bk_opts *opts,
 }
 
 /* ---- open / close ---------------------------------------------------- */
-
-/* detect-zeroes=off|on|unmap, as qemu spells it. */
-static int dev_take_detect_zeroes(struct bk_dev *dev, struct bk_opts *opts,
-                                  char **cause)
-{
-    static const char *const names[] = { "off", "on", "unmap" };
-    char *v = bk_opts_take(opts, "detect-zeroes");
-
-    if (v == NULL)
-        return 0;
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (strcmp(v, names[i]) == 0) {
-            dev->detect_zeroes = (int)i;
-            free(v);
-            return 0;
-        }
-    }
-    *cause = strfmt("invalid parameter value: %s", v);
-    free(v);
-    return -EINVAL;
-}
 
 /* Is every byte of the request's buffer zero? */
 static bool iov_is_zero(const struct iovec *iov, int iovcnt)
@@ -313,6 +301,7 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
 {
     struct bk_dev *dev = calloc(1, sizeof(*dev));
     const struct bk_driver *drv;
+    bool want_write = (flags & BK_O_RDWR) != 0;
     char *format;
     int ret;
 
@@ -335,17 +324,9 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
         filename = NULL;
     }
     ret = bk_take_node_flags(opts, &flags, true, cause);
-    if (ret == 0)
-        ret = dev_take_detect_zeroes(dev, opts, cause);
     if (ret < 0)
         goto fail;
     dev->flags = flags;
-    if ((flags & BK_O_NATIVE_AIO) && !(flags & BK_O_NOCACHE)) {
-        *cause = strfmt("aio=native was specified, but it requires "
-                                  "cache.direct=on, which was not specified.");
-        ret = -EINVAL;
-        goto fail;
-    }
     if ((flags & BK_O_FORCE_SHARE) && (flags & BK_O_RDWR)) {
         *cause = strfmt("force-share=on can only be used with "
                                   "read-only images");
@@ -379,20 +360,32 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     }
     free(format);
     ret = bk_node_open(&dev->stack, drv, opts, filename,
-                       flags | (dev->probed ? BK_O_PROBED : 0), &dev->top,
-                       cause);
+                       flags | BK_O_TOP | (dev->probed ? BK_O_PROBED : 0),
+                       &dev->top, cause);
     /* A format that opened no child leaves the probed node unused. */
     bk_node_close(dev->stack.preopened);
     dev->stack.preopened = NULL;
     *probe_warning = dev->probe_warning;
     if (ret < 0)
         goto fail;
-    ret = dev_check_writable(dev, flags, cause);
+    /* The top node's own discard and detect-zeroes (its open took them). */
+    dev->flags = (dev->flags & ~(unsigned)BK_O_UNMAP) |
+                 (dev->top->open_flags & BK_O_UNMAP);
+    dev->detect_zeroes = dev->top->detect_zeroes;
+    /* Asked for writing, a node made read-only by its options fails once
+     * the stack is open, as qemu's permission check does. */
+    if (want_write && !(dev->flags & BK_O_RDWR)) {
+        *cause = strfmt("Block node is read-only");
+        ret = -EACCES;
+    }
+    if (ret == 0)
+        ret = dev_check_writable(dev, dev->flags, cause);
     if (ret < 0) {
         bk_node_close(dev->top);
         goto fail;
     }
     bk_opts_free(opts);
+    dev->write_perm = (dev->flags & BK_O_RDWR) != 0;
     *devp = dev;
     return 0;
 
@@ -416,114 +409,249 @@ void bk_dev_close(struct bk_dev *dev)
     bk_drain(dev);
     bk_node_close(dev->top);
     dev_flush_messages(dev, NULL);
+    free(dev->refused);
     free(dev);
 }
 
-static void node_set_flags(struct bk_node *node, unsigned flags)
+/* ---- reopen ---------------------------------------------------------- */
+/*
+ * A reopen, in the order of qemu 7.2's bdrv_reopen_multiple():
+ *
+ *  1. every node of the stack is flushed, top first (the flush events
+ *     fire; a failed flush fails the reopen: "Error flushing drive");
+ *  2. each node, top first, takes its own options (its keys, less the
+ *     prefix of its place in the stack and less its child's): the ones a
+ *     reopen may change (read-only, auto-read-only, cache.direct,
+ *     cache.no-flush, discard; detect-zeroes on the top node), then the
+ *     copy-on-read check, then every other key must say what the node was
+ *     opened with, or "Cannot change the option '<key as the node knows
+ *     it>'"; a child not told otherwise takes read-only and the cache
+ *     options from its parent, unless its own open set them;
+ *  3. a node that must stay writable for its parent (the top one for the
+ *     device, when it is to be writable) but is to be read-only fails:
+ *     "Read-only block node '<name>' cannot support read-write users",
+ *     or "Block node is read-only" when it already was;
+ *  4. only then does anything change.
+ */
+enum { REOPEN_MAX_NODES = 8 };
+
+struct reopen_node {
+    struct bk_node *node;
+    unsigned flags;           /* the node's flags after the reopen */
+    unsigned explicit_flags;  /* the cache flags its options now set */
+    int detect_zeroes;        /* BK_DZ_*, after the reopen */
+};
+
+static void dev_flush_done(struct bk_io *io)
 {
-    for (; node != NULL; node = node->file)
-        node->open_flags = flags;
+    int *ret = io->cb_arg;
+
+    *ret = io->ret;
+    bk_io_free(io);
 }
 
-/* Drop key from opts when its value is want (bools compared as bools). */
-static void drop_if_same(struct bk_opts *opts, const char *key,
-                         const char *want)
+/* Flush node and what is below it; 0 or -errno. */
+static int dev_flush_node(struct bk_dev *dev, struct bk_node *node)
 {
-    const char *v = bk_opts_get(opts, key);
-    bool a, b;
+    int ret = 1;   /* a flush ends with 0 or -errno */
+
+    bk_node_submit(bk_io_new(node, BK_OP_FLUSH, 0, 0, NULL, 0, 0, NULL,
+                             dev_flush_done, &ret));
+    while (ret == 1)
+        bk_loop_iterate(dev->loop, -1);
+    return ret;
+}
+
+/* One bool option into bit of *flags; *explicit_flags notes it. */
+static int reopen_take_bool(struct bk_opts *mine, const char *key,
+                            unsigned bit, bool invert, unsigned *flags,
+                            unsigned *explicit_flags, char **cause)
+{
+    char *v = bk_opts_take(mine, key);
+    bool b;
 
     if (v == NULL)
-        return;
-    if (strcmp(v, want) == 0 ||
-        (bk_opts_parse_bool(v, &a) == 0 && bk_opts_parse_bool(want, &b) == 0 &&
-         a == b))
-        bk_opts_del(opts, key);
+        return 0;
+    if (bk_opts_parse_bool(v, &b) < 0) {
+        *cause = strfmt("Parameter '%s' expects 'on' or 'off'", key);
+        free(v);
+        return -EINVAL;
+    }
+    free(v);
+    if (b != invert)
+        *flags |= bit;
+    else
+        *flags &= ~bit;
+    *explicit_flags |= bit;
+    return 0;
 }
 
-/*
- * Options a reopen may be given that change nothing, as qemu takes them:
- * each node's driver and file name as they are, and a child's cache
- * options when they are what the node has.
- */
-static void dev_drop_unchanged(struct bk_dev *dev, struct bk_opts *opts,
-                               unsigned flags)
+/* Drop key from mine when its value is what the node has. */
+static void reopen_drop_same(struct bk_opts *mine, const char *key,
+                             const char *have)
 {
-    char prefix[256] = "";
-    char key[300];
+    const char *v = bk_opts_get(mine, key);
 
-    for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
-        snprintf(key, sizeof(key), "%sdriver", prefix);
-        drop_if_same(opts, key, n->drv->name);
-        if (n->filename != NULL && n->file == NULL) {
-            snprintf(key, sizeof(key), "%sfilename", prefix);
-            drop_if_same(opts, key, n->filename);
-        }
-        if (n != dev->top) {
-            snprintf(key, sizeof(key), "%scache.direct", prefix);
-            drop_if_same(opts, key, (flags & BK_O_NOCACHE) ? "on" : "off");
-            snprintf(key, sizeof(key), "%scache.no-flush", prefix);
-            drop_if_same(opts, key, (flags & BK_O_NO_FLUSH) ? "on" : "off");
-        }
-        if (strlen(prefix) + 8 >= sizeof(prefix))
-            break;
-        if (n->drv->child_name == NULL)
-            break;
-        strcat(prefix, n->drv->child_name);
-        strcat(prefix, ".");
-    }
+    if (v != NULL && have != NULL && strcmp(v, have) == 0)
+        bk_opts_del(mine, key);
 }
 
-/* qemu names a child's option as that node knows it: no "file." path. */
-static const char *node_relative_key(const struct bk_dev *dev,
-                                     const char *key)
+/* Step 2 for one node: mine holds its keys and is emptied. */
+static int reopen_prepare_node(struct bk_dev *dev, struct reopen_node *r,
+                               const struct reopen_node *parent,
+                               struct bk_opts *mine, char **cause)
 {
-    for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
-        size_t len = n->drv->child_name ? strlen(n->drv->child_name) : 0;
+    struct bk_node *n = r->node;
+    unsigned given = 0, rdwr = 0;
+    const char *key, *k, *v;
+    char *text;
+    bool on;
+    int ret;
 
-        if (len == 0 || strncmp(key, n->drv->child_name, len) != 0 ||
-            key[len] != '.')
-            break;
-        key += len + 1;
+    /* Inherited first; then the node's own, old and new. */
+    if (parent != NULL) {
+        unsigned inherit = (BK_O_RDWR | BK_O_NOCACHE | BK_O_NO_FLUSH) &
+                           ~n->explicit_flags;
+
+        r->flags = (r->flags & ~inherit) | (parent->flags & inherit);
     }
-    return key;
+    if ((ret = reopen_take_bool(mine, "read-only", BK_O_RDWR, true, &rdwr,
+                                &given, cause)) < 0)
+        return ret;
+    if (given & BK_O_RDWR)
+        r->flags = (r->flags & ~(unsigned)BK_O_RDWR) | rdwr;
+    if ((ret = reopen_take_bool(mine, "auto-read-only", 0, false, &rdwr,
+                                &given, cause)) < 0 ||
+        (ret = reopen_take_bool(mine, "cache.direct", BK_O_NOCACHE, false,
+                                &r->flags, &r->explicit_flags, cause)) < 0 ||
+        (ret = reopen_take_bool(mine, "cache.no-flush", BK_O_NO_FLUSH, false,
+                                &r->flags, &r->explicit_flags, cause)) < 0)
+        return ret;
+    text = bk_opts_take(mine, "discard");
+    ret = bk_parse_discard(text, &r->flags, cause);
+    free(text);
+    if (ret == 0) {
+        text = bk_opts_take(mine, "detect-zeroes");
+        ret = bk_parse_detect_zeroes(text, r->flags, &r->detect_zeroes,
+                                     cause);
+        free(text);
+    }
+    if (ret < 0)
+        return ret;
+    if ((n->open_flags & BK_O_COPY_ON_READ) && !(r->flags & BK_O_RDWR)) {
+        *cause = strfmt("Can't set node '%s' to r/o with copy-on-read "
+                        "enabled", n->node_name);
+        return -EINVAL;
+    }
+    /* The rest must be what the node was opened with. */
+    reopen_drop_same(mine, "driver", n->drv->name);
+    /* only the file node keeps its file name among its options */
+    if (n->file == NULL)
+        reopen_drop_same(mine, "filename", n->filename);
+    reopen_drop_same(mine, "node-name", n->node_name);
+    /* force-share is in a node's options only when -U put it there */
+    if ((v = bk_opts_get(mine, "force-share")) != NULL &&
+        (dev->flags & BK_O_FORCE_SHARE) && bk_opts_parse_bool(v, &on) == 0 &&
+        on)
+        bk_opts_del(mine, "force-share");
+    for (size_t i = 0; bk_opts_at(n->open_opts, i, &k, &v);)
+        if (bk_opts_get(mine, k) != NULL &&
+            strcmp(bk_opts_get(mine, k), v) == 0)
+            bk_opts_del(mine, k);
+        else
+            i++;
+    if (bk_opts_first_leftover(mine, &key)) {
+        *cause = strfmt("Cannot change the option '%s'", key);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
                   char **cause)
 {
-    struct bk_node *bottom = bk_node_bottom(dev->top);
+    struct reopen_node r[REOPEN_MAX_NODES];
+    struct bk_opts *mine = opts != NULL ? opts : bk_opts_new();
+    bool need_write;
+    size_t nr = 0;
     int ret = 0;
 
-    if (opts != NULL) {
-        const char *key;
-
-        ret = bk_take_node_flags(opts, &flags, true, cause);
-        if (ret == 0)
-            ret = dev_take_detect_zeroes(dev, opts, cause);
-        if (ret == 0)
-            dev_drop_unchanged(dev, opts, flags);
-        if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
-            *cause = strfmt("Cannot change the option '%s'",
-                            node_relative_key(dev, key));
-            ret = -EINVAL;
-        }
-        bk_opts_free(opts);
-        if (ret < 0)
-            return ret;
-    }
+    if (!(flags & BK_O_RDWR))
+        dev->write_perm = false;
+    need_write = dev->write_perm;
     bk_drain(dev);
-    if (bottom->drv->reopen != NULL) {
-        ret = bottom->drv->reopen(bottom, flags, cause);
+    for (struct bk_node *n = dev->top; n != NULL && ret == 0; n = n->file) {
+        ret = dev_flush_node(dev, n);
         if (ret < 0)
-            return ret;
+            *cause = strfmt("Error flushing drive: %s", strerror(-ret));
     }
-    dev->flags = flags;
-    node_set_flags(dev->top, flags);
+    for (struct bk_node *n = dev->top; n != NULL && ret == 0; n = n->file) {
+        struct bk_opts *child = n->file != NULL && n->drv->child_name != NULL
+            ? bk_opts_extract_prefix(mine, n->drv->child_name) : NULL;
+
+        if (nr == REOPEN_MAX_NODES)
+            abort();
+        r[nr] = (struct reopen_node){
+            .node = n, .explicit_flags = n->explicit_flags,
+            .detect_zeroes = n->detect_zeroes,
+            .flags = nr == 0
+                ? (flags & ~(unsigned)BK_O_UNMAP) | (n->open_flags & BK_O_UNMAP)
+                : n->open_flags,
+        };
+        r[nr].flags |= n->open_flags & (BK_O_TOP | BK_O_COPY_ON_READ);
+        ret = reopen_prepare_node(dev, &r[nr], nr ? &r[nr - 1] : NULL, mine,
+                                  cause);
+        nr++;
+        bk_opts_free(mine);
+        mine = child;
+    }
+    bk_opts_free(mine);
+    /* Step 3: who must stay writable. */
+    for (size_t i = 0; i < nr && ret == 0; i++) {
+        if (need_write && !(r[i].flags & BK_O_RDWR)) {
+            *cause = (r[i].node->open_flags & BK_O_RDWR)
+                ? strfmt("Read-only block node '%s' cannot support "
+                         "read-write users", r[i].node->node_name)
+                : strfmt("Block node is read-only");
+            ret = -EPERM;
+        }
+        need_write = need_write && (r[i].flags & BK_O_RDWR);
+    }
+    if (ret < 0)
+        return ret;
+    /* Step 4: the file node opens its file again with its new flags. */
+    for (size_t i = 0; i < nr; i++) {
+        struct bk_node *n = r[i].node;
+        unsigned keep = BK_O_TOP | BK_O_COPY_ON_READ | BK_O_PROBED;
+
+        r[i].flags = (r[i].flags & ~keep) | (n->open_flags & keep);
+        if (n->drv->reopen != NULL) {
+            ret = n->drv->reopen(n, r[i].flags, cause);
+            if (ret < 0)
+                return ret;
+        }
+        n->open_flags = r[i].flags;
+        n->explicit_flags = r[i].explicit_flags;
+        n->detect_zeroes = r[i].detect_zeroes;
+    }
+    dev->detect_zeroes = r[0].detect_zeroes;
+    dev->flags = (flags & ~(unsigned)(BK_O_RDWR | BK_O_NOCACHE |
+                                      BK_O_NO_FLUSH | BK_O_UNMAP)) |
+                 (r[0].flags & (BK_O_RDWR | BK_O_NOCACHE | BK_O_NO_FLUSH |
+                                BK_O_UNMAP));
     return 0;
 }
 
 unsigned bk_dev_flags(const struct bk_dev *dev) { return dev->flags; }
 bool bk_dev_read_only(const struct bk_dev *dev) { return !(dev->flags & BK_O_RDWR); }
+
+bool bk_dev_want_write(struct bk_dev *dev)
+{
+    if (bk_dev_read_only(dev))
+        return false;
+    dev->write_perm = true;
+    return true;
+}
 bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }
 const char *bk_dev_format_name(const struct bk_dev *dev) { return dev->top->drv->name; }
@@ -642,27 +770,57 @@ static void req_end(struct bk_req *req, int ret)
         req->done(req, ret);
 }
 
+static void req_refuse(struct bk_req *req, int ret);
+
 static void req_io_done(struct bk_io *io)
 {
     struct bk_req *req = io->cb_arg;
     int ret = io->ret;
 
     bk_io_free(io);
-    req_end(req, ret);
+    /* Ended before bk_submit returned (nothing to do: a zero-length zero
+     * write, say): qemu ends it from a bottom half too. */
+    if (req == req->dev->submitting)
+        req_refuse(req, ret);
+    else
+        req_end(req, ret);
 }
 
+/*
+ * An asynchronous request refused up front (or ended before its submission
+ * returned) ends at the next pass, from what is qemu's bottom half; qemu
+ * runs its pending bottom halves newest first, so several such requests
+ * end in the reverse of their order (measured: aio_read, aio_read,
+ * aio_write out of range print the write's failure first).
+ */
 static void req_refuse_cb(void *arg)
 {
-    struct bk_req *req = arg;
+    struct bk_dev *dev = arg;
 
-    req_end(req, req->ret);
+    while (dev->nrefused > 0) {
+        struct bk_req *req = dev->refused[--dev->nrefused];
+
+        req_end(req, req->ret);
+    }
 }
 
-/* End req with ret at the next pass: callers expect completion later. */
 static void req_refuse(struct bk_req *req, int ret)
 {
+    struct bk_dev *dev = req->dev;
+
     req->ret = ret;
-    bk_loop_defer(req->dev->loop, req_refuse_cb, req);
+    if (dev->nrefused == dev->refused_cap) {
+        size_t cap = dev->refused_cap ? 2 * dev->refused_cap : 8;
+        struct bk_req **r = realloc(dev->refused, cap * sizeof(*r));
+
+        if (r == NULL)
+            abort();
+        dev->refused = r;
+        dev->refused_cap = cap;
+    }
+    if (dev->nrefused == 0)
+        bk_loop_defer(dev->loop, req_refuse_cb, dev);
+    dev->refused[dev->nrefused++] = req;
 }
 
 static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
@@ -750,7 +908,8 @@ static void dev_submit_vmstate(struct bk_dev *dev, struct bk_req *req)
                               req));
 }
 
-void bk_submit(struct bk_dev *dev, struct bk_req *req)
+/* Start req; false when it was refused up front (req->ret says why). */
+static bool dev_start(struct bk_dev *dev, struct bk_req *req)
 {
     unsigned flags = req->flags;
     enum bk_op op = req->op;
@@ -770,12 +929,12 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
 
     if (req->flags & BK_REQ_VMSTATE) {
         dev_submit_vmstate(dev, req);
-        return;
+        return true;
     }
     ret = dev_check_request(dev, req);
     if (ret < 0) {
-        req_refuse(req, ret);
-        return;
+        req->ret = ret;
+        return false;
     }
     if ((req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES) &&
         (dev->flags & BK_O_WRITETHROUGH))
@@ -784,10 +943,10 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
         flags = req->flags;   /* the preallocation mode */
     /* detect-zeroes: a write of zeroes goes on as a zero write (the
      * request stays a write for whoever watches). */
-    if (op == BK_OP_WRITE && dev->detect_zeroes != DZ_OFF &&
+    if (op == BK_OP_WRITE && dev->detect_zeroes != BK_DZ_OFF &&
         iov_is_zero(req->iov, req->iovcnt)) {
         op = BK_OP_WRITE_ZEROES;
-        if (dev->detect_zeroes == DZ_UNMAP && (dev->flags & BK_O_UNMAP))
+        if (dev->detect_zeroes == BK_DZ_UNMAP && (dev->flags & BK_O_UNMAP))
             flags |= BK_REQ_MAY_UNMAP;
     }
     req->state = BK_REQ_INFLIGHT;
@@ -796,11 +955,25 @@ void bk_submit(struct bk_dev *dev, struct bk_req *req)
                    op == req->op ? req->iovcnt : 0, flags, req, req_io_done,
                    req);
     bk_node_submit(io);
+    return true;
+}
+
+void bk_submit(struct bk_dev *dev, struct bk_req *req)
+{
+    dev->submitting = req;
+    if (!dev_start(dev, req))
+        req_refuse(req, req->ret);
+    dev->submitting = NULL;
 }
 
 int bk_run(struct bk_dev *dev, struct bk_req *req)
 {
-    bk_submit(dev, req);
+    /* Refused up front, a synchronous request ends at once: qemu does not
+     * poll then, so refused aio requests before it end after it. */
+    if (!dev_start(dev, req)) {
+        req_end(req, req->ret);
+        return req->ret;
+    }
     while (req->state != BK_REQ_DONE)
         bk_loop_iterate(dev->loop, -1);
     return req->ret;

@@ -107,10 +107,5 @@ int file_take_opts(struct bk_node *node, struct bk_opts *opts,
     *engine_given = aio >= 0;
     if (aio >= 0)
         *engine = aio_flags[aio];
-    if ((*engine & BK_O_NATIVE_AIO) && !(node->open_flags & BK_O_NOCACHE)) {
-        *cause = strfmt("aio=native was specified, but it requires "
-                        "cache.direct=on, which was not specified.");
-        return -EINVAL;
-    }
     return 0;
 }

@@ -161,6 +161,14 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
     }
     free(node->filename);
     node->filename = name;
+    /* qemu finds this out once the file is open */
+    if ((s->engine & BK_O_NATIVE_AIO) && !(node->open_flags & BK_O_NOCACHE)) {
+        *cause = strfmt("aio=native was specified, but it requires "
+                        "cache.direct=on, which was not specified.");
+        close(s->fd);
+        s->fd = -1;
+        return -EINVAL;
+    }
     s->direct = (node->open_flags & BK_O_NOCACHE) != 0;
     atomic_init(&s->has_discard, true);
     atomic_init(&s->has_zero_range, true);
@@ -232,7 +240,8 @@ static int64_t file_get_length(struct bk_node *node)
 
 /* Failure words the workers pick (io->step), copied out on the loop. */
 enum file_msg { FILE_MSG_NONE, FILE_MSG_SHRINK_PREALLOC, FILE_MSG_PREALLOC_MODE,
-                FILE_MSG_PREALLOC_FAILED };
+                FILE_MSG_PREALLOC_FAILED, FILE_MSG_PREALLOC_WRITE,
+                FILE_MSG_PREALLOC_FLUSH };
 
 static void file_work_done(struct bk_work *w)
 {
@@ -241,12 +250,18 @@ static void file_work_done(struct bk_work *w)
         [FILE_MSG_SHRINK_PREALLOC] = "Cannot use preallocation for shrinking files",
         [FILE_MSG_PREALLOC_MODE] = "Unsupported preallocation mode: metadata",
         [FILE_MSG_PREALLOC_FAILED] = "Could not preallocate new data: ",
+        [FILE_MSG_PREALLOC_WRITE] = "Could not write zeros for preallocation: ",
+        [FILE_MSG_PREALLOC_FLUSH] = "Could not flush file to disk: ",
     };
 
-    if (io->step != FILE_MSG_NONE && io->req != NULL)
-        snprintf(io->req->cause, sizeof(io->req->cause), "%s%s",
-                 texts[io->step], io->step == FILE_MSG_PREALLOC_FAILED
-                                      ? strerror(-io->ret) : "");
+    /* A text ending in ": " is followed by the error's. */
+    if (io->step != FILE_MSG_NONE && io->req != NULL) {
+        const char *t = texts[io->step];
+        size_t n = strlen(t);
+
+        snprintf(io->req->cause, sizeof(io->req->cause), "%s%s", t,
+                 n >= 2 && t[n - 2] == ':' ? strerror(-io->ret) : "");
+    }
     bk_io_complete(io, io->ret);
 }
 
@@ -498,6 +513,49 @@ static void file_allocate_first_block(struct file_state *s, int64_t size)
     free(buf);
 }
 
+/*
+ * Full preallocation as qemu does it: the new length first, then zeroes
+ * written from the old end with plain writes of 64 KiB, then fsync; on
+ * failure the old length comes back.  qemu writes from a heap buffer that
+ * O_DIRECT refuses (EINVAL: its address is not aligned); this buffer is
+ * misaligned on purpose so that the same happens whatever the heap does.
+ * Returns 0 or -errno with the words to use in *msg.
+ */
+static int file_prealloc_full(struct file_state *s, int64_t cur, int64_t len,
+                              enum file_msg *msg)
+{
+    enum { CHUNK = 65536, SKEW = 16 };
+    char *mem = NULL;
+    int ret = 0;
+
+    if (ftruncate(s->fd, len) < 0)
+        return -errno;
+    if (posix_memalign((void **)&mem, 512, CHUNK + SKEW) != 0)
+        return -ENOMEM;
+    memset(mem, 0, CHUNK + SKEW);
+    for (int64_t off = cur; off < len && ret == 0;) {
+        size_t n = len - off < CHUNK ? (size_t)(len - off) : CHUNK;
+        ssize_t done = pwrite(s->fd, mem + SKEW, n, off);
+
+        if (done < 0 && errno == EINTR)
+            continue;
+        if (done < 0) {
+            ret = -errno;
+            *msg = FILE_MSG_PREALLOC_WRITE;
+        }
+        off += done > 0 ? done : 0;
+    }
+    free(mem);
+    if (ret == 0 && fsync(s->fd) < 0) {
+        ret = -errno;
+        *msg = FILE_MSG_PREALLOC_FLUSH;
+    }
+    if (ret < 0 && ftruncate(s->fd, cur) < 0) {
+        /* qemu reports this apart and keeps the first error */
+    }
+    return ret;
+}
+
 static void file_work_truncate(struct bk_work *w)
 {
     struct bk_io *io = bk_work_io(w);
@@ -528,16 +586,24 @@ static void file_work_truncate(struct bk_work *w)
             return;
         }
         io->ret = do_fallocate(s->fd, 0, cur, io->offset - cur);
-        if (io->ret < 0)
+        if (io->ret < 0) {
+            /* as qemu: the old length back, whatever was done */
             io->step = FILE_MSG_PREALLOC_FAILED;
-        return;
-    case BK_PREALLOC_FULL:
-        if (ftruncate(s->fd, io->offset) < 0) {
-            io->ret = -errno;
-            return;
+            if (ftruncate(s->fd, cur) < 0) {
+                /* qemu reports this apart and keeps the first error */
+            }
+        } else if (cur == 0) {
+            /* as after a plain truncate: qemu writes the first block */
+            file_allocate_first_block(s, io->offset);
         }
-        io->ret = file_write_zero_buffers(s, cur, io->offset - cur);
         return;
+    case BK_PREALLOC_FULL: {
+        enum file_msg msg = FILE_MSG_NONE;
+
+        io->ret = file_prealloc_full(s, cur, io->offset, &msg);
+        io->step = msg;
+        return;
+    }
     case BK_PREALLOC_METADATA:
         break;
     }

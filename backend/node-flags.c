@@ -1,10 +1,12 @@
 /*
  * node-flags.c — the options qemu's block layer takes for any node.
  *
- * They are not a driver's: cache.direct, cache.no-flush and discard hold
- * for the node that is given them and every node below it; read-only,
- * force-share and auto-read-only belong to the device alone.  Each becomes
- * a BK_O_* flag, with qemu's words for a bad value.
+ * They are not a driver's: cache.direct and cache.no-flush hold for the
+ * node that is given them and every node below it; read-only, force-share
+ * and auto-read-only belong to the device alone.  Each becomes a BK_O_*
+ * flag, with qemu's words for a bad value.  discard, detect-zeroes and
+ * node-name are a node's too, taken in its open's common step (stack.c),
+ * where qemu takes them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,8 +16,8 @@
 
 /*
  * The options qemu's block layer takes for any node, as flags.  The device
- * takes all of them; a child node (stack.c) the cache and discard ones,
- * which then hold for it and the nodes below it.
+ * takes all of them; a child node (stack.c) the cache ones, which then
+ * hold for it and the nodes below it.
  */
 int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
                        char **cause)
@@ -48,45 +50,50 @@ int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
             return -EINVAL;
         }
         free(v);
-        /* Asking for a read-only node while opening for writing fails,
-         * as in qemu; read-only=off makes a -r open writable. */
-        if (bools[i].flag == BK_O_RDWR && b && (*flags & BK_O_RDWR)) {
-            *cause = strfmt("Block node is read-only");
-            return -EACCES;
-        }
+        /* read-only=on makes the node read-only (a writable open then
+         * fails once the stack is open, as in qemu); read-only=off makes
+         * a -r open writable. */
         if (b != bools[i].invert)
             *flags |= bools[i].flag;
         else
             *flags &= ~bools[i].flag;
     }
-    v = bk_opts_take(opts, "node-name");
-    if (v != NULL) {
-        /* Nothing refers to nodes by name here; the name is still
-         * checked as qemu checks it. */
-        size_t ok = strspn(v, "abcdefghijklmnopqrstuvwxyz"
-                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._");
-        bool letter = (v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z';
+    return 0;
+}
 
-        if (!letter || v[ok] != '\0')
-            *cause = strfmt("Invalid node-name: '%s'", v);
-        else if (strlen(v) >= 32)
-            *cause = strfmt("Node name too long");
-        free(v);
-        if (*cause != NULL)
-            return -EINVAL;
-    }
-    v = bk_opts_take(opts, "discard");
-    if (v != NULL) {
-        if (strcmp(v, "unmap") == 0 || strcmp(v, "on") == 0)
-            *flags |= BK_O_UNMAP;
-        else if (strcmp(v, "ignore") == 0 || strcmp(v, "off") == 0)
-            *flags &= ~(unsigned)BK_O_UNMAP;
-        else {
-            *cause = strfmt("Invalid discard option");
-            free(v);
-            return -EINVAL;
-        }
-        free(v);
+int bk_parse_discard(const char *v, unsigned *flags, char **cause)
+{
+    if (v == NULL)
+        return 0;
+    if (strcmp(v, "unmap") == 0 || strcmp(v, "on") == 0) {
+        *flags |= BK_O_UNMAP;
+    } else if (strcmp(v, "ignore") == 0 || strcmp(v, "off") == 0) {
+        *flags &= ~(unsigned)BK_O_UNMAP;
+    } else {
+        *cause = strfmt("Invalid discard option");
+        return -EINVAL;
     }
     return 0;
+}
+
+int bk_parse_detect_zeroes(const char *v, unsigned flags, int *dz,
+                           char **cause)
+{
+    static const char *const names[] = { "off", "on", "unmap" };
+
+    if (v == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(v, names[i]) != 0)
+            continue;
+        if (i == BK_DZ_UNMAP && !(flags & BK_O_UNMAP)) {
+            *cause = strfmt("setting detect-zeroes to unmap is not allowed "
+                            "without setting discard operation to unmap");
+            return -EINVAL;
+        }
+        *dz = (int)i;
+        return 0;
+    }
+    *cause = strfmt("invalid parameter value: %s", v);
+    return -EINVAL;
 }

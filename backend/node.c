@@ -4,8 +4,9 @@
  * Words.  An io *enters* a node through bk_node_submit.  The generic layer
  * *tracks* it on the node while it runs, so that overlapping requests can
  * be ordered; a *serialising* io (a read-modify-write of partial blocks)
- * waits for every earlier overlapping io, and every io waits for earlier
- * overlapping serialising ones.  The driver is then *called* with an inner
+ * waits for the overlapping ios that run, and every io waits for the
+ * overlapping serialising ones that run (see track_find_conflict).  The
+ * driver is then *called* with an inner
  * io whose completion brings control back here.
  *
  * Writes follow the block layer's order of events, because blkdebug rules
@@ -158,6 +159,18 @@ bool bk_iov_aligned(const struct iovec *iov, int n, size_t align)
     return true;
 }
 
+bool bk_iov_is_zero(const struct iovec *iov, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const unsigned char *b = iov[i].iov_base;
+        size_t len = iov[i].iov_len;
+
+        if (len > 0 && (b[0] != 0 || memcmp(b, b + 1, len - 1) != 0))
+            return false;
+    }
+    return true;
+}
+
 static void *node_alloc_bounce(struct bk_node *node, size_t size)
 {
     size_t align = node->bl.buf_align > 0 ? node->bl.buf_align : 512;
@@ -183,17 +196,30 @@ void bk_node_event(struct bk_node *node, enum rules_event ev, struct bk_io *io,
 
 /* ---- tracking and serialisation -------------------------------------- */
 /*
+ * The rules are the block layer's (qemu 7.2, block/io.c), because scripts
+ * with breakpoints see them:
+ *
+ *  - An io is tracked from entry to end over its *range*: the aligned
+ *    cover for reads and for serialising writes (the block layer pads them
+ *    before tracking), its own bytes for the others.
+ *  - Two ios conflict when their ranges overlap and at least one of them is
+ *    serialising.  Before its first step an io waits while any other
+ *    tracked io, earlier or later, conflicts with it and is not itself
+ *    waiting: an io never waits for one that waits, so one that waits for
+ *    a parked request holds up nobody else (qemu-iotests 077).
+ *  - The newest conflicting io is the one waited for; when it ends, its
+ *    waiters check again in the order they began to wait, each still
+ *    counting as waiting until its turn.
+ *
  * Tracked ios form a doubly linked list in arrival order, so that entering
  * and leaving cost O(1) however many requests are in flight.  Conflicts
  * only exist when a serialising io is involved, and those are rare (partial
  * blocks under an alignment): the scan for them is skipped while the node
- * has none.  An io that must wait is queued on the io it waits for and
- * re-checked when that one ends, so an ending io wakes only its own
- * waiters.
+ * has none.
  */
 static void io_range(const struct bk_io *io, int64_t *start, int64_t *end)
 {
-    if (io->serialising) {
+    if (io->serialising || io->op == BK_OP_READ) {
         *start = io->align_offset;
         *end = io->align_offset + io->align_bytes;
     } else {
@@ -218,7 +244,7 @@ static void track_begin(struct bk_io *io)
         node->nserialising++;
 }
 
-/* An earlier io that io must wait for, or NULL. */
+/* The newest other io that io must wait for, or NULL. */
 static struct bk_io *track_find_conflict(struct bk_io *io)
 {
     int64_t s, e;
@@ -226,10 +252,11 @@ static struct bk_io *track_find_conflict(struct bk_io *io)
     if (io->node->nserialising == 0)
         return NULL;
     io_range(io, &s, &e);
-    for (struct bk_io *o = io->track_prev; o != NULL; o = o->track_prev) {
+    for (struct bk_io *o = io->node->tracked_tail; o != NULL;
+         o = o->track_prev) {
         int64_t os, oe;
 
-        if (!o->serialising && !io->serialising)
+        if (o == io || o->waiting || (!o->serialising && !io->serialising))
             continue;
         io_range(o, &os, &oe);
         if (os < e && s < oe)
@@ -244,6 +271,7 @@ static void track_rewait_cb(void *arg)
 {
     struct bk_io *io = arg;
 
+    io->waiting = false;
     track_wait(io, io->cb_wait);
 }
 
@@ -266,7 +294,10 @@ static void track_end(struct bk_io *io)
     io->tracked = false;
     if (io->serialising)
         node->nserialising--;
-    /* Whoever waited for this io checks again at the next pass. */
+    /*
+     * Whoever waited for this io checks again at the next pass, in the
+     * order they came; until then they still count as waiting.
+     */
     while ((w = io->blocked) != NULL) {
         io->blocked = w->wait_next;
         w->wait_next = NULL;
@@ -274,20 +305,26 @@ static void track_end(struct bk_io *io)
     }
 }
 
-/* Continue in cont once no earlier conflicting io is running. */
+/* Continue in cont once no other conflicting io is running. */
 static void track_wait(struct bk_io *io, bk_io_cb *cont)
 {
     struct bk_io *o = track_find_conflict(io);
+    struct bk_io **tail;
 
     if (o == NULL) {
         cont(io);
         return;
     }
     io->cb_wait = cont;
+    io->waiting = true;
     if (io->req != NULL && io->req->state == BK_REQ_INFLIGHT)
         io->req->state = BK_REQ_QUEUED;
-    io->wait_next = o->blocked;
-    o->blocked = io;
+    /* Waiters are few (they queue behind a partial block): a walk to the
+     * end keeps them in order without another field. */
+    io->wait_next = NULL;
+    for (tail = &o->blocked; *tail != NULL; tail = &(*tail)->wait_next)
+        ;
+    *tail = io;
 }
 
 /* ---- driver calls ---------------------------------------------------- */
@@ -554,7 +591,7 @@ static void read_bounced(struct bk_io *io)
     io_finish(io);
 }
 
-static void read_start(struct bk_io *io)
+static void read_aligned(struct bk_io *io)
 {
     uint32_t align = io->node->bl.request_alignment;
 
@@ -569,6 +606,37 @@ static void read_start(struct bk_io *io)
     io->u.bounce_iov.iov_len = (size_t)io->align_bytes;
     driver_call_split(io, BK_OP_READ, io->align_offset, io->align_bytes,
                       &io->u.bounce_iov, 1, io->flags, read_bounced);
+}
+
+/*
+ * Copy-on-read first asks whether the range is allocated in this node
+ * (qemu's bdrv_is_allocated: through the stack, so blkdebug's block-status
+ * rules see it, and a failure fails the read).  Copying what a backing
+ * file holds into the image is not done: the read goes on either way.
+ */
+static void read_status_done(void *arg, int ret, const struct bk_io_status *st,
+                             int depth)
+{
+    struct bk_io *io = arg;
+
+    (void)st;
+    (void)depth;
+    if (ret < 0) {
+        io->ret = ret;
+        io_finish(io);
+        return;
+    }
+    read_aligned(io);
+}
+
+static void read_start(struct bk_io *io)
+{
+    if ((io->node->open_flags & BK_O_COPY_ON_READ) && io->bytes > 0) {
+        bk_node_status_above(io->node, io->node, true, false, io->offset,
+                             io->bytes, io->req, read_status_done, io);
+        return;
+    }
+    read_aligned(io);
 }
 
 /* ---- write and write-zeroes ------------------------------------------ */
@@ -1210,6 +1278,28 @@ void bk_node_submit(struct bk_io *io)
         bk_io_complete(io, 0);
         return;
     }
+    /*
+     * As the block layer: an unaligned request of no bytes is nothing to
+     * do (no tracking, no driver, so no blkdebug rule either), and neither
+     * is a zero write of no bytes (no event, no FUA flush), while an
+     * aligned write of no bytes goes all the way down.
+     */
+    if (io->bytes == 0 &&
+        ((io->offset % align != 0 &&
+          (io->op == BK_OP_READ || io->op == BK_OP_WRITE)) ||
+         io->op == BK_OP_WRITE_ZEROES)) {
+        bk_io_complete(io, 0);
+        return;
+    }
+    /* A child's detect-zeroes, as the device's (dev.c) for the top. */
+    if (io->op == BK_OP_WRITE && node->detect_zeroes != BK_DZ_OFF &&
+        bk_iov_is_zero(io->iov, io->iovcnt)) {
+        io->op = BK_OP_WRITE_ZEROES;
+        io->iov = NULL;
+        io->iovcnt = 0;
+        if (node->detect_zeroes == BK_DZ_UNMAP)
+            io->flags |= BK_REQ_MAY_UNMAP;
+    }
     if (io->op == BK_OP_WRITE_ZEROES && !(node->open_flags & BK_O_UNMAP))
         io->flags &= ~(unsigned)BK_REQ_MAY_UNMAP;
 
@@ -1217,9 +1307,13 @@ void bk_node_submit(struct bk_io *io)
     io->align_bytes = io->offset + io->bytes - io->align_offset;
     if (io->align_bytes % align)
         io->align_bytes += align - io->align_bytes % align;
-    io->serialising = (io->op == BK_OP_WRITE || io->op == BK_OP_WRITE_ZEROES)
-                      && (io->align_offset != io->offset
-                          || io->align_bytes != io->bytes);
+    /* Copy-on-read reads serialise too (over whole blocks, as qemu's
+     * over clusters: a raw node's cluster is its request alignment). */
+    io->serialising = ((io->op == BK_OP_WRITE || io->op == BK_OP_WRITE_ZEROES)
+                       && (io->align_offset != io->offset
+                           || io->align_bytes != io->bytes)) ||
+                      (io->op == BK_OP_READ &&
+                       (node->open_flags & BK_O_COPY_ON_READ));
     if (io->op == BK_OP_TRUNCATE)
         io->serialising = false;
     io->cb_wait = NULL;

@@ -100,6 +100,7 @@ struct bk_io {
     int64_t align_offset, align_bytes;
     bool serialising;
     bool tracked;
+    bool waiting;              /* behind another io (track_wait) */
     struct bk_io *track_prev, *track_next;   /* node->tracked */
     struct bk_io *blocked;     /* ios waiting for this one to end */
     struct bk_io *wait_next;   /* on another io's blocked list, or on
@@ -131,6 +132,8 @@ static inline struct bk_io *bk_work_io(struct bk_work *w)
  * multiples of align. */
 size_t bk_iov_size(const struct iovec *iov, int n);
 bool bk_iov_aligned(const struct iovec *iov, int n, size_t align);
+/* Is every byte of the buffers zero? */
+bool bk_iov_is_zero(const struct iovec *iov, int n);
 
 struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         int64_t bytes, struct iovec *iov, int iovcnt,
@@ -303,6 +306,10 @@ struct bk_node {
     struct bk_limits bl;
     int64_t total_bytes;          /* cached length, bytes, exact */
     bool probed;                  /* format guessed, not given */
+    char *node_name;              /* given, or made up as qemu does */
+    struct bk_opts *open_opts;    /* the options it was opened with */
+    unsigned explicit_flags;      /* cache flags its own options set */
+    int detect_zeroes;            /* BK_DZ_* */
     bool read_only_opt;           /* its read-only option said on */
 
     /* Flush bookkeeping: writes bump write_gen; a flush records what it saw. */
@@ -349,8 +356,24 @@ const struct bk_driver *bk_driver_find(const struct bk_stack *stack,
 struct bk_node *bk_dev_top(struct bk_dev *dev);
 /* Count a query in flight on dev (+1) or ended (-1): close waits for it. */
 void bk_dev_hold(struct bk_dev *dev, int delta);
-/* Take the options any node has (cache.direct, cache.no-flush, discard;
- * for the device also read-only, force-share) into *flags (node-flags.c). */
+/*
+ * A node's part of its open that qemu makes before the driver's (after a
+ * format's child is open, before anything else for other drivers): its
+ * node-name (checked, or one made up as qemu's), discard, detect-zeroes,
+ * and for the top node copy-on-read on a read-only node (stack.c).
+ */
+int bk_node_open_common(struct bk_node *node, struct bk_opts *opts,
+                        char **cause);
+/* detect-zeroes=off|on|unmap (BK_DZ_*) into *dz as qemu spells and checks
+ * it (unmap needs BK_O_UNMAP in flags); NULL leaves it (node-flags.c). */
+enum { BK_DZ_OFF, BK_DZ_ON, BK_DZ_UNMAP };
+int bk_parse_detect_zeroes(const char *v, unsigned flags, int *dz,
+                           char **cause);
+/* discard=unmap|on|ignore|off into *flags; NULL leaves them
+ * (node-flags.c). */
+int bk_parse_discard(const char *v, unsigned *flags, char **cause);
+/* Take the options any node has (cache.direct, cache.no-flush; for the
+ * device also read-only, force-share) into *flags (node-flags.c). */
 int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
                        char **cause);
 /*

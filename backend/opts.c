@@ -184,7 +184,7 @@ int bk_opts_parse(struct bk_opts *opts, const char *text,
                  * then names the option '' as unsupported. */
                 key = strndup(p, len);
                 /* "noflag" means flag=off, "flag" means flag=on. */
-                if (strncmp(key, "no", 2) == 0 && key[2] != '\0')
+                if (strncmp(key, "no", 2) == 0)
                     bk_opts_set(opts, key + 2, "off");
                 else
                     bk_opts_set(opts, key, "on");

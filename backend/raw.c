@@ -58,19 +58,26 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
                     const char *filename, char **cause)
 {
     struct raw_state *s = node->state;
-    bool has_offset;
+    bool has_offset = false;
     int ret;
 
-    ret = bk_opts_take_size(opts, "offset", &s->offset, &has_offset, cause);
-    if (ret == 0)
-        ret = bk_opts_take_size(opts, "size", &s->size, &s->has_size, cause);
-    if (ret < 0)
-        return ret;
-    if (!has_offset)
-        s->offset = 0;
+    /* As qemu: the child first, then this node's common options, then
+     * its own. */
     ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
     if (ret < 0)
         return ret;
+    ret = bk_node_open_common(node, opts, cause);
+    if (ret == 0)
+        ret = bk_opts_take_size(opts, "offset", &s->offset, &has_offset, cause);
+    if (ret == 0)
+        ret = bk_opts_take_size(opts, "size", &s->size, &s->has_size, cause);
+    if (ret < 0) {
+        bk_node_close(node->file);
+        node->file = NULL;
+        return ret;
+    }
+    if (!has_offset)
+        s->offset = 0;
     node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
     node->bl.request_alignment = 1;
     node->bl.max_transfer = node->file->bl.max_transfer;

@@ -8,6 +8,7 @@
  * bottom is the "file" driver.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,7 +115,7 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
                  struct bk_node **nodep, char **cause)
 {
     struct bk_node *node = calloc(1, sizeof(*node));
-    const char *key;
+    const char *key, *value;
     int ret;
 
     if (node == NULL)
@@ -134,7 +135,15 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
     }
     if (filename != NULL)
         node->filename = strdup(filename);
-    ret = drv->open(node, opts, filename, cause);
+    /* What a reopen may be given again unchanged. */
+    node->open_opts = bk_opts_new();
+    for (size_t i = 0; bk_opts_at(opts, i, &key, &value); i++)
+        bk_opts_set(node->open_opts, key, value);
+    /* A format node opens its child first and then comes to this step
+     * (raw.c); the others come to it before they open anything. */
+    ret = drv->is_format ? 0 : bk_node_open_common(node, opts, cause);
+    if (ret == 0)
+        ret = drv->open(node, opts, filename, cause);
     if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
         *cause = drv->is_format
             ? strfmt("Block format '%s' does not support the "
@@ -149,6 +158,8 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
         node->file = node->backing = NULL;
     }
     if (ret < 0) {
+        bk_opts_free(node->open_opts);
+        free(node->node_name);
         free(node->filename);
         free(node->state);
         free(node);
@@ -170,10 +181,18 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
     const char *ref = bk_opts_get(opts, child_name);
     char *drvname;
     const struct bk_driver *drv = NULL;
-    unsigned flags;
+    unsigned flags, explicit_flags;
     int ret;
 
-    /* "file=NAME" refers to a node by name; blkmon names none. */
+    /* "file=NAME" refers to a node by name; no node of another stack
+     * exists here.  With options for the child too, qemu refuses the
+     * mix first. */
+    if (ref != NULL && bk_opts_count(child_opts) > 0) {
+        *cause = strfmt("Cannot reference an existing block device with "
+                        "additional options or a new filename");
+        bk_opts_free(child_opts);
+        return -EINVAL;
+    }
     if (ref != NULL) {
         *cause = strfmt("Cannot find device='%s' nor node-name='%s'", ref,
                         ref);
@@ -196,6 +215,11 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
             return -EINVAL;
         }
         free(drvname);
+    } else if (filename == NULL && !bk_opts_has(child_opts, "filename")) {
+        /* Options for the child, but neither a driver nor a file. */
+        *cause = strfmt("Must specify either driver or file");
+        bk_opts_free(child_opts);
+        return -EINVAL;
     } else if (!bk_opts_has(child_opts, "filename")) {
         /* Only a name given whole is read for a prefix, as in qemu. */
         ret = driver_for_protocol(stack, filename, &drv, cause);
@@ -206,7 +230,11 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
     }
     if (drv == NULL)
         drv = bk_driver_find(stack, default_driver);
-    flags = parent_flags;
+    flags = parent_flags & ~(unsigned)(BK_O_TOP | BK_O_COPY_ON_READ);
+    /* Set here, they are the child's own: a reopen keeps them. */
+    explicit_flags =
+        (bk_opts_has(child_opts, "cache.direct") ? BK_O_NOCACHE : 0) |
+        (bk_opts_has(child_opts, "cache.no-flush") ? BK_O_NO_FLUSH : 0);
     ret = bk_take_node_flags(child_opts, &flags, false, cause);
     if (ret < 0) {
         bk_opts_free(child_opts);
@@ -214,6 +242,8 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
     }
     ret = bk_node_open(stack, drv, child_opts, filename, flags, childp,
                        cause);
+    if (ret == 0)
+        (*childp)->explicit_flags = explicit_flags;
     bk_opts_free(child_opts);
     return ret;
 }
@@ -246,6 +276,61 @@ int64_t bk_node_allocated_size(struct bk_node *node)
     return node->file != NULL ? bk_node_allocated_size(node->file) : 0;
 }
 
+/*
+ * qemu names every node given no name: '#block', a counter of the names
+ * it made so far in the process, and two random digits.  Nodes are named
+ * in the order qemu names them (a format after its child, the others
+ * before theirs), so the counter part matches.
+ */
+static uint64_t node_names_made;
+
+static char *node_name_make(void)
+{
+    return strfmt("#block%" PRIu64 "%02u", node_names_made++,
+                  (unsigned)(bk_now_ns() / 1000 % 100));
+}
+
+int bk_node_open_common(struct bk_node *node, struct bk_opts *opts,
+                        char **cause)
+{
+    char *v;
+    int ret;
+
+    if ((node->open_flags & BK_O_COPY_ON_READ) &&
+        !(node->open_flags & BK_O_RDWR)) {
+        *cause = strfmt("Can't use copy-on-read on read-only device");
+        return -EINVAL;
+    }
+    v = bk_opts_take(opts, "discard");
+    ret = bk_parse_discard(v, &node->open_flags, cause);
+    free(v);
+    if (ret == 0) {
+        v = bk_opts_take(opts, "detect-zeroes");
+        ret = bk_parse_detect_zeroes(v, node->open_flags,
+                                     &node->detect_zeroes, cause);
+        free(v);
+    }
+    if (ret < 0)
+        return ret;
+    v = bk_opts_take(opts, "node-name");
+    if (v != NULL) {
+        size_t ok = strspn(v, "abcdefghijklmnopqrstuvwxyz"
+                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._");
+        bool letter = (v[0] | 0x20) >= 'a' && (v[0] | 0x20) <= 'z';
+
+        if (!letter || v[ok] != '\0')
+            *cause = strfmt("Invalid node-name: '%s'", v);
+        else if (strlen(v) >= 32)
+            *cause = strfmt("Node name too long");
+        if (*cause != NULL) {
+            free(v);
+            return -EINVAL;
+        }
+    }
+    node->node_name = v != NULL ? v : node_name_make();
+    return 0;
+}
+
 void bk_node_close(struct bk_node *node)
 {
     if (node == NULL)
@@ -255,6 +340,8 @@ void bk_node_close(struct bk_node *node)
     bk_node_close(node->file);
     bk_node_close(node->backing);
     bk_node_free_spare_ios(node);
+    bk_opts_free(node->open_opts);
+    free(node->node_name);
     free(node->filename);
     free(node->state);
     free(node);

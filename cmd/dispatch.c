@@ -104,7 +104,7 @@ static int dispatch_check(struct cmd_state *st, const struct cmd_entry *e,
     }
     /* qemu-io asks for the write permission before parsing anything. */
     if ((e->flags & CMD_F_WRITE) && st->dev != NULL &&
-        bk_dev_read_only(st->dev)) {
+        !bk_dev_want_write(st->dev)) {
         out_error(st->out, "Block node is read-only");
         return -EPERM;
     }

@@ -181,7 +181,7 @@ static int readv_exec(struct cmd_state *st, int argc, char **argv)
                      &v) < 0)
         return -EINVAL;
 
-    ret = io_run(st, BK_OP_READ, offset, v.size, v.iov, v.iovcnt, 0,
+    ret = io_run_aio(st, BK_OP_READ, offset, v.size, v.iov, v.iovcnt, 0,
                  &elapsed);
     if (ret < 0) {
         out_printf(st->out, "readv failed: %s\n", strerror(-ret));

@@ -211,7 +211,7 @@ static int writev_exec(struct cmd_state *st, int argc, char **argv)
                      &v) < 0)
         return -EINVAL;
 
-    ret = io_run(st, BK_OP_WRITE, offset, v.size, v.iov, v.iovcnt,
+    ret = io_run_aio(st, BK_OP_WRITE, offset, v.size, v.iov, v.iovcnt,
                  fua ? BK_REQ_FUA : 0, &elapsed);
     if (ret < 0)
         out_printf(st->out, "writev failed: %s\n", strerror(-ret));

@@ -91,9 +91,9 @@ static void io_run_done(struct bk_req *req, int ret)
     (void)ret;
 }
 
-int io_run(struct cmd_state *st, enum bk_op op, int64_t offset,
-           int64_t bytes, struct iovec *iov, int iovcnt, unsigned flags,
-           int64_t *elapsed_ns)
+static int io_wait(struct cmd_state *st, enum bk_op op, int64_t offset,
+                   int64_t bytes, struct iovec *iov, int iovcnt,
+                   unsigned flags, int64_t *elapsed_ns, bool as_aio)
 {
     struct bk_req req = {
         .op = op,
@@ -106,9 +106,33 @@ int io_run(struct cmd_state *st, enum bk_op op, int64_t offset,
         .source = &st->source,
     };
     int64_t t0 = bk_now_ns();
-    int ret = bk_run(st->dev, &req);
+    int ret;
 
+    if (as_aio) {
+        bk_submit(st->dev, &req);
+        while (req.state != BK_REQ_DONE)
+            bk_loop_iterate(bk_dev_loop(st->dev), -1);
+        ret = req.ret;
+    } else {
+        ret = bk_run(st->dev, &req);
+    }
     if (elapsed_ns != NULL)
         *elapsed_ns = bk_now_ns() - t0;
     return ret;
+}
+
+int io_run(struct cmd_state *st, enum bk_op op, int64_t offset,
+           int64_t bytes, struct iovec *iov, int iovcnt, unsigned flags,
+           int64_t *elapsed_ns)
+{
+    return io_wait(st, op, offset, bytes, iov, iovcnt, flags, elapsed_ns,
+                   false);
+}
+
+int io_run_aio(struct cmd_state *st, enum bk_op op, int64_t offset,
+               int64_t bytes, struct iovec *iov, int iovcnt, unsigned flags,
+               int64_t *elapsed_ns)
+{
+    return io_wait(st, op, offset, bytes, iov, iovcnt, flags, elapsed_ns,
+                   true);
 }

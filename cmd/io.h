@@ -101,5 +101,14 @@ void io_verify_async(struct cmd_state *st, const char *buf, int pattern,
 int io_run(struct cmd_state *st, enum bk_op op, int64_t offset,
            int64_t bytes, struct iovec *iov, int iovcnt, unsigned flags,
            int64_t *elapsed_ns);
+/*
+ * The same, waited for as qemu-io's readv and writev wait: as an aio
+ * request and loop passes until it ends, so that aio requests refused
+ * before it (which end at the next pass) are reported first even when it
+ * is refused too.
+ */
+int io_run_aio(struct cmd_state *st, enum bk_op op, int64_t offset,
+               int64_t bytes, struct iovec *iov, int iovcnt, unsigned flags,
+               int64_t *elapsed_ns);
 
 #endif

@@ -1,11 +1,8 @@
 /*
  * number.c — sizes and pattern bytes (see number.h for the grammar).
  *
- * The size rules follow qemu's qemu_strtosz() in 7.2: the integral part is
- * read as unsigned decimal (strtoull, so leading blanks and '+' pass but any
- * '-' is refused); "0x" switches to hex, where a fraction is refused; a
- * fraction is kept as 64-bit fixed point and needs a scaling suffix; the
- * product is exact in 128 bits, rounding half up, and overflow is -ERANGE.
+ * Sizes are qemu's qemu_strtosz() (util/strtosz.c, shared with the block
+ * options), limited to INT64_MAX as qemu-io's cvtnum limits them.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,110 +13,20 @@
 
 #include "cmd/number.h"
 #include "cmd/out.h"
-
-static int64_t size_suffix(char c);
-static int strtou64_checked(const char *s, const char **end, int base,
-                            uint64_t *value);
-
-/* The multiplier a suffix letter stands for; 0 when it is not one. */
-static int64_t size_suffix(char c)
-{
-    switch (c) {
-    case 'b': case 'B': return 1;
-    case 'k': case 'K': return INT64_C(1) << 10;
-    case 'm': case 'M': return INT64_C(1) << 20;
-    case 'g': case 'G': return INT64_C(1) << 30;
-    case 't': case 'T': return INT64_C(1) << 40;
-    case 'p': case 'P': return INT64_C(1) << 50;
-    case 'e': case 'E': return INT64_C(1) << 60;
-    }
-    return 0;
-}
-
-/* strtoull with qemu_strtou64()'s verdicts: no digits is -EINVAL. */
-static int strtou64_checked(const char *s, const char **end, int base,
-                            uint64_t *value)
-{
-    char *ep;
-
-    errno = 0;
-    *value = strtoull(s, &ep, base);
-    *end = ep;
-    if (ep == s)
-        return -EINVAL;
-    if (errno == ERANGE)
-        return -ERANGE;
-    return 0;
-}
+#include "util/strtosz.h"
 
 int num_parse_size(struct out *o, const char *s, int64_t *value)
 {
-    const char *end;
-    uint64_t val, frac = 0;
-    int64_t mul;
-    bool hex = false;
-    int ret;
+    uint64_t val;
+    bool hex_suffix;
+    int ret = strtosz(s, &val, &hex_suffix);
 
-    /* Too large with something after the digits is qemu's "non-numeric
-     * argument": it gives up on the suffix before the size. */
-    ret = strtou64_checked(s, &end, 10, &val);
-    if (ret == -ERANGE && *end != '\0')
-        return -EINVAL;
+    /* qemu warns when it meets the suffix, whatever follows */
+    if (hex_suffix)
+        out_warn(o, "Using a multiplier suffix on hex numbers is "
+                 "deprecated: %s", s);
     if (ret < 0)
         return ret;
-    if (memchr(s, '-', (size_t)(end - s)) != NULL)
-        return -EINVAL;
-    if (val == 0 && (*end == 'x' || *end == 'X')) {
-        ret = strtou64_checked(s, &end, 16, &val);
-        if (ret == -ERANGE && *end != '\0')
-            return -EINVAL;
-        if (ret < 0)
-            return ret;
-        if (*end == '.')
-            return -EINVAL;
-        hex = true;
-    } else if (*end == '.') {
-        const char *f = end;
-        char *fend;
-        double fraction;
-
-        /* "1." and "1.k" are fine: a bare dot has no fraction digits. */
-        errno = 0;
-        fraction = strtod(f, &fend);
-        if (fend == f || errno == ERANGE) {
-            end = f + 1;
-        } else if (memchr(f, 'e', (size_t)(fend - f)) != NULL ||
-                   memchr(f, 'E', (size_t)(fend - f)) != NULL) {
-            return -EINVAL;
-        } else {
-            end = fend;
-            frac = (uint64_t)(fraction * 0x1p64);
-        }
-    }
-    mul = size_suffix(*end);
-    if (mul > 0) {
-        if (hex)
-            out_warn(o, "Using a multiplier suffix on hex numbers is "
-                     "deprecated: %s", s);
-        end++;
-    } else {
-        mul = 1;
-    }
-    if (mul == 1) {
-        if (frac != 0)
-            return -EINVAL;
-    } else {
-        unsigned __int128 exact = (unsigned __int128)val * (uint64_t)mul;
-
-        /* frac is a 0.64 fixed-point value: add frac * mul, rounded. */
-        exact += ((unsigned __int128)frac * (uint64_t)mul + (UINT64_C(1) << 63))
-                 >> 64;
-        if (exact >> 64 != 0)
-            return -ERANGE;
-        val = (uint64_t)exact;
-    }
-    if (*end != '\0')
-        return -EINVAL;
     if (val > (uint64_t)INT64_MAX)
         return -ERANGE;
     *value = (int64_t)val;

@@ -202,7 +202,10 @@ static void open_warn_short_booleans(struct out *o, const char *text,
                     p++;
                 p++;
             }
-        } else if (!(first && implied != NULL)) {
+        } else if (!(first && implied != NULL) &&
+                   !((len == 4 && strncmp(p, "help", 4) == 0) ||
+                     (len == 1 && *p == '?'))) {
+            /* qemu asks for no "=on" after help or "?" */
             bool no = len >= 2 && strncmp(p, "no", 2) == 0;
 
             out_warn(o, "short-form boolean option '%.*s' deprecated\n"
@@ -220,6 +223,43 @@ static void open_warn_short_booleans(struct out *o, const char *text,
 }
 
 /* Merge "k=v,..." into opts; prints the parser's complaint. */
+/*
+ * Whether text names an option "id" (also as the flag "id" or "noid"):
+ * qemu's lists of free-form options refuse one before anything else.
+ */
+static bool opts_text_has_id(const char *p)
+{
+    while (*p != '\0') {
+        size_t len = strcspn(p, "=,");
+        size_t skip = len > 2 && p[len] != '=' && strncmp(p, "no", 2) == 0;
+
+        if (len - 2 * skip == 2 && strncmp(p + 2 * skip, "id", 2) == 0)
+            return true;
+        p += len;
+        if (*p == '=') {
+            /* the value runs to a single comma; ",," is a comma in it */
+            for (p++; *p != '\0' && !(p[0] == ',' && p[1] != ','); p++)
+                if (p[0] == ',')
+                    p++;
+        }
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
+/* open -o and reopen -o: qemu-io's lists of any options, merged, where an
+ * "id" has no place. */
+static int open_parse_opts(struct out *o, struct bk_opts *opts,
+                           const char *text)
+{
+    if (opts_text_has_id(text)) {
+        out_error(o, "Invalid parameter 'id'");
+        return -EINVAL;
+    }
+    return cmd_parse_opts(o, opts, text, NULL);
+}
+
 int cmd_parse_opts(struct out *o, struct bk_opts *opts, const char *text,
                    const char *implied)
 {
@@ -249,7 +289,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
         switch (c) {
         case 's': snapshot = true; break;
         case 'n': flags = (flags | BK_O_NOCACHE) & ~BK_O_WRITETHROUGH; break;
-        case 'C': break;    /* copy-on-read: a raw image has no backing */
+        case 'C': flags |= BK_O_COPY_ON_READ; break;
         case 'r': readonly = true; break;
         case 'k': flags |= BK_O_NATIVE_AIO; break;
         case 'U': force_share = true; break;
@@ -277,7 +317,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
                            "exclusive\n");
                 goto out;
             }
-            if (cmd_parse_opts(st->out, opts, o.optarg, NULL) < 0)
+            if (open_parse_opts(st->out, opts, o.optarg) < 0)
                 goto out;
             break;
         default:
@@ -288,7 +328,7 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
     if (!readonly)
         flags |= BK_O_RDWR;
     if (st->image_opts && o.optind == argc - 1) {
-        if (cmd_parse_opts(st->out, opts, argv[o.optind], NULL) < 0)
+        if (open_parse_opts(st->out, opts, argv[o.optind]) < 0)
             goto out;
         o.optind++;
     }
@@ -339,7 +379,7 @@ static int reopen_exec(struct cmd_state *st, int argc, char **argv)
         case 'o':
             if (opts == NULL)
                 opts = bk_opts_new();
-            if (cmd_parse_opts(st->out, opts, o.optarg, NULL) < 0)
+            if (open_parse_opts(st->out, opts, o.optarg) < 0)
                 goto out;
             break;
         case 'r':

@@ -12,8 +12,8 @@ Directives: '#@ skip-map' (do not compare data/hole maps of the files) and
 What a run leaves is four texts, normalised so that two programs can be
 compared: stdout, stderr, exit status and a summary of every file in $T
 (size, hash, data extents).  Timings and rates, the program name in front
-of messages and in the prompt, and the directory path are replaced by
-fixed words.
+of messages and in the prompt, the random digits of a made-up node name
+('#block1NN') and the directory path are replaced by fixed words.
 """
 import hashlib
 import os
@@ -47,6 +47,8 @@ _RULES = [
      'Run completed in TIME seconds.'),
     (re.compile(r'^bench: (\d+ requests|\d+ IOPS|latency)\b.*\n', re.M), ''),
     (re.compile(r'(qemu-io|blkmon)> ', re.M), r'PROMPT> '),
+    # a made-up node name ends in two random digits
+    (re.compile(r"'#block(\d+)\d\d'"), r"'#block\1NN'"),
 ]
 
 

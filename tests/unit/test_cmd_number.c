@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "cmd/number.h"
@@ -134,6 +135,66 @@ static void test_size_error_texts(void **state)
         "Parsing error: argument too large -- 16E\n");
 }
 
+/* Figures measured with qemu-io 7.2 ("read X 0" on a 15 TiB image). */
+static void test_size_fraction_rounding_to_one_is_dropped(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_ok("0.99999999999999999k"), 0);
+    assert_int_equal(parse_ok("1.99999999999999999k"), 1024);
+    assert_int_equal(parse_ok("0.99999999999999999"), 0);
+    assert_int_equal(parse_ok("0.99999999999999999b"), 0);
+    assert_int_equal(parse_ok("0.999999999999999999999999999999E"), 0);
+    assert_int_equal(parse_ok("7.99999999999999999E"), INT64_C(7) << 60);
+    /* the largest fraction below 1 still counts, rounded half up */
+    assert_int_equal(parse_ok("1.9999999999999999k"), 2048);
+    assert_int_equal(parse_ok("0.9999999999999999k"), 1024);
+    assert_int_equal(parse_ok("13.99999999999999999T"), INT64_C(13) << 40);
+    assert_int_equal(parse_ok("13.9999999999999999T"), INT64_C(14) << 40);
+    assert_int_equal(parse_ok("14.99999999999999T"), INT64_C(15) << 40);
+    assert_int_equal(parse_ok("0.0135P"), INT64_C(15199648742375));
+}
+
+static void test_size_fraction_out_of_strtod_range_skips_a_char(void **state)
+{
+    char tiny[400] = "1.";
+    int64_t v;
+
+    (void)state;
+    memset(tiny + 2, '0', 340);
+    strcpy(tiny + 342, "1");
+    /* subnormal: no fraction, the character after the digits is skipped;
+     * at the end of the text qemu reads past it (what it finds varies),
+     * blkmon stops there */
+    assert_int_equal(parse_ok(tiny), 1);
+    strcpy(tiny + 343, "k");
+    assert_int_equal(parse_ok(tiny), 1);
+    strcpy(tiny + 343, "kk");
+    assert_int_equal(parse_ok(tiny), 1024);
+    strcpy(tiny + 343, "xk");
+    assert_int_equal(parse_ok(tiny), 1024);
+    strcpy(tiny + 343, "kkk");
+    assert_int_equal(num_parse_size(CAPTURE, tiny, &v), -EINVAL);
+    /* overflowing exponent: the same, before the exponent is refused */
+    assert_int_equal(parse_ok("1.5e999k"), 1);
+    assert_int_equal(parse_ok("1.5e-999k"), 1);
+    assert_int_equal(parse_ok("1.5e999"), 1);
+    assert_int_equal(num_parse_size(CAPTURE, "1.5e3k", &v), -EINVAL);
+}
+
+static void test_size_leftover_text_beats_too_large(void **state)
+{
+    int64_t v;
+
+    (void)state;
+    assert_int_equal(num_parse_size(CAPTURE, "20000000000E", &v), -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "20000000000Ek", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "18446744073709551616k", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "0xffffffffffffffffffk", &v), -EINVAL);
+    assert_int_equal(num_parse_size(CAPTURE, "18446744073709551615", &v), -ERANGE);
+    assert_int_equal(num_parse_size(CAPTURE, "9223372036854775807b", &v), 0);
+    assert_int_equal(v, INT64_MAX);
+}
+
 static void test_pattern_bases(void **state)
 {
     (void)state;
@@ -174,6 +235,9 @@ int main(void)
         cmocka_unit_test(test_size_refusals),
         cmocka_unit_test(test_size_overflow),
         cmocka_unit_test(test_size_error_texts),
+        cmocka_unit_test(test_size_fraction_rounding_to_one_is_dropped),
+        cmocka_unit_test(test_size_fraction_out_of_strtod_range_skips_a_char),
+        cmocka_unit_test(test_size_leftover_text_beats_too_large),
         cmocka_unit_test(test_pattern_bases),
         cmocka_unit_test(test_pattern_refusals_print_qemu_text),
     };
