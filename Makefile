@@ -20,9 +20,10 @@ CFLAGS   ?= -O2 -g
 WFLAGS    = -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 ALL_CFLAGS = $(WFLAGS) -D_GNU_SOURCE -DBLKMON_VERSION='"$(VERSION)"' \
             -DBLKMON_DATADIR='"$(DATADIR)"' -I. -MMD -MP \
-            $(NCURSES_CFLAGS) $(URING_CFLAGS) $(GNUTLS_CFLAGS) $(CFLAGS) $(SAN)
+            $(NCURSES_CFLAGS) $(URING_CFLAGS) $(GNUTLS_CFLAGS) $(FUSE_CFLAGS) \
+            $(CFLAGS) $(SAN)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
-LDLIBS   += $(URING_LIBS) $(GNUTLS_LIBS) $(ZLIB_LIBS) -lpthread -lm
+LDLIBS   += $(URING_LIBS) $(GNUTLS_LIBS) $(ZLIB_LIBS) $(FUSE_LIBS) -lpthread -lm
 
 # Build flavours share the sources; each lives in its own directory.
 BUILD    ?= build
@@ -46,11 +47,14 @@ GNUTLS_CFLAGS  := $(shell $(PKG_CONFIG) --cflags gnutls 2>/dev/null)
 GNUTLS_LIBS    := $(shell $(PKG_CONFIG) --libs gnutls 2>/dev/null || echo -lgnutls)
 # qcow2's compressed clusters: zlib (the default) and zstd.
 ZLIB_LIBS      := $(shell $(PKG_CONFIG) --libs zlib libzstd 2>/dev/null || echo -lz -lzstd)
+# The FUSE export (fuse/): Debian's libfuse3-dev.
+FUSE_CFLAGS    := $(shell $(PKG_CONFIG) --cflags fuse3 2>/dev/null || echo -I/usr/include/fuse3)
+FUSE_LIBS      := $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null || echo -lfuse3)
 
 
 # Every .c under the subsystem directories is part of the program; main.c
 # is kept apart so that test binaries can link everything else.
-SUBSYS   = util backend rules cmd tui export nbd
+SUBSYS   = util backend rules cmd tui export nbd fuse
 LIB_SRC  = $(sort $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/main.o

@@ -26,6 +26,7 @@
 #include "cmd/modes.h"
 #include "cmd/out.h"
 #include "export/export.h"
+#include "fuse/server.h"
 #include "nbd/server.h"
 #include "rules/rules.h"
 #include "tui/tui.h"
@@ -43,6 +44,7 @@ enum {
     OPT_EXPORT_NAME,
     OPT_TLS_CREDS,
     OPT_TLS,
+    OPT_FUSE,
 };
 
 struct main_args {
@@ -55,6 +57,7 @@ struct main_args {
     bool headless, tui, log_faults;
     const char *theme;
     const char *nbd;             /* --nbd ADDR */
+    const char *fuse;            /* --fuse MOUNTPOINT */
     const char *export_name;
     const char *tls_creds;
     enum nbd_tls_mode tls;
@@ -138,6 +141,8 @@ static const struct main_opt main_opts[] = {
       .field = MAIN_FIELD(log_faults) },
     { .name = "nbd", .has_arg = required_argument, .val = OPT_NBD,
       .take = main_set_str, .field = MAIN_FIELD(nbd) },
+    { .name = "fuse", .has_arg = required_argument, .val = OPT_FUSE,
+      .take = main_set_str, .field = MAIN_FIELD(fuse) },
     { .name = "export-name", .has_arg = required_argument,
       .val = OPT_EXPORT_NAME, .take = main_set_str,
       .field = MAIN_FIELD(export_name) },
@@ -245,6 +250,9 @@ static void main_usage(const char *name)
 "                       HOST:PORT, :PORT for 127.0.0.1) until quit,\n"
 "                       SIGINT or SIGTERM\n"
 "      --export-name NAME  the NBD export's name (default: empty)\n"
+"      --fuse FILE      show the image as the regular file FILE (an existing\n"
+"                       file, which the FUSE mount overlays) until quit,\n"
+"                       SIGINT or SIGTERM\n"
 "      --tls-creds DIR  TLS credentials for NBD: keys.psk, or ca-cert.pem,\n"
 "                       server-cert.pem and server-key.pem\n"
 "      --tls=MODE       off, on (TLS offered, default with --tls-creds)\n"
@@ -488,6 +496,10 @@ static int main_check(int argc, char **argv, struct main_args *a)
         out_error(NULL, "--nbd needs an image to serve");
         return -1;
     }
+    if (a->fuse != NULL && optind >= argc) {
+        out_error(NULL, "--fuse needs an image to serve");
+        return -1;
+    }
     if (!a->readonly)
         a->flags |= BK_O_RDWR;
     a->file = optind < argc ? argv[optind] : NULL;
@@ -533,6 +545,23 @@ static int main_open(struct cmd_state *st, const struct main_args *a)
     if (a->format != NULL)
         bk_opts_set(opts, "driver", a->format);
     return cmd_open_image(st, a->file, opts, a->flags, a->force_share);
+}
+
+/* --fuse: show the image just opened as a file. */
+static int main_fuse(struct cmd_state *st, const struct main_args *a)
+{
+    struct fuse_export_opts o = {
+        .mountpoint = a->fuse,
+        .read_only = a->readonly,
+    };
+    char *cause = NULL;
+    int ret = fuse_export_start(st->exports, st->dev, &o, NULL, &cause);
+
+    if (ret < 0) {
+        out_error(st->out, "%s", cause != NULL ? cause : strerror(-ret));
+        free(cause);
+    }
+    return ret;
 }
 
 /* --nbd: serve the image just opened. */
@@ -606,7 +635,8 @@ int main(int argc, char **argv)
             st.fault_log = true;
     }
     if ((args.file != NULL && main_open(&st, &args) < 0) ||
-        (args.nbd != NULL && main_export(&st, &args) < 0)) {
+        (args.nbd != NULL && main_export(&st, &args) < 0) ||
+        (args.fuse != NULL && main_fuse(&st, &args) < 0)) {
         if (tui != NULL)
             tui_abandon(tui);
         ret = -1;

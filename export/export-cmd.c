@@ -17,6 +17,7 @@
 #include "cmd/report.h"
 #include "export/export.h"
 #include "export/serve.h"
+#include "fuse/server.h"
 #include "nbd/server.h"
 
 static int export_exec(struct cmd_state *st, int argc, char **argv);
@@ -29,17 +30,20 @@ const struct cmd_entry cmd_export_entry = {
     .argmax = -1,
     /* Listing and starting touch no I/O: they run at once in the TUI. */
     .flags = CMD_F_EXTRA | CMD_F_NOFILE_OK | CMD_F_CONTROL,
-    .args = "[nbd [-r] [-n name] [-d description] addr]",
+    .args = "[nbd [-r] [-n name] [-d description] addr | "
+            "fuse [-r] [-g] [-a on|off|auto] [-n name] mountpoint]",
     .oneline = "serves the image to other programs, or lists the exports",
     .help =
         "\n"
         " without arguments, lists the exports and their clients; with 'nbd',\n"
-        " serves the open image over the NBD protocol at addr\n"
+        " serves the open image over the NBD protocol at addr; with 'fuse',\n"
+        " shows it as a regular file mounted over the file mountpoint\n"
         "\n"
         " Example:\n"
         " 'export nbd unix:/tmp/img.sock' - export '' on a Unix socket\n"
         " 'export nbd -r -n base :10809' - read-only export 'base' on\n"
         "                                  127.0.0.1, port 10809\n"
+        " 'export fuse /tmp/disk' - /tmp/disk (an existing file) is the image\n"
         " 'export' - every export: name, kind, address, clients with their\n"
         "            requests, bytes read and written, errors, requests in flight\n"
         "\n"
@@ -51,6 +55,15 @@ const struct cmd_entry cmd_export_entry = {
         " -n, -- the export name (default: the empty name)\n"
         " -d, -- a description clients may be shown\n"
         " TLS (--tls-creds, --tls on the command line) applies to every NBD export.\n"
+        "\n"
+        " fuse: the file reads, writes, fallocates (punch hole, zero range),\n"
+        " fsyncs, truncates and seeks data and holes through the image's stack;\n"
+        " each process that opens it is a client.  The export is named by\n"
+        " its mountpoint unless -n names it.\n"
+        " -r, -- export read-only (mode 0400; else 0600, owned by blkmon's user)\n"
+        " -g, -- growable: writes past the end grow the image\n"
+        " -a, -- allow_other: on, off, or auto (default: on when the mount\n"
+        "        allows it)\n"
         "\n",
 };
 
@@ -143,13 +156,57 @@ static int export_nbd(struct cmd_state *st, int argc, char **argv)
     return 0;
 }
 
+static int export_fuse(struct cmd_state *st, int argc, char **argv)
+{
+    struct fuse_export_opts o = { .name = NULL };
+    struct argv_opts ao;
+    char *cause = NULL;
+    int c, ret;
+
+    argv_opts_init(&ao, st->out, argc, argv, "rgn:a:");
+    while ((c = argv_opts_next(&ao)) != -1) {
+        switch (c) {
+        case 'r': o.read_only = true; break;
+        case 'g': o.growable = true; break;
+        case 'n': o.name = ao.optarg; break;
+        case 'a':
+            if (fuse_export_allow_other_parse(ao.optarg,
+                                              &o.allow_other) < 0) {
+                out_error(st->out, "Invalid allow-other value '%s' (on, "
+                          "off, auto)", ao.optarg);
+                return -EINVAL;
+            }
+            break;
+        default:
+            return cmd_usage(st->out, &cmd_export_entry);
+        }
+    }
+    if (ao.optind != argc - 1)
+        return cmd_usage(st->out, &cmd_export_entry);
+    if (st->dev == NULL) {
+        out_eprintf(st->out, "no file open, try 'help open'\n");
+        return -EINVAL;
+    }
+    o.mountpoint = argv[ao.optind];
+    ret = fuse_export_start(st->exports, st->dev, &o, NULL, &cause);
+    if (ret < 0) {
+        out_error(st->out, "%s", cause != NULL ? cause : strerror(-ret));
+        free(cause);
+        return ret;
+    }
+    return 0;
+}
+
 static int export_exec(struct cmd_state *st, int argc, char **argv)
 {
     if (argc == 1)
         return export_list(st);
     if (strcmp(argv[1], "nbd") == 0)
         return export_nbd(st, argc - 1, argv + 1);
-    out_error(st->out, "unknown export kind '%s' (nbd is known)", argv[1]);
+    if (strcmp(argv[1], "fuse") == 0)
+        return export_fuse(st, argc - 1, argv + 1);
+    out_error(st->out, "unknown export kind '%s' (nbd and fuse are known)",
+              argv[1]);
     return -EINVAL;
 }
 

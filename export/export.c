@@ -137,8 +137,10 @@ static void export_find_parked(const struct bk_req *req, void *arg)
             r->parked = req;
 }
 
-/* A drain would wait forever for a request parked at a breakpoint: the
- * export's own parked requests are let go, as quitting lets all go. */
+/* A drain would wait forever for a request parked at a breakpoint or by
+ * a hang rule: the export's own parked requests are let go, as quitting
+ * lets all go.  They go on as after "resume" (a hang's timeout and errno
+ * do not apply: the request was let go before it ran out). */
 static void export_resume_parked(struct export *exp)
 {
     for (;;) {
@@ -185,9 +187,17 @@ void export_remove(struct export *exp)
         if (!exp->drained)
             bk_loop_iterate(loop, -1);
     }
-    /* What the clients wrote reaches the disk before the export is gone. */
-    if (!bk_dev_read_only(exp->dev))
-        bk_run(exp->dev, &flush);
+    /* What the clients wrote reaches the disk before the export is gone.
+     * A hang rule or a breakpoint may hold this flush too: a drain lets
+     * it go, as it lets the clients' requests go. */
+    if (!bk_dev_read_only(exp->dev)) {
+        bk_submit(exp->dev, &flush);
+        while (flush.state != BK_REQ_DONE) {
+            if (flush.state != BK_REQ_SUSPENDED ||
+                bk_dev_resume_req(exp->dev, &flush) < 0)
+                bk_loop_iterate(loop, -1);
+        }
+    }
     export_unlink(exp);
     exp->ops->free(exp);
     export_free(exp);
