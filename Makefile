@@ -83,8 +83,9 @@ endif
 
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
-.PHONY: all check unit behaviour faults uring tui-test nbd-test fuzz-regress \
-        fuzz fuzz-bins asan tsan demo bench deps install uninstall clean options
+.PHONY: all check unit behaviour faults uring tui-test nbd-test fuse-test \
+        fuzz-regress fuzz fuzz-bins asan tsan demo bench deps install \
+        uninstall clean options
 all: deps-quiet $(PROG)
 
 $(PROG): $(MAIN_OBJ) $(BUILD)/libblkmon.a
@@ -141,6 +142,11 @@ nbd-test: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/nbd/run
 	@BLKMON=$(abspath $(PROG)) tests/nbd/oracle
 
+# FUSE tests: the exported file under dd-like I/O, fio, mkfs.ext4 and e2fsck,
+# a loop device with a mounted ext4, every exit path (tests/fuse).
+fuse-test: deps-quiet $(PROG)
+	@BLKMON=$(abspath $(PROG)) tests/fuse/run
+
 # The fuzz harnesses replay their corpora: every input that ever mattered
 # (seeds and past crashes) stays a regression test.
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_DEP) $(BUILD)/libblkmon.a
@@ -151,7 +157,7 @@ fuzz-regress: deps-quiet $(FUZZ_DEP) $(FUZZ_BIN)
 	@set -e; for t in $(FUZZ_BIN); do \
 	    $(DEBUGGER) ./$$t fuzz/corpus/$${t##*/fuzz_}; done
 
-check: unit behaviour uring tui-test nbd-test fuzz-regress
+check: unit behaviour uring tui-test nbd-test fuse-test fuzz-regress
 
 # Sanitizer flavours: same tests, separate build trees.  gcc's "undefined"
 # leaves out float-cast-overflow (a double too large for its integer type),

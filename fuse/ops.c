@@ -550,15 +550,15 @@ static void fx_flush(fuse_req_t req, fuse_ino_t ino,
 static void fx_seek_answer(void *arg, int ret, const struct bk_status *st);
 
 
-/* The image ends at q->offset (or an answer says so): past the last data
- * there is the hole every file has at its end. */
+/* The scan reached the end of the image (or an answer said it ends):
+ * past the last data there is the hole every file has at its end. */
 static void fx_seek_end(struct fx_req *q)
 {
-    if (q->whence == SEEK_DATA || q->offset > q->length) {
+    if (q->whence == SEEK_DATA) {
         fx_fail(q, ENXIO);
         return;
     }
-    fuse_reply_lseek(q->req, q->offset);
+    fuse_reply_lseek(q->req, q->offset < q->length ? q->offset : q->length);
     fx_req_end(q, 0);
 }
 
@@ -627,6 +627,12 @@ static void fx_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
     q->whence = whence;
     q->offset = off;
     q->length = bk_dev_length(q->fx->exp->dev);
+    /* At or past the end: ENXIO for both, as lseek(2) answers for any
+     * file (qemu 7.2 answers SEEK_HOLE at the very end with the end). */
+    if (off < 0 || off >= q->length) {
+        fx_fail(q, ENXIO);
+        return;
+    }
     fx_seek_loop(q);
 }
 
