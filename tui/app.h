@@ -112,6 +112,7 @@ struct tui {
     bool help;                     /* F1 overlay shown */
     size_t help_top;
     struct tui_rect rect[TUI_PANE__MAX];
+    bool layout_exports;           /* placed with the Clients pane */
     bool too_small;
     int cursor_y, cursor_x;        /* where the command line wants it */
     int cols, lines;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "export/export.h"
 #include "tui/draw.h"
 #include "tui/panel.h"
 #include "tui/screen.h"
@@ -23,13 +24,24 @@ const struct tui_panel_class *const tui_panels[TUI_PANE__MAX] = {
     [TUI_PANE_CMDLINE] = &tui_panel_cmdline,
     [TUI_PANE_STATUS] = &tui_panel_status,
     [TUI_PANE_RULES] = &tui_panel_rules,
+    [TUI_PANE_CLIENTS] = &tui_panel_clients,
 };
+
+/* The arrangement: the Clients pane only while there are exports. */
+static const struct tui_lnode *draw_layout(const struct tui *t)
+{
+    return t->layout_exports ? &tui_layout_exports : &tui_layout_default;
+}
 
 void tui_relayout(struct tui *t)
 {
     struct tui_rect area = { 0, 0, t->cols, t->lines };
+    struct tui_rect rect[TUI_PANE__MAX] = { { 0, 0, 0, 0 } };
 
-    t->too_small = tui_layout_place(&tui_layout_default, area, t->rect) < 0;
+    /* Panes the arrangement leaves out get no room. */
+    t->too_small = tui_layout_place(draw_layout(t), area, rect) < 0;
+    if (!t->too_small)
+        memcpy(t->rect, rect, sizeof(rect));
     t->ps.view_ok = t->ps.view_ok && !t->too_small;
 }
 
@@ -38,7 +50,7 @@ static void draw_too_small(struct tui *t)
     char msg[128];
     int y = t->lines / 2, w;
 
-    tui_layout_too_small(&tui_layout_default, t->cols, t->lines, msg,
+    tui_layout_too_small(draw_layout(t), t->cols, t->lines, msg,
                          sizeof(msg));
     w = tui_width(msg);
     if (w > t->cols)
@@ -61,6 +73,10 @@ void tui_draw(struct tui *t)
 {
     if (!t->screen_on)
         return;
+    if (t->layout_exports != (export_count(t->st->exports) > 0)) {
+        t->layout_exports = !t->layout_exports;
+        tui_relayout(t);
+    }
     tui_watch_rescan(t);
     erase();
     t->cursor_y = t->cursor_x = -1;

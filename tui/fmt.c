@@ -6,7 +6,10 @@
  */
 #include "tui/fmt.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+
+#include "backend/backend.h"
 
 #define NUNITS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -98,5 +101,35 @@ const char *tui_fmt_duration(char *buf, size_t size, int64_t ns)
     else
         snprintf(buf, size, "%dd%02dh", (int)(s / 86400),
                  (int)(s / 3600 % 24));
+    return buf;
+}
+
+static const char *const fmt_source_words[] = {
+    [BK_SRC_COMMAND] = "cmd",
+    [BK_SRC_BENCH] = "bench",
+    [BK_SRC_TUI] = "tui",
+    [BK_SRC_NBD] = "nbd",
+    [BK_SRC_FUSE] = "fuse",
+    [BK_SRC_CONTROL] = "ctl",
+    [BK_SRC_INTERNAL] = "int",
+};
+
+const char *tui_fmt_source(char *buf, size_t size,
+                           const struct bk_source *src)
+{
+    const char *word;
+
+    if (src == NULL) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    word = (size_t)src->kind < sizeof(fmt_source_words) /
+                               sizeof(fmt_source_words[0]) &&
+           fmt_source_words[src->kind] != NULL
+           ? fmt_source_words[src->kind] : "?";
+    if (src->id == 0)
+        snprintf(buf, size, "%s", word);
+    else
+        snprintf(buf, size, "%s%" PRIu64, word, src->id);
     return buf;
 }

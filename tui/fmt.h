@@ -22,5 +22,11 @@ const char *tui_fmt_mibps(char *buf, size_t size, double bytes_per_s);
 const char *tui_fmt_count(char *buf, size_t size, double n);
 /* "0 ns", "850 ns", "12 us", "3.4 ms", "1.25 s", "2m05s", "1h02m". */
 const char *tui_fmt_duration(char *buf, size_t size, int64_t ns);
+/* Who issued a request, in a word: "cmd", "nbd3", "fuse7" (clients of one
+ * kind told apart by id, as the Clients pane lists them), "-" for the
+ * backend's own.  At most 10 columns. */
+struct bk_source;
+const char *tui_fmt_source(char *buf, size_t size,
+                           const struct bk_source *src);
 
 #endif

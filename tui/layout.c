@@ -157,3 +157,32 @@ static const struct tui_lnode screen_rows[] = {
 const struct tui_lnode tui_layout_default = {
     .kind = TUI_TB, .child = screen_rows, .nchild = 4,
 };
+
+/*
+ * With exports, the Clients pane takes the top of the Output column:
+ *
+ *  | Throughput               | Clients     |
+ *  |                          +-------------+
+ *  |                          | Output      |
+ */
+static const struct tui_lnode output_column[] = {
+    /* No minimum: on a small screen the clients give way. */
+    { .kind = TUI_LEAF, .pane = TUI_PANE_CLIENTS, .weight = 1, .min_w = 20 },
+    { .kind = TUI_LEAF, .pane = TUI_PANE_OUTPUT, .weight = 1,
+      .min_w = 20, .min_h = 3 },
+};
+static const struct tui_lnode bottom_row_exports[] = {
+    { .kind = TUI_LEAF, .pane = TUI_PANE_THROUGHPUT, .weight = 1,
+      .min_w = 30, .min_h = 6 },
+    { .kind = TUI_TB, .weight = 1, .child = output_column, .nchild = 2 },
+};
+static const struct tui_lnode screen_rows_exports[] = {
+    { .kind = TUI_LR, .weight = 3, .child = top_row, .nchild = 2 },
+    { .kind = TUI_LR, .weight = 2, .child = bottom_row_exports, .nchild = 2 },
+    { .kind = TUI_LEAF, .pane = TUI_PANE_CMDLINE, .fixed = 3, .min_w = 20,
+      .min_h = 3 },
+    { .kind = TUI_LEAF, .pane = TUI_PANE_STATUS, .fixed = 1, .min_w = 20 },
+};
+const struct tui_lnode tui_layout_exports = {
+    .kind = TUI_TB, .child = screen_rows_exports, .nchild = 4,
+};

@@ -54,8 +54,11 @@ enum tui_pane {
     TUI_PANE_CMDLINE,
     TUI_PANE_STATUS,
     TUI_PANE_RULES,
+    TUI_PANE_CLIENTS,
     TUI_PANE__MAX
 };
 extern const struct tui_lnode tui_layout_default;
+/* The same with the Clients pane, while the session has exports. */
+extern const struct tui_lnode tui_layout_exports;
 
 #endif

@@ -28,17 +28,6 @@ static const char *const req_op_short[BK_OP__MAX] = {
     [BK_OP_BLOCK_STATUS] = "stat",
 };
 
-/* Who issued a request, in a word that fits the SRC column. */
-static const char *const req_src_short[] = {
-    [BK_SRC_COMMAND] = "cmd",
-    [BK_SRC_BENCH] = "bench",
-    [BK_SRC_TUI] = "tui",
-    [BK_SRC_NBD] = "nbd",
-    [BK_SRC_FUSE] = "fuse",
-    [BK_SRC_CONTROL] = "ctl",
-    [BK_SRC_INTERNAL] = "int",
-};
-
 struct req_walk {
     struct tui_rect in;
     size_t index, top, rows;
@@ -52,22 +41,6 @@ struct req_walk {
 /* From this width on there is room for the SRC column too, with a state
  * as long as "suspended at write_aio as A" (140 columns give 73). */
 #define REQ_SRC_WIDE 70
-
-/* "cmd", "nbd3" (clients of one kind told apart), "-": the backend's. */
-static const char *req_src(const struct bk_req *req, char *buf, size_t size)
-{
-    const struct bk_source *s = req->source;
-    const char *word;
-
-    if (s == NULL)
-        return "-";
-    word = (size_t)s->kind < sizeof(req_src_short) / sizeof(req_src_short[0])
-           && req_src_short[s->kind] != NULL ? req_src_short[s->kind] : "?";
-    if (s->id == 0)
-        return word;
-    snprintf(buf, size, "%s%" PRIu64, word, s->id);
-    return buf;
-}
 
 static void req_state(const struct bk_req *req, char *buf, size_t size,
                       enum tui_role *role)
@@ -117,7 +90,7 @@ static void req_row(const struct bk_req *req, void *arg)
                  op, tui_fmt_size(off, sizeof(off), req->offset), len);
     else if (wk->src)
         snprintf(line, sizeof(line), "%5" PRIu64 " %-5.5s %-5.5s %12" PRId64
-                 " %7s %6s ", req->id, op, req_src(req, src, sizeof(src)),
+                 " %7s %6s ", req->id, op, tui_fmt_source(src, sizeof(src), req->source),
                  req->offset, len, age);
     else
         snprintf(line, sizeof(line), "%5" PRIu64 " %-5.5s %12" PRId64

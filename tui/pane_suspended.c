@@ -1,6 +1,7 @@
 /*
  * pane_suspended.c — the Suspended pane: armed breakpoints (event, tag)
- * and the requests parked at them (tag, event, request, time waited).
+ * and the requests parked at them (tag, event, request, who issued it,
+ * time waited).
  *
  * Rows are rebuilt from the device on every frame (breakpoints from
  * bk_dev_for_each_break, parked requests from the outstanding list), so
@@ -64,6 +65,7 @@ static void srow_req(const struct bk_req *req, void *arg)
     snprintf(r->tag, sizeof(r->tag), "%s",
              req->suspend_tag ? req->suspend_tag : "?");
     r->id = req->id;
+    tui_fmt_source(r->src, sizeof(r->src), req->source);
     r->op = req->op;
     r->offset = req->offset;
     r->bytes = req->bytes;
@@ -198,8 +200,8 @@ static void suspended_draw(struct tui *t, struct tui_rect in, bool focus,
             tui_fmt_size(len, sizeof(len), r->bytes);
             tui_fmt_duration(waited, sizeof(waited), now - r->since_ns);
             snprintf(line, sizeof(line), "%-6s at %s  #%" PRIu64 " %s %"
-                     PRId64 "+%s  waited %s", r->tag, r->event, r->id,
-                     bk_op_names[r->op], r->offset, len, waited);
+                     PRId64 "+%s  %s  waited %s", r->tag, r->event, r->id,
+                     bk_op_names[r->op], r->offset, len, r->src, waited);
         }
         if (is_sel && focus) {
             tui_fill(in.y + y, in.x, in.w, TUI_R_SELECTION);

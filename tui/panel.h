@@ -34,6 +34,7 @@ extern const struct tui_panel_class tui_panel_output;
 extern const struct tui_panel_class tui_panel_cmdline;
 extern const struct tui_panel_class tui_panel_status;
 extern const struct tui_panel_class tui_panel_rules;
+extern const struct tui_panel_class tui_panel_clients;
 
 /* Indexed by enum tui_pane. */
 extern const struct tui_panel_class *const tui_panels[TUI_PANE__MAX];
@@ -45,6 +46,8 @@ struct tui_srow {
     char event[40];
     char tag[48];
     uint64_t id;              /* REQ */
+    char src[24];             /* REQ: its issuer (tui_fmt_source), copied:
+                                 a client's source goes with the client */
     enum bk_op op;
     int64_t offset, bytes;
     int64_t since_ns;

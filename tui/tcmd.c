@@ -99,6 +99,7 @@ static const char *const tc_pane_names[TUI_PANE__MAX] = {
     [TUI_PANE_REQUESTS] = "requests",
     [TUI_PANE_SUSPENDED] = "suspended",
     [TUI_PANE_RULES] = "rules",
+    [TUI_PANE_CLIENTS] = "clients",
     [TUI_PANE_THROUGHPUT] = "throughput",
     [TUI_PANE_OUTPUT] = "output",
     [TUI_PANE_CMDLINE] = "cmdline",

@@ -80,6 +80,22 @@ static void test_fmt_duration_from_nanoseconds_to_days(void **state)
                         "8d08h");
 }
 
+static void test_fmt_source_names_kind_and_client(void **state)
+{
+    char b[24];
+    struct bk_source cmd = { BK_SRC_COMMAND, "command line", 0 };
+    struct bk_source nbd = { BK_SRC_NBD, "nbd unix", 3 };
+    struct bk_source fuse = { BK_SRC_FUSE, "fuse pid 1", 12 };
+    struct bk_source odd = { (enum bk_source_kind)99, "?", 0 };
+
+    (void)state;
+    assert_string_equal(tui_fmt_source(b, sizeof(b), NULL), "-");
+    assert_string_equal(tui_fmt_source(b, sizeof(b), &cmd), "cmd");
+    assert_string_equal(tui_fmt_source(b, sizeof(b), &nbd), "nbd3");
+    assert_string_equal(tui_fmt_source(b, sizeof(b), &fuse), "fuse12");
+    assert_string_equal(tui_fmt_source(b, sizeof(b), &odd), "?");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -88,6 +104,7 @@ int main(void)
         cmocka_unit_test(test_fmt_mibps_keeps_three_significant_digits),
         cmocka_unit_test(test_fmt_count_scales_by_thousands),
         cmocka_unit_test(test_fmt_duration_from_nanoseconds_to_days),
+        cmocka_unit_test(test_fmt_source_names_kind_and_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,14 +12,16 @@
 #include "tui/layout.c"
 
 /* Every cell of the area belongs to exactly one pane.  Only the Rules
- * pane, which has no minimum, may be left without cells. */
+ * and Clients panes, which have no minimum (and Clients is not in the
+ * default arrangement), may be left without cells. */
 static void assert_tiles(const struct tui_rect *r, size_t n, int w, int h)
 {
     static unsigned char grid[300][300];
     memset(grid, 0, sizeof(grid));
     for (size_t p = 0; p < n; p++) {
         assert_true(r[p].w >= 0 && r[p].h >= 0);
-        assert_true(p == TUI_PANE_RULES || (r[p].w > 0 && r[p].h > 0));
+        assert_true(p == TUI_PANE_RULES || p == TUI_PANE_CLIENTS ||
+                    (r[p].w > 0 && r[p].h > 0));
         for (int y = r[p].y; y < r[p].y + r[p].h; y++)
             for (int x = r[p].x; x < r[p].x + r[p].w; x++) {
                 assert_true(x >= 0 && x < w && y >= 0 && y < h);
@@ -36,9 +38,10 @@ static void test_layout_default_tiles_common_terminal_sizes(void **state)
     static const int sizes[][2] = { { 80, 24 }, { 50, 17 }, { 132, 43 },
                                     { 251, 77 }, { 81, 25 } };
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-        struct tui_rect r[TUI_PANE__MAX];
+        struct tui_rect r[TUI_PANE__MAX] = { { 0, 0, 0, 0 } };
         struct tui_rect area = { 0, 0, sizes[i][0], sizes[i][1] };
         assert_int_equal(tui_layout_place(&tui_layout_default, area, r), 0);
+        assert_int_equal(r[TUI_PANE_CLIENTS].w * r[TUI_PANE_CLIENTS].h, 0);
         assert_tiles(r, TUI_PANE__MAX, area.w, area.h);
         /* The framed command line (3 rows) and the status line, full
          * width, at the end. */
@@ -46,6 +49,31 @@ static void test_layout_default_tiles_common_terminal_sizes(void **state)
         assert_int_equal(r[TUI_PANE_CMDLINE].w, area.w);
         assert_int_equal(r[TUI_PANE_CMDLINE].y, area.h - 4);
         assert_int_equal(r[TUI_PANE_STATUS].y, area.h - 1);
+    }
+}
+
+static void test_layout_exports_adds_clients_above_output(void **state)
+{
+    static const int sizes[][2] = { { 80, 24 }, { 132, 43 }, { 140, 40 },
+                                    { 251, 77 } };
+    int w, h, dw, dh;
+
+    (void)state;
+    tui_layout_min(&tui_layout_exports, &w, &h);
+    tui_layout_min(&tui_layout_default, &dw, &dh);
+    /* The Clients pane needs no room of its own. */
+    assert_int_equal(h, dh);
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        struct tui_rect r[TUI_PANE__MAX] = { { 0, 0, 0, 0 } };
+        struct tui_rect area = { 0, 0, sizes[i][0], sizes[i][1] };
+
+        assert_int_equal(tui_layout_place(&tui_layout_exports, area, r), 0);
+        assert_tiles(r, TUI_PANE__MAX, area.w, area.h);
+        assert_true(r[TUI_PANE_CLIENTS].h >= 3);
+        assert_int_equal(r[TUI_PANE_CLIENTS].x, r[TUI_PANE_OUTPUT].x);
+        assert_int_equal(r[TUI_PANE_CLIENTS].w, r[TUI_PANE_OUTPUT].w);
+        assert_int_equal(r[TUI_PANE_OUTPUT].y,
+                         r[TUI_PANE_CLIENTS].y + r[TUI_PANE_CLIENTS].h);
     }
 }
 
@@ -131,6 +159,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_default_tiles_common_terminal_sizes),
         cmocka_unit_test(test_layout_rules_pane_gives_way_when_small),
+        cmocka_unit_test(test_layout_exports_adds_clients_above_output),
         cmocka_unit_test(test_layout_minimum_and_too_small_message),
         cmocka_unit_test(test_layout_weights_share_extra_space),
         cmocka_unit_test(test_layout_equal_weights_differ_by_at_most_one),
