@@ -31,12 +31,8 @@
 # not durable and consistent.  Trials are reproducible: trial i cuts at a
 # request chosen from S and i, and runs blkmon with --seed S+i.
 #
-# To test a real file system or database the same way, blkmon needs to
-# serve the image to it (an NBD or FUSE export): with one, run mkfs.ext4
-# and a workload on the export under a [powercut] rule with exit = "on",
-# then e2fsck -fn the image; or sqlite3 with PRAGMA synchronous=FULL and
-# check that every committed row is there.  FOLLOW-UP: that variant waits
-# for blkmon's exports.
+# A real file system and database are tested the same way, through the
+# FUSE export, by crash-sqlite.sh beside this file.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 blkmon=${BLKMON:-$here/../../blkmon}
