@@ -17,8 +17,12 @@
  * left unread.  Unmounting closes /dev/fuse first, then detaches the
  * mount (lazily: a process with the file open does not keep it).  When
  * the kernel ends the connection itself (an umount from outside), the
- * export removes itself on the next pass.
+ * export removes itself on the next pass.  A mount outlives blkmon only
+ * if nothing unmounts it: fusermount3's auto_unmount helper does when
+ * blkmon dies (SIGKILL, a crash), an exit handler when it calls exit()
+ * with exports up.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -235,6 +239,51 @@ static void fx_track(struct fx_export *fx, bool add)
     }
 }
 
+/* The descriptors open now, as a bit set of the first 1024. */
+static void fx_fds(unsigned char *set, size_t size)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+
+    memset(set, 0, size);
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+
+        if (fd >= 0 && (size_t)fd < size * 8)
+            set[fd / 8] |= (unsigned char)(1u << (fd % 8));
+    }
+    closedir(d);
+}
+
+/*
+ * The socket libfuse keeps to the auto_unmount helper is not handed out:
+ * it is the one new socket the mount opened.  Closing it once we have
+ * unmounted lets the helper go at once, rather than at our exit, when it
+ * would detach whatever is mounted at that path by then (another blkmon's
+ * export of the same file).
+ */
+static int fx_find_helper(const unsigned char *before, size_t size,
+                          int session_fd)
+{
+    unsigned char after[128];
+    struct stat st;
+
+    fx_fds(after, sizeof(after));
+    for (size_t fd = 0; fd < size * 8 && fd < sizeof(after) * 8; fd++) {
+        bool now = after[fd / 8] & (1u << (fd % 8));
+        bool was = before[fd / 8] & (1u << (fd % 8));
+
+        if (now && !was && (int)fd != session_fd &&
+            fstat((int)fd, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+            return (int)fd;
+        }
+    }
+    return -1;
+}
+
 static int fx_mount_once(struct fx_export *fx, bool allow_other,
                          bool auto_unmount, char **cause)
 {
@@ -244,6 +293,7 @@ static int fx_mount_once(struct fx_export *fx, bool allow_other,
                         auto_unmount ? ",auto_unmount" : "");
     char *argv[] = { (char *)"blkmon", (char *)"-o", opts, NULL };
     struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+    unsigned char before[128];
 
     if (opts == NULL)
         abort();
@@ -256,6 +306,7 @@ static int fx_mount_once(struct fx_export *fx, bool allow_other,
                         fx_log_last[0] ? ": " : "", fx_log_last);
         return -EIO;
     }
+    fx_fds(before, sizeof(before));
     if (fuse_session_mount(fx->se, fx->mountpoint) != 0) {
         *cause = strfmt("Failed to mount FUSE session to export%s%s",
                         fx_log_last[0] ? ": " : "", fx_log_last);
@@ -265,6 +316,9 @@ static int fx_mount_once(struct fx_export *fx, bool allow_other,
     }
     fx->mounted = true;
     fx->allow_other = allow_other;
+    if (auto_unmount)
+        fx->helper_fd = fx_find_helper(before, sizeof(before),
+                                       fuse_session_fd(fx->se));
     fx_track(fx, true);
     return 0;
 }
@@ -309,6 +363,8 @@ static void fx_destroy(struct fx_export *fx)
             fx_track(fx, false);
             fuse_session_unmount(fx->se);
         }
+        if (fx->helper_fd >= 0)
+            close(fx->helper_fd);
         fuse_session_destroy(fx->se);
     }
     free(fx->buf.mem);
@@ -335,6 +391,7 @@ int fuse_export_start(struct export_set *set, struct bk_dev *dev,
     if (fx == NULL)
         abort();
     fx->fd = -1;
+    fx->helper_fd = -1;
     fx->loop = export_set_loop(set);
     fx->mountpoint = strdup(o->mountpoint);
     fx->abspath = fx_abspath(o->mountpoint);

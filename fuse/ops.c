@@ -14,6 +14,13 @@
  * (fx_seek_loop), never recursing once per extent.  The reply goes out from the
  * last step's completion; nothing here waits.
  *
+ * Resizing is serialised: two growable writes past the end, or a write and
+ * a truncate, would otherwise have their truncations reach the device in
+ * either order, and the image end short of a write.  A request with a
+ * truncation step takes the export's resize turn (or waits in a queue for
+ * it, in order), decides then — growing only when the image is still too
+ * short — and gives the turn on once its truncations are done.
+ *
  * Semantics follow qemu's FUSE export where it has them: reads are cut at
  * the end of the image; writes too (a short write) unless the export is
  * growable, and one wholly past the end fails with ENOSPC, as a block
@@ -54,9 +61,13 @@ struct fx_req {
     void *buf;
     size_t size;                /* read/write: bytes, as replied */
     int64_t offset;
-    /* Truncations first (-1: none) and their preallocation. */
+    /* Truncations first (-1: none) and their preallocation; grow_only:
+     * grow_to is a minimum (a growable write), not a size to set. */
     int64_t grow_to, grow2_to;
     enum bk_prealloc grow2_prealloc;
+    bool grow_only;
+    bool resizer;               /* holds the export's resize turn */
+    struct fx_req *resize_next; /* waiting for it */
     /* Effects: [eff_at, eff_end) with eff_op and eff_flags. */
     enum bk_op eff_op;
     unsigned eff_flags;
@@ -160,9 +171,29 @@ static struct fx_req *fx_req_new(fuse_req_t req, struct fuse_file_info *fi,
     return q;
 }
 
+/* Give the resize turn to the next request waiting for it. */
+static void fx_resize_done(struct fx_req *q)
+{
+    struct fx_export *fx = q->fx;
+    struct fx_req *next = fx->resize_head;
+
+    if (!q->resizer)
+        return;
+    q->resizer = false;
+    fx->resizing = false;
+    if (next == NULL)
+        return;
+    fx->resize_head = next->resize_next;
+    if (fx->resize_head == NULL)
+        fx->resize_tail = NULL;
+    next->resize_next = NULL;
+    fx_run(next);
+}
+
 /* Count the request, let it go (its reply already sent). */
 static void fx_req_end(struct fx_req *q, int err)
 {
+    fx_resize_done(q);
     export_client_count(q->file->client, q->count_op,
                         err == 0 ? q->count_bytes : 0, err ? -err : 0);
     fx_request_done(q->fx, q->file);
@@ -240,8 +271,24 @@ static void fx_answer(struct fx_req *q)
 /* Where the request goes on, after its start or a device call. */
 static void fx_run(struct fx_req *q)
 {
+    struct fx_export *fx = q->fx;
+
     switch (q->step) {
     case FX_S_START:
+        if ((q->grow_to >= 0 || q->grow2_to >= 0) && !q->resizer) {
+            if (fx->resizing) {
+                if (fx->resize_tail != NULL)
+                    fx->resize_tail->resize_next = q;
+                else
+                    fx->resize_head = q;
+                fx->resize_tail = q;
+                return;
+            }
+            fx->resizing = true;
+            q->resizer = true;
+        }
+        if (q->grow_only && q->grow_to <= bk_dev_length(fx->exp->dev))
+            q->grow_to = -1;     /* another request grew it meanwhile */
         if (q->grow_to >= 0) {
             fx_submit(q, FX_S_GROW, BK_OP_TRUNCATE, q->grow_to, 0,
                       BK_PREALLOC_OFF);
@@ -257,6 +304,9 @@ static void fx_run(struct fx_req *q)
         /* fall through */
     case FX_S_GROW2:
         q->step = FX_S_EFFECT;
+        /* The truncations are done: the next resizer may go.  (It may
+         * run, and even end, inside this call; q is still ours.) */
+        fx_resize_done(q);
         break;
     case FX_S_EFFECT:
         q->eff_at += q->breq.bytes;
@@ -450,6 +500,7 @@ static void fx_write(fuse_req_t req, fuse_ino_t ino, const char *data,
     if (off + (int64_t)size > length) {
         if (fx->growable) {
             q->grow_to = off + (int64_t)size;
+            q->grow_only = true;
         } else if (off >= length && size > 0) {
             /* As a block device answers a write at its end. */
             fx_fail(q, ENOSPC);
@@ -510,15 +561,19 @@ static void fx_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
     if ((mode & ~FALLOC_FL_KEEP_SIZE) == 0) {
         if (!keep) {
             /* Growth only: up to off plainly, then preallocated. */
-            if (off > length)
+            if (off > length) {
                 q->grow_to = off;
+                q->grow_only = true;
+            }
             q->grow2_to = off + len;
             q->grow2_prealloc = BK_PREALLOC_FALLOC;
             q->count_op = BK_OP_TRUNCATE;
         }
     } else {
-        if (!keep && off + len > length)
+        if (!keep && off + len > length) {
             q->grow_to = off + len;
+            q->grow_only = true;
+        }
         q->eff_at = off;
         q->eff_end = off + len;
         q->eff_op = BK_OP_WRITE_ZEROES;

@@ -47,6 +47,7 @@
 #define FX_ATTR_TIMEOUT     1.0
 
 struct fx_file;
+struct fx_req;
 
 struct fx_export {
     struct export *exp;
@@ -54,6 +55,7 @@ struct fx_export {
     struct fuse_session *se;
     struct fuse_buf buf;        /* the session's receive buffer */
     int fd;                     /* /dev/fuse, watched; -1 when not */
+    int helper_fd;              /* the auto_unmount helper's socket, or -1 */
     bool mounted;
     bool gone;                  /* the kernel ended the connection */
     int gone_timer;             /* > 0: removal of the export is due */
@@ -65,6 +67,10 @@ struct fx_export {
     gid_t st_gid;
     unsigned inflight;          /* requests taken, not yet answered */
     struct fx_file *files;      /* every open (and one-request) file */
+    /* Resizing is one request at a time (ops.c): a truncation in flight
+     * holds it, and requests that would resize wait here, in order. */
+    bool resizing;
+    struct fx_req *resize_head, *resize_tail;
 };
 
 struct fx_file {
