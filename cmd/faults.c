@@ -37,12 +37,19 @@ void cmd_fault_format(const struct bk_fault *f, char *buf, size_t len)
 {
     const char *prog = out_progname();
     const char *op = op_name(f->op);
-    char eb[32], at[64], by[32];
+    char eb[32], at[192], by[32];
+    const struct bk_source *src = f->req != NULL ? f->req->source : NULL;
     long long off = (long long)f->offset, bytes = (long long)f->bytes;
     double ms = (double)f->ns / 1e6;
 
     snprintf(by, sizeof(by), "rule %u", f->rule);
-    snprintf(at, sizeof(at), "%s %lld+%lld", op, off, bytes);
+    /* An export's client is named: which of them the fault hit matters
+     * (a command's requests keep the plain words). */
+    if (src != NULL && (src->kind == BK_SRC_NBD || src->kind == BK_SRC_FUSE))
+        snprintf(at, sizeof(at), "%s %lld+%lld from %s", op, off, bytes,
+                 src->name);
+    else
+        snprintf(at, sizeof(at), "%s %lld+%lld", op, off, bytes);
     switch (f->kind) {
     case BK_FAULT_ERROR:
         if (f->sector >= 0)
@@ -88,7 +95,7 @@ void cmd_fault_format(const struct bk_fault *f, char *buf, size_t len)
                               : "success", by);
         return;
     case BK_FAULT_POWERCUT: {
-        char where[128] = "";
+        char where[256] = "";
 
         if (f->rule != 0)
             snprintf(where, sizeof(where), " at %s by %s", at, by);
