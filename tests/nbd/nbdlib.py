@@ -56,7 +56,10 @@ class Blkmon:
                  env=None):
         STARTED.append(self)
         self.sock = os.path.join(workdir, name)
-        self.out = open(os.path.join(workdir, name + '.out'), 'w+b')
+        # The child appends (O_APPEND): the offset of a descriptor shared
+        # with it would let a read here move where its next write lands.
+        self.out_path = os.path.join(workdir, name + '.out')
+        self.out = open(self.out_path, 'ab')
         cmd = [BLKMON, '--headless'] + list(args) + \
               ['--nbd', 'unix:' + self.sock, image]
         self.p = subprocess.Popen(cmd, cwd=workdir,
@@ -71,11 +74,8 @@ class Blkmon:
         self.url = 'nbd+unix:///?socket=' + self.sock
 
     def output(self):
-        if self.out.closed:
-            return ''
-        self.out.flush()
-        self.out.seek(0)
-        return self.out.read().decode('utf-8', 'replace')
+        with open(self.out_path, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
 
     def send(self, line):
         self.p.stdin.write((line + '\n').encode())
