@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fuse/server-int.h"
@@ -260,9 +261,9 @@ static void fx_fds(unsigned char *set, size_t size)
 /*
  * The socket libfuse keeps to the auto_unmount helper is not handed out:
  * it is the one new socket the mount opened.  Closing it once we have
- * unmounted lets the helper go at once, rather than at our exit, when it
- * would detach whatever is mounted at that path by then (another blkmon's
- * export of the same file).
+ * unmounted lets the helper go at once (fx_helper_done), rather than at
+ * our exit, when it would detach whatever is mounted at that path by then
+ * (another blkmon's export of the same file).
  */
 static int fx_find_helper(const unsigned char *before, size_t size,
                           int session_fd)
@@ -284,6 +285,65 @@ static int fx_find_helper(const unsigned char *before, size_t size,
     return -1;
 }
 
+/* The children this thread has forked (a fork's child is listed under
+ * the thread that forked it); up to max of them. */
+static size_t fx_children(pid_t *out, size_t max)
+{
+    char path[64];
+    size_t n = 0;
+    FILE *f;
+    long pid;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%d/children",
+             (int)gettid());
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    while (n < max && fscanf(f, "%ld", &pid) == 1)
+        out[n++] = (pid_t)pid;
+    fclose(f);
+    return n;
+}
+
+/* The helper is the one child the mount added. */
+static pid_t fx_new_child(const pid_t *before, size_t nbefore)
+{
+    pid_t after[64];
+    size_t n = fx_children(after, 64);
+
+    for (size_t i = 0; i < n; i++) {
+        bool known = false;
+
+        for (size_t j = 0; j < nbefore; j++)
+            known |= after[i] == before[j];
+        if (!known)
+            return after[i];
+    }
+    return -1;
+}
+
+/*
+ * Let the helper go and wait for it: it looks whether the file is still
+ * mounted and, if so, detaches it.  We have unmounted already, but
+ * another blkmon could mount the same file soon after we return, and a
+ * helper still looking then would detach that one.  It takes a few
+ * milliseconds; after two seconds it is left to itself.
+ */
+static void fx_helper_done(struct fx_export *fx)
+{
+    if (fx->helper_fd >= 0)
+        close(fx->helper_fd);
+    fx->helper_fd = -1;
+    for (int i = 0; fx->helper_pid > 0 && i < 2000; i++) {
+        pid_t r = waitpid(fx->helper_pid, NULL, WNOHANG);
+
+        if (r == fx->helper_pid || (r < 0 && errno != EINTR))
+            break;
+        usleep(1000);
+    }
+    fx->helper_pid = -1;
+}
+
 static int fx_mount_once(struct fx_export *fx, bool allow_other,
                          bool auto_unmount, char **cause)
 {
@@ -294,6 +354,8 @@ static int fx_mount_once(struct fx_export *fx, bool allow_other,
     char *argv[] = { (char *)"blkmon", (char *)"-o", opts, NULL };
     struct fuse_args args = FUSE_ARGS_INIT(3, argv);
     unsigned char before[128];
+    pid_t children[64];
+    size_t nchildren;
 
     if (opts == NULL)
         abort();
@@ -307,6 +369,7 @@ static int fx_mount_once(struct fx_export *fx, bool allow_other,
         return -EIO;
     }
     fx_fds(before, sizeof(before));
+    nchildren = fx_children(children, 64);
     if (fuse_session_mount(fx->se, fx->mountpoint) != 0) {
         *cause = strfmt("Failed to mount FUSE session to export%s%s",
                         fx_log_last[0] ? ": " : "", fx_log_last);
@@ -316,9 +379,11 @@ static int fx_mount_once(struct fx_export *fx, bool allow_other,
     }
     fx->mounted = true;
     fx->allow_other = allow_other;
-    if (auto_unmount)
+    if (auto_unmount) {
         fx->helper_fd = fx_find_helper(before, sizeof(before),
                                        fuse_session_fd(fx->se));
+        fx->helper_pid = fx_new_child(children, nchildren);
+    }
     fx_track(fx, true);
     return 0;
 }
@@ -363,8 +428,7 @@ static void fx_destroy(struct fx_export *fx)
             fx_track(fx, false);
             fuse_session_unmount(fx->se);
         }
-        if (fx->helper_fd >= 0)
-            close(fx->helper_fd);
+        fx_helper_done(fx);
         fuse_session_destroy(fx->se);
     }
     free(fx->buf.mem);
@@ -392,6 +456,7 @@ int fuse_export_start(struct export_set *set, struct bk_dev *dev,
         abort();
     fx->fd = -1;
     fx->helper_fd = -1;
+    fx->helper_pid = -1;
     fx->loop = export_set_loop(set);
     fx->mountpoint = strdup(o->mountpoint);
     fx->abspath = fx_abspath(o->mountpoint);

@@ -59,6 +59,7 @@ class Blkmon:
         # The child appends (O_APPEND): the offset of a descriptor shared
         # with it would let a read here move where its next write lands.
         self.out_path = os.path.join(workdir, name + '.out')
+        open(self.out_path, 'wb').close()
         self.out = open(self.out_path, 'ab')
         cmd = [BLKMON, '--headless'] + list(args) + \
               ['--nbd', 'unix:' + self.sock, image]
