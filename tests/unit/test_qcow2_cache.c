@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "backend/qcow2-cache.c"
+#include "backend/qcow2/cache.c"
 
 #define TS 4096
 

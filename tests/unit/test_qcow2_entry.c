@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "backend/qcow2-entry.c"
+#include "backend/qcow2/entry.c"
 
 static const struct qcow2_geom std = { .extended = false, .cluster_bits = 16 };
 static const struct qcow2_geom ext = { .extended = true, .cluster_bits = 16 };

@@ -14,8 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "backend/qcow2-header.c"
-#include "backend/qcow2-entry.c"
+#include "backend/qcow2/header.c"
+#include "backend/qcow2/entry.c"
 
 /* qemu-img create -f qcow2 -b b.img -F raw -o cluster_size=4096 hb.qcow2 1M */
 static const unsigned char backed[] = {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "backend/qcow2-overlap.c"
+#include "backend/qcow2/overlap.c"
 
 #define C 65536
 

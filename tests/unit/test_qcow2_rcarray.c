@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "backend/qcow2-rcarray.c"
-#include "backend/qcow2-entry.c"
+#include "backend/qcow2/rcarray.c"
+#include "backend/qcow2/entry.c"
 
 static void test_every_width_keeps_each_entry_apart(void **state)
 {

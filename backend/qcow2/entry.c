@@ -12,7 +12,7 @@
  */
 #include <errno.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 uint64_t qcow2_be64(const void *p)
 {
@@ -193,4 +193,16 @@ int qcow2_subcluster_range(const struct qcow2_geom *g, uint64_t entry,
         break;
     }
     return -EINVAL;
+}
+
+void qcow2_parse_compressed_l2_entry(const struct qcow2_geom *g,
+                                     uint64_t l2_entry, uint64_t *coffset,
+                                     uint64_t *csize)
+{
+    unsigned shift = 62 - (g->cluster_bits - 8);
+    uint64_t mask = (1ULL << (g->cluster_bits - 8)) - 1;
+    uint64_t sectors = ((l2_entry >> shift) & mask) + 1;
+
+    *coffset = l2_entry & ((1ULL << shift) - 1);
+    *csize = sectors * 512 - (*coffset & 511);
 }

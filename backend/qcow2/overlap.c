@@ -9,7 +9,7 @@
  * corrupt image; the caller marks the image corrupt and fails the write.
  * Ranges are widened to whole clusters first, except for the header test.
  */
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 const char *const qcow2_overlap_names[QCOW2_OL_MAX_BITNR] = {
     "qcow2_header", "active L1 table", "active L2 table", "refcount table",

@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 static int co_block_status(struct bk_io *io)
 {
@@ -63,7 +63,7 @@ void qcow2_block_status(struct bk_io *io)
     qcow2_spawn(io, co_block_status);
 }
 
-/* ---- questions from inside the driver ---------------------------------------- */
+/* ---- questions from inside the driver ----------------------------------- */
 
 struct status_wait {
     struct bk_co_wait w;

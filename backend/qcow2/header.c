@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 const struct qcow2_feature qcow2_known_features[8] = {
     { QCOW2_FEAT_INCOMPAT, 0, "dirty bit" },

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 struct qcow2_cache *qcow2_cache_new(int size, unsigned table_size,
                                    const char *name)

@@ -21,9 +21,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
-/* ---- codecs -------------------------------------------------------------- */
+/* ---- codecs ------------------------------------------------------------- */
 
 static ssize_t zlib_compress(void *dest, size_t dest_size, const void *src,
                              size_t src_size)
@@ -118,7 +118,7 @@ static ssize_t zstd_decompress(void *dest, size_t dest_size, const void *src,
     return ret;
 }
 
-/* ---- on a worker ----------------------------------------------------------- */
+/* ---- on a worker -------------------------------------------------------- */
 
 struct codec_job {
     ssize_t (*fn)(void *, size_t, const void *, size_t);
@@ -162,19 +162,7 @@ static ssize_t run_codec(struct qcow2_state *s, bool compress, void *dest,
     return j.ret;
 }
 
-/* ---- reads ---------------------------------------------------------------- */
-
-void qcow2_parse_compressed_l2_entry(const struct qcow2_state *s,
-                                     uint64_t l2_entry, uint64_t *coffset,
-                                     uint64_t *csize)
-{
-    unsigned shift = 62 - (s->cluster_bits - 8);
-    uint64_t mask = (1ULL << (s->cluster_bits - 8)) - 1;
-    uint64_t sectors = ((l2_entry >> shift) & mask) + 1;
-
-    *coffset = l2_entry & ((1ULL << shift) - 1);
-    *csize = sectors * 512 - (*coffset & 511);
-}
+/* ---- reads -------------------------------------------------------------- */
 
 int qcow2_co_preadv_compressed(struct qcow2_state *s, uint64_t l2_entry,
                                uint64_t offset, uint64_t bytes,
@@ -186,7 +174,7 @@ int qcow2_co_preadv_compressed(struct qcow2_state *s, uint64_t l2_entry,
     struct qcow2_iov q;
     int ret;
 
-    qcow2_parse_compressed_l2_entry(s, l2_entry, &coffset, &csize);
+    qcow2_parse_compressed_l2_entry(&s->geom, l2_entry, &coffset, &csize);
     buf = malloc(csize);
     if (buf == NULL)
         return -ENOMEM;
@@ -214,58 +202,10 @@ int qcow2_co_preadv_compressed(struct qcow2_state *s, uint64_t l2_entry,
     return ret;
 }
 
-/* ---- writes --------------------------------------------------------------- */
+/* ---- writes ------------------------------------------------------------- */
 
-/*
- * One cluster (or the short last one) of a compressed write.  Returns 1
- * when it did not shrink: the caller writes it as a normal cluster.
- */
-int qcow2_co_pwritev_compressed_cluster(struct qcow2_state *s,
-                                        uint64_t offset, uint64_t bytes,
-                                        const struct iovec *iov, int iovcnt,
-                                        size_t skip)
+ssize_t qcow2_compress(struct qcow2_state *s, void *dest, size_t dest_size,
+                       const void *src, size_t src_size)
 {
-    unsigned char *buf, *out;
-    uint64_t host;
-    struct qcow2_iov q;
-    ssize_t len;
-    int ret;
-
-    if (posix_memalign((void **)&buf, 4096, s->cluster_size) != 0)
-        return -ENOMEM;
-    out = malloc(s->cluster_size);
-    if (out == NULL) {
-        free(buf);
-        return -ENOMEM;
-    }
-    /* A short last cluster is padded with zeroes. */
-    memset(buf + bytes, 0, s->cluster_size - bytes);
-    qcow2_iov_init(&q);
-    qcow2_iov_concat(&q, iov, iovcnt, skip, bytes);
-    for (int i = 0, done = 0; i < q.n; done += (int)q.v[i].iov_len, i++)
-        memcpy(buf + done, q.v[i].iov_base, q.v[i].iov_len);
-    qcow2_iov_destroy(&q);
-
-    len = run_codec(s, true, out, s->cluster_size - 1, buf, s->cluster_size);
-    if (len == -ENOMEM) {
-        ret = 1;
-        goto out;
-    }
-    if (len < 0) {
-        ret = -EINVAL;
-        goto out;
-    }
-    bk_co_mutex_lock(&s->lock);
-    ret = qcow2_alloc_compressed_cluster_offset(s, offset, (int)len, &host);
-    if (ret == 0)
-        ret = qcow2_pre_write_overlap_check(s, 0, (int64_t)host, len, true);
-    bk_co_mutex_unlock(&s->lock);
-    if (ret < 0)
-        goto out;
-    qcow2_event(s, RULES_EV_WRITE_COMPRESSED);
-    ret = qcow2_file_pwrite(s, (int64_t)host, out, (size_t)len);
-out:
-    free(out);
-    free(buf);
-    return ret;
+    return run_codec(s, true, dest, dest_size, src, src_size);
 }

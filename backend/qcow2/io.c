@@ -13,14 +13,12 @@
  * there, never from inside a coroutine.
  */
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
-struct qcow2_task {
+struct spawn_task {
     struct bk_io *io;
     int (*fn)(struct bk_io *io);
     int ret;
@@ -28,14 +26,14 @@ struct qcow2_task {
 
 static void task_main(void *arg)
 {
-    struct qcow2_task *t = arg;
+    struct spawn_task *t = arg;
 
     t->ret = t->fn(t->io);
 }
 
 static void task_exit(void *arg)
 {
-    struct qcow2_task *t = arg;
+    struct spawn_task *t = arg;
     struct bk_io *io = t->io;
     int ret = t->ret;
 
@@ -45,12 +43,12 @@ static void task_exit(void *arg)
 
 void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io))
 {
-    struct qcow2_task *t = malloc(sizeof(*t));
+    struct spawn_task *t = malloc(sizeof(*t));
     struct bk_co *co;
 
     if (t == NULL)
         abort();
-    *t = (struct qcow2_task){ .io = io, .fn = fn };
+    *t = (struct spawn_task){ .io = io, .fn = fn };
     co = bk_co_new(task_main, t);
     bk_co_set_data(co, t);
     bk_co_on_exit(co, task_exit, t);
@@ -60,7 +58,7 @@ void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io))
 struct bk_req *qcow2_current_req(void)
 {
     struct bk_co *co = bk_co_self();
-    struct qcow2_task *t = co != NULL ? bk_co_data(co) : NULL;
+    struct spawn_task *t = co != NULL ? bk_co_data(co) : NULL;
 
     return t != NULL ? t->io->req : NULL;
 }
@@ -187,112 +185,7 @@ void qcow2_event(struct qcow2_state *s, enum rules_event ev)
     bk_io_free(io);
 }
 
-/* ---- corruption ----------------------------------------------------------- */
-
-void qcow2_signal_corruption(struct qcow2_state *s, bool fatal,
-                             const char *fmt, ...)
-{
-    char *msg, *text;
-    va_list ap;
-
-    fatal = fatal && (s->node->open_flags & BK_O_RDWR);
-    if (s->signaled_corruption &&
-        (!fatal || (s->incompatible_features & QCOW2_INCOMPAT_CORRUPT)))
-        return;
-    va_start(ap, fmt);
-    msg = vstrfmt(fmt, ap);
-    va_end(ap);
-    text = fatal ? strfmt("qcow2: Marking image as corrupt: %s; further "
-                          "corruption events will be suppressed", msg)
-                 : strfmt("qcow2: Image is corrupt: %s; further non-fatal "
-                          "corruption events will be suppressed", msg);
-    if (text != NULL)
-        bk_stack_message(s->node->stack, BK_MSG_PLAIN, text);
-    free(text);
-    free(msg);
-    if (fatal) {
-        qcow2_mark_corrupt(s);
-        s->broken = true;   /* QEMU drops the driver: ENOMEDIUM from now */
-    }
-    s->signaled_corruption = true;
-}
-
-/*
- * The inactive L2 tables (overlap-check=all or overlap-check.inactive-l2):
- * each snapshot's L1 table is read from the file to find them.  A
- * snapshot table that QEMU would not load fails the check (-EFBIG or
- * -EINVAL), which fails the write.
- */
-static int overlap_inactive_l2(struct qcow2_state *s, int64_t offset,
-                               int64_t size)
-{
-    int64_t csize = s->cluster_size;
-
-    size = (qcow2_offset_into_cluster(s, (uint64_t)offset) + size + csize -
-            1) & ~(csize - 1);
-    offset = (int64_t)qcow2_start_of_cluster(s, (uint64_t)offset);
-    for (uint32_t i = 0; i < s->nb_snapshots; i++) {
-        uint64_t l1_ofs = s->snapshots[i].l1_table_offset;
-        uint32_t l1_sz = s->snapshots[i].l1_size;
-        uint64_t *l1;
-        int ret;
-
-        if ((uint64_t)l1_sz > QCOW2_MAX_L1_SIZE / 8)
-            return -EFBIG;
-        if ((uint64_t)INT64_MAX - (uint64_t)l1_sz * 8 < l1_ofs ||
-            qcow2_offset_into_cluster(s, l1_ofs))
-            return -EINVAL;
-        l1 = malloc((size_t)l1_sz * 8 + 1);
-        if (l1 == NULL)
-            return -ENOMEM;
-        ret = qcow2_file_pread(s, (int64_t)l1_ofs, l1, (size_t)l1_sz * 8);
-        for (uint32_t j = 0; ret == 0 && j < l1_sz; j++) {
-            uint64_t l2 = qcow2_be64(&l1[j]) & QCOW2_L1E_OFFSET_MASK;
-
-            if (l2 && l2 < (uint64_t)(offset + size) &&
-                (uint64_t)offset < l2 + (uint64_t)csize)
-                ret = QCOW2_OL_INACTIVE_L2;
-        }
-        free(l1);
-        if (ret != 0)
-            return ret;
-    }
-    return 0;
-}
-
-int qcow2_pre_write_overlap_check(struct qcow2_state *s, int ign,
-                                  int64_t offset, int64_t size,
-                                  bool data_file)
-{
-    struct qcow2_layout l;
-    int hit, bit;
-
-    (void)data_file;   /* an external data file is never checked */
-    if ((s->overlap_check & ~ign) == 0 || size == 0)
-        return 0;
-    l = qcow2_layout_of(s);
-    /* QEMU's order: inactive L2 tables come before the bitmap directory. */
-    hit = qcow2_overlap_check(&l, s->overlap_check & ~ign &
-                                      ~QCOW2_OL_BITMAP_DIRECTORY,
-                              offset, size);
-    if (hit == 0 && (s->overlap_check & ~ign & QCOW2_OL_INACTIVE_L2) &&
-        s->snapshots != NULL)
-        hit = overlap_inactive_l2(s, offset, size);
-    if (hit == 0)
-        hit = qcow2_overlap_check(&l, s->overlap_check & ~ign &
-                                          QCOW2_OL_BITMAP_DIRECTORY,
-                                  offset, size);
-    if (hit < 0)
-        return hit;
-    if (hit == 0)
-        return 0;
-    bit = __builtin_ctz((unsigned)hit);
-    qcow2_signal_corruption(s, true, "Preventing invalid write on metadata "
-                            "(overlaps with %s)", qcow2_overlap_names[bit]);
-    return -EIO;
-}
-
-/* ---- iovec arrays ----------------------------------------------------------- */
+/* ---- iovec arrays ------------------------------------------------------- */
 
 void qcow2_iov_init(struct qcow2_iov *q)
 {

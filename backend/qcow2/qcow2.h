@@ -13,19 +13,28 @@
  *   - a *slice* is the part of an L2 table the metadata cache holds in one
  *     entry (l2-cache-entry-size; a whole table unless the cache is small).
  *
- * Files, each owning one structure and its invariants:
- *   qcow2-header.c   header fields and extensions, in and out of bytes
- *   qcow2-entry.c    L1/L2 entry encoding, cluster and subcluster types
- *   qcow2-rcarray.c  refcount arrays at every refcount_bits
- *   qcow2-cache.c    the metadata cache's bookkeeping (no I/O)
- *   qcow2-overlap.c  the metadata overlap check
- *   qcow2-io.c       requests as coroutines; metadata I/O and events
- *   qcow2-meta.c     cache entries read and written through the file
- *   qcow2-refcount.c refcounts, cluster allocation and freeing
- *   qcow2-cluster.c  guest-to-host mapping, L2 allocation, COW, zero and
- *                    discard of clusters
- *   qcow2-open.c     opening: validation, options, the caches' sizes
- *   qcow2.c          the driver: read, write, zero, discard, flush, close
+ * Files, each owning one structure and its invariants, from the bottom
+ * up; each calls only files above it in this list (QCOW2.md, "Layers"):
+ *   header.c    header fields and extensions, in and out of bytes
+ *   entry.c     L1/L2 entry encoding, cluster and subcluster types
+ *   rcarray.c   refcount arrays at every refcount_bits
+ *   cache.c     the metadata cache's bookkeeping (no I/O)
+ *   overlap.c   the metadata overlap check (no I/O)
+ *   io.c        requests as coroutines; I/O and events on the file
+ *   task.c      the pieces of one request run side by side
+ *   image.c     the header written back, dirty/corrupt bits, corruption,
+ *               the overlap check with its message
+ *   meta.c      cache entries read and written through the file
+ *   refcount.c  refcounts, cluster allocation and freeing
+ *   map.c       guest to host offsets, read only
+ *   compress.c  compression codecs, compressed reads
+ *   read.c      guest reads (and COW reads)
+ *   cluster.c   L1 growth, L2 allocation, zeroing and discarding clusters
+ *   alloc.c     clusters for writes, copy-on-write, linking L2 entries
+ *   status.c    block status, "does this read as zeroes?"
+ *   write.c     guest writes, plain and compressed
+ *   open.c      opening and closing: validation, options, backing file
+ *   qcow2.c     the driver's table and its small entry points
  *
  * Metadata is written in an order a crash cannot make inconsistent (leaks
  * allowed): a refcount is raised and on disk before anything points at
@@ -89,7 +98,7 @@ enum { QCOW2_FEAT_INCOMPAT = 0, QCOW2_FEAT_COMPAT = 1, QCOW2_FEAT_AUTOCLEAR = 2 
 /* The largest request the block layer passes down (BDRV_REQUEST_MAX_BYTES). */
 #define QCOW2_REQUEST_MAX_BYTES (INT32_MAX - 511)
 
-/* ---- header (qcow2-header.c) ------------------------------------------- */
+/* ---- header (header.c) -------------------------------------------------- */
 
 struct qcow2_ext {                 /* an extension kept as it was */
     uint32_t magic;
@@ -154,7 +163,7 @@ extern const struct qcow2_feature qcow2_known_features[8];
 char *qcow2_unsupported_features(const unsigned char *table, size_t n,
                                  uint64_t mask);
 
-/* ---- entries (qcow2-entry.c) -------------------------------------------- */
+/* ---- entries (entry.c) -------------------------------------------------- */
 
 #define QCOW2_OFLAG_COPIED (1ULL << 63)
 #define QCOW2_OFLAG_COMPRESSED (1ULL << 62)
@@ -220,8 +229,12 @@ int qcow2_subcluster_range(const struct qcow2_geom *g, uint64_t entry,
                            uint64_t bitmap, unsigned sc,
                            enum qcow2_subcluster_type *type);
 bool qcow2_cluster_allocated(enum qcow2_cluster_type t);
+/* Where a compressed cluster's bytes lie in the file, and how many. */
+void qcow2_parse_compressed_l2_entry(const struct qcow2_geom *g,
+                                     uint64_t l2_entry, uint64_t *coffset,
+                                     uint64_t *csize);
 
-/* ---- refcount arrays (qcow2-rcarray.c) --------------------------------- */
+/* ---- refcount arrays (rcarray.c) ---------------------------------------- */
 
 /* Entry index of a refcount block of 2^order-bit entries. */
 uint64_t qcow2_rc_get(unsigned order, const void *block, uint64_t index);
@@ -231,7 +244,7 @@ uint64_t qcow2_rc_max(unsigned order);
 /* Bytes of a refcount array of n entries (whole bytes). */
 uint64_t qcow2_rc_array_bytes(unsigned order, uint64_t n);
 
-/* ---- the metadata cache's bookkeeping (qcow2-cache.c) ------------------- */
+/* ---- the metadata cache's bookkeeping (cache.c) ------------------------- */
 
 struct qcow2_cache_entry {
     int64_t offset;           /* 0: empty */
@@ -274,7 +287,7 @@ void qcow2_cache_clean_unused(struct qcow2_cache *c);
 /* Forget everything (after writing it all). */
 void qcow2_cache_reset(struct qcow2_cache *c);
 
-/* ---- overlap check (qcow2-overlap.c) ------------------------------------ */
+/* ---- overlap check (overlap.c) ------------------------------------------ */
 
 enum qcow2_overlap {
     QCOW2_OL_MAIN_HEADER = 1 << 0,
@@ -331,7 +344,7 @@ struct qcow2_layout {
 int qcow2_overlap_check(const struct qcow2_layout *l, int chk, int64_t offset,
                         int64_t size);
 
-/* ---- the driver's state ----------------------------------------------- */
+/* ---- the driver's state ------------------------------------------------- */
 
 enum qcow2_discard_type {
     QCOW2_DISCARD_NEVER,
@@ -518,7 +531,7 @@ static inline uint64_t qcow2_l2meta_cow_end(const struct qcow2_l2meta *m)
     return m->offset + m->cow_end.offset + m->cow_end.nb_bytes;
 }
 
-/* ---- requests and metadata I/O (qcow2-io.c) ------------------------------ */
+/* ---- requests and I/O on the file (io.c) -------------------------------- */
 
 /* Run fn for io in a new coroutine; io ends with fn's return value. */
 void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io));
@@ -547,16 +560,6 @@ int qcow2_node_preadv(struct bk_node *node, int64_t offset,
                       struct iovec *iov, int iovcnt, int64_t bytes);
 /* Flush a node through the generic layer (events and all). */
 int qcow2_node_flush(struct bk_node *node);
-/* "qcow2: Marking image as corrupt: ..." (or the non-fatal words) once,
- * then the image is marked corrupt and no more I/O is done. */
-void qcow2_signal_corruption(struct qcow2_state *s, bool fatal,
-                             const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* The overlap check with QEMU's message; 0 or -EIO. */
-int qcow2_pre_write_overlap_check(struct qcow2_state *s, int ign,
-                                  int64_t offset, int64_t size,
-                                  bool data_file);
-
 /* A growing iovec array (QEMU's QEMUIOVector, what qcow2 needs of it). */
 struct qcow2_iov {
     struct iovec *v;
@@ -575,7 +578,56 @@ void qcow2_iov_memset(const struct iovec *iov, int n, size_t skip, int c,
                       size_t len);
 size_t qcow2_iov_total(const struct qcow2_iov *q);
 
-/* ---- cache entries through the file (qcow2-meta.c) ------------------------ */
+/* ---- the image as a whole (image.c) ------------------------------------- */
+
+struct qcow2_layout qcow2_layout_of(const struct qcow2_state *s);
+/* "qcow2: Marking image as corrupt: ..." (or the non-fatal words) once,
+ * then the image is marked corrupt and no more I/O is done. */
+void qcow2_signal_corruption(struct qcow2_state *s, bool fatal,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The overlap check with QEMU's message; 0 or -EIO. */
+int qcow2_pre_write_overlap_check(struct qcow2_state *s, int ign,
+                                  int64_t offset, int64_t size,
+                                  bool data_file);
+
+/* Write the whole first cluster from the state (qcow2_header_build). */
+int qcow2_update_header(struct qcow2_state *s);
+/* Set the dirty bit in the file (8 bytes at offset 72, flushed) first. */
+int qcow2_mark_dirty(struct qcow2_state *s);
+int qcow2_mark_corrupt(struct qcow2_state *s);
+
+/* ---- tasks: the pieces of a request side by side (task.c) --------------- */
+
+struct qcow2_task_pool {
+    int busy;
+    int status;                /* the first error of a task */
+    bool waiting;
+    struct bk_co *main_co;
+};
+
+/* One piece of a guest read or write. */
+struct qcow2_task {
+    struct qcow2_task_pool *pool;
+    int (*fn)(struct qcow2_task *t);
+    struct qcow2_state *s;
+    enum qcow2_subcluster_type type;
+    uint64_t host_offset, offset, bytes;
+    const struct iovec *iov;
+    int iovcnt;
+    size_t skip;
+    struct qcow2_l2meta *l2meta;
+};
+
+/* A pool for the running coroutine's request. */
+void qcow2_task_pool_init(struct qcow2_task_pool *p);
+/* Run task->fn: at once when p is NULL, else as a task of p (copied)
+ * that starts when the caller next yields; waits while eight run. */
+int qcow2_task_run(struct qcow2_task_pool *p, const struct qcow2_task *task);
+/* Wait for p's tasks (p may be NULL); ret, or else the first error. */
+int qcow2_task_pool_finish(struct qcow2_task_pool *p, int ret);
+
+/* ---- cache entries through the file (meta.c) ---------------------------- */
 
 int qcow2_meta_get(struct qcow2_state *s, struct qcow2_cache *c,
                    uint64_t offset, void **table);
@@ -589,8 +641,10 @@ void qcow2_meta_depends_on_flush(struct qcow2_cache *c);
 /* Write both caches (L2 first), refcounts only when they are kept exact. */
 int qcow2_write_caches(struct qcow2_state *s);
 int qcow2_flush_caches(struct qcow2_state *s);
+/* Clear the dirty bit: the caches flushed, then the header written. */
+int qcow2_mark_clean(struct qcow2_state *s);
 
-/* ---- refcounts and allocation (qcow2-refcount.c) ------------------------- */
+/* ---- refcounts and allocation (refcount.c) ------------------------------ */
 
 int qcow2_refcount_init(struct qcow2_state *s);
 int qcow2_get_refcount(struct qcow2_state *s, uint64_t cluster_index,
@@ -610,16 +664,53 @@ int qcow2_update_cluster_refcount(struct qcow2_state *s,
                                   uint64_t cluster_index, uint64_t addend,
                                   bool decrease, enum qcow2_discard_type type);
 int qcow2_detect_metadata_preallocation(struct qcow2_state *s);
-struct qcow2_layout qcow2_layout_of(const struct qcow2_state *s);
 
-/* ---- the mapping (qcow2-cluster.c) ----------------------------------------- */
+/* ---- guest to host, read only (map.c) ----------------------------------- */
+
+/* The cached slice of the L2 table at l2_offset that maps guest offset. */
+int qcow2_l2_load(struct qcow2_state *s, uint64_t offset, uint64_t l2_offset,
+                  void **slice);
+/* What [offset, offset + *bytes) maps to: *bytes cut to the run of one
+ * type from offset; *host_offset where it lies (compressed: the entry). */
+int qcow2_get_host_offset(struct qcow2_state *s, uint64_t offset,
+                          unsigned *bytes, uint64_t *host_offset,
+                          enum qcow2_subcluster_type *type);
+
+/* ---- compressed clusters (compress.c) ----------------------------------- */
+
+int qcow2_co_preadv_compressed(struct qcow2_state *s, uint64_t l2_entry,
+                               uint64_t offset, uint64_t bytes,
+                               const struct iovec *iov, int iovcnt,
+                               size_t skip);
+/* Compress src into dest on a worker: its length, -ENOMEM when it does not
+ * fit (did not shrink), -EIO. */
+ssize_t qcow2_compress(struct qcow2_state *s, void *dest, size_t dest_size,
+                       const void *src, size_t src_size);
+
+/* ---- guest reads (read.c) ----------------------------------------------- */
+
+/* Read guest [offset, offset+bytes) into [skip, ...) of iov, as a guest
+ * read does (COW reads come here too). */
+int qcow2_co_preadv(struct qcow2_state *s, uint64_t offset, uint64_t bytes,
+                    const struct iovec *iov, int iovcnt, size_t skip);
+
+/* ---- L1 and L2 tables, zeroing and discarding clusters (cluster.c) ------ */
 
 int qcow2_grow_l1_table(struct qcow2_state *s, uint64_t min_size,
                         bool exact_size);
 int qcow2_write_l1_entry(struct qcow2_state *s, unsigned l1_index);
-int qcow2_get_host_offset(struct qcow2_state *s, uint64_t offset,
-                          unsigned *bytes, uint64_t *host_offset,
-                          enum qcow2_subcluster_type *type);
+/* The L2 slice for guest offset, with the L1 table grown and the L2 table
+ * allocated (or copied from a shared one) as needed; *l2_index its entry. */
+int qcow2_get_cluster_table(struct qcow2_state *s, uint64_t offset,
+                            void **slice, unsigned *l2_index);
+int qcow2_cluster_discard(struct qcow2_state *s, uint64_t offset,
+                          uint64_t bytes, enum qcow2_discard_type type,
+                          bool full_discard);
+int qcow2_subcluster_zeroize(struct qcow2_state *s, uint64_t offset,
+                             uint64_t bytes, unsigned flags);
+
+/* ---- allocation for writes, COW, L2 entries (alloc.c) ------------------- */
+
 int qcow2_alloc_host_offset(struct qcow2_state *s, uint64_t offset,
                             unsigned *bytes, uint64_t *host_offset,
                             struct qcow2_l2meta **m);
@@ -629,13 +720,12 @@ int qcow2_alloc_compressed_cluster_offset(struct qcow2_state *s,
                                           uint64_t offset, int compressed_size,
                                           uint64_t *host_offset);
 void qcow2_alloc_cluster_abort(struct qcow2_state *s, struct qcow2_l2meta *m);
-int qcow2_cluster_discard(struct qcow2_state *s, uint64_t offset,
-                          uint64_t bytes, enum qcow2_discard_type type,
-                          bool full_discard);
-int qcow2_subcluster_zeroize(struct qcow2_state *s, uint64_t offset,
-                             uint64_t bytes, unsigned flags);
+/* Link (link) or free the allocations of *pm, and let the writes waiting
+ * for them go on; on failure *pm is what is left. */
+int qcow2_handle_l2meta(struct qcow2_state *s, struct qcow2_l2meta **pm,
+                        bool link);
 
-/* ---- block status (qcow2-status.c) ------------------------------------------- */
+/* ---- block status (status.c) -------------------------------------------- */
 
 /* The driver's block_status op. */
 void qcow2_block_status(struct bk_io *io);
@@ -644,35 +734,19 @@ int qcow2_is_zero_fast(struct qcow2_state *s, int64_t offset, int64_t bytes);
 /* Does the range read as zeroes (holes of a raw backing file count)? */
 bool qcow2_is_zero(struct qcow2_state *s, int64_t offset, int64_t bytes);
 
-/* ---- compressed clusters (qcow2-compress.c) -------------------------------- */
+/* ---- guest writes (write.c) --------------------------------------------- */
 
-void qcow2_parse_compressed_l2_entry(const struct qcow2_state *s,
-                                     uint64_t l2_entry, uint64_t *coffset,
-                                     uint64_t *csize);
-int qcow2_co_preadv_compressed(struct qcow2_state *s, uint64_t l2_entry,
-                               uint64_t offset, uint64_t bytes,
-                               const struct iovec *iov, int iovcnt,
-                               size_t skip);
-int qcow2_co_pwritev_compressed_cluster(struct qcow2_state *s,
-                                        uint64_t offset, uint64_t bytes,
-                                        const struct iovec *iov, int iovcnt,
-                                        size_t skip);
+int qcow2_co_pwritev(struct qcow2_state *s, uint64_t offset, uint64_t bytes,
+                     const struct iovec *iov, int iovcnt);
+/* write -c: whole clusters (the last one may end with the disk). */
+int qcow2_co_pwritev_compressed(struct qcow2_state *s, uint64_t offset,
+                                uint64_t bytes, const struct iovec *iov,
+                                int iovcnt);
 
-/* ---- the driver (qcow2.c) ---------------------------------------------------- */
-
-/* Read guest [offset, offset+bytes) into [skip, ...) of iov, as a guest
- * read does (COW reads come here too). */
-int qcow2_co_preadv(struct qcow2_state *s, uint64_t offset, uint64_t bytes,
-                    const struct iovec *iov, int iovcnt, size_t skip);
-
-/* ---- open and header (qcow2-open.c) ---------------------------------------- */
+/* ---- open and close (open.c) -------------------------------------------- */
 
 int qcow2_open(struct bk_node *node, struct bk_opts *opts,
                const char *filename, char **cause);
 void qcow2_close(struct bk_node *node);
-int qcow2_update_header(struct qcow2_state *s);
-int qcow2_mark_dirty(struct qcow2_state *s);
-int qcow2_mark_clean(struct qcow2_state *s);
-int qcow2_mark_corrupt(struct qcow2_state *s);
 
 #endif

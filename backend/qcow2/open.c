@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "backend/loop.h"
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 #define DEFAULT_L2_CACHE_MAX_SIZE (32ULL << 20)
 #define DEFAULT_CACHE_CLEAN_INTERVAL 600
@@ -298,7 +298,7 @@ out_ol:
     return ret;
 }
 
-/* ---- extensions and the snapshot table ------------------------------------- */
+/* ---- extensions and the snapshot table ---------------------------------- */
 
 /* Read the extensions in [start, end) as QEMU does, one read per header
  * and one per body.  With table, only the feature table is kept. */
@@ -480,7 +480,7 @@ static int read_snapshots(struct qcow2_state *s, struct open_ctx *o)
     return 0;
 }
 
-/* ---- backing file ------------------------------------------------------------- */
+/* ---- backing file ------------------------------------------------------- */
 
 /*
  * The format of a backing file the header does not name: what its first
@@ -602,7 +602,7 @@ out:
     return ret;
 }
 
-/* ---- the open sequence ------------------------------------------------------- */
+/* ---- the open sequence -------------------------------------------------- */
 
 static int do_open(struct qcow2_state *s, struct open_ctx *o)
 {
@@ -882,84 +882,7 @@ int qcow2_open(struct bk_node *node, struct bk_opts *opts,
     return 0;
 }
 
-/* ---- header writes ---------------------------------------------------------- */
-
-int qcow2_update_header(struct qcow2_state *s)
-{
-    struct qcow2_header h = {
-        .version = (uint32_t)s->version,
-        .cluster_bits = s->cluster_bits,
-        .size = s->size / 512 * 512,
-        .l1_size = s->l1_size,
-        .l1_table_offset = s->l1_table_offset,
-        .refcount_table_offset = s->refcount_table_offset,
-        .refcount_table_clusters = s->refcount_table_size >>
-                                   (s->cluster_bits - 3),
-        .nb_snapshots = s->nb_snapshots,
-        .snapshots_offset = s->snapshots_offset,
-        .incompatible_features = s->incompatible_features,
-        .compatible_features = s->compatible_features,
-        .autoclear_features = s->autoclear_features,
-        .refcount_order = s->refcount_order,
-        .compression_type = s->compression_type,
-    };
-    struct qcow2_header_vars v = {
-        .unknown_fields = s->unknown_header_fields,
-        .unknown_fields_len = s->unknown_header_fields_len,
-        .backing_format = s->image_backing_format,
-        .backing_file = s->image_backing_file,
-        .feature_table = s->version >= 3 && s->cluster_size > 4096,
-        .nb_bitmaps = s->nb_bitmaps,
-        .bitmap_directory_size = s->bitmap_directory_size,
-        .bitmap_directory_offset = s->bitmap_directory_offset,
-        .unknown = s->unknown_ext,
-    };
-    unsigned char *buf;
-    int ret;
-
-    if (posix_memalign((void **)&buf, 4096, s->cluster_size) != 0)
-        return -ENOMEM;
-    ret = qcow2_header_build(&h, &v, buf, s->cluster_size);
-    if (ret == 0)
-        ret = qcow2_file_pwrite(s, 0, buf, s->cluster_size);
-    free(buf);
-    return ret;
-}
-
-int qcow2_mark_dirty(struct qcow2_state *s)
-{
-    unsigned char val[8];
-    int ret;
-
-    if (s->incompatible_features & QCOW2_INCOMPAT_DIRTY)
-        return 0;
-    qcow2_put_be64(val, s->incompatible_features | QCOW2_INCOMPAT_DIRTY);
-    ret = qcow2_file_pwrite_sync(s, 72, val, sizeof(val));
-    if (ret < 0)
-        return ret;
-    /* Dirty only once the header says so. */
-    s->incompatible_features |= QCOW2_INCOMPAT_DIRTY;
-    return 0;
-}
-
-int qcow2_mark_clean(struct qcow2_state *s)
-{
-    int ret;
-
-    if (!(s->incompatible_features & QCOW2_INCOMPAT_DIRTY))
-        return 0;
-    s->incompatible_features &= ~QCOW2_INCOMPAT_DIRTY;
-    ret = qcow2_flush_caches(s);
-    return ret < 0 ? ret : qcow2_update_header(s);
-}
-
-int qcow2_mark_corrupt(struct qcow2_state *s)
-{
-    s->incompatible_features |= QCOW2_INCOMPAT_CORRUPT;
-    return qcow2_update_header(s);
-}
-
-/* ---- close ----------------------------------------------------------------------- */
+/* ---- close -------------------------------------------------------------- */
 
 struct close_ctx {
     struct qcow2_state *s;

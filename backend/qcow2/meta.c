@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 static int flush_dependency(struct qcow2_state *s, struct qcow2_cache *c)
 {
@@ -168,4 +168,15 @@ int qcow2_flush_caches(struct qcow2_state *s)
     int ret = qcow2_write_caches(s);
 
     return ret < 0 ? ret : qcow2_file_flush(s);
+}
+
+int qcow2_mark_clean(struct qcow2_state *s)
+{
+    int ret;
+
+    if (!(s->incompatible_features & QCOW2_INCOMPAT_DIRTY))
+        return 0;
+    s->incompatible_features &= ~QCOW2_INCOMPAT_DIRTY;
+    ret = qcow2_flush_caches(s);
+    return ret < 0 ? ret : qcow2_update_header(s);
 }

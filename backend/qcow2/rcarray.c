@@ -9,7 +9,7 @@
  */
 #include <assert.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 uint64_t qcow2_rc_get(unsigned order, const void *block, uint64_t index)
 {

@@ -26,34 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/qcow2.h"
+#include "backend/qcow2/qcow2.h"
 
 static int update_refcount(struct qcow2_state *s, int64_t offset,
                            int64_t length, uint64_t addend, bool decrease,
                            enum qcow2_discard_type type);
 static int64_t alloc_clusters_noref(struct qcow2_state *s, uint64_t size,
                                     uint64_t max);
-
-struct qcow2_layout qcow2_layout_of(const struct qcow2_state *s)
-{
-    return (struct qcow2_layout){
-        .cluster_bits = s->cluster_bits,
-        .l1_table_offset = s->l1_table_offset,
-        .l1_table = s->l1_table,
-        .l1_size = s->l1_size,
-        .refcount_table_offset = s->refcount_table_offset,
-        .refcount_table = s->refcount_table,
-        .refcount_table_size = s->refcount_table_size,
-        .max_refcount_table_index = s->max_refcount_table_index,
-        .snapshots_offset = s->snapshots_offset,
-        .snapshots_size = s->snapshots_size,
-        .snapshots = s->snapshots,
-        .nb_snapshots = s->nb_snapshots,
-        .bitmaps = (s->autoclear_features & QCOW2_AUTOCLEAR_BITMAPS) != 0,
-        .bitmap_directory_offset = s->bitmap_directory_offset,
-        .bitmap_directory_size = s->bitmap_directory_size,
-    };
-}
 
 static void update_max_refcount_table_index(struct qcow2_state *s)
 {
@@ -386,7 +365,7 @@ fail:
     return (int)ret;
 }
 
-/* ---- discards ------------------------------------------------------------ */
+/* ---- discards ----------------------------------------------------------- */
 
 void qcow2_process_discards(struct qcow2_state *s, int ret)
 {
@@ -444,7 +423,7 @@ found:
     }
 }
 
-/* ---- refcount updates ------------------------------------------------------ */
+/* ---- refcount updates --------------------------------------------------- */
 
 static int update_refcount(struct qcow2_state *s, int64_t offset,
                            int64_t length, uint64_t addend, bool decrease,
@@ -538,7 +517,7 @@ int qcow2_update_cluster_refcount(struct qcow2_state *s,
                            addend, decrease, type);
 }
 
-/* ---- allocation ------------------------------------------------------------ */
+/* ---- allocation --------------------------------------------------------- */
 
 /* The first run of free clusters for size bytes, from free_cluster_index;
  * nothing is marked used. */
@@ -690,7 +669,7 @@ void qcow2_free_any_cluster(struct qcow2_state *s, uint64_t l2_entry,
     case QCOW2_CLUSTER_COMPRESSED: {
         uint64_t coffset, csize;
 
-        qcow2_parse_compressed_l2_entry(s, l2_entry, &coffset, &csize);
+        qcow2_parse_compressed_l2_entry(&s->geom, l2_entry, &coffset, &csize);
         qcow2_free_clusters(s, (int64_t)coffset, (int64_t)csize, type);
         break;
     }
