@@ -228,8 +228,15 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
             return ret;
         }
     }
-    if (drv == NULL)
+    if (drv == NULL) {
         drv = bk_driver_find(stack, default_driver);
+        /* The caller's default may name a driver this stack lacks. */
+        if (drv == NULL) {
+            *cause = strfmt("Unknown driver '%s'", default_driver);
+            bk_opts_free(child_opts);
+            return -EINVAL;
+        }
+    }
     flags = parent_flags & ~(unsigned)(BK_O_TOP | BK_O_COPY_ON_READ);
     /* Set here, they are the child's own: a reopen keeps them. */
     explicit_flags =

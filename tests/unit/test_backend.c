@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "backend/backend.h"
+#include "backend/node.h"
 
 struct fixture {
     char dir[64];
@@ -331,6 +332,24 @@ static void test_open_errors_name_the_problem(void **state)
     free(cause);
 }
 
+/* A default driver the stack does not have is refused, not followed. */
+static void test_open_child_refuses_an_unknown_default_driver(void **state)
+{
+    struct fixture *f = *state;
+    struct bk_stack stack = { .loop = f->loop, .drivers = bk_drivers };
+    struct bk_opts *o = bk_opts_new();
+    struct bk_node *child = NULL;
+    char *cause = NULL;
+
+    assert_int_equal(bk_stack_open_child(&stack, BK_O_RDWR, o, "backing",
+                                         f->path, "nosuch", &child, &cause),
+                     -EINVAL);
+    assert_null(child);
+    assert_string_equal(cause, "Unknown driver 'nosuch'");
+    free(cause);
+    bk_opts_free(o);
+}
+
 static void test_opts_parse_handles_escapes_and_implied_keys(void **state)
 {
     struct bk_opts *o = bk_opts_new();
@@ -378,6 +397,7 @@ int main(void)
         T(test_overlapping_unaligned_direct_writes_keep_every_byte),
         T(test_flush_succeeds_in_every_cache_mode),
         T(test_open_errors_name_the_problem),
+        T(test_open_child_refuses_an_unknown_default_driver),
         T(test_loop_timers_repeat_until_stopped),
         cmocka_unit_test(test_opts_parse_handles_escapes_and_implied_keys),
 #undef T
