@@ -10,10 +10,8 @@
  * bits to clear in the header.  It runs as a coroutine like any request;
  * the open call iterates the loop until it is done.
  *
- * The caches are sized as QEMU sizes them (read_cache_sizes): the L2
- * cache covers the whole disk up to 32 MiB (in 4 KiB slices when it cannot
- * cover it all), the refcount cache gets 4 clusters, both at least their
- * minimum (2 L2 slices, 4 refcount blocks).
+ * The options (options.c) are read where QEMU reads them, after the L1
+ * table; a node keeps its own to read them again (truncate, reopen).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,11 +22,6 @@
 
 #include "backend/loop.h"
 #include "backend/qcow2/qcow2.h"
-
-#define DEFAULT_L2_CACHE_MAX_SIZE (32ULL << 20)
-#define DEFAULT_CACHE_CLEAN_INTERVAL 600
-#define MIN_L2_CACHE_SIZE 2
-#define MIN_REFCOUNT_CACHE_SIZE 4
 
 struct open_ctx {
     struct bk_node *node;
@@ -81,221 +74,6 @@ static bool opts_have_prefix(const struct bk_opts *opts, const char *prefix)
         if (strncmp(k, prefix, strlen(prefix)) == 0)
             return true;
     return false;
-}
-
-static int take_bool(struct open_ctx *o, const char *key, bool def, bool *out)
-{
-    char *v = bk_opts_take(o->opts, key);
-    int ret = 0;
-
-    *out = def;
-    if (v != NULL && bk_opts_parse_bool(v, out) < 0)
-        ret = fail(o, -EINVAL, "Parameter '%s' expects 'on' or 'off'", key);
-    free(v);
-    return ret;
-}
-
-static int take_size(struct open_ctx *o, const char *key, uint64_t def,
-                     uint64_t *out, bool *given)
-{
-    int ret = bk_opts_take_size(o->opts, key, out, given, &o->cause);
-
-    if (ret == 0 && !*given)
-        *out = def;
-    return ret;
-}
-
-static int read_cache_sizes(struct qcow2_state *s, struct open_ctx *o,
-                            uint64_t *l2_size, uint64_t *l2_entry_size,
-                            uint64_t *rc_size)
-{
-    uint64_t combined, l2_max_setting;
-    bool combined_set, l2_set, rc_set, entry_set;
-    uint64_t min_rc = (uint64_t)MIN_REFCOUNT_CACHE_SIZE * s->cluster_size;
-    uint64_t max_l2_entries = (s->size / 512 * 512 + s->cluster_size - 1) /
-                              s->cluster_size;
-    uint64_t max_l2_cache = (max_l2_entries * qcow2_l2_entry_size(s) +
-                             s->cluster_size - 1) /
-                            s->cluster_size * s->cluster_size;
-    int ret;
-
-    if ((ret = take_size(o, "cache-size", 0, &combined, &combined_set)) ||
-        (ret = take_size(o, "l2-cache-size", DEFAULT_L2_CACHE_MAX_SIZE,
-                         &l2_max_setting, &l2_set)) ||
-        (ret = take_size(o, "refcount-cache-size", 0, rc_size, &rc_set)) ||
-        (ret = take_size(o, "l2-cache-entry-size", s->cluster_size,
-                         l2_entry_size, &entry_set)))
-        return ret;
-    *l2_size = max_l2_cache < l2_max_setting ? max_l2_cache : l2_max_setting;
-    if (combined_set) {
-        if (l2_set && rc_set)
-            return fail(o, -EINVAL, "cache-size, l2-cache-size and "
-                        "refcount-cache-size may not be set at the same "
-                        "time");
-        if (l2_set && l2_max_setting > combined)
-            return fail(o, -EINVAL, "l2-cache-size may not exceed "
-                        "cache-size");
-        if (*rc_size > combined)
-            return fail(o, -EINVAL, "refcount-cache-size may not exceed "
-                        "cache-size");
-        if (l2_set) {
-            *rc_size = combined - *l2_size;
-        } else if (rc_set) {
-            *l2_size = combined - *rc_size;
-        } else if (combined >= max_l2_cache + min_rc) {
-            /* All the L2 cache it can use, the rest for refcounts. */
-            *l2_size = max_l2_cache;
-            *rc_size = combined - *l2_size;
-        } else {
-            *rc_size = combined < min_rc ? combined : min_rc;
-            *l2_size = combined - *rc_size;
-        }
-    }
-    /* A cache that cannot hold every table loads 4 KiB slices. */
-    if (*l2_size < max_l2_cache && !entry_set)
-        *l2_entry_size = s->cluster_size < 4096 ? s->cluster_size : 4096;
-    if (*l2_entry_size < 512 || *l2_entry_size > s->cluster_size ||
-        (*l2_entry_size & (*l2_entry_size - 1)) != 0)
-        return fail(o, -EINVAL, "L2 cache entry size must be a power of two "
-                    "between %d and the cluster size (%u)", 512,
-                    s->cluster_size);
-    return 0;
-}
-
-static int take_number(struct open_ctx *o, const char *key, uint64_t def,
-                       uint64_t *out)
-{
-    char *v = bk_opts_take(o->opts, key), *end;
-    int ret = 0;
-
-    *out = def;
-    if (v == NULL)
-        return 0;
-    errno = 0;
-    *out = strtoull(v, &end, 0);
-    /* A minus sign wraps, as with qemu_strtou64: "-1" is too big. */
-    if (*v == '\0' || *end != '\0' || errno != 0)
-        ret = fail(o, -EINVAL, "Parameter '%s' expects a number", key);
-    free(v);
-    return ret;
-}
-
-static int update_options(struct qcow2_state *s, struct open_ctx *o)
-{
-    uint64_t l2_size = 0, l2_entry_size = 0, rc_size = 0, interval;
-    char *ol, *ol_template;
-    int template, ret;
-    bool lazy, b;
-
-    ret = read_cache_sizes(s, o, &l2_size, &l2_entry_size, &rc_size);
-    if (ret < 0)
-        return ret;
-    l2_size /= l2_entry_size;
-    if (l2_size < MIN_L2_CACHE_SIZE)
-        l2_size = MIN_L2_CACHE_SIZE;
-    if (l2_size > INT_MAX)
-        return fail(o, -EINVAL, "L2 cache size too big");
-    rc_size /= s->cluster_size;
-    if (rc_size < MIN_REFCOUNT_CACHE_SIZE)
-        rc_size = MIN_REFCOUNT_CACHE_SIZE;
-    if (rc_size > INT_MAX)
-        return fail(o, -EINVAL, "Refcount cache size too big");
-    s->l2_slice_size = (uint32_t)(l2_entry_size / qcow2_l2_entry_size(s));
-    s->l2_cache = qcow2_cache_new((int)l2_size, (unsigned)l2_entry_size,
-                                  "L2 table");
-    s->rc_cache = qcow2_cache_new((int)rc_size, s->cluster_size,
-                                  "refcount block");
-    if (s->l2_cache == NULL || s->rc_cache == NULL)
-        return fail(o, -ENOMEM, "Could not allocate metadata caches");
-
-    ret = take_number(o, "cache-clean-interval",
-                      DEFAULT_CACHE_CLEAN_INTERVAL, &interval);
-    if (ret < 0)
-        return ret;
-    if (interval > UINT_MAX)
-        return fail(o, -EINVAL, "Cache clean interval too big");
-    s->cache_clean_interval = (unsigned)interval;
-
-    ret = take_bool(o, "lazy-refcounts",
-                    s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS,
-                    &lazy);
-    if (ret < 0)
-        return ret;
-    if (lazy && s->version < 3)
-        return fail(o, -EINVAL, "Lazy refcounts require a qcow2 image with "
-                    "at least qemu 1.1 compatibility level");
-    s->use_lazy_refcounts = lazy;
-
-    ol = bk_opts_take(o->opts, "overlap-check");
-    ol_template = bk_opts_take(o->opts, "overlap-check.template");
-    if (ol != NULL && ol_template != NULL && strcmp(ol, ol_template) != 0) {
-        ret = fail(o, -EINVAL, "Conflicting values for qcow2 options "
-                   "'overlap-check' ('%s') and 'overlap-check.template' "
-                   "('%s')", ol, ol_template);
-        goto out_ol;
-    }
-    {
-        const char *name = ol ? ol : ol_template ? ol_template : "cached";
-
-        if (strcmp(name, "none") == 0)
-            template = 0;
-        else if (strcmp(name, "constant") == 0)
-            template = QCOW2_OL_CONSTANT;
-        else if (strcmp(name, "cached") == 0)
-            template = QCOW2_OL_CACHED;
-        else if (strcmp(name, "all") == 0)
-            template = QCOW2_OL_ALL;
-        else {
-            ret = fail(o, -EINVAL, "Unsupported value '%s' for qcow2 option "
-                       "'overlap-check'. Allowed are any of the following: "
-                       "none, constant, cached, all", name);
-            goto out_ol;
-        }
-    }
-    s->overlap_check = 0;
-    for (int i = 0; i < QCOW2_OL_MAX_BITNR; i++) {
-        ret = take_bool(o, qcow2_overlap_options[i], template & (1 << i), &b);
-        if (ret < 0)
-            goto out_ol;
-        s->overlap_check |= (int)b << i;
-    }
-
-    s->discard_passthrough[QCOW2_DISCARD_NEVER] = false;
-    s->discard_passthrough[QCOW2_DISCARD_ALWAYS] = true;
-    if ((ret = take_bool(o, "pass-discard-request",
-                         s->node->open_flags & BK_O_UNMAP,
-                         &s->discard_passthrough[QCOW2_DISCARD_REQUEST])) ||
-        (ret = take_bool(o, "pass-discard-snapshot", true,
-                         &s->discard_passthrough[QCOW2_DISCARD_SNAPSHOT])) ||
-        (ret = take_bool(o, "pass-discard-other", false,
-                         &s->discard_passthrough[QCOW2_DISCARD_OTHER])))
-        goto out_ol;
-    {
-        char *fmt = bk_opts_take(o->opts, "encrypt.format");
-
-        switch (s->crypt_method) {
-        case 0:
-            if (fmt != NULL)
-                ret = fail(o, -EINVAL, "No encryption in image header, but "
-                           "options specified format '%s'", fmt);
-            break;
-        case 1:   /* AES */
-        case 2:   /* LUKS */
-            ret = fail(o, -ENOTSUP, "qcow2: encrypted images are not "
-                       "supported (%s)", s->crypt_method == 1 ? "aes"
-                                                              : "luks");
-            break;
-        default:
-            ret = fail(o, -EINVAL, "Unsupported encryption method %u",
-                       s->crypt_method);
-            break;
-        }
-        free(fmt);
-    }
-out_ol:
-    free(ol);
-    free(ol_template);
-    return ret;
 }
 
 /* ---- extensions and the snapshot table ---------------------------------- */
@@ -610,6 +388,7 @@ static int do_open(struct qcow2_state *s, struct open_ctx *o)
     unsigned flags = node->open_flags;
     unsigned char buf[QCOW2_HEADER_LEN];
     struct qcow2_header h;
+    struct qcow2_options r;
     uint64_t ext_end, l1_vm_state_index;
     bool update_header = false;
     int ret;
@@ -738,9 +517,13 @@ static int do_open(struct qcow2_state *s, struct open_ctx *o)
             s->l1_table[i] = qcow2_be64(&s->l1_table[i]);
     }
 
-    ret = update_options(s, o);
-    if (ret < 0)
+    s->runtime_opts = qcow2_options_copy(o->opts);
+    ret = qcow2_options_prepare(s, o->opts, flags, &r, &o->cause);
+    if (ret < 0) {
+        qcow2_options_abort(&r);
         return ret;
+    }
+    qcow2_options_commit(s, &r);
     ret = qcow2_refcount_init(s);
     if (ret < 0)
         return fail_errno(o, ret, "Could not initialize refcount handling");
@@ -810,6 +593,8 @@ static void open_co(void *arg)
 
 static void qcow2_free_state(struct qcow2_state *s)
 {
+    qcow2_cache_clean_timer_del(s);
+    bk_opts_free(s->runtime_opts);
     free(s->l1_table);
     free(s->refcount_table);
     qcow2_cache_free(s->l2_cache);
@@ -832,16 +617,6 @@ static void qcow2_free_state(struct qcow2_state *s)
         free(d);
     }
     memset(s, 0, sizeof(*s));
-}
-
-static long cache_clean_cb(struct bk_loop *loop, void *arg)
-{
-    struct qcow2_state *s = arg;
-
-    (void)loop;
-    qcow2_cache_clean_unused(s->l2_cache);
-    qcow2_cache_clean_unused(s->rc_cache);
-    return (long)s->cache_clean_interval * 1000;
 }
 
 int qcow2_open(struct bk_node *node, struct bk_opts *opts,
@@ -875,10 +650,6 @@ int qcow2_open(struct bk_node *node, struct bk_opts *opts,
     node->bl.max_transfer = node->file->bl.max_transfer;
     node->bl.buf_align = node->file->bl.buf_align;
     node->supported_write_flags = 0;
-    if (s->cache_clean_interval > 0)
-        s->cache_clean_timer = bk_loop_add_timer(
-            node->loop, (long)s->cache_clean_interval * 1000, cache_clean_cb,
-            s);
     return 0;
 }
 
@@ -933,8 +704,7 @@ void qcow2_close(struct bk_node *node)
     struct qcow2_state *s = node->state;
     struct close_ctx c = { .s = s };
 
-    if (s->cache_clean_timer > 0)
-        bk_loop_del_timer(node->loop, s->cache_clean_timer);
+    qcow2_cache_clean_timer_del(s);
     bk_co_enter(bk_co_new(close_co, &c));
     while (!c.done)
         bk_loop_iterate(node->loop, -1);

@@ -445,6 +445,7 @@ struct qcow2_state {
     bool use_lazy_refcounts;
     unsigned cache_clean_interval;   /* seconds; 0: never */
     int cache_clean_timer;
+    struct bk_opts *runtime_opts;   /* its options, to read them again */
 
     bool cache_discards;
     struct qcow2_discard *discards;
@@ -742,6 +743,29 @@ int qcow2_co_pwritev(struct qcow2_state *s, uint64_t offset, uint64_t bytes,
 int qcow2_co_pwritev_compressed(struct qcow2_state *s, uint64_t offset,
                                 uint64_t bytes, const struct iovec *iov,
                                 int iovcnt);
+
+/* ---- the runtime options (options.c) ------------------------------------ */
+
+/* What the options set, made ready before anything changes (QEMU's
+ * Qcow2ReopenState). */
+struct qcow2_options {
+    struct qcow2_cache *l2_cache, *rc_cache;
+    uint32_t l2_slice_size;
+    int overlap_check;
+    bool use_lazy_refcounts;
+    bool discard_passthrough[QCOW2_DISCARD_MAX];
+    unsigned cache_clean_interval;
+};
+/* The keys of opts that are qcow2's runtime options, copied. */
+struct bk_opts *qcow2_options_copy(const struct bk_opts *opts);
+/* Take them from opts (flags: the node's BK_O_*), with qemu's messages;
+ * the caches in use are written back.  From a coroutine. */
+int qcow2_options_prepare(struct qcow2_state *s, struct bk_opts *opts,
+                          unsigned flags, struct qcow2_options *r,
+                          char **cause);
+void qcow2_options_commit(struct qcow2_state *s, struct qcow2_options *r);
+void qcow2_options_abort(struct qcow2_options *r);
+void qcow2_cache_clean_timer_del(struct qcow2_state *s);
 
 /* ---- open and close (open.c) -------------------------------------------- */
 
