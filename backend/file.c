@@ -176,6 +176,9 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
                                       .width = FILE_WRITE_LANE_WIDTH };
     file_probe_alignment(node, s);
     node->supported_write_flags = 0;
+    /* A regular file grows with zeroes. */
+    if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode))
+        node->supported_truncate_flags = BK_TRUNC_ZERO_WRITE;
     ret = file_set_engine(node, s, file_engine_flags(s, node->open_flags),
                           cause);
     if (ret < 0) {
@@ -568,13 +571,13 @@ static void file_work_truncate(struct bk_work *w)
         return;
     }
     cur = st.st_size;
-    if ((enum bk_prealloc)io->flags != BK_PREALLOC_OFF && io->offset < cur) {
+    if ((enum bk_prealloc)(io->flags & BK_TRUNC_MODE_MASK) != BK_PREALLOC_OFF && io->offset < cur) {
         /* Preallocation only ever adds; the file is left alone. */
         io->step = FILE_MSG_SHRINK_PREALLOC;
         io->ret = -ENOTSUP;
         return;
     }
-    switch ((enum bk_prealloc)io->flags) {
+    switch ((enum bk_prealloc)(io->flags & BK_TRUNC_MODE_MASK)) {
     case BK_PREALLOC_OFF:
         io->ret = ftruncate(s->fd, io->offset) < 0 ? -errno : 0;
         if (io->ret == 0 && cur == 0 && io->offset > 0)

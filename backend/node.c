@@ -1231,6 +1231,29 @@ static void truncate_done(struct bk_io *io)
     io_finish(io);
 }
 
+static void truncate_start(struct bk_io *io)
+{
+    struct bk_node *node = io->node, *cow = bk_node_cow(node);
+    int64_t old = (node->total_bytes + 511) & ~(int64_t)511;
+
+    /* A backing file longer than the node would show through the new
+     * area: it must read as zeroes. */
+    if (io->offset > old && cow != NULL &&
+        ((bk_node_length(cow) + 511) & ~(int64_t)511) > old)
+        io->flags |= BK_TRUNC_ZERO_WRITE;
+    if (io->flags & ~(unsigned)BK_TRUNC_MODE_MASK &
+        ~node->supported_truncate_flags) {
+        if (io->req != NULL)
+            snprintf(io->req->cause, sizeof(io->req->cause),
+                     "Block driver does not support requested flags");
+        io->ret = -ENOTSUP;
+        io_finish(io);
+        return;
+    }
+    driver_call(io, BK_OP_TRUNCATE, io->offset, 0, NULL, 0, io->flags,
+                truncate_done);
+}
+
 /* ---- entry ----------------------------------------------------------- */
 
 static void submit_tracked(struct bk_io *io)
@@ -1255,8 +1278,7 @@ static void submit_tracked(struct bk_io *io)
             io_finish(io);
             break;
         }
-        driver_call(io, BK_OP_TRUNCATE, io->offset, 0, NULL, 0, io->flags,
-                    truncate_done);
+        truncate_start(io);
         break;
     case BK_OP_FLUSH:          /* not tracked: flush_start */
     case BK_OP_BLOCK_STATUS:   /* never submitted: status.c asks drivers */

@@ -76,6 +76,16 @@ struct bk_io_status {
     struct bk_node *file;      /* the node map refers to */
 };
 
+/*
+ * A truncate io's flags: the preallocation mode (enum bk_prealloc) in the
+ * low bits, and BK_TRUNC_ZERO_WRITE when the new area must read as
+ * zeroes rather than what a backing file has there (qemu's
+ * BDRV_REQ_ZERO_WRITE: the generic layer asks it when the backing file
+ * is longer than the node).  A driver takes it only if its node's
+ * supported_truncate_flags say so.
+ */
+enum { BK_TRUNC_MODE_MASK = 0xff, BK_TRUNC_ZERO_WRITE = 1 << 8 };
+
 /* Flags a driver's block status may give besides backend.h's BK_BS_*. */
 enum {
     BK_BS_RAW     = 1u << 16,  /* ask `file` at `map`: it knows */
@@ -303,6 +313,7 @@ struct bk_node {
     char *filename;
     unsigned open_flags;          /* BK_O_* */
     unsigned supported_write_flags;   /* BK_REQ_FUA if done natively */
+    unsigned supported_truncate_flags;   /* BK_TRUNC_ZERO_WRITE or 0 */
     struct bk_limits bl;
     int64_t total_bytes;          /* cached length, bytes, exact */
     bool probed;                  /* format guessed, not given */

@@ -79,6 +79,7 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
     if (!has_offset)
         s->offset = 0;
     node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
+    node->supported_truncate_flags = node->file->supported_truncate_flags;
     node->bl.request_alignment = 1;
     node->bl.max_transfer = node->file->bl.max_transfer;
     if (node->open_flags & BK_O_PROBED) {

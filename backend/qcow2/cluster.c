@@ -92,6 +92,40 @@ fail:
     return ret;
 }
 
+/*
+ * Drop the L1 entries from exact_size on: zeroes in the file (flushed)
+ * first, then their L2 tables freed.  The table keeps its size on disk
+ * and in the header, as in QEMU.
+ */
+int qcow2_shrink_l1_table(struct qcow2_state *s, uint64_t exact_size)
+{
+    int ret;
+
+    if (exact_size >= s->l1_size)
+        return 0;
+    qcow2_event(s, RULES_EV_L1_SHRINK_WRITE_TABLE);
+    ret = qcow2_file_zero(s, (int64_t)(s->l1_table_offset + exact_size * 8),
+                          (int64_t)((s->l1_size - exact_size) * 8), 0);
+    if (ret == 0)
+        ret = qcow2_file_flush(s);
+    if (ret < 0) {
+        /* The table in the file may be half zeroed: forget the entries. */
+        memset(s->l1_table + exact_size, 0, (s->l1_size - exact_size) * 8);
+        return ret;
+    }
+    qcow2_event(s, RULES_EV_L1_SHRINK_FREE_L2_CLUSTERS);
+    for (uint64_t i = s->l1_size; i-- > exact_size;) {
+        uint64_t l2 = s->l1_table[i] & QCOW2_L1E_OFFSET_MASK;
+
+        if (l2 == 0)
+            continue;
+        qcow2_free_clusters(s, (int64_t)l2, s->cluster_size,
+                            QCOW2_DISCARD_ALWAYS);
+        s->l1_table[i] = 0;
+    }
+    return 0;
+}
+
 int qcow2_write_l1_entry(struct qcow2_state *s, unsigned l1_index)
 {
     /* As much as the file's alignment asks for: no read-modify-write. */

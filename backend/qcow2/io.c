@@ -112,6 +112,11 @@ int qcow2_file_pwrite(struct qcow2_state *s, int64_t offset, const void *buf,
                    1, 0);
 }
 
+int qcow2_file_truncate(struct qcow2_state *s, int64_t len, unsigned flags)
+{
+    return node_io(s->node->file, BK_OP_TRUNCATE, len, 0, NULL, 0, flags);
+}
+
 int qcow2_file_flush(struct qcow2_state *s)
 {
     return node_io(s->node->file, BK_OP_FLUSH, 0, 0, NULL, 0, 0);

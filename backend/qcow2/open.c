@@ -650,6 +650,7 @@ int qcow2_open(struct bk_node *node, struct bk_opts *opts,
     node->bl.max_transfer = node->file->bl.max_transfer;
     node->bl.buf_align = node->file->bl.buf_align;
     node->supported_write_flags = 0;
+    node->supported_truncate_flags = BK_TRUNC_ZERO_WRITE;
     return 0;
 }
 

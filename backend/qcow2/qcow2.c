@@ -160,6 +160,14 @@ static int co_flush_to_os(struct bk_io *io)
     return ret;
 }
 
+static int co_truncate(struct bk_io *io)
+{
+    return qcow2_co_truncate(io->node->state, io->offset,
+                             (enum bk_prealloc)(io->flags &
+                                                BK_TRUNC_MODE_MASK),
+                             io->flags & ~(unsigned)BK_TRUNC_MODE_MASK);
+}
+
 static void qcow2_preadv(struct bk_io *io) { qcow2_spawn(io, co_preadv); }
 static void qcow2_pwritev(struct bk_io *io) { qcow2_spawn(io, co_pwritev); }
 static void qcow2_pwrite_zeroes(struct bk_io *io)
@@ -171,6 +179,7 @@ static void qcow2_flush_to_os(struct bk_io *io)
 {
     qcow2_spawn(io, co_flush_to_os);
 }
+static void qcow2_truncate(struct bk_io *io) { qcow2_spawn(io, co_truncate); }
 
 static int64_t qcow2_get_length(struct bk_node *node)
 {
@@ -228,6 +237,7 @@ const struct bk_driver bk_driver_qcow2 = {
     .pwrite_zeroes = qcow2_pwrite_zeroes,
     .pdiscard = qcow2_pdiscard,
     .flush_to_os = qcow2_flush_to_os,
+    .truncate = qcow2_truncate,
     .block_status = qcow2_block_status,
     .vmstate = qcow2_vmstate,
 };

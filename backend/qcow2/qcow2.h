@@ -33,7 +33,9 @@
  *   alloc.c     clusters for writes, copy-on-write, linking L2 entries
  *   status.c    block status, "does this read as zeroes?"
  *   write.c     guest writes, plain and compressed
- *   open.c      opening and closing: validation, options, backing file
+ *   options.c   the runtime options (caches, overlap checks, discards)
+ *   truncate.c  changing the disk's size
+ *   open.c      opening and closing: validation, extensions, backing file
  *   qcow2.c     the driver's table and its small entry points
  *
  * Metadata is written in an order a crash cannot make inconsistent (leaks
@@ -554,6 +556,8 @@ int qcow2_file_zero(struct qcow2_state *s, int64_t offset, int64_t bytes,
                     unsigned flags);
 int qcow2_file_discard(struct qcow2_state *s, int64_t offset, int64_t bytes);
 int qcow2_file_flush(struct qcow2_state *s);
+/* Truncate the file to len; flags: a bk_prealloc mode and BK_TRUNC_*. */
+int qcow2_file_truncate(struct qcow2_state *s, int64_t len, unsigned flags);
 /* Fire ev at the file (blkdebug listens); may park until resumed. */
 void qcow2_event(struct qcow2_state *s, enum rules_event ev);
 /* Read from another node (the backing file), from a coroutine. */
@@ -665,6 +669,18 @@ int qcow2_update_cluster_refcount(struct qcow2_state *s,
                                   uint64_t cluster_index, uint64_t addend,
                                   bool decrease, enum qcow2_discard_type type);
 int qcow2_detect_metadata_preallocation(struct qcow2_state *s);
+/* New self-describing refcount blocks and table at start (the end of the
+ * file) covering additional clusters after them (exact: no room to
+ * spare; new_block, when not 0, entered at new_index); the offset after
+ * them, or -errno. */
+int64_t qcow2_refcount_area(struct qcow2_state *s, uint64_t start,
+                            uint64_t additional, bool exact,
+                            uint32_t new_index, uint64_t new_block);
+/* Drop refcount blocks that count nothing (but themselves) from the
+ * table, in the file first. */
+int qcow2_shrink_reftable(struct qcow2_state *s);
+/* The last cluster below size bytes with a refcount, or -errno. */
+int64_t qcow2_get_last_cluster(struct qcow2_state *s, int64_t size);
 
 /* ---- guest to host, read only (map.c) ----------------------------------- */
 
@@ -700,6 +716,7 @@ int qcow2_co_preadv(struct qcow2_state *s, uint64_t offset, uint64_t bytes,
 int qcow2_grow_l1_table(struct qcow2_state *s, uint64_t min_size,
                         bool exact_size);
 int qcow2_write_l1_entry(struct qcow2_state *s, unsigned l1_index);
+int qcow2_shrink_l1_table(struct qcow2_state *s, uint64_t exact_size);
 /* The L2 slice for guest offset, with the L1 table grown and the L2 table
  * allocated (or copied from a shared one) as needed; *l2_index its entry. */
 int qcow2_get_cluster_table(struct qcow2_state *s, uint64_t offset,
@@ -766,6 +783,13 @@ int qcow2_options_prepare(struct qcow2_state *s, struct bk_opts *opts,
 void qcow2_options_commit(struct qcow2_state *s, struct qcow2_options *r);
 void qcow2_options_abort(struct qcow2_options *r);
 void qcow2_cache_clean_timer_del(struct qcow2_state *s);
+
+/* ---- truncate (truncate.c) ---------------------------------------------- */
+
+/* Change the disk's size to offset; flags: BK_TRUNC_*.  Words for a
+ * failure go to the request's cause, as qemu's. */
+int qcow2_co_truncate(struct qcow2_state *s, int64_t offset,
+                      enum bk_prealloc prealloc, unsigned flags);
 
 /* ---- open and close (open.c) -------------------------------------------- */
 

@@ -138,9 +138,9 @@ static uint64_t refcount_blocks_needed(const struct qcow2_state *s,
  * after them.  new_block, when not 0, is entered at new_index.  Returns
  * the offset after them, or -errno.
  */
-static int64_t refcount_area(struct qcow2_state *s, uint64_t start,
-                             uint64_t additional, bool exact,
-                             uint32_t new_index, uint64_t new_block)
+int64_t qcow2_refcount_area(struct qcow2_state *s, uint64_t start,
+                            uint64_t additional, bool exact,
+                            uint32_t new_index, uint64_t new_block)
 {
     uint64_t total = refcount_blocks_needed(
         s, start / s->cluster_size + additional, !exact);
@@ -347,7 +347,7 @@ static int alloc_refcount_block(struct qcow2_state *s, uint64_t cluster_index,
             used = nb;
         blocks_used = (used + s->refcount_block_size - 1) /
                       s->refcount_block_size;
-        ret = refcount_area(s, blocks_used * s->refcount_block_size *
+        ret = qcow2_refcount_area(s, blocks_used * s->refcount_block_size *
                                    s->cluster_size,
                             0, false, (uint32_t)table_index,
                             (uint64_t)new_block);
@@ -716,4 +716,145 @@ int qcow2_detect_metadata_preallocation(struct qcow2_state *s)
         count += refcount != 0;
     }
     return count >= threshold;
+}
+
+/* ---- shrinking ------------------------------------------------------------ */
+
+static bool block_is_zero(const void *p, size_t n)
+{
+    struct iovec v = { (void *)p, n };
+
+    return bk_iov_is_zero(&v, 1);
+}
+
+/* Where the refcount block covering offset lies; not covered is corrupt. */
+static int64_t get_refblock_offset(struct qcow2_state *s, uint64_t offset)
+{
+    uint64_t index = offset >> (s->cluster_bits + s->refcount_block_bits);
+    uint64_t covering = 0;
+
+    if (index < s->refcount_table_size)
+        covering = s->refcount_table[index] & QCOW2_REFT_OFFSET_MASK;
+    if (covering == 0) {
+        qcow2_signal_corruption(s, true, "Refblock at %#" PRIx64 " is not "
+                                "covered by the refcount structures", offset);
+        return -EIO;
+    }
+    return (int64_t)covering;
+}
+
+/* A refcount block no longer in the table: its own refcount (1) dropped. */
+static int discard_refcount_block(struct qcow2_state *s, uint64_t block)
+{
+    uint64_t cluster_index = block >> s->cluster_bits;
+    uint64_t index = cluster_index & (s->refcount_block_size - 1);
+    int64_t covering = get_refblock_offset(s, block);
+    uint64_t refcount;
+    void *table;
+    int ret;
+
+    if (covering < 0)
+        return (int)covering;
+    ret = qcow2_meta_get(s, s->rc_cache, (uint64_t)covering, &table);
+    if (ret < 0)
+        return ret;
+    refcount = qcow2_rc_get(s->refcount_order, table, index);
+    if (refcount != 1) {
+        qcow2_signal_corruption(s, true, "Invalid refcount: refblock offset "
+                                "%#" PRIx64 ", reftable index %u, block "
+                                "offset %#" PRIx64 ", refcount %#" PRIx64,
+                                (uint64_t)covering,
+                                (unsigned)(block >> (s->cluster_bits +
+                                                     s->refcount_block_bits)),
+                                block, refcount);
+        qcow2_cache_put(s->rc_cache, &table);
+        return -EINVAL;
+    }
+    qcow2_rc_set(s->refcount_order, table, index, 0);
+    qcow2_cache_mark_dirty(s->rc_cache, table);
+    qcow2_cache_put(s->rc_cache, &table);
+    if (cluster_index < s->free_cluster_index)
+        s->free_cluster_index = cluster_index;
+    table = qcow2_cache_find(s->rc_cache, (int64_t)block);
+    if (table != NULL)
+        qcow2_cache_discard(s->rc_cache, table);
+    update_refcount_discard(s, block, s->cluster_size);
+    return 0;
+}
+
+int qcow2_shrink_reftable(struct qcow2_state *s)
+{
+    uint64_t *tmp = calloc(s->refcount_table_size ? s->refcount_table_size
+                                                  : 1, 8);
+    int ret = 0;
+
+    if (tmp == NULL)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < s->refcount_table_size; i++) {
+        uint64_t block = s->refcount_table[i] & QCOW2_REFT_OFFSET_MASK;
+        bool unused = true;
+        void *table;
+
+        if (block == 0)
+            continue;
+        ret = qcow2_meta_get(s, s->rc_cache, block, &table);
+        if (ret < 0)
+            goto out;
+        /* A block that counts itself is unused when that is all. */
+        if (i == block >> (s->cluster_bits + s->refcount_block_bits)) {
+            uint64_t index = (block >> s->cluster_bits) &
+                             (s->refcount_block_size - 1);
+            uint64_t own = qcow2_rc_get(s->refcount_order, table, index);
+
+            qcow2_rc_set(s->refcount_order, table, index, 0);
+            unused = block_is_zero(table, s->cluster_size);
+            qcow2_rc_set(s->refcount_order, table, index, own);
+        } else {
+            unused = block_is_zero(table, s->cluster_size);
+        }
+        qcow2_cache_put(s->rc_cache, &table);
+        if (!unused)
+            qcow2_put_be64(&tmp[i], s->refcount_table[i]);
+    }
+    ret = qcow2_file_pwrite_sync(s, (int64_t)s->refcount_table_offset, tmp,
+                                 (size_t)s->refcount_table_size * 8);
+    /* A table half written may point at nothing now: forget what it no
+     * longer has, whatever the write did. */
+    for (uint32_t i = 0; i < s->refcount_table_size; i++) {
+        if (s->refcount_table[i] != 0 && tmp[i] == 0) {
+            if (ret == 0)
+                ret = discard_refcount_block(
+                    s, s->refcount_table[i] & QCOW2_REFT_OFFSET_MASK);
+            s->refcount_table[i] = 0;
+        }
+    }
+    if (!s->cache_discards)
+        qcow2_process_discards(s, ret);
+out:
+    free(tmp);
+    return ret;
+}
+
+int64_t qcow2_get_last_cluster(struct qcow2_state *s, int64_t size)
+{
+    for (int64_t i = (int64_t)qcow2_size_to_clusters(s, (uint64_t)size) - 1;
+         i >= 0; i--) {
+        uint64_t refcount;
+        int ret = qcow2_get_refcount(s, (uint64_t)i, &refcount);
+
+        if (ret < 0) {
+            char *m = strfmt("Can't get refcount for cluster %" PRId64
+                             ": %s", i, strerror(-ret));
+
+            if (m != NULL)
+                bk_stack_message(s->node->stack, BK_MSG_PLAIN, m);
+            free(m);
+            return ret;
+        }
+        if (refcount > 0)
+            return i;
+    }
+    qcow2_signal_corruption(s, true, "There are no references in the "
+                            "refcount table.");
+    return -EIO;
 }
