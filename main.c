@@ -227,7 +227,7 @@ static void main_usage(const char *name)
 "                       from the given string\n"
 "  -f, --format FMT     specifies the block driver to use (raw)\n"
 "  -r, --read-only      export read-only\n"
-"  -s, --snapshot       not supported (use snapshot file)\n"
+"  -s, --snapshot       use snapshot file\n"
 "  -n, --nocache        disable host cache, short for -t none\n"
 "  -C, --copy-on-read   enable copy-on-read\n"
 "  -m, --misalign       misalign allocations for O_DIRECT\n"
@@ -481,10 +481,8 @@ static int main_check(int argc, char **argv, struct main_args *a)
         out_error(NULL, "--image-opts and -f are mutually exclusive");
         return -1;
     }
-    if (a->snapshot) {
-        out_error(NULL, "snapshot mode (-s) is not supported by blkmon");
-        return -1;
-    }
+    if (a->snapshot)
+        a->flags |= BK_O_SNAPSHOT;
     if (a->tls_creds != NULL && !a->tls_given)
         a->tls = NBD_TLS_ON;
     if (a->tls != NBD_TLS_OFF && a->tls_creds == NULL) {

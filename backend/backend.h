@@ -140,6 +140,9 @@ enum {
     BK_O_COPY_ON_READ = 1 << 9, /* -C: reads ask block status first and
                                    are serialised (the top node only) */
     BK_O_TOP         = 1 << 10, /* internal: the device's top node */
+    BK_O_SNAPSHOT    = 1 << 11, /* -s: writes go to a temporary qcow2
+                                   overlay, removed at close */
+    BK_O_TEMPORARY   = 1 << 12, /* internal: a file removed once open */
 };
 
 /*

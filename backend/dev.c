@@ -302,7 +302,7 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     struct bk_dev *dev = calloc(1, sizeof(*dev));
     const struct bk_driver *drv;
     bool want_write = (flags & BK_O_RDWR) != 0;
-    char *format;
+    char *format, *discard = NULL;
     int ret;
 
     *probe_warning = false;
@@ -359,13 +359,31 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
         goto fail;
     }
     free(format);
+    /* The overlay of -s takes the discard option the user gave. */
+    if ((flags & BK_O_SNAPSHOT) && bk_opts_get(opts, "discard") != NULL)
+        discard = strdup(bk_opts_get(opts, "discard"));
     ret = bk_node_open(&dev->stack, drv, opts, filename,
-                       flags | BK_O_TOP | (dev->probed ? BK_O_PROBED : 0),
+                       (flags & BK_O_SNAPSHOT
+                            ? bk_snapshot_base_flags(flags)
+                            : flags | BK_O_TOP) |
+                           (dev->probed ? BK_O_PROBED : 0),
                        &dev->top, cause);
     /* A format that opened no child leaves the probed node unused. */
     bk_node_close(dev->stack.preopened);
     dev->stack.preopened = NULL;
     *probe_warning = dev->probe_warning;
+    if (ret == 0 && (flags & BK_O_SNAPSHOT)) {
+        struct bk_node *overlay;
+
+        ret = bk_snapshot_overlay(&dev->stack, dev->top, flags | BK_O_TOP,
+                                  discard, &overlay, cause);
+        if (ret < 0)
+            bk_node_close(dev->top);
+        else
+            dev->top = overlay;
+        dev->probed = false;
+    }
+    free(discard);
     if (ret < 0)
         goto fail;
     /* The top node's own discard and detect-zeroes (its open took them). */

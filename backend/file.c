@@ -153,6 +153,9 @@ static int file_open(struct bk_node *node, struct bk_opts *opts,
         return -EINVAL;
     }
     ret = file_open_fd(name, node->open_flags, &s->fd);
+    /* A temporary file (the overlay of -s) lives on as the open fd. */
+    if (node->open_flags & BK_O_TEMPORARY)
+        unlink(name);
     if (ret < 0) {
         *cause = strfmt("Could not open '%s': %s", name,
                                   strerror(-ret));
@@ -199,14 +202,25 @@ static void file_close(struct bk_node *node)
     s->fd = -1;
 }
 
+/*
+ * A reopen keeps the file open when the open flags stay (qemu dups its
+ * fd); a change of access mode or O_DIRECT opens the file again by name,
+ * which fails for a file removed since (the overlay of -s).
+ */
 static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
 {
     struct file_state *s = node->state;
+    unsigned mode = BK_O_RDWR | BK_O_NOCACHE;
     int fd, ret;
 
+    if ((flags & mode) == (node->open_flags & mode)) {
+        node->open_flags = flags;
+        return file_set_engine(node, s, file_engine_flags(s, flags), cause);
+    }
     ret = file_open_fd(node->filename, flags, &fd);
     if (ret < 0) {
-        *cause = strfmt("Could not reopen file: %s", strerror(-ret));
+        *cause = strfmt("Could not open '%s': %s", node->filename,
+                        strerror(-ret));
         return ret;
     }
     close(s->fd);

@@ -26,6 +26,7 @@
 struct bk_node;
 struct bk_io;
 struct bk_info;
+struct bk_stack;
 
 /* ---- Pool: blocking calls on worker threads -------------------------- */
 
@@ -248,6 +249,18 @@ struct bk_driver {
 
 /* The drivers a device opens stacks with (drivers.c), NULL-terminated. */
 extern const struct bk_driver *const bk_drivers[];
+/*
+ * Snapshot mode (snapshot.c): the flags the image itself is opened with
+ * under the overlay, and the overlay over base (opened with those), with
+ * the device's flags and the discard option the user gave (or NULL).
+ */
+unsigned bk_snapshot_base_flags(unsigned flags);
+int bk_snapshot_overlay(struct bk_stack *stack, struct bk_node *base,
+                        unsigned flags, const char *discard,
+                        struct bk_node **overlay, char **cause);
+/* A new, empty qcow2 image of size bytes at path, as qemu-img create
+ * makes it with its defaults (qcow2/create.c). */
+int qcow2_create_file(const char *path, uint64_t size, char **cause);
 
 /*
  * What drivers tell whoever opened their stack: the device counts and

@@ -336,11 +336,8 @@ static int open_exec(struct cmd_state *st, int argc, char **argv)
         cmd_usage(st->out, &cmd_open_entry);
         goto out;
     }
-    /* An open image is the first complaint, as in qemu-io. */
-    if (snapshot && st->dev == NULL) {
-        out_error(st->out, "snapshot mode (-s) is not supported by blkmon");
-        goto out;
-    }
+    if (snapshot)
+        flags |= BK_O_SNAPSHOT;
     ret = cmd_open_image(st, o.optind == argc - 1 ? argv[o.optind] : NULL,
                          opts, flags, force_share);
     return ret < 0 ? -EINVAL : 0;

@@ -627,9 +627,17 @@ int qcow2_open(struct bk_node *node, struct bk_opts *opts,
     int ret;
 
     s->node = node;
+    /* As qemu: the child first, then this node's common options
+     * (node-name, discard, detect-zeroes), then its own. */
     ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
     if (ret < 0)
         return ret;
+    ret = bk_node_open_common(node, opts, cause);
+    if (ret < 0) {
+        bk_node_close(node->file);
+        node->file = NULL;
+        return ret;
+    }
     bk_co_enter(bk_co_new(open_co, &o));
     while (!o.done)
         bk_loop_iterate(node->loop, -1);
