@@ -116,6 +116,10 @@ int bk_opts_parse_json(struct bk_opts *opts, const char *text, char **cause);
  * when opts is empty.
  */
 bool bk_opts_first_leftover(const struct bk_opts *opts, const char **key);
+/* The indices of opts's pairs (at most max) in the order qemu walks its
+ * dictionary; returns how many. */
+size_t bk_opts_qemu_order(const struct bk_opts *opts, size_t *order,
+                          size_t max);
 /*
  * Parse "k=v,k2=v2" (",," stands for a literal comma).  A part without '='
  * is taken as implied_key=part when implied_key is given (first part only),

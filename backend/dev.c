@@ -432,231 +432,25 @@ void bk_dev_close(struct bk_dev *dev)
 }
 
 /* ---- reopen ---------------------------------------------------------- */
-/*
- * A reopen, in the order of qemu 7.2's bdrv_reopen_multiple():
- *
- *  1. every node of the stack is flushed, top first (the flush events
- *     fire; a failed flush fails the reopen: "Error flushing drive");
- *  2. each node, top first, takes its own options (its keys, less the
- *     prefix of its place in the stack and less its child's): the ones a
- *     reopen may change (read-only, auto-read-only, cache.direct,
- *     cache.no-flush, discard; detect-zeroes on the top node), then the
- *     copy-on-read check, then every other key must say what the node was
- *     opened with, or "Cannot change the option '<key as the node knows
- *     it>'"; a child not told otherwise takes read-only and the cache
- *     options from its parent, unless its own open set them;
- *  3. a node that must stay writable for its parent (the top one for the
- *     device, when it is to be writable) but is to be read-only fails:
- *     "Read-only block node '<name>' cannot support read-write users",
- *     or "Block node is read-only" when it already was;
- *  4. only then does anything change.
- */
-enum { REOPEN_MAX_NODES = 8 };
 
-struct reopen_node {
-    struct bk_node *node;
-    unsigned flags;           /* the node's flags after the reopen */
-    unsigned explicit_flags;  /* the cache flags its options now set */
-    int detect_zeroes;        /* BK_DZ_*, after the reopen */
-};
-
-static void dev_flush_done(struct bk_io *io)
-{
-    int *ret = io->cb_arg;
-
-    *ret = io->ret;
-    bk_io_free(io);
-}
-
-/* Flush node and what is below it; 0 or -errno. */
-static int dev_flush_node(struct bk_dev *dev, struct bk_node *node)
-{
-    int ret = 1;   /* a flush ends with 0 or -errno */
-
-    bk_node_submit(bk_io_new(node, BK_OP_FLUSH, 0, 0, NULL, 0, 0, NULL,
-                             dev_flush_done, &ret));
-    while (ret == 1)
-        bk_loop_iterate(dev->loop, -1);
-    return ret;
-}
-
-/* One bool option into bit of *flags; *explicit_flags notes it. */
-static int reopen_take_bool(struct bk_opts *mine, const char *key,
-                            unsigned bit, bool invert, unsigned *flags,
-                            unsigned *explicit_flags, char **cause)
-{
-    char *v = bk_opts_take(mine, key);
-    bool b;
-
-    if (v == NULL)
-        return 0;
-    if (bk_opts_parse_bool(v, &b) < 0) {
-        *cause = strfmt("Parameter '%s' expects 'on' or 'off'", key);
-        free(v);
-        return -EINVAL;
-    }
-    free(v);
-    if (b != invert)
-        *flags |= bit;
-    else
-        *flags &= ~bit;
-    *explicit_flags |= bit;
-    return 0;
-}
-
-/* Drop key from mine when its value is what the node has. */
-static void reopen_drop_same(struct bk_opts *mine, const char *key,
-                             const char *have)
-{
-    const char *v = bk_opts_get(mine, key);
-
-    if (v != NULL && have != NULL && strcmp(v, have) == 0)
-        bk_opts_del(mine, key);
-}
-
-/* Step 2 for one node: mine holds its keys and is emptied. */
-static int reopen_prepare_node(struct bk_dev *dev, struct reopen_node *r,
-                               const struct reopen_node *parent,
-                               struct bk_opts *mine, char **cause)
-{
-    struct bk_node *n = r->node;
-    unsigned given = 0, rdwr = 0;
-    const char *key, *k, *v;
-    char *text;
-    bool on;
-    int ret;
-
-    /* Inherited first; then the node's own, old and new. */
-    if (parent != NULL) {
-        unsigned inherit = (BK_O_RDWR | BK_O_NOCACHE | BK_O_NO_FLUSH) &
-                           ~n->explicit_flags;
-
-        r->flags = (r->flags & ~inherit) | (parent->flags & inherit);
-    }
-    if ((ret = reopen_take_bool(mine, "read-only", BK_O_RDWR, true, &rdwr,
-                                &given, cause)) < 0)
-        return ret;
-    if (given & BK_O_RDWR)
-        r->flags = (r->flags & ~(unsigned)BK_O_RDWR) | rdwr;
-    if ((ret = reopen_take_bool(mine, "auto-read-only", 0, false, &rdwr,
-                                &given, cause)) < 0 ||
-        (ret = reopen_take_bool(mine, "cache.direct", BK_O_NOCACHE, false,
-                                &r->flags, &r->explicit_flags, cause)) < 0 ||
-        (ret = reopen_take_bool(mine, "cache.no-flush", BK_O_NO_FLUSH, false,
-                                &r->flags, &r->explicit_flags, cause)) < 0)
-        return ret;
-    text = bk_opts_take(mine, "discard");
-    ret = bk_parse_discard(text, &r->flags, cause);
-    free(text);
-    if (ret == 0) {
-        text = bk_opts_take(mine, "detect-zeroes");
-        ret = bk_parse_detect_zeroes(text, r->flags, &r->detect_zeroes,
-                                     cause);
-        free(text);
-    }
-    if (ret < 0)
-        return ret;
-    if ((n->open_flags & BK_O_COPY_ON_READ) && !(r->flags & BK_O_RDWR)) {
-        *cause = strfmt("Can't set node '%s' to r/o with copy-on-read "
-                        "enabled", n->node_name);
-        return -EINVAL;
-    }
-    /* The rest must be what the node was opened with. */
-    reopen_drop_same(mine, "driver", n->drv->name);
-    /* only the file node keeps its file name among its options */
-    if (n->file == NULL)
-        reopen_drop_same(mine, "filename", n->filename);
-    reopen_drop_same(mine, "node-name", n->node_name);
-    /* force-share is in a node's options only when -U put it there */
-    if ((v = bk_opts_get(mine, "force-share")) != NULL &&
-        (dev->flags & BK_O_FORCE_SHARE) && bk_opts_parse_bool(v, &on) == 0 &&
-        on)
-        bk_opts_del(mine, "force-share");
-    for (size_t i = 0; bk_opts_at(n->open_opts, i, &k, &v);)
-        if (bk_opts_get(mine, k) != NULL &&
-            strcmp(bk_opts_get(mine, k), v) == 0)
-            bk_opts_del(mine, k);
-        else
-            i++;
-    if (bk_opts_first_leftover(mine, &key)) {
-        *cause = strfmt("Cannot change the option '%s'", key);
-        return -EINVAL;
-    }
-    return 0;
-}
-
+/* The stack's part is reopen.c's; the device keeps its own flags. */
 int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
                   char **cause)
 {
-    struct reopen_node r[REOPEN_MAX_NODES];
-    struct bk_opts *mine = opts != NULL ? opts : bk_opts_new();
-    bool need_write;
-    size_t nr = 0;
-    int ret = 0;
+    int ret;
 
     if (!(flags & BK_O_RDWR))
         dev->write_perm = false;
-    need_write = dev->write_perm;
     bk_drain(dev);
-    for (struct bk_node *n = dev->top; n != NULL && ret == 0; n = n->file) {
-        ret = dev_flush_node(dev, n);
-        if (ret < 0)
-            *cause = strfmt("Error flushing drive: %s", strerror(-ret));
-    }
-    for (struct bk_node *n = dev->top; n != NULL && ret == 0; n = n->file) {
-        struct bk_opts *child = n->file != NULL && n->drv->child_name != NULL
-            ? bk_opts_extract_prefix(mine, n->drv->child_name) : NULL;
-
-        if (nr == REOPEN_MAX_NODES)
-            abort();
-        r[nr] = (struct reopen_node){
-            .node = n, .explicit_flags = n->explicit_flags,
-            .detect_zeroes = n->detect_zeroes,
-            .flags = nr == 0
-                ? (flags & ~(unsigned)BK_O_UNMAP) | (n->open_flags & BK_O_UNMAP)
-                : n->open_flags,
-        };
-        r[nr].flags |= n->open_flags & (BK_O_TOP | BK_O_COPY_ON_READ);
-        ret = reopen_prepare_node(dev, &r[nr], nr ? &r[nr - 1] : NULL, mine,
-                                  cause);
-        nr++;
-        bk_opts_free(mine);
-        mine = child;
-    }
-    bk_opts_free(mine);
-    /* Step 3: who must stay writable. */
-    for (size_t i = 0; i < nr && ret == 0; i++) {
-        if (need_write && !(r[i].flags & BK_O_RDWR)) {
-            *cause = (r[i].node->open_flags & BK_O_RDWR)
-                ? strfmt("Read-only block node '%s' cannot support "
-                         "read-write users", r[i].node->node_name)
-                : strfmt("Block node is read-only");
-            ret = -EPERM;
-        }
-        need_write = need_write && (r[i].flags & BK_O_RDWR);
-    }
+    ret = bk_stack_reopen(dev->top, flags, dev->flags, dev->write_perm, opts,
+                          cause);
     if (ret < 0)
         return ret;
-    /* Step 4: the file node opens its file again with its new flags. */
-    for (size_t i = 0; i < nr; i++) {
-        struct bk_node *n = r[i].node;
-        unsigned keep = BK_O_TOP | BK_O_COPY_ON_READ | BK_O_PROBED;
-
-        r[i].flags = (r[i].flags & ~keep) | (n->open_flags & keep);
-        if (n->drv->reopen != NULL) {
-            ret = n->drv->reopen(n, r[i].flags, cause);
-            if (ret < 0)
-                return ret;
-        }
-        n->open_flags = r[i].flags;
-        n->explicit_flags = r[i].explicit_flags;
-        n->detect_zeroes = r[i].detect_zeroes;
-    }
-    dev->detect_zeroes = r[0].detect_zeroes;
+    dev->detect_zeroes = dev->top->detect_zeroes;
     dev->flags = (flags & ~(unsigned)(BK_O_RDWR | BK_O_NOCACHE |
                                       BK_O_NO_FLUSH | BK_O_UNMAP)) |
-                 (r[0].flags & (BK_O_RDWR | BK_O_NOCACHE | BK_O_NO_FLUSH |
-                                BK_O_UNMAP));
+                 (dev->top->open_flags & (BK_O_RDWR | BK_O_NOCACHE |
+                                          BK_O_NO_FLUSH | BK_O_UNMAP));
     return 0;
 }
 

@@ -206,6 +206,16 @@ struct bk_driver {
                 char **cause);
     void (*close)(struct bk_node *node);
     int (*reopen)(struct bk_node *node, unsigned flags, char **cause);
+    /*
+     * A reopen's own options (reopen.c): take the driver's keys from opts,
+     * check them and make the change ready for flags (the node's flags
+     * after the reopen), with nothing changed yet; then commit or abort
+     * it.  Missing: a reopen may change none of the driver's options.
+     */
+    int (*reopen_prepare)(struct bk_node *node, struct bk_opts *opts,
+                          unsigned flags, char **cause);
+    void (*reopen_commit)(struct bk_node *node);
+    void (*reopen_abort)(struct bk_node *node);
     int64_t (*get_length)(struct bk_node *node);
     /* Bytes the node takes on its storage.  Missing: a protocol does not
      * know (-ENOTSUP), a filter asks its child, a format sums its
@@ -258,6 +268,14 @@ unsigned bk_snapshot_base_flags(unsigned flags);
 int bk_snapshot_overlay(struct bk_stack *stack, struct bk_node *base,
                         unsigned flags, const char *discard,
                         struct bk_node **overlay, char **cause);
+/*
+ * Reopen the stack under top with the device's new flags and options
+ * (consumed; may be NULL), as qemu-io's reopen (reopen.c).  dev_flags:
+ * the device's flags now; need_write: the device holds the write
+ * permission.  0, or -errno with *cause and nothing changed.
+ */
+int bk_stack_reopen(struct bk_node *top, unsigned flags, unsigned dev_flags,
+                    bool need_write, struct bk_opts *opts, char **cause);
 /* A new, empty qcow2 image of size bytes at path, as qemu-img create
  * makes it with its defaults (qcow2/create.c). */
 int qcow2_create_file(const char *path, uint64_t size, char **cause);

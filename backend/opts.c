@@ -234,6 +234,31 @@ bool bk_opts_first_leftover(const struct bk_opts *opts, const char **key)
     return found;
 }
 
+size_t bk_opts_qemu_order(const struct bk_opts *opts, size_t *order,
+                          size_t max)
+{
+    const char *k, *v;
+    size_t n = 0;
+
+    for (size_t i = 0; bk_opts_at(opts, i, &k, &v) && n < max; i++) {
+        unsigned b = opts_qemu_bucket(k);
+        size_t j = n++;
+
+        /* Insertion sort: by bucket, the later key first within one. */
+        while (j > 0) {
+            const char *pk = "", *pv;
+
+            bk_opts_at(opts, order[j - 1], &pk, &pv);
+            if (opts_qemu_bucket(pk) < b)
+                break;
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    return n;
+}
+
 int bk_opts_take_size(struct bk_opts *opts, const char *key, uint64_t *out,
                       bool *given, char **cause)
 {

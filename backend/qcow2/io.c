@@ -55,6 +55,31 @@ void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io))
     bk_co_enter(co);
 }
 
+struct sync_ctx {
+    int (*fn)(void *arg);
+    void *arg;
+    int ret;
+    bool done;
+};
+
+static void sync_main(void *arg)
+{
+    struct sync_ctx *c = arg;
+
+    c->ret = c->fn(c->arg);
+    c->done = true;
+}
+
+int qcow2_run_sync(struct bk_node *node, int (*fn)(void *arg), void *arg)
+{
+    struct sync_ctx c = { .fn = fn, .arg = arg };
+
+    bk_co_enter(bk_co_new(sync_main, &c));
+    while (!c.done)
+        bk_loop_iterate(node->loop, -1);
+    return c.ret;
+}
+
 struct bk_req *qcow2_current_req(void)
 {
     struct bk_co *co = bk_co_self();

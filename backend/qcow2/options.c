@@ -246,6 +246,56 @@ static int take_encryption(struct qcow2_state *s, struct bk_opts *opts,
     return ret;
 }
 
+/*
+ * Every value read as its type first, as qemu_opts_absorb_qdict does
+ * before anything else looks at them: the first bad one (in the order
+ * qemu's dictionary walks them) is the error, and nothing has happened.
+ */
+static int check_types(struct bk_opts *opts, char **cause)
+{
+    static const char *const sizes[] = {
+        "cache-size", "l2-cache-size", "l2-cache-entry-size",
+        "refcount-cache-size",
+    };
+    size_t order[64], n = bk_opts_qemu_order(opts, order, 64);
+
+    for (size_t i = 0; i < n; i++) {
+        const char *k, *v;
+        bool b, is_size = false;
+        uint64_t u;
+        char *end;
+
+        bk_opts_at(opts, order[i], &k, &v);
+        if (!is_runtime_key(k) || strncmp(k, "encrypt.", 8) == 0 ||
+            strcmp(k, "overlap-check") == 0 ||
+            strcmp(k, "overlap-check.template") == 0)
+            continue;
+        for (size_t j = 0; j < sizeof(sizes) / sizeof(sizes[0]); j++)
+            is_size |= strcmp(k, sizes[j]) == 0;
+        if (is_size) {
+            struct bk_opts *one = bk_opts_new();
+            bool given;
+            int ret;
+
+            bk_opts_set(one, k, v);
+            ret = bk_opts_take_size(one, k, &u, &given, cause);
+            bk_opts_free(one);
+            if (ret < 0)
+                return ret;
+        } else if (strcmp(k, "cache-clean-interval") == 0) {
+            errno = 0;
+            u = strtoull(v, &end, 0);
+            if (*v == '\0' || *end != '\0' || errno != 0)
+                return fail(cause, -EINVAL, "Parameter '%s' expects a "
+                            "number", k);
+        } else if (bk_opts_parse_bool(v, &b) < 0) {
+            return fail(cause, -EINVAL, "Parameter '%s' expects 'on' or "
+                        "'off'", k);
+        }
+    }
+    return 0;
+}
+
 int qcow2_options_prepare(struct qcow2_state *s, struct bk_opts *opts,
                           unsigned flags, struct qcow2_options *r,
                           char **cause)
@@ -254,6 +304,9 @@ int qcow2_options_prepare(struct qcow2_state *s, struct bk_opts *opts,
     int ret;
 
     *r = (struct qcow2_options){ 0 };
+    ret = check_types(opts, cause);
+    if (ret < 0)
+        return ret;
     ret = read_cache_sizes(s, opts, &l2_size, &l2_entry_size, &rc_size,
                            cause);
     if (ret < 0)
@@ -382,4 +435,118 @@ void qcow2_options_abort(struct qcow2_options *r)
     qcow2_cache_free(r->l2_cache);
     qcow2_cache_free(r->rc_cache);
     *r = (struct qcow2_options){ 0 };
+}
+
+/* ---- reopen ---------------------------------------------------------- */
+
+/* The new options joined with the old, as qcow2_join_options does: a new
+ * overlap template drops the old overlap options, a new cache-size the
+ * old cache sizes, and an old cache-size goes when any size is set. */
+static struct bk_opts *join_options(struct bk_opts *new_opts,
+                                    const struct bk_opts *old)
+{
+    static const char *const overlap_dropped[] = {
+        "overlap-check", "overlap-check.template",
+        "overlap-check.main-header", "overlap-check.active-l1",
+        "overlap-check.active-l2", "overlap-check.refcount-table",
+        "overlap-check.refcount-block", "overlap-check.snapshot-table",
+        "overlap-check.inactive-l1", "overlap-check.inactive-l2",
+    };
+    bool new_template = bk_opts_has(new_opts, "overlap-check") ||
+                        bk_opts_has(new_opts, "overlap-check.template");
+    bool new_total = bk_opts_has(new_opts, "cache-size");
+    const char *k, *v;
+
+    for (size_t i = 0; bk_opts_at(old, i, &k, &v); i++) {
+        bool dropped = false;
+
+        for (size_t j = 0; new_template && j < sizeof(overlap_dropped) /
+                                               sizeof(overlap_dropped[0]);
+             j++)
+            dropped |= strcmp(k, overlap_dropped[j]) == 0;
+        if (new_total && (strcmp(k, "l2-cache-size") == 0 ||
+                          strcmp(k, "refcount-cache-size") == 0))
+            dropped = true;
+        if (!dropped && !bk_opts_has(new_opts, k))
+            bk_opts_set(new_opts, k, v);
+    }
+    if (!new_total && (bk_opts_has(new_opts, "cache-size") ||
+                       bk_opts_has(new_opts, "l2-cache-size") ||
+                       bk_opts_has(new_opts, "refcount-cache-size")))
+        bk_opts_del(new_opts, "cache-size");
+    return new_opts;
+}
+
+struct reopen_ctx {
+    struct qcow2_state *s;
+    struct bk_opts *opts;
+    unsigned flags;
+    char **cause;
+};
+
+static int reopen_prepare_co(void *arg)
+{
+    struct reopen_ctx *c = arg;
+    struct qcow2_state *s = c->s;
+    int ret;
+
+    ret = qcow2_options_prepare(s, c->opts, c->flags, &s->reopen, c->cause);
+    if (ret < 0)
+        return ret;
+    /* Going read-only: everything written back and the image clean. */
+    if (!(c->flags & BK_O_RDWR) && (s->node->open_flags & BK_O_RDWR)) {
+        ret = qcow2_node_flush(s->node);
+        if (ret == 0)
+            ret = qcow2_mark_clean(s);
+        if (ret < 0 && *c->cause == NULL)
+            *c->cause = strfmt("failed while preparing to reopen image "
+                               "'%s'", bk_node_bottom(s->node)->filename);
+    }
+    return ret;
+}
+
+int qcow2_reopen_prepare(struct bk_node *node, struct bk_opts *opts,
+                         unsigned flags, char **cause)
+{
+    struct qcow2_state *s = node->state;
+    struct bk_opts *mine = bk_opts_new();
+    struct reopen_ctx c = { .s = s, .flags = flags, .cause = cause };
+    const char *k, *v;
+    int ret;
+
+    /* This node's keys leave opts; the ones not given keep their value. */
+    for (size_t i = 0; bk_opts_at(opts, i, &k, &v);) {
+        if (is_runtime_key(k)) {
+            bk_opts_set(mine, k, v);
+            bk_opts_del(opts, k);
+        } else {
+            i++;
+        }
+    }
+    c.opts = join_options(mine, s->runtime_opts);
+    s->reopen_opts = qcow2_options_copy(c.opts);
+    ret = qcow2_run_sync(node, reopen_prepare_co, &c);
+    bk_opts_free(c.opts);
+    if (ret < 0)
+        qcow2_reopen_abort(node);
+    return ret;
+}
+
+void qcow2_reopen_commit(struct bk_node *node)
+{
+    struct qcow2_state *s = node->state;
+
+    qcow2_options_commit(s, &s->reopen);
+    bk_opts_free(s->runtime_opts);
+    s->runtime_opts = s->reopen_opts;
+    s->reopen_opts = NULL;
+}
+
+void qcow2_reopen_abort(struct bk_node *node)
+{
+    struct qcow2_state *s = node->state;
+
+    qcow2_options_abort(&s->reopen);
+    bk_opts_free(s->reopen_opts);
+    s->reopen_opts = NULL;
 }

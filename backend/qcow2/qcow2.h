@@ -393,6 +393,17 @@ struct qcow2_l2meta {
     struct qcow2_l2meta *next_in_flight, **prev_in_flight;
 };
 
+/* What the options set, made ready before anything changes (QEMU's
+ * Qcow2ReopenState). */
+struct qcow2_options {
+    struct qcow2_cache *l2_cache, *rc_cache;
+    uint32_t l2_slice_size;
+    int overlap_check;
+    bool use_lazy_refcounts;
+    bool discard_passthrough[QCOW2_DISCARD_MAX];
+    unsigned cache_clean_interval;
+};
+
 struct qcow2_state {
     struct bk_node *node;        /* its backing file is node->backing */
     struct qcow2_geom geom;
@@ -448,6 +459,8 @@ struct qcow2_state {
     unsigned cache_clean_interval;   /* seconds; 0: never */
     int cache_clean_timer;
     struct bk_opts *runtime_opts;   /* its options, to read them again */
+    struct qcow2_options reopen;    /* what a reopen made ready */
+    struct bk_opts *reopen_opts;    /* ... and its options */
 
     bool cache_discards;
     struct qcow2_discard *discards;
@@ -538,6 +551,9 @@ static inline uint64_t qcow2_l2meta_cow_end(const struct qcow2_l2meta *m)
 
 /* Run fn for io in a new coroutine; io ends with fn's return value. */
 void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io));
+/* Run fn(arg) in a coroutine serving no request and iterate the loop
+ * until it ends (open, close, reopen); its return value. */
+int qcow2_run_sync(struct bk_node *node, int (*fn)(void *arg), void *arg);
 /* The request the running coroutine serves (for its child ios). */
 struct bk_req *qcow2_current_req(void);
 /* I/O on the image file, from a coroutine; 0 or -errno. */
@@ -763,16 +779,6 @@ int qcow2_co_pwritev_compressed(struct qcow2_state *s, uint64_t offset,
 
 /* ---- the runtime options (options.c) ------------------------------------ */
 
-/* What the options set, made ready before anything changes (QEMU's
- * Qcow2ReopenState). */
-struct qcow2_options {
-    struct qcow2_cache *l2_cache, *rc_cache;
-    uint32_t l2_slice_size;
-    int overlap_check;
-    bool use_lazy_refcounts;
-    bool discard_passthrough[QCOW2_DISCARD_MAX];
-    unsigned cache_clean_interval;
-};
 /* The keys of opts that are qcow2's runtime options, copied. */
 struct bk_opts *qcow2_options_copy(const struct bk_opts *opts);
 /* Take them from opts (flags: the node's BK_O_*), with qemu's messages;
@@ -783,6 +789,11 @@ int qcow2_options_prepare(struct qcow2_state *s, struct bk_opts *opts,
 void qcow2_options_commit(struct qcow2_state *s, struct qcow2_options *r);
 void qcow2_options_abort(struct qcow2_options *r);
 void qcow2_cache_clean_timer_del(struct qcow2_state *s);
+/* The driver's reopen ops (reopen.c calls them). */
+int qcow2_reopen_prepare(struct bk_node *node, struct bk_opts *opts,
+                         unsigned flags, char **cause);
+void qcow2_reopen_commit(struct bk_node *node);
+void qcow2_reopen_abort(struct bk_node *node);
 
 /* ---- truncate (truncate.c) ---------------------------------------------- */
 
