@@ -161,11 +161,15 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
  * "probing guessed raw" warning: the format was guessed for a writable
  * image and the raw driver opened.  It is set even when the open then
  * fails, as qemu warns from the raw driver's open, before it checks the
- * options left over.
+ * options left over.  early (may be NULL) hears the drivers' messages
+ * while the stack opens, as they come (a failed open has some: a dirty
+ * image's repair); it is not added to the device.
  */
+struct bk_observer;
 int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
                      struct bk_opts *opts, unsigned flags,
-                     struct bk_dev **devp, char **cause, bool *probe_warning);
+                     struct bk_dev **devp, char **cause, bool *probe_warning,
+                     const struct bk_observer *early);
 /* Drain (resuming any suspended request) and close. */
 void bk_dev_close(struct bk_dev *dev);
 /* Change read-only / cache flags; opts (may be NULL) is consumed. */

@@ -44,6 +44,7 @@ struct bk_dev {
      * fails, as qemu-io's BlockBackend drops its permission first. */
     bool write_perm;
     struct bk_req *submitting;    /* in bk_submit */
+    const struct bk_observer *early;   /* messages while it opens */
 };
 
 const char *const bk_op_names[BK_OP__MAX] = {
@@ -202,7 +203,8 @@ int bk_dev_open(struct bk_loop *loop, const char *filename,
 {
     bool warn;
 
-    return bk_dev_open_warn(loop, filename, opts, flags, devp, cause, &warn);
+    return bk_dev_open_warn(loop, filename, opts, flags, devp, cause, &warn,
+                            NULL);
 }
 
 static void dev_tell_debug(struct bk_dev *dev, enum bk_debug_note note,
@@ -236,6 +238,10 @@ static void dev_tell_message(struct bk_dev *dev, enum bk_message_kind kind,
     struct dev_message *m;
     bool told = false;
 
+    if (dev->early != NULL) {
+        dev->early->message(dev, kind, text, dev->early->arg);
+        return;
+    }
     for (struct bk_observer *o = dev->observers, *next; o != NULL; o = next) {
         next = o->next;
         if (o->message != NULL) {
@@ -297,7 +303,8 @@ static void dev_notice(void *opaque, const struct bk_notice *n)
 
 int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
                      struct bk_opts *opts, unsigned flags,
-                     struct bk_dev **devp, char **cause, bool *probe_warning)
+                     struct bk_dev **devp, char **cause, bool *probe_warning,
+                     const struct bk_observer *early)
 {
     struct bk_dev *dev = calloc(1, sizeof(*dev));
     const struct bk_driver *drv;
@@ -313,6 +320,7 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     if (opts == NULL)
         opts = bk_opts_new();
     dev->loop = loop;
+    dev->early = early != NULL && early->message != NULL ? early : NULL;
     dev->stack = (struct bk_stack){
         .loop = loop, .drivers = bk_drivers, .notify = dev_notice,
         .opaque = dev,
@@ -404,6 +412,7 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     }
     bk_opts_free(opts);
     dev->write_perm = (dev->flags & BK_O_RDWR) != 0;
+    dev->early = NULL;
     *devp = dev;
     return 0;
 

@@ -122,8 +122,14 @@ int cmd_open_image(struct cmd_state *st, const char *name,
     /* Whom the probe warning names when the options name the file. */
     if (name == NULL && bk_opts_get(opts, "file.filename") != NULL)
         probe_name = strdup(bk_opts_get(opts, "file.filename"));
+    /* qemu-io prints what the drivers say (qcow2's corruption notices, a
+     * dirty image's repair) as it comes, an open that fails included. */
+    st->debug_observer = (struct bk_observer){ .debug = cmd_debug_note,
+                                               .fault = cmd_fault_note,
+                                               .message = cmd_message_note,
+                                               .arg = st };
     ret = bk_dev_open_warn(st->loop, name, opts, flags, &dev, &cause,
-                           &probe_warning);
+                           &probe_warning, &st->debug_observer);
     /* With a json: name qemu names the file it found in it. */
     if (name != NULL && strncmp(name, "json:", 5) == 0)
         warn_name = NULL;
@@ -151,12 +157,7 @@ int cmd_open_image(struct cmd_state *st, const char *name,
         return ret;
     }
     free(cause);
-    /* qemu-io prints blkdebug's suspend and resume lines, and what the
-     * drivers say (qcow2's corruption notices). */
-    st->debug_observer = (struct bk_observer){ .debug = cmd_debug_note,
-                                               .fault = cmd_fault_note,
-                                               .message = cmd_message_note,
-                                               .arg = st };
+    /* ...and blkdebug's suspend and resume lines from now on. */
     bk_dev_add_observer(dev, &st->debug_observer);
     st->dev = dev;
     cmd_show_seed(st);

@@ -222,6 +222,12 @@ static int read_extensions(struct qcow2_state *s, struct open_ctx *o,
     return 0;
 }
 
+/*
+ * The snapshot table, read as QEMU reads it: per entry the fixed part, the
+ * extra data QEMU knows (up to 24 bytes), the rest of it, the ID, the
+ * name, one read each.  What is kept: where each L1 table lies, the ID and
+ * the name (the check's messages name snapshots).
+ */
 static int read_snapshots(struct qcow2_state *s, struct open_ctx *o)
 {
     uint64_t offset = s->snapshots_offset;
@@ -232,8 +238,9 @@ static int read_snapshots(struct qcow2_state *s, struct open_ctx *o)
     if (s->snapshots == NULL)
         return -ENOMEM;
     for (uint32_t i = 0; i < s->nb_snapshots; i++) {
-        unsigned char h[QCOW2_SNAPSHOT_HEADER_SIZE];
-        uint32_t extra;
+        unsigned char h[QCOW2_SNAPSHOT_HEADER_SIZE], extra[24], *rest;
+        struct qcow2_snapshot *sn = &s->snapshots[i];
+        uint32_t extra_size, known;
         uint16_t id_len, name_len;
         int ret;
 
@@ -241,15 +248,43 @@ static int read_snapshots(struct qcow2_state *s, struct open_ctx *o)
         ret = qcow2_file_pread(s, (int64_t)offset, h, sizeof(h));
         if (ret < 0)
             return fail_errno(o, ret, "Failed to read snapshot table");
-        s->snapshots[i].l1_table_offset = qcow2_be64(h);
-        s->snapshots[i].l1_size = qcow2_be32(h + 8);
+        offset += sizeof(h);
+        sn->l1_table_offset = qcow2_be64(h);
+        sn->l1_size = qcow2_be32(h + 8);
         id_len = (uint16_t)(h[12] << 8 | h[13]);
         name_len = (uint16_t)(h[14] << 8 | h[15]);
-        extra = qcow2_be32(h + 36);
-        if (extra > 1024)
+        extra_size = qcow2_be32(h + 36);
+        if (extra_size > 1024)
             return fail(o, -EFBIG, "Too much extra metadata in snapshot "
                         "table entry %u", i);
-        offset += sizeof(h) + extra + id_len + name_len;
+        known = extra_size < sizeof(extra) ? extra_size : sizeof(extra);
+        ret = qcow2_file_pread(s, (int64_t)offset, extra, known);
+        if (ret < 0)
+            return fail_errno(o, ret, "Failed to read snapshot table");
+        offset += known;
+        if (extra_size > sizeof(extra)) {
+            rest = malloc(extra_size - sizeof(extra));
+            if (rest == NULL)
+                return -ENOMEM;
+            ret = qcow2_file_pread(s, (int64_t)offset, rest,
+                                   extra_size - sizeof(extra));
+            free(rest);
+            if (ret < 0)
+                return fail_errno(o, ret, "Failed to read snapshot table");
+            offset += extra_size - sizeof(extra);
+        }
+        sn->id_str = calloc(1, (size_t)id_len + 1);
+        sn->name = calloc(1, (size_t)name_len + 1);
+        if (sn->id_str == NULL || sn->name == NULL)
+            return -ENOMEM;
+        ret = qcow2_file_pread(s, (int64_t)offset, sn->id_str, id_len);
+        if (ret < 0)
+            return fail_errno(o, ret, "Failed to read snapshot table");
+        offset += id_len;
+        ret = qcow2_file_pread(s, (int64_t)offset, sn->name, name_len);
+        if (ret < 0)
+            return fail_errno(o, ret, "Failed to read snapshot table");
+        offset += name_len;
         if (offset - s->snapshots_offset > 1024ULL * QCOW2_MAX_SNAPSHOTS ||
             offset - s->snapshots_offset > INT_MAX)
             return fail(o, -EFBIG, "Snapshot table is too big");
@@ -576,10 +611,16 @@ static int do_open(struct qcow2_state *s, struct open_ctx *o)
         if (ret < 0)
             return fail_errno(o, ret, "Could not update qcow2 header");
     }
+    /* Dirty (lazy refcounts, then a crash): repaired before any use. */
     if ((flags & BK_O_RDWR) &&
-        (s->incompatible_features & QCOW2_INCOMPAT_DIRTY))
-        return fail(o, -ENOTSUP, "Could not repair dirty image: repairing "
-                    "refcounts is not supported yet");
+        (s->incompatible_features & QCOW2_INCOMPAT_DIRTY)) {
+        struct qcow2_check res;
+
+        ret = qcow2_check(s, &res, QCOW2_FIX_ERRORS | QCOW2_FIX_LEAKS);
+        if (ret < 0 || res.check_errors)
+            return fail_errno(o, ret < 0 ? ret : -EIO,
+                              "Could not repair dirty image");
+    }
     return 0;
 }
 
@@ -609,6 +650,10 @@ static void qcow2_free_state(struct qcow2_state *s)
     free(s->image_backing_file);
     free(s->image_backing_format);
     free(s->image_data_file);
+    for (uint32_t i = 0; s->snapshots != NULL && i < s->nb_snapshots; i++) {
+        free(s->snapshots[i].id_str);
+        free(s->snapshots[i].name);
+    }
     free(s->snapshots);
     while (s->discards != NULL) {
         struct qcow2_discard *d = s->discards;

@@ -33,6 +33,8 @@
  *   alloc.c     clusters for writes, copy-on-write, linking L2 entries
  *   status.c    block status, "does this read as zeroes?"
  *   write.c     guest writes, plain and compressed
+ *   bitmap.c    persistent bitmaps' directory and tables, read
+ *   check.c     the refcount check that repairs a dirty image
  *   options.c   the runtime options (caches, overlap checks, discards)
  *   truncate.c  changing the disk's size
  *   open.c      opening and closing: validation, extensions, backing file
@@ -317,6 +319,7 @@ extern const char *const qcow2_overlap_options[QCOW2_OL_MAX_BITNR];
 struct qcow2_snapshot {
     uint64_t l1_table_offset;
     uint32_t l1_size;
+    char *id_str, *name;
 };
 
 /* Where the metadata lies, for the check. */
@@ -697,6 +700,8 @@ int64_t qcow2_refcount_area(struct qcow2_state *s, uint64_t start,
 int qcow2_shrink_reftable(struct qcow2_state *s);
 /* The last cluster below size bytes with a refcount, or -errno. */
 int64_t qcow2_get_last_cluster(struct qcow2_state *s, int64_t size);
+/* The highest refcount table entry in use, after the table changed. */
+void qcow2_update_max_refcount_table_index(struct qcow2_state *s);
 
 /* ---- guest to host, read only (map.c) ----------------------------------- */
 
@@ -708,6 +713,25 @@ int qcow2_l2_load(struct qcow2_state *s, uint64_t offset, uint64_t l2_offset,
 int qcow2_get_host_offset(struct qcow2_state *s, uint64_t offset,
                           unsigned *bytes, uint64_t *host_offset,
                           enum qcow2_subcluster_type *type);
+
+/* ---- persistent bitmaps, read (bitmap.c) -------------------------------- */
+
+struct qcow2_bitmap {
+    uint64_t table_offset;
+    uint32_t table_size;         /* entries */
+    uint32_t flags;              /* 1: in use, 2: auto */
+    uint8_t granularity_bits;
+    char *name;
+};
+/* The directory, checked as QEMU checks it (messages in *cause, which
+ * may be NULL); free the list with qcow2_bitmap_list_free. */
+int qcow2_bitmap_list_load(struct qcow2_state *s, struct qcow2_bitmap **list,
+                           uint32_t *count, char **cause);
+void qcow2_bitmap_list_free(struct qcow2_bitmap *list, uint32_t count);
+/* A bitmap's table in host order, each entry checked. */
+int qcow2_bitmap_table_load(struct qcow2_state *s,
+                            const struct qcow2_bitmap *bm, uint64_t **table);
+int qcow2_bitmap_check_table_entry(uint64_t entry, uint32_t cluster_size);
 
 /* ---- compressed clusters (compress.c) ----------------------------------- */
 
@@ -801,6 +825,19 @@ void qcow2_reopen_abort(struct bk_node *node);
  * failure go to the request's cause, as qemu's. */
 int qcow2_co_truncate(struct qcow2_state *s, int64_t offset,
                       enum bk_prealloc prealloc, unsigned flags);
+
+/* ---- the refcount check and repair (check.c) -------------------------- */
+
+enum { QCOW2_FIX_LEAKS = 1, QCOW2_FIX_ERRORS = 2 };
+struct qcow2_check {
+    int corruptions, leaks, check_errors;
+    int corruptions_fixed, leaks_fixed;
+    int64_t image_end_offset;
+};
+/* Check the refcounts against every reference, fixing what fix says
+ * (QCOW2_FIX_*); with nothing left wrong, the image is marked clean and
+ * consistent.  What QEMU prints goes to the stack's messages. */
+int qcow2_check(struct qcow2_state *s, struct qcow2_check *res, unsigned fix);
 
 /* ---- open and close (open.c) -------------------------------------------- */
 

@@ -34,7 +34,7 @@ static int update_refcount(struct qcow2_state *s, int64_t offset,
 static int64_t alloc_clusters_noref(struct qcow2_state *s, uint64_t size,
                                     uint64_t max);
 
-static void update_max_refcount_table_index(struct qcow2_state *s)
+void qcow2_update_max_refcount_table_index(struct qcow2_state *s)
 {
     uint32_t i = s->refcount_table_size - 1;
 
@@ -60,7 +60,7 @@ int qcow2_refcount_init(struct qcow2_state *s)
         return ret;
     for (uint32_t i = 0; i < s->refcount_table_size; i++)
         s->refcount_table[i] = qcow2_be64(&s->refcount_table[i]);
-    update_max_refcount_table_index(s);
+    qcow2_update_max_refcount_table_index(s);
     return 0;
 }
 
@@ -237,7 +237,7 @@ int64_t qcow2_refcount_area(struct qcow2_state *s, uint64_t start,
     s->refcount_table = table;
     s->refcount_table_size = (uint32_t)table_size;
     s->refcount_table_offset = table_offset;
-    update_max_refcount_table_index(s);
+    qcow2_update_max_refcount_table_index(s);
     qcow2_free_clusters(s, (int64_t)old_offset, (int64_t)(old_size * 8),
                         QCOW2_DISCARD_OTHER);
     return (int64_t)end_offset;

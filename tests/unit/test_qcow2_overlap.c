@@ -18,7 +18,9 @@
 
 static const uint64_t l1[4] = { 4 * C | QCOW2_OFLAG_COPIED, 0, 9 * C, 0 };
 static const uint64_t reft[2] = { 2 * C, 0 };
-static const struct qcow2_snapshot snaps[1] = { { 12 * C, 3 } };
+static const struct qcow2_snapshot snaps[1] = {
+    { .l1_table_offset = 12 * C, .l1_size = 3 },
+};
 
 static struct qcow2_layout layout(void)
 {
