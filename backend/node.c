@@ -1159,23 +1159,45 @@ static void flush_child_done(struct bk_io *child)
     flush_end(io);
 }
 
+static void flush_file(struct bk_io *io)
+{
+    struct bk_node *node = io->node;
+
+    if (node->file == NULL || !(node->file->open_flags & BK_O_RDWR)) {
+        flush_end(io);
+        return;
+    }
+    bk_node_submit(bk_io_new(node->file, BK_OP_FLUSH, 0, 0, NULL, 0, 0,
+                             io->req, flush_child_done, io));
+}
+
+/* The data child first (qemu's child list has it before the file); its
+ * error is kept, and the file is flushed all the same. */
+static void flush_data_done(struct bk_io *child)
+{
+    struct bk_io *io = child->cb_arg;
+
+    if (io->ret == 0)
+        io->ret = child->ret;
+    bk_io_free(child);
+    flush_file(io);
+}
+
 static void flush_children(struct bk_io *io)
 {
     struct bk_node *node = io->node;
-    struct bk_io *child;
 
     if (io->ret < 0) {
         flush_end(io);
         return;
     }
     io->ret = 0;
-    if (node->file == NULL || !(node->file->open_flags & BK_O_RDWR)) {
-        flush_end(io);
+    if (node->data != NULL && (node->data->open_flags & BK_O_RDWR)) {
+        bk_node_submit(bk_io_new(node->data, BK_OP_FLUSH, 0, 0, NULL, 0, 0,
+                                 io->req, flush_data_done, io));
         return;
     }
-    child = bk_io_new(node->file, BK_OP_FLUSH, 0, 0, NULL, 0, 0, io->req,
-                      flush_child_done, io);
-    bk_node_submit(child);
+    flush_file(io);
 }
 
 static void flush_end(struct bk_io *io)

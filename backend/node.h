@@ -339,6 +339,9 @@ struct bk_node {
     void *state;                  /* drv->state_size bytes */
     struct bk_node *file;         /* the child its data goes to, or NULL */
     struct bk_node *backing;      /* what unallocated ranges read, or NULL */
+    struct bk_node *data;         /* a second child the data goes to
+                                     (qcow2's data-file), or NULL: flushed
+                                     before file, closed with the node */
     struct bk_stack *stack;
     struct bk_loop *loop;
     char *filename;

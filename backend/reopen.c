@@ -3,8 +3,8 @@
  * of qemu 7.2's bdrv_reopen_queue() and bdrv_reopen_multiple():
  *
  *  0. the *queue*: the top node, then each node's children, depth first,
- *     its backing child before its file (qemu's child list has the child
- *     attached last first); each child takes the options under its name
+ *     its backing child, then its data file, then its file (qemu's child
+ *     list has the child attached last first); each child takes the options under its name
  *     ("backing.*", "file.*", "image.*") from its parent's; a child named
  *     by a reference ("backing=NODE") stays as it is;
  *  1. every queued node is flushed, in queue order (the flush events fire;
@@ -81,6 +81,15 @@ static void queue_node(struct reopen_queue *q, struct bk_node *node,
         else if (strcmp(ref, node->backing->node_name) == 0)
             queue_node(q, node->backing, self, true, NULL);
     }
+    if (node->data != NULL) {
+        const char *ref = bk_opts_get(q->e[self].opts, "data-file");
+
+        if (ref == NULL)
+            queue_node(q, node->data, self, false,
+                       bk_opts_extract_prefix(q->e[self].opts, "data-file"));
+        else if (strcmp(ref, node->data->node_name) == 0)
+            queue_node(q, node->data, self, false, NULL);
+    }
     if (node->file != NULL && node->drv->child_name != NULL) {
         const char *name = node->drv->child_name;
 
@@ -155,6 +164,7 @@ static bool stack_has_name(const struct bk_node *top, const char *name)
         return false;
     return strcmp(top->node_name, name) == 0 ||
            stack_has_name(top->file, name) ||
+           stack_has_name(top->data, name) ||
            stack_has_name(top->backing, name);
 }
 
@@ -250,6 +260,9 @@ static int prepare_node(struct reopen_queue *q, size_t i, unsigned dev_flags,
     }
     if ((ret = check_child_ref(q->e[0].node, n, mine, "backing", n->backing,
                                cause)) < 0 ||
+        (n->data != NULL &&
+         (ret = check_child_ref(q->e[0].node, n, mine, "data-file", n->data,
+                                cause)) < 0) ||
         (n->drv->child_name != NULL &&
          (ret = check_child_ref(q->e[0].node, n, mine, n->drv->child_name,
                                 n->file, cause)) < 0))

@@ -278,8 +278,15 @@ int64_t bk_node_allocated_size(struct bk_node *node)
         return node->drv->get_allocated_size(node);
     if (node->drv->protocol_name != NULL)
         return -ENOTSUP;
-    /* A filter's is its child's; a format's its data child's (a backing
-     * file is not counted). */
+    /* A filter's is its child's; a format's its children's, a data file
+     * too (a backing file is not counted). */
+    if (node->data != NULL) {
+        int64_t a = bk_node_allocated_size(node->data);
+        int64_t b = node->file != NULL ? bk_node_allocated_size(node->file)
+                                       : 0;
+
+        return a < 0 ? a : b < 0 ? b : a + b;
+    }
     return node->file != NULL ? bk_node_allocated_size(node->file) : 0;
 }
 
@@ -344,6 +351,7 @@ void bk_node_close(struct bk_node *node)
         return;
     if (node->drv->close != NULL)
         node->drv->close(node);
+    bk_node_close(node->data);
     bk_node_close(node->file);
     bk_node_close(node->backing);
     bk_node_free_spare_ios(node);

@@ -32,6 +32,8 @@ int qcow2_alloc_compressed_cluster_offset(struct qcow2_state *s,
     void *slice;
     int ret;
 
+    if (s->geom.data_file)
+        return 0;
     ret = qcow2_get_cluster_table(s, offset, &slice, &l2_index);
     if (ret < 0)
         return ret;
@@ -90,7 +92,7 @@ static int cow_write(struct qcow2_state *s, uint64_t cluster,
     if (ret < 0)
         return ret;
     qcow2_event(s, RULES_EV_COW_WRITE);
-    return qcow2_file_pwritev(s, (int64_t)(cluster + offset_in_cluster), q->v,
+    return qcow2_data_pwritev(s, (int64_t)(cluster + offset_in_cluster), q->v,
                               q->n, (int64_t)bytes);
 }
 
@@ -234,7 +236,7 @@ out:
 
 void qcow2_alloc_cluster_abort(struct qcow2_state *s, struct qcow2_l2meta *m)
 {
-    if (!m->keep_old_clusters)
+    if (!s->geom.data_file && !m->keep_old_clusters)
         qcow2_free_clusters(s, (int64_t)m->alloc_offset,
                             (int64_t)m->nb_clusters << s->cluster_bits,
                             QCOW2_DISCARD_NEVER);
@@ -541,7 +543,10 @@ static int handle_alloc(struct qcow2_state *s, uint64_t guest_offset,
         return ret;
     nb = count_single_write_clusters(s, (unsigned)nb, slice, l2_index, true);
 
-    if (*host_offset == UINT64_MAX) {
+    if (s->geom.data_file) {
+        /* The data file maps the disk one to one: nothing to allocate. */
+        alloc_offset = qcow2_start_of_cluster(s, guest_offset);
+    } else if (*host_offset == UINT64_MAX) {
         int64_t off = qcow2_alloc_clusters(s, nb * s->cluster_size);
 
         if (off < 0) {

@@ -409,6 +409,12 @@ int qcow2_subcluster_zeroize(struct qcow2_state *s, uint64_t offset,
     uint64_t end = offset + bytes, nb, head, tail, cluster_end;
     int ret = 0;
 
+    /* A raw data file must read the same: zeroed there first. */
+    if (qcow2_data_file_is_raw(s)) {
+        ret = qcow2_data_zero(s, (int64_t)offset, (int64_t)bytes, flags);
+        if (ret < 0)
+            return ret;
+    }
     /* v2 has no zero flag; without a backing file, discarding is zeroing. */
     if (s->version < 3) {
         if (s->node->backing == NULL)

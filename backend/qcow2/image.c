@@ -61,6 +61,7 @@ int qcow2_update_header(struct qcow2_state *s)
         .unknown_fields_len = s->unknown_header_fields_len,
         .backing_format = s->image_backing_format,
         .backing_file = s->image_backing_file,
+        .data_file = s->geom.data_file ? s->image_data_file : NULL,
         .feature_table = s->version >= 3 && s->cluster_size > 4096,
         .nb_bitmaps = s->nb_bitmaps,
         .bitmap_directory_size = s->bitmap_directory_size,
@@ -179,7 +180,9 @@ int qcow2_pre_write_overlap_check(struct qcow2_state *s, int ign,
     struct qcow2_layout l;
     int hit, bit;
 
-    (void)data_file;   /* an external data file is never checked */
+    /* A write to an external data file cannot hit the metadata. */
+    if (data_file && s->geom.data_file)
+        return 0;
     if ((s->overlap_check & ~ign) == 0 || size == 0)
         return 0;
     l = qcow2_layout_of(s);

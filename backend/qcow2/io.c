@@ -179,6 +179,37 @@ int qcow2_file_discard(struct qcow2_state *s, int64_t offset, int64_t bytes)
     return node_io(s->node->file, BK_OP_DISCARD, offset, bytes, NULL, 0, 0);
 }
 
+/* ---- the data file (the image file itself, or an external one) -------- */
+
+int qcow2_data_preadv(struct qcow2_state *s, int64_t offset,
+                      struct iovec *iov, int iovcnt, int64_t bytes)
+{
+    return node_io(s->data_file, BK_OP_READ, offset, bytes, iov, iovcnt, 0);
+}
+
+int qcow2_data_pwritev(struct qcow2_state *s, int64_t offset,
+                       struct iovec *iov, int iovcnt, int64_t bytes)
+{
+    return node_io(s->data_file, BK_OP_WRITE, offset, bytes, iov, iovcnt, 0);
+}
+
+int qcow2_data_zero(struct qcow2_state *s, int64_t offset, int64_t bytes,
+                    unsigned flags)
+{
+    return node_io(s->data_file, BK_OP_WRITE_ZEROES, offset, bytes, NULL, 0,
+                   flags);
+}
+
+int qcow2_data_discard(struct qcow2_state *s, int64_t offset, int64_t bytes)
+{
+    return node_io(s->data_file, BK_OP_DISCARD, offset, bytes, NULL, 0, 0);
+}
+
+int qcow2_data_truncate(struct qcow2_state *s, int64_t len, unsigned flags)
+{
+    return node_io(s->data_file, BK_OP_TRUNCATE, len, 0, NULL, 0, flags);
+}
+
 int qcow2_node_preadv(struct bk_node *node, int64_t offset,
                       struct iovec *iov, int iovcnt, int64_t bytes)
 {

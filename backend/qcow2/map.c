@@ -125,6 +125,14 @@ int qcow2_get_host_offset(struct qcow2_state *s, uint64_t offset,
     case QCOW2_SC_INVALID:
         break;   /* count_contiguous_subclusters reports it */
     case QCOW2_SC_COMPRESSED:
+        if (s->geom.data_file) {
+            qcow2_signal_corruption(s, true, "Compressed cluster entry found "
+                                    "in image with external data file (L2 "
+                                    "offset: %#" PRIx64 ", L2 index: %#x)",
+                                    l2_offset, l2_index);
+            ret = -EIO;
+            goto fail;
+        }
         *host_offset = entry;
         break;
     case QCOW2_SC_ZERO_PLAIN:
@@ -141,6 +149,15 @@ int qcow2_get_host_offset(struct qcow2_state *s, uint64_t offset,
                                     PRIx64 " unaligned (L2 offset: %#" PRIx64
                                     ", L2 index: %#x)", host_cluster,
                                     l2_offset, l2_index);
+            ret = -EIO;
+            goto fail;
+        }
+        if (s->geom.data_file && *host_offset != offset) {
+            qcow2_signal_corruption(s, true, "External data file host cluster "
+                                    "offset %#" PRIx64 " does not match "
+                                    "guest cluster offset: %#" PRIx64
+                                    ", L2 index: %#x)", host_cluster,
+                                    offset - in_cluster, l2_index);
             ret = -EIO;
             goto fail;
         }

@@ -28,7 +28,7 @@ struct open_ctx {
     struct bk_opts *opts;
     char *cause;
     int ret;
-    bool done;
+    struct qcow2_header h;        /* what the second part reads on from */
 };
 
 static int fail(struct open_ctx *o, int ret, const char *fmt, ...)
@@ -425,7 +425,6 @@ static int do_open(struct qcow2_state *s, struct open_ctx *o)
     struct qcow2_header h;
     struct qcow2_options r;
     uint64_t ext_end, l1_vm_state_index;
-    bool update_header = false;
     int ret;
 
     ret = qcow2_file_pread(s, 0, buf, sizeof(buf));
@@ -565,20 +564,60 @@ static int do_open(struct qcow2_state *s, struct open_ctx *o)
     ret = read_extensions(s, o, h.header_length, ext_end, NULL, NULL);
     if (ret < 0)
         return fail(o, -EINVAL, "%s", "Invalid extension");
-    if (s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE)
-        return fail(o, -ENOTSUP, "'data-file' is required for this image");
-    /* A data-file string names a node, and blkmon names none. */
-    if (bk_opts_get(o->opts, "data-file") != NULL) {
-        const char *ref = bk_opts_get(o->opts, "data-file");
+    o->h = h;
+    return 0;
+}
 
-        return fail(o, -EINVAL, "Cannot find device='%s' nor node-name='%s'",
-                    ref, ref);
+/*
+ * The external data file, where qemu opens it (after the extensions):
+ * the one the options give ("data-file.*", or a node reference), else the
+ * one the header names; refused for an image without one.  Outside the
+ * coroutine: opening a node may wait on the loop.
+ */
+static int open_data_file(struct qcow2_state *s, struct open_ctx *o)
+{
+    struct bk_node *node = s->node;
+    int ret;
+
+    if (bk_opts_get(o->opts, "data-file") != NULL ||
+        opts_have_prefix(o->opts, "data-file.")) {
+        ret = bk_stack_open_child(node->stack, node->open_flags, o->opts,
+                                  "data-file", NULL, "file", &node->data,
+                                  &o->cause);
+        if (ret < 0)
+            return ret;
     }
-    if (opts_have_prefix(o->opts, "data-file."))
-        return fail(o, -EINVAL, "'data-file' can only be set for images "
-                    "with an external data file");
-    if (s->autoclear_features & QCOW2_AUTOCLEAR_DATA_FILE_RAW)
-        return fail(o, -EINVAL, "data-file-raw requires a data file");
+    if (s->incompatible_features & QCOW2_INCOMPAT_DATA_FILE) {
+        if (node->data == NULL && s->image_data_file != NULL) {
+            ret = bk_stack_open_child(node->stack, node->open_flags,
+                                      o->opts, "data-file",
+                                      s->image_data_file, "file",
+                                      &node->data, &o->cause);
+            if (ret < 0)
+                return ret;
+        }
+        if (node->data == NULL)
+            return fail(o, -EINVAL, "'data-file' is required for this "
+                        "image");
+    } else {
+        if (node->data != NULL)
+            return fail(o, -EINVAL, "'data-file' can only be set for images "
+                        "with an external data file");
+        if (s->autoclear_features & QCOW2_AUTOCLEAR_DATA_FILE_RAW)
+            return fail(o, -EINVAL, "data-file-raw requires a data file");
+    }
+    s->data_file = node->data != NULL ? node->data : node->file;
+    s->geom.data_file = node->data != NULL;
+    return 0;
+}
+
+/* The rest of qcow2_do_open, once the data file is open. */
+static int do_open_tail(struct qcow2_state *s, struct open_ctx *o)
+{
+    unsigned flags = s->node->open_flags;
+    struct qcow2_header h = o->h;
+    bool update_header = false;
+    int ret;
 
     if (h.backing_file_offset != 0) {
         uint32_t len = h.backing_file_size;
@@ -624,12 +663,18 @@ static int do_open(struct qcow2_state *s, struct open_ctx *o)
     return 0;
 }
 
-static void open_co(void *arg)
+static int open_head_co(void *arg)
 {
     struct open_ctx *o = arg;
 
-    o->ret = do_open(o->node->state, o);
-    o->done = true;
+    return do_open(o->node->state, o);
+}
+
+static int open_tail_co(void *arg)
+{
+    struct open_ctx *o = arg;
+
+    return do_open_tail(o->node->state, o);
 }
 
 static void qcow2_free_state(struct qcow2_state *s)
@@ -683,17 +728,22 @@ int qcow2_open(struct bk_node *node, struct bk_opts *opts,
         node->file = NULL;
         return ret;
     }
-    bk_co_enter(bk_co_new(open_co, &o));
-    while (!o.done)
-        bk_loop_iterate(node->loop, -1);
+    /* The data file opens between the two parts, outside coroutines. */
+    s->data_file = node->file;
+    o.ret = qcow2_run_sync(node, open_head_co, &o);
+    if (o.ret == 0)
+        o.ret = open_data_file(s, &o);
+    if (o.ret == 0)
+        o.ret = qcow2_run_sync(node, open_tail_co, &o);
     if (o.ret == 0)
         o.ret = open_backing(s, &o);
     if (o.ret < 0) {
         *cause = o.cause != NULL ? o.cause : strfmt("%s", strerror(-o.ret));
         qcow2_free_state(s);
         bk_node_close(node->backing);
+        bk_node_close(node->data);
         bk_node_close(node->file);
-        node->file = node->backing = NULL;
+        node->file = node->backing = node->data = NULL;
         return o.ret;
     }
     free(o.cause);

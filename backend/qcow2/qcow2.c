@@ -202,21 +202,35 @@ static int qcow2_get_info(struct bk_node *node, struct bk_info *out)
                                "    compression type: zlib\n"
                                "    refcount bits: %u\n",
                                1u << s->refcount_order);
-    else
+    else {
+        /* The data file's name when the header has one; raw or not with
+         * any data file. */
+        char *data_name = s->image_data_file != NULL
+            ? strfmt("    data file: %s\n", s->image_data_file) : NULL;
+        char *data_raw = s->geom.data_file
+            ? strfmt("    data file raw: %s\n",
+                     qcow2_data_file_is_raw(s) ? "true" : "false")
+            : NULL;
+
         out->specific = strfmt(
             "    compat: 1.1\n"
             "    compression type: %s\n"
             "    lazy refcounts: %s\n"
             "    refcount bits: %u\n"
+            "%s%s"
             "    corrupt: %s\n"
             "    extended l2: %s\n",
             s->compression_type ? "zstd" : "zlib",
             s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true"
                                                                  : "false",
-            1u << s->refcount_order,
+            1u << s->refcount_order, data_name ? data_name : "",
+            data_raw ? data_raw : "",
             s->incompatible_features & QCOW2_INCOMPAT_CORRUPT ? "true"
                                                               : "false",
             s->geom.extended ? "true" : "false");
+        free(data_name);
+        free(data_raw);
+    }
     return out->specific != NULL ? 0 : -ENOMEM;
 }
 

@@ -409,6 +409,8 @@ struct qcow2_options {
 
 struct qcow2_state {
     struct bk_node *node;        /* its backing file is node->backing */
+    struct bk_node *data_file;   /* where guest data goes: node->data (an
+                                    external data file) or node->file */
     struct qcow2_geom geom;
 
     int version;
@@ -535,6 +537,14 @@ static inline size_t qcow2_l2_entry_size(const struct qcow2_state *s)
     return s->geom.extended ? 16 : 8;
 }
 
+/* An external data file whose contents are the disk as raw (the
+ * data-file-raw autoclear bit). */
+static inline bool qcow2_data_file_is_raw(const struct qcow2_state *s)
+{
+    return s->geom.data_file &&
+           (s->autoclear_features & QCOW2_AUTOCLEAR_DATA_FILE_RAW);
+}
+
 static inline bool qcow2_need_accurate_refcounts(const struct qcow2_state *s)
 {
     return !(s->incompatible_features & QCOW2_INCOMPAT_DIRTY);
@@ -577,6 +587,15 @@ int qcow2_file_discard(struct qcow2_state *s, int64_t offset, int64_t bytes);
 int qcow2_file_flush(struct qcow2_state *s);
 /* Truncate the file to len; flags: a bk_prealloc mode and BK_TRUNC_*. */
 int qcow2_file_truncate(struct qcow2_state *s, int64_t len, unsigned flags);
+/* I/O on the data file: the image file, or the external data file. */
+int qcow2_data_preadv(struct qcow2_state *s, int64_t offset,
+                      struct iovec *iov, int iovcnt, int64_t bytes);
+int qcow2_data_pwritev(struct qcow2_state *s, int64_t offset,
+                       struct iovec *iov, int iovcnt, int64_t bytes);
+int qcow2_data_zero(struct qcow2_state *s, int64_t offset, int64_t bytes,
+                    unsigned flags);
+int qcow2_data_discard(struct qcow2_state *s, int64_t offset, int64_t bytes);
+int qcow2_data_truncate(struct qcow2_state *s, int64_t len, unsigned flags);
 /* Fire ev at the file (blkdebug listens); may park until resumed. */
 void qcow2_event(struct qcow2_state *s, enum rules_event ev);
 /* Read from another node (the backing file), from a coroutine. */

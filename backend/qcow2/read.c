@@ -59,7 +59,7 @@ static int read_task(struct qcow2_task *t)
         qcow2_event(s, RULES_EV_READ_AIO);
         qcow2_iov_init(&q);
         qcow2_iov_concat(&q, t->iov, t->iovcnt, t->skip, t->bytes);
-        ret = qcow2_file_preadv(s, (int64_t)t->host_offset, q.v, q.n,
+        ret = qcow2_data_preadv(s, (int64_t)t->host_offset, q.v, q.n,
                                 (int64_t)t->bytes);
         qcow2_iov_destroy(&q);
         return ret;

@@ -665,6 +665,13 @@ void qcow2_free_any_cluster(struct qcow2_state *s, uint64_t l2_entry,
     enum qcow2_cluster_type t = qcow2_cluster_type(&s->geom, l2_entry);
     uint64_t host = l2_entry & QCOW2_L2E_OFFSET_MASK;
 
+    /* A data file has no refcounts: its cluster is discarded there. */
+    if (s->geom.data_file) {
+        if (s->discard_passthrough[type] &&
+            (t == QCOW2_CLUSTER_NORMAL || t == QCOW2_CLUSTER_ZERO_ALLOC))
+            qcow2_data_discard(s, (int64_t)host, s->cluster_size);
+        return;
+    }
     switch (t) {
     case QCOW2_CLUSTER_COMPRESSED: {
         uint64_t coffset, csize;

@@ -53,7 +53,7 @@ static int co_block_status(struct bk_io *io)
         .flags = flags,
         .pnum = bytes,
         .map = (flags & BK_BS_OFFSET_VALID) ? (int64_t)host : 0,
-        .file = io->node->file,
+        .file = s->data_file,
     };
     return 0;
 }

@@ -111,11 +111,11 @@ static int preallocate(struct qcow2_state *s, uint64_t offset,
     }
     /* The file must hold every cluster allocated, or reads fail past its
      * end: grow it to the last one. */
-    file_length = (bk_node_length(s->node->file) + 511) & ~(int64_t)511;
+    file_length = (bk_node_length(s->data_file) + 511) & ~(int64_t)511;
     if ((int64_t)(host_offset + cur_bytes) > file_length) {
         if (mode == BK_PREALLOC_METADATA)
             mode = BK_PREALLOC_OFF;
-        ret = qcow2_file_truncate(s, (int64_t)(host_offset + cur_bytes),
+        ret = qcow2_data_truncate(s, (int64_t)(host_offset + cur_bytes),
                                   mode);
         if (ret < 0)
             goto out;
@@ -341,17 +341,28 @@ static int do_truncate(struct qcow2_state *s, uint64_t offset,
         ret = qcow2_grow_l1_table(s, new_l1_size, true);
         if (ret < 0)
             return say_errno(ret, "Failed to grow the L1 table");
+        /* A raw data file must read as the disk: the new area gets its
+         * tables, so that it maps one to one too. */
+        if (qcow2_data_file_is_raw(s) && prealloc == BK_PREALLOC_OFF)
+            prealloc = BK_PREALLOC_METADATA;
     }
 
     switch (prealloc) {
     case BK_PREALLOC_OFF:
+        /* The data file follows the disk's size. */
+        if (s->geom.data_file)
+            ret = qcow2_data_truncate(s, (int64_t)offset, BK_PREALLOC_OFF);
         break;
     case BK_PREALLOC_METADATA:
         ret = preallocate(s, old_length, offset, prealloc);
         break;
     case BK_PREALLOC_FALLOC:
     case BK_PREALLOC_FULL:
-        ret = grow_allocated(s, offset, old_length, prealloc, &flags);
+        /* With a data file: the tables, and the data file grown. */
+        if (s->geom.data_file)
+            ret = preallocate(s, old_length, offset, prealloc);
+        else
+            ret = grow_allocated(s, offset, old_length, prealloc, &flags);
         break;
     }
     if (ret < 0)

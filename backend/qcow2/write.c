@@ -78,7 +78,7 @@ static int handle_alloc_space(struct qcow2_state *s, struct qcow2_l2meta *l2)
         if (ret < 0)
             return ret;
         qcow2_event(s, RULES_EV_CLUSTER_ALLOC_SPACE);
-        ret = qcow2_file_zero(s, (int64_t)start, nb, BK_REQ_NO_FALLBACK);
+        ret = qcow2_data_zero(s, (int64_t)start, nb, BK_REQ_NO_FALLBACK);
         if (ret < 0) {
             if (ret != -ENOTSUP && ret != -EAGAIN)
                 return ret;
@@ -103,7 +103,7 @@ static int write_task(struct qcow2_task *t)
         qcow2_event(s, RULES_EV_WRITE_AIO);
         qcow2_iov_init(&q);
         qcow2_iov_concat(&q, t->iov, t->iovcnt, t->skip, t->bytes);
-        ret = qcow2_file_pwritev(s, (int64_t)t->host_offset, q.v, q.n,
+        ret = qcow2_data_pwritev(s, (int64_t)t->host_offset, q.v, q.n,
                                  (int64_t)t->bytes);
         qcow2_iov_destroy(&q);
         if (ret < 0)
@@ -247,6 +247,9 @@ int qcow2_co_pwritev_compressed(struct qcow2_state *s, uint64_t offset,
     size_t skip = 0;
     int ret = 0;
 
+    /* A data file has no room for compressed clusters. */
+    if (s->geom.data_file)
+        return -ENOTSUP;
     if (bytes == 0)
         return 0;
     if (qcow2_offset_into_cluster(s, offset))
