@@ -340,7 +340,8 @@ typedef void bk_debug_fn(struct bk_dev *dev, enum bk_debug_note note,
  * they are when qemu prints them plainly.  Messages from before the first
  * observer with a message callback was added reach it then.
  */
-enum bk_message_kind { BK_MSG_PLAIN, BK_MSG_REPORT, BK_MSG_WARNING };
+enum bk_message_kind { BK_MSG_PLAIN, BK_MSG_REPORT, BK_MSG_WARNING,
+                       BK_MSG_TEXT /* as is: no line end added */ };
 typedef void bk_message_fn(struct bk_dev *dev, enum bk_message_kind kind,
                            const char *text, void *arg);
 /* A rule caused a fault. */

@@ -955,12 +955,19 @@ static void write_seg_step(struct bk_io *io)
     }
 }
 
+static void note_write(struct bk_node *node, int64_t offset, int64_t bytes)
+{
+    if (bytes > 0 && node->drv->note_write != NULL)
+        node->drv->note_write(node, offset, bytes);
+}
+
 static void write_end(struct bk_io *io)
 {
     struct write_ctx *w = io->u.write;
 
     if (io->ret > 0)
         io->ret = 0;
+    note_write(io->node, io->align_offset, io->align_bytes);
     free(w->padded);
     free(w);
     io->u.write = NULL;
@@ -1013,6 +1020,7 @@ static void discard_piece_done(struct bk_io *io)
 {
     if (io->ret < 0 && io->ret != -ENOTSUP) {
         io->node->write_gen++;
+        note_write(io->node, io->offset, io->bytes);
         io_finish(io);
         return;
     }
@@ -1033,6 +1041,7 @@ static void discard_step(struct bk_io *io)
 
     if (bytes <= 0) {
         node->write_gen++;
+        note_write(node, io->offset, io->bytes);
         io->ret = 0;
         io_finish(io);
         return;

@@ -234,6 +234,9 @@ struct bk_driver {
      * flush_to_os event, before flush_to_disk, even with cache.no-flush. */
     void (*flush_to_os)(struct bk_io *io);
     void (*flush_to_disk)(struct bk_io *io);
+    /* A write, zero write or discard of [offset, +bytes) ended, whatever
+     * its result (qemu's bdrv_set_dirty: persistent bitmaps follow it). */
+    void (*note_write)(struct bk_node *node, int64_t offset, int64_t bytes);
     void (*truncate)(struct bk_io *io);
     /* Read (io->op READ) or write the VM state area at io->offset, past
      * the generic layer as qemu's bdrv_co_{read,write}v_vmstate calls

@@ -236,6 +236,7 @@ void cmd_message_note(struct bk_dev *dev, enum bk_message_kind kind,
     (void)dev;
     switch (kind) {
     case BK_MSG_PLAIN: out_eprintf(st->out, "%s\n", text); break;
+    case BK_MSG_TEXT: out_eprintf(st->out, "%s", text); break;
     case BK_MSG_REPORT: out_error(st->out, "%s", text); break;
     case BK_MSG_WARNING: out_warn(st->out, "%s", text); break;
     }

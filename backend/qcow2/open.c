@@ -29,6 +29,7 @@ struct open_ctx {
     char *cause;
     int ret;
     struct qcow2_header h;        /* what the second part reads on from */
+    bool update_header;           /* the extensions want it rewritten */
 };
 
 static int fail(struct open_ctx *o, int ret, const char *fmt, ...)
@@ -156,10 +157,13 @@ static int read_extensions(struct qcow2_state *s, struct open_ctx *o,
 
                 bk_stack_message(s->node->stack, BK_MSG_WARNING, m);
                 free(m);
+                /* qemu prints it with no line end. */
                 m = strfmt("Some clusters may be leaked, run 'qemu-img "
                            "check -r' on the image file to fix.");
-                bk_stack_message(s->node->stack, BK_MSG_PLAIN, m);
+                bk_stack_message(s->node->stack, BK_MSG_TEXT, m);
                 free(m);
+                /* The extension goes when the header is written. */
+                o->update_header = true;
                 break;
             }
             ret = qcow2_file_pread(s, (int64_t)offset, b, sizeof(b));
@@ -642,10 +646,22 @@ static int do_open_tail(struct qcow2_state *s, struct open_ctx *o)
         return ret;
 
     /* Unknown autoclear bits are cleared when the image may be written. */
-    update_header = (s->autoclear_features & ~QCOW2_AUTOCLEAR_MASK) != 0;
+    update_header = o->update_header ||
+                    (s->autoclear_features & ~QCOW2_AUTOCLEAR_MASK) != 0;
     update_header = update_header && (flags & BK_O_RDWR);
-    if (update_header) {
+    if (update_header)
         s->autoclear_features &= QCOW2_AUTOCLEAR_MASK;
+    /* Persistent bitmaps: loaded, and in use from now in a writable
+     * image (which writes the header already). */
+    {
+        bool header_updated = false;
+
+        ret = qcow2_load_dirty_bitmaps(s, &header_updated, &o->cause);
+        if (ret < 0)
+            return -EINVAL;
+        update_header = update_header && !header_updated;
+    }
+    if (update_header) {
         ret = qcow2_update_header(s);
         if (ret < 0)
             return fail_errno(o, ret, "Could not update qcow2 header");
@@ -679,6 +695,7 @@ static int open_tail_co(void *arg)
 
 static void qcow2_free_state(struct qcow2_state *s)
 {
+    qcow2_bitmaps_free(s);
     qcow2_cache_clean_timer_del(s);
     bk_opts_free(s->runtime_opts);
     free(s->l1_table);
@@ -786,7 +803,21 @@ static void close_co(void *arg)
     int ret, result = 0;
 
     if ((s->node->open_flags & BK_O_RDWR) && !s->broken) {
+        char *cause = NULL;
+
         qcow2_node_flush(s->node);
+        /* Bitmaps first: storing them allocates. */
+        if (qcow2_store_persistent_dirty_bitmaps(s, true, &cause) < 0) {
+            char *m = strfmt("Lost persistent bitmaps during inactivation "
+                             "of node '%s': %s", s->node->node_name,
+                             cause != NULL ? cause : "");
+
+            if (m != NULL)
+                bk_stack_message(s->node->stack, BK_MSG_REPORT, m);
+            free(m);
+            result = -EINVAL;
+        }
+        free(cause);
         ret = qcow2_meta_flush(s, s->l2_cache);
         if (ret < 0) {
             result = ret;

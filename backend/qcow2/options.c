@@ -493,8 +493,12 @@ static int reopen_prepare_co(void *arg)
     ret = qcow2_options_prepare(s, c->opts, c->flags, &s->reopen, c->cause);
     if (ret < 0)
         return ret;
-    /* Going read-only: everything written back and the image clean. */
+    /* Going read-only: bitmaps stored, everything written back and the
+     * image clean. */
     if (!(c->flags & BK_O_RDWR) && (s->node->open_flags & BK_O_RDWR)) {
+        ret = qcow2_reopen_bitmaps_ro(s, c->cause);
+        if (ret < 0)
+            return ret;
         ret = qcow2_node_flush(s->node);
         if (ret == 0)
             ret = qcow2_mark_clean(s);
@@ -532,6 +536,25 @@ int qcow2_reopen_prepare(struct bk_node *node, struct bk_opts *opts,
     return ret;
 }
 
+static int reopen_bitmaps_rw_co(void *arg)
+{
+    struct qcow2_state *s = arg;
+    char *cause = NULL;
+    int ret = qcow2_reopen_bitmaps_rw(s, &cause);
+
+    /* Not fatal: the bitmaps stay read-only, writes fail. */
+    if (ret < 0) {
+        char *m = strfmt("%s: Failed to make dirty bitmaps writable: %s",
+                         s->node->node_name, cause != NULL ? cause : "");
+
+        if (m != NULL)
+            bk_stack_message(s->node->stack, BK_MSG_REPORT, m);
+        free(m);
+    }
+    free(cause);
+    return 0;
+}
+
 void qcow2_reopen_commit(struct bk_node *node)
 {
     struct qcow2_state *s = node->state;
@@ -540,6 +563,8 @@ void qcow2_reopen_commit(struct bk_node *node)
     bk_opts_free(s->runtime_opts);
     s->runtime_opts = s->reopen_opts;
     s->reopen_opts = NULL;
+    if (node->open_flags & BK_O_RDWR)
+        qcow2_run_sync(node, reopen_bitmaps_rw_co, s);
 }
 
 void qcow2_reopen_abort(struct bk_node *node)

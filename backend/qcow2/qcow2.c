@@ -168,6 +168,13 @@ static int co_truncate(struct bk_io *io)
                              io->flags & ~(unsigned)BK_TRUNC_MODE_MASK);
 }
 
+/* Persistent bitmaps mark what writes touched. */
+static void qcow2_note_write(struct bk_node *node, int64_t offset,
+                             int64_t bytes)
+{
+    qcow2_bitmaps_set_dirty(node->state, offset, bytes);
+}
+
 static void qcow2_preadv(struct bk_io *io) { qcow2_spawn(io, co_preadv); }
 static void qcow2_pwritev(struct bk_io *io) { qcow2_spawn(io, co_pwritev); }
 static void qcow2_pwrite_zeroes(struct bk_io *io)
@@ -190,9 +197,19 @@ static int64_t qcow2_get_length(struct bk_node *node)
 
 /* The format-specific lines qemu-io's info prints, in its order (that of
  * a QDict's hash buckets). */
+static int bitmap_info_co(void *arg)
+{
+    char **text = arg;
+    struct qcow2_state *s = (struct qcow2_state *)text[1];
+
+    text[0] = qcow2_bitmap_info(s);
+    return 0;
+}
+
 static int qcow2_get_info(struct bk_node *node, struct bk_info *out)
 {
     struct qcow2_state *s = node->state;
+    char *bitmap_info[2] = { NULL, (char *)s };
 
     out->cluster_size = s->cluster_size;
     out->vm_state_offset = (int64_t)s->l1_vm_state_index
@@ -212,10 +229,17 @@ static int qcow2_get_info(struct bk_node *node, struct bk_info *out)
                      qcow2_data_file_is_raw(s) ? "true" : "false")
             : NULL;
 
+        char *bitmaps;
+
+        /* The directory is read from the image, as qemu reads it. */
+        qcow2_run_sync(node, bitmap_info_co, bitmap_info);
+        bitmaps = bitmap_info[0];
+
         out->specific = strfmt(
             "    compat: 1.1\n"
             "    compression type: %s\n"
             "    lazy refcounts: %s\n"
+            "%s"
             "    refcount bits: %u\n"
             "%s%s"
             "    corrupt: %s\n"
@@ -223,11 +247,13 @@ static int qcow2_get_info(struct bk_node *node, struct bk_info *out)
             s->compression_type ? "zstd" : "zlib",
             s->compatible_features & QCOW2_COMPAT_LAZY_REFCOUNTS ? "true"
                                                                  : "false",
+            bitmaps ? bitmaps : "",
             1u << s->refcount_order, data_name ? data_name : "",
             data_raw ? data_raw : "",
             s->incompatible_features & QCOW2_INCOMPAT_CORRUPT ? "true"
                                                               : "false",
             s->geom.extended ? "true" : "false");
+        free(bitmaps);
         free(data_name);
         free(data_raw);
     }
@@ -255,6 +281,7 @@ const struct bk_driver bk_driver_qcow2 = {
     .pdiscard = qcow2_pdiscard,
     .flush_to_os = qcow2_flush_to_os,
     .truncate = qcow2_truncate,
+    .note_write = qcow2_note_write,
     .block_status = qcow2_block_status,
     .vmstate = qcow2_vmstate,
 };

@@ -56,6 +56,8 @@
 #include "backend/coro.h"
 #include "backend/node.h"
 
+struct qcow2_dbitmap;
+
 /* ---- on-disk constants -------------------------------------------------- */
 
 #define QCOW2_MAGIC 0x514649fbU              /* "QFI\xfb" */
@@ -457,6 +459,7 @@ struct qcow2_state {
     struct qcow2_snapshot *snapshots;
     uint32_t nb_bitmaps;
     uint64_t bitmap_directory_offset, bitmap_directory_size;
+    struct qcow2_dbitmap *dbitmaps;   /* loaded bitmaps (bitmap.c) */
 
     int overlap_check;           /* QCOW2_OL_* to check before writing */
     bool discard_passthrough[QCOW2_DISCARD_MAX];
@@ -751,6 +754,21 @@ void qcow2_bitmap_list_free(struct qcow2_bitmap *list, uint32_t count);
 int qcow2_bitmap_table_load(struct qcow2_state *s,
                             const struct qcow2_bitmap *bm, uint64_t **table);
 int qcow2_bitmap_check_table_entry(uint64_t entry, uint32_t cluster_size);
+/* The bitmaps in memory: loaded at open (marked in use in a writable
+ * image), set by writes, stored back at close or a read-only reopen. */
+int qcow2_load_dirty_bitmaps(struct qcow2_state *s, bool *header_updated,
+                             char **cause);
+void qcow2_bitmaps_set_dirty(struct qcow2_state *s, int64_t offset,
+                             int64_t bytes);
+int qcow2_store_persistent_dirty_bitmaps(struct qcow2_state *s,
+                                         bool release, char **cause);
+int qcow2_reopen_bitmaps_ro(struct qcow2_state *s, char **cause);
+int qcow2_reopen_bitmaps_rw(struct qcow2_state *s, char **cause);
+int qcow2_truncate_bitmaps_check(struct qcow2_state *s, char **cause);
+void qcow2_bitmaps_truncate(struct qcow2_state *s, uint64_t len);
+void qcow2_bitmaps_free(struct qcow2_state *s);
+/* info's "bitmaps:" lines, or NULL when there are none. */
+char *qcow2_bitmap_info(struct qcow2_state *s);
 
 /* ---- compressed clusters (compress.c) ----------------------------------- */
 

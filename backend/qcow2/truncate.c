@@ -330,6 +330,16 @@ static int do_truncate(struct qcow2_state *s, uint64_t offset,
     if (s->nb_snapshots && s->version < 3)
         return say(-ENOTSUP, true, "Can't resize a v2 image which has "
                    "snapshots");
+    {
+        char *cause = NULL;
+
+        ret = qcow2_truncate_bitmaps_check(s, &cause);
+        if (ret < 0) {
+            say(-ENOTSUP, true, "%s", cause != NULL ? cause : "");
+            free(cause);
+            return -ENOTSUP;
+        }
+    }
     if (offset < old_length) {
         if (prealloc != BK_PREALLOC_OFF)
             return say(-EINVAL, true, "Preallocation can't be used for "
@@ -427,5 +437,8 @@ int qcow2_co_truncate(struct qcow2_state *s, int64_t offset,
     bk_co_mutex_lock(&s->lock);
     ret = do_truncate(s, (uint64_t)offset, prealloc, flags);
     bk_co_mutex_unlock(&s->lock);
+    /* The bitmaps follow the disk (the block layer's, after success). */
+    if (ret == 0)
+        qcow2_bitmaps_truncate(s, (uint64_t)offset);
     return ret;
 }
