@@ -217,9 +217,18 @@ void bk_node_event(struct bk_node *node, enum rules_event ev, struct bk_io *io,
  * blocks under an alignment): the scan for them is skipped while the node
  * has none.
  */
+static int64_t node_cluster_size(struct bk_node *node);
+
 static void io_range(const struct bk_io *io, int64_t *start, int64_t *end)
 {
-    if (io->serialising || io->op == BK_OP_READ) {
+    /* A copy-on-read read serialises over whole clusters, as qemu's. */
+    if (io->op == BK_OP_READ && (io->node->open_flags & BK_O_COPY_ON_READ)) {
+        int64_t cs = node_cluster_size(io->node);
+
+        *start = io->align_offset - io->align_offset % cs;
+        *end = io->align_offset + io->align_bytes;
+        *end += (cs - *end % cs) % cs;
+    } else if (io->serialising || io->op == BK_OP_READ) {
         *start = io->align_offset;
         *end = io->align_offset + io->align_bytes;
     } else {
@@ -608,25 +617,234 @@ static void read_aligned(struct bk_io *io)
                       &io->u.bounce_iov, 1, io->flags, read_bounced);
 }
 
+/* ---- copy-on-read ----------------------------------------------------- */
 /*
- * Copy-on-read first asks whether the range is allocated in this node
- * (qemu's bdrv_is_allocated: through the stack, so blkdebug's block-status
- * rules see it, and a failure fails the read).  Copying what a backing
- * file holds into the image is not done: the read goes on either way.
+ * Copy-on-read (qemu's bdrv_co_do_copy_on_readv): a read first asks
+ * whether its range is allocated in this node (bdrv_is_allocated: through
+ * the stack, so blkdebug's block-status rules see it, and a failure fails
+ * the read).  When it is not all there, the read covers whole clusters,
+ * and walks them: what the node has is read straight into the caller's
+ * buffers; what it lacks (its backing file holds it) is read into a
+ * bounce buffer, the cor_write event fires, and it is written into the
+ * node (zeroes as a zero write), below the generic layer as qemu does (no
+ * write events, no write generation, no bitmap); then the caller gets its
+ * part.
  */
+enum { COR_MAX_BOUNCE = 32768 * 512 };
+
+struct cor_ctx {
+    int64_t cluster_offset, cluster_bytes, skip, progress, pnum;
+    int64_t max_transfer;
+    void *bounce;
+    size_t bounce_len;
+    struct iovec biov;
+    struct iovec *sub;             /* part of the caller's buffers */
+};
+
+/* The cluster size copy-on-read rounds to (filters ask their child). */
+static int64_t node_cluster_size(struct bk_node *node)
+{
+    struct bk_node *n = bk_node_skip_filters(node);
+    int64_t cs = n != NULL ? n->bl.cluster_size : 0;
+
+    return cs > 0 ? cs : (node->bl.request_alignment > 1
+                              ? node->bl.request_alignment : 1);
+}
+
+static void cor_finish(struct bk_io *io, int ret)
+{
+    struct cor_ctx *c = io->split;
+
+    io->split = NULL;
+    free(c->bounce);
+    free(c->sub);
+    free(c);
+    io->ret = ret < 0 ? ret : 0;
+    io_finish(io);
+}
+
+static void cor_next(struct bk_io *io);
+
+static void cor_advance(struct bk_io *io)
+{
+    struct cor_ctx *c = io->split;
+
+    if (io->ret < 0) {
+        cor_finish(io, io->ret);
+        return;
+    }
+    free(c->sub);
+    c->sub = NULL;
+    c->cluster_offset += c->pnum;
+    c->cluster_bytes -= c->pnum;
+    c->progress += c->pnum - c->skip;
+    c->skip = 0;
+    cor_next(io);
+}
+
+static void cor_copied(struct bk_io *io)
+{
+    struct cor_ctx *c = io->split;
+    int64_t len = c->pnum - c->skip;
+    const char *src = (char *)c->bounce + c->skip;
+    size_t skip = (size_t)c->progress;
+
+    if (io->ret < 0) {
+        cor_finish(io, io->ret);
+        return;
+    }
+    if (len > io->bytes - c->progress)
+        len = io->bytes - c->progress;
+    /* The caller's part of what was copied. */
+    for (int i = 0; i < io->iovcnt && len > 0; i++) {
+        size_t l = io->iov[i].iov_len;
+
+        if (skip >= l) {
+            skip -= l;
+            continue;
+        }
+        l -= skip;
+        if ((int64_t)l > len)
+            l = (size_t)len;
+        memcpy((char *)io->iov[i].iov_base + skip, src, l);
+        src += l;
+        len -= (int64_t)l;
+        skip = 0;
+    }
+    cor_advance(io);
+}
+
+static void cor_zero_done(struct bk_io *io)
+{
+    struct cor_ctx *c = io->split;
+
+    /* A driver that cannot zero gets the zeroes written. */
+    if (io->ret == -ENOTSUP) {
+        driver_call(io, BK_OP_WRITE, c->cluster_offset, c->pnum, &c->biov, 1,
+                    0, cor_copied);
+        return;
+    }
+    cor_copied(io);
+}
+
+static void cor_write(struct bk_io *io)
+{
+    struct cor_ctx *c = io->split;
+
+    if (io->node->drv->pwrite_zeroes != NULL &&
+        bk_iov_is_zero(&c->biov, 1)) {
+        driver_call(io, BK_OP_WRITE_ZEROES, c->cluster_offset, c->pnum, NULL,
+                    0, 0, cor_zero_done);
+        return;
+    }
+    driver_call(io, BK_OP_WRITE, c->cluster_offset, c->pnum, &c->biov, 1, 0,
+                cor_copied);
+}
+
+static void cor_read_done(struct bk_io *io)
+{
+    if (io->ret < 0) {
+        cor_finish(io, io->ret);
+        return;
+    }
+    bk_node_event(io->node, RULES_EV_COR_WRITE, io, cor_write);
+}
+
+static void cor_status_done(void *arg, int ret, const struct bk_io_status *st,
+                            int depth)
+{
+    struct bk_io *io = arg;
+    struct cor_ctx *c = io->split;
+    int64_t chunk = c->cluster_bytes < c->max_transfer ? c->cluster_bytes
+                                                       : c->max_transfer;
+    bool allocated = ret >= 0 && (st->flags & BK_BS_ALLOCATED);
+
+    (void)depth;
+    /* An error counts as unallocated: the read will fail and say why. */
+    c->pnum = ret < 0 ? chunk : st->pnum;
+    /* The image ends inside the cluster. */
+    if (ret >= 0 && !allocated && c->pnum == 0) {
+        cor_finish(io, 0);
+        return;
+    }
+    if (!allocated) {
+        if (c->pnum > COR_MAX_BOUNCE)
+            c->pnum = COR_MAX_BOUNCE;
+        if (c->bounce == NULL) {
+            int64_t need = c->pnum > c->cluster_bytes - c->pnum
+                               ? c->pnum : c->cluster_bytes - c->pnum;
+            int64_t max = c->max_transfer < COR_MAX_BOUNCE
+                              ? c->max_transfer : COR_MAX_BOUNCE;
+
+            c->bounce_len = (size_t)(need < max ? need : max);
+            c->bounce = node_alloc_bounce(io->node, c->bounce_len);
+        }
+        c->biov = (struct iovec){ c->bounce, (size_t)c->pnum };
+        driver_call(io, BK_OP_READ, c->cluster_offset, c->pnum, &c->biov, 1,
+                    0, cor_read_done);
+        return;
+    }
+    /* What the node has: straight into the caller's buffers. */
+    {
+        int64_t len = c->pnum - c->skip;
+        int n;
+
+        if (len > io->bytes - c->progress)
+            len = io->bytes - c->progress;
+        c->sub = iov_slice(io->iov, io->iovcnt, c->progress, len, &n);
+        driver_call(io, BK_OP_READ, io->offset + c->progress, len, c->sub, n,
+                    0, cor_advance);
+    }
+}
+
+static void cor_next(struct bk_io *io)
+{
+    struct cor_ctx *c = io->split;
+    int64_t chunk = c->cluster_bytes < c->max_transfer ? c->cluster_bytes
+                                                       : c->max_transfer;
+
+    if (c->cluster_bytes == 0) {
+        cor_finish(io, 0);
+        return;
+    }
+    bk_node_status_above(io->node, io->node, true, false, c->cluster_offset,
+                         chunk, io->req, cor_status_done, io);
+}
+
+static void cor_start(struct bk_io *io)
+{
+    struct cor_ctx *c = calloc(1, sizeof(*c));
+    int64_t cs = node_cluster_size(io->node);
+    int64_t max = io->node->bl.max_transfer;
+
+    if (c == NULL)
+        abort();
+    c->max_transfer = max > 0 && max < INT32_MAX - 511 ? max : INT32_MAX - 511;
+    c->cluster_offset = io->offset - io->offset % cs;
+    c->cluster_bytes = io->offset + io->bytes - c->cluster_offset;
+    c->cluster_bytes += (cs - c->cluster_bytes % cs) % cs;
+    c->skip = io->offset - c->cluster_offset;
+    io->split = c;
+    cor_next(io);
+}
+
 static void read_status_done(void *arg, int ret, const struct bk_io_status *st,
                              int depth)
 {
     struct bk_io *io = arg;
 
-    (void)st;
     (void)depth;
     if (ret < 0) {
         io->ret = ret;
         io_finish(io);
         return;
     }
-    read_aligned(io);
+    /* All of it here: a plain read. */
+    if ((st->flags & BK_BS_ALLOCATED) && st->pnum == io->bytes) {
+        read_aligned(io);
+        return;
+    }
+    cor_start(io);
 }
 
 static void read_start(struct bk_io *io)

@@ -335,6 +335,8 @@ struct bk_limits {
     int64_t pwrite_zeroes_alignment;
     int64_t max_pdiscard;
     int64_t pdiscard_alignment;
+    int64_t cluster_size;        /* a format's (qemu's bdrv_get_cluster_size);
+                                    0: the request alignment */
 };
 
 struct bk_node {

@@ -767,6 +767,7 @@ int qcow2_open(struct bk_node *node, struct bk_opts *opts,
     node->bl.request_alignment = 1;
     node->bl.pwrite_zeroes_alignment = s->subcluster_size;
     node->bl.pdiscard_alignment = s->cluster_size;
+    node->bl.cluster_size = s->cluster_size;
     node->bl.max_transfer = node->file->bl.max_transfer;
     node->bl.buf_align = node->file->bl.buf_align;
     node->supported_write_flags = 0;
