@@ -83,9 +83,9 @@ endif
 
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
-.PHONY: all check unit behaviour faults uring tui-test nbd-test fuse-test \
-        fuzz-regress fuzz fuzz-bins asan tsan demo bench deps install \
-        uninstall clean options
+.PHONY: all check unit behaviour faults crash uring tui-test nbd-test \
+        fuse-test fuzz-regress fuzz fuzz-bins asan tsan demo bench deps \
+        install uninstall clean options
 all: deps-quiet $(PROG)
 
 $(PROG): $(MAIN_OBJ) $(BUILD)/libblkmon.a
@@ -117,6 +117,11 @@ behaviour: deps-quiet $(PROG)
 
 faults: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/faults/run
+
+# The crash test: blkmon killed amid allocating qcow2 writes, 50 rounds;
+# tests/crash/run --rounds N --groups M is the long mode.
+crash: deps-quiet $(PROG)
+	@BLKMON=$(abspath $(PROG)) tests/crash/run
 
 # The io_uring engine passes the same tests: the backend's unit tests and
 # the behaviour cases run again with it as the default engine.
@@ -157,7 +162,7 @@ fuzz-regress: deps-quiet $(FUZZ_DEP) $(FUZZ_BIN)
 	@set -e; for t in $(FUZZ_BIN); do \
 	    $(DEBUGGER) ./$$t fuzz/corpus/$${t##*/fuzz_}; done
 
-check: unit behaviour uring tui-test nbd-test fuse-test fuzz-regress
+check: unit behaviour crash uring tui-test nbd-test fuse-test fuzz-regress
 
 # Sanitizer flavours: same tests, separate build trees.  gcc's "undefined"
 # leaves out float-cast-overflow (a double too large for its integer type),
