@@ -83,9 +83,9 @@ endif
 
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
-.PHONY: all check unit behaviour faults crash uring tui-test nbd-test \
-        fuse-test fuzz-regress fuzz fuzz-bins asan tsan demo bench deps \
-        install uninstall clean options
+.PHONY: all check layers unit behaviour faults crash uring tui-test \
+        nbd-test fuse-test fuzz-regress fuzz fuzz-bins asan tsan demo bench \
+        deps install uninstall clean options
 all: deps-quiet $(PROG)
 
 $(PROG): $(MAIN_OBJ) $(BUILD)/libblkmon.a
@@ -103,6 +103,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libblkmon.a
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/libblkmon.a \
 	    $(CMOCKA_LIBS) $(NCURSES_LIBS) $(LDLIBS)
+
+# The backend's files call each other in layers: no cycle (tools/layers).
+layers:
+	@tools/layers backend backend/qcow2
 
 # Unit tests: every tests/unit/test_*.c is one cmocka binary.
 unit: deps-quiet $(UNIT_BIN)
@@ -162,7 +166,7 @@ fuzz-regress: deps-quiet $(FUZZ_DEP) $(FUZZ_BIN)
 	@set -e; for t in $(FUZZ_BIN); do \
 	    $(DEBUGGER) ./$$t fuzz/corpus/$${t##*/fuzz_}; done
 
-check: unit behaviour crash uring tui-test nbd-test fuse-test fuzz-regress
+check: layers unit behaviour crash uring tui-test nbd-test fuse-test fuzz-regress
 
 # Sanitizer flavours: same tests, separate build trees.  gcc's "undefined"
 # leaves out float-cast-overflow (a double too large for its integer type),

@@ -315,58 +315,6 @@ static void file_submit(struct bk_io *io, void (*work)(struct bk_work *))
     bk_pool_submit(io->node->loop, &io->work);
 }
 
-int file_full_rw(int fd, bool write, struct iovec *iov, int iovcnt,
-                 int64_t offset, size_t total)
-{
-    struct iovec local[64];
-    struct iovec *v = iov;
-    size_t done = 0;
-
-    if (iovcnt > (int)(sizeof(local) / sizeof(local[0]))) {
-        /* Rare: many buffers.  Fall back to one call per buffer. */
-        for (int i = 0; i < iovcnt; i++) {
-            int r = file_full_rw(fd, write, &iov[i], 1, offset,
-                                 iov[i].iov_len);
-
-            if (r < 0)
-                return r;
-            offset += (int64_t)iov[i].iov_len;
-        }
-        return 0;
-    }
-    memcpy(local, iov, (size_t)iovcnt * sizeof(*iov));
-    v = local;
-    while (done < total) {
-        ssize_t n = write ? pwritev(fd, v, iovcnt, offset + (int64_t)done)
-                          : preadv(fd, v, iovcnt, offset + (int64_t)done);
-
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -errno;
-        }
-        if (n == 0) {
-            if (write)
-                return -EIO;
-            /* End of file: the rest reads as zeroes. */
-            for (int i = 0; i < iovcnt; i++)
-                memset(v[i].iov_base, 0, v[i].iov_len);
-            return 0;
-        }
-        done += (size_t)n;
-        while (iovcnt > 0 && (size_t)n >= v->iov_len) {
-            n -= (ssize_t)v->iov_len;
-            v++;
-            iovcnt--;
-        }
-        if (iovcnt > 0) {
-            v->iov_base = (char *)v->iov_base + n;
-            v->iov_len -= (size_t)n;
-        }
-    }
-    return 0;
-}
-
 static void file_rw(struct bk_io *io, bool write)
 {
     struct file_state *s = io->node->state;

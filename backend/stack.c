@@ -371,23 +371,3 @@ int bk_node_get_info(struct bk_node *node, struct bk_info *info)
         return bk_node_get_info(node->file, info);
     return -ENOTSUP;
 }
-
-struct bk_node *bk_node_debug(struct bk_node *top)
-{
-    for (struct bk_node *n = top; n != NULL; n = n->file)
-        if (n->drv->debug != NULL)
-            return n;
-    return NULL;
-}
-
-struct bk_node *bk_node_bottom(struct bk_node *node)
-{
-    while (node->file != NULL)
-        node = node->file;
-    return node;
-}
-
-int64_t bk_node_length(struct bk_node *node)
-{
-    return node->total_bytes;
-}

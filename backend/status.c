@@ -45,14 +45,6 @@ static int64_t status_length(struct bk_node *node)
     return (bk_node_length(node) + 511) & ~(int64_t)511;
 }
 
-/* The node a range this node does not decide reads from, or NULL. */
-static struct bk_node *filter_or_cow(struct bk_node *node)
-{
-    if (node->drv->is_filter)
-        return node->file;
-    return node->drv->supports_backing ? node->backing : NULL;
-}
-
 static void node_q_end(struct node_q *q, int ret)
 {
     if (ret >= 0 && q->offset + q->st.pnum == q->total)
@@ -255,7 +247,7 @@ static void above_layer_done(void *arg, int ret, const struct bk_io_status *lst)
         return;
     }
     q->bytes = st.pnum;
-    q->p = filter_or_cow(q->p);
+    q->p = bk_node_filter_or_cow(q->p);
     if (q->p == NULL || (!q->include_base && q->p == q->base)) {
         above_end(q, 0, &st);
         return;
@@ -280,7 +272,7 @@ static void above_top_done(void *arg, int ret, const struct bk_io_status *tst)
     if (st.flags & BK_BS_EOF)
         q->eof = q->offset + st.pnum;
     q->bytes = st.pnum;
-    q->p = filter_or_cow(top);
+    q->p = bk_node_filter_or_cow(top);
     if (q->p == NULL || (!q->include_base && q->p == q->base)) {
         above_end(q, 0, &st);
         return;
@@ -310,21 +302,4 @@ void bk_node_status_above(struct bk_node *node, struct bk_node *base,
                            .bytes = bytes, .p = node, .req = req, .cb = cb,
                            .arg = arg };
     node_status(node, want_zero, offset, bytes, req, above_top_done, q);
-}
-
-struct bk_node *bk_node_skip_filters(struct bk_node *node)
-{
-    while (node != NULL && node->drv->is_filter)
-        node = node->file;
-    return node;
-}
-
-struct bk_node *bk_node_cow(struct bk_node *node)
-{
-    return node->drv->supports_backing ? node->backing : NULL;
-}
-
-struct bk_node *bk_node_filter_or_cow(struct bk_node *node)
-{
-    return filter_or_cow(node);
 }
