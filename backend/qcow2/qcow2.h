@@ -20,12 +20,14 @@
  *   rcarray.c   refcount arrays at every refcount_bits
  *   cache.c     the metadata cache's bookkeeping (no I/O)
  *   overlap.c   the metadata overlap check (no I/O)
+ *   create.c    a new empty image (plain system calls: -s's overlay)
  *   io.c        requests as coroutines; I/O and events on the file
  *   task.c      the pieces of one request run side by side
  *   image.c     the header written back, dirty/corrupt bits, corruption,
  *               the overlap check with its message
  *   meta.c      cache entries read and written through the file
  *   refcount.c  refcounts, cluster allocation and freeing
+ *   bitmap.c    persistent dirty bitmaps: directory, load, store
  *   map.c       guest to host offsets, read only
  *   compress.c  compression codecs, compressed reads
  *   read.c      guest reads (and COW reads)
@@ -33,7 +35,6 @@
  *   alloc.c     clusters for writes, copy-on-write, linking L2 entries
  *   status.c    block status, "does this read as zeroes?"
  *   write.c     guest writes, plain and compressed
- *   bitmap.c    persistent bitmaps' directory and tables, read
  *   check.c     the refcount check that repairs a dirty image
  *   options.c   the runtime options (caches, overlap checks, discards)
  *   truncate.c  changing the disk's size
