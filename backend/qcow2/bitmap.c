@@ -25,7 +25,7 @@
 #define BME_TABLE_ENTRY_FLAG_ALL_ONES 1ULL
 #define BME_DIR_ENTRY_SIZE 24           /* the fixed part */
 
-static int fail(char **cause, int ret, const char *msg)
+static int refuse(char **cause, int ret, const char *msg)
 {
     if (cause != NULL && *cause == NULL)
         *cause = strfmt("%s", msg);
@@ -80,14 +80,14 @@ int qcow2_bitmap_list_load(struct qcow2_state *s, struct qcow2_bitmap **list,
     *list = NULL;
     *count = 0;
     if (size == 0)
-        return fail(cause, -EINVAL, "Requested bitmap directory size is "
+        return refuse(cause, -EINVAL, "Requested bitmap directory size is "
                     "zero");
     if (size > QCOW2_MAX_BITMAP_DIRECTORY_SIZE)
-        return fail(cause, -EINVAL, "Requested bitmap directory size is too "
+        return refuse(cause, -EINVAL, "Requested bitmap directory size is too "
                     "big");
     dir = malloc(size);
     if (dir == NULL)
-        return fail(cause, -ENOMEM, "Failed to allocate space for bitmap "
+        return refuse(cause, -ENOMEM, "Failed to allocate space for bitmap "
                     "directory");
     end = dir + size;
     ret = qcow2_file_pread(s, (int64_t)s->bitmap_directory_offset, dir,
@@ -106,7 +106,7 @@ int qcow2_bitmap_list_load(struct qcow2_state *s, struct qcow2_bitmap **list,
         if (e + BME_DIR_ENTRY_SIZE > end)
             goto broken;
         if (++n > s->nb_bitmaps) {
-            ret = fail(cause, -EINVAL, "More bitmaps found than specified in "
+            ret = refuse(cause, -EINVAL, "More bitmaps found than specified in "
                        "header extension");
             goto out;
         }
@@ -119,7 +119,7 @@ int qcow2_bitmap_list_load(struct qcow2_state *s, struct qcow2_bitmap **list,
         if (e + entry_size > end)
             goto broken;
         if (extra != 0) {
-            ret = fail(cause, -EINVAL, "Bitmap extra data is not supported");
+            ret = refuse(cause, -EINVAL, "Bitmap extra data is not supported");
             goto out;
         }
         if (!dir_entry_ok(s, qcow2_be64(e), table_size, flags, e[16], e[17],
@@ -151,7 +151,7 @@ int qcow2_bitmap_list_load(struct qcow2_state *s, struct qcow2_bitmap **list,
         e += entry_size;
     }
     if (n != s->nb_bitmaps) {
-        ret = fail(cause, -EINVAL, "Less bitmaps found than specified in "
+        ret = refuse(cause, -EINVAL, "Less bitmaps found than specified in "
                    "header extension");
         goto out;
     }
@@ -162,7 +162,7 @@ int qcow2_bitmap_list_load(struct qcow2_state *s, struct qcow2_bitmap **list,
     free(dir);
     return 0;
 broken:
-    ret = fail(cause, -EINVAL, "Broken bitmap directory");
+    ret = refuse(cause, -EINVAL, "Broken bitmap directory");
 out:
     free(dir);
     qcow2_bitmap_list_free(bm, filled);

@@ -61,10 +61,10 @@ struct bk_opts *qcow2_options_copy(const struct bk_opts *opts)
     return out;
 }
 
-static int fail(char **cause, int ret, const char *fmt, ...)
+static int refuse(char **cause, int ret, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail(char **cause, int ret, const char *fmt, ...)
+static int refuse(char **cause, int ret, const char *fmt, ...)
 {
     va_list ap;
 
@@ -84,7 +84,7 @@ static int take_bool(struct bk_opts *opts, const char *key, bool def,
 
     *out = def;
     if (v != NULL && bk_opts_parse_bool(v, out) < 0)
-        ret = fail(cause, -EINVAL, "Parameter '%s' expects 'on' or 'off'",
+        ret = refuse(cause, -EINVAL, "Parameter '%s' expects 'on' or 'off'",
                    key);
     free(v);
     return ret;
@@ -113,7 +113,7 @@ static int take_number(struct bk_opts *opts, const char *key, uint64_t def,
     *out = strtoull(v, &end, 0);
     /* A minus sign wraps, as with qemu_strtou64: "-1" is too big. */
     if (*v == '\0' || *end != '\0' || errno != 0)
-        ret = fail(cause, -EINVAL, "Parameter '%s' expects a number", key);
+        ret = refuse(cause, -EINVAL, "Parameter '%s' expects a number", key);
     free(v);
     return ret;
 }
@@ -144,14 +144,14 @@ static int read_cache_sizes(struct qcow2_state *s, struct bk_opts *opts,
     *l2_size = max_l2_cache < l2_max_setting ? max_l2_cache : l2_max_setting;
     if (combined_set) {
         if (l2_set && rc_set)
-            return fail(cause, -EINVAL, "cache-size, l2-cache-size and "
+            return refuse(cause, -EINVAL, "cache-size, l2-cache-size and "
                         "refcount-cache-size may not be set at the same "
                         "time");
         if (l2_set && l2_max_setting > combined)
-            return fail(cause, -EINVAL, "l2-cache-size may not exceed "
+            return refuse(cause, -EINVAL, "l2-cache-size may not exceed "
                         "cache-size");
         if (*rc_size > combined)
-            return fail(cause, -EINVAL, "refcount-cache-size may not exceed "
+            return refuse(cause, -EINVAL, "refcount-cache-size may not exceed "
                         "cache-size");
         if (l2_set) {
             *rc_size = combined - *l2_size;
@@ -171,7 +171,7 @@ static int read_cache_sizes(struct qcow2_state *s, struct bk_opts *opts,
         *l2_entry_size = s->cluster_size < 4096 ? s->cluster_size : 4096;
     if (*l2_entry_size < 512 || *l2_entry_size > s->cluster_size ||
         (*l2_entry_size & (*l2_entry_size - 1)) != 0)
-        return fail(cause, -EINVAL, "L2 cache entry size must be a power of "
+        return refuse(cause, -EINVAL, "L2 cache entry size must be a power of "
                     "two between %d and the cluster size (%u)", 512,
                     s->cluster_size);
     return 0;
@@ -186,7 +186,7 @@ static int take_overlap_check(struct bk_opts *opts, int *out, char **cause)
     bool b;
 
     if (ol != NULL && ol_template != NULL && strcmp(ol, ol_template) != 0) {
-        ret = fail(cause, -EINVAL, "Conflicting values for qcow2 options "
+        ret = refuse(cause, -EINVAL, "Conflicting values for qcow2 options "
                    "'overlap-check' ('%s') and 'overlap-check.template' "
                    "('%s')", ol, ol_template);
         goto out;
@@ -200,7 +200,7 @@ static int take_overlap_check(struct bk_opts *opts, int *out, char **cause)
     } else if (strcmp(name, "all") == 0) {
         template = QCOW2_OL_ALL;
     } else {
-        ret = fail(cause, -EINVAL, "Unsupported value '%s' for qcow2 option "
+        ret = refuse(cause, -EINVAL, "Unsupported value '%s' for qcow2 option "
                    "'overlap-check'. Allowed are any of the following: "
                    "none, constant, cached, all", name);
         goto out;
@@ -229,16 +229,16 @@ static int take_encryption(struct qcow2_state *s, struct bk_opts *opts,
     switch (s->crypt_method) {
     case 0:
         if (fmt != NULL)
-            ret = fail(cause, -EINVAL, "No encryption in image header, but "
+            ret = refuse(cause, -EINVAL, "No encryption in image header, but "
                        "options specified format '%s'", fmt);
         break;
     case 1:   /* AES */
     case 2:   /* LUKS */
-        ret = fail(cause, -ENOTSUP, "qcow2: encrypted images are not "
+        ret = refuse(cause, -ENOTSUP, "qcow2: encrypted images are not "
                    "supported (%s)", s->crypt_method == 1 ? "aes" : "luks");
         break;
     default:
-        ret = fail(cause, -EINVAL, "Unsupported encryption method %u",
+        ret = refuse(cause, -EINVAL, "Unsupported encryption method %u",
                    s->crypt_method);
         break;
     }
@@ -286,10 +286,10 @@ static int check_types(struct bk_opts *opts, char **cause)
             errno = 0;
             u = strtoull(v, &end, 0);
             if (*v == '\0' || *end != '\0' || errno != 0)
-                return fail(cause, -EINVAL, "Parameter '%s' expects a "
+                return refuse(cause, -EINVAL, "Parameter '%s' expects a "
                             "number", k);
         } else if (bk_opts_parse_bool(v, &b) < 0) {
-            return fail(cause, -EINVAL, "Parameter '%s' expects 'on' or "
+            return refuse(cause, -EINVAL, "Parameter '%s' expects 'on' or "
                         "'off'", k);
         }
     }
@@ -315,24 +315,24 @@ int qcow2_options_prepare(struct qcow2_state *s, struct bk_opts *opts,
     if (l2_size < MIN_L2_CACHE_SIZE)
         l2_size = MIN_L2_CACHE_SIZE;
     if (l2_size > INT_MAX)
-        return fail(cause, -EINVAL, "L2 cache size too big");
+        return refuse(cause, -EINVAL, "L2 cache size too big");
     rc_size /= s->cluster_size;
     if (rc_size < MIN_REFCOUNT_CACHE_SIZE)
         rc_size = MIN_REFCOUNT_CACHE_SIZE;
     if (rc_size > INT_MAX)
-        return fail(cause, -EINVAL, "Refcount cache size too big");
+        return refuse(cause, -EINVAL, "Refcount cache size too big");
 
     /* The caches in use are written back: new ones replace them. */
     if (s->l2_cache != NULL) {
         ret = qcow2_meta_flush(s, s->l2_cache);
         if (ret < 0)
-            return fail(cause, ret, "Failed to flush the L2 table cache: %s",
+            return refuse(cause, ret, "Failed to flush the L2 table cache: %s",
                         strerror(-ret));
     }
     if (s->rc_cache != NULL) {
         ret = qcow2_meta_flush(s, s->rc_cache);
         if (ret < 0)
-            return fail(cause, ret, "Failed to flush the refcount block "
+            return refuse(cause, ret, "Failed to flush the refcount block "
                         "cache: %s", strerror(-ret));
     }
     r->l2_slice_size = (uint32_t)(l2_entry_size / qcow2_l2_entry_size(s));
@@ -341,14 +341,14 @@ int qcow2_options_prepare(struct qcow2_state *s, struct bk_opts *opts,
     r->rc_cache = qcow2_cache_new((int)rc_size, s->cluster_size,
                                   "refcount block");
     if (r->l2_cache == NULL || r->rc_cache == NULL)
-        return fail(cause, -ENOMEM, "Could not allocate metadata caches");
+        return refuse(cause, -ENOMEM, "Could not allocate metadata caches");
 
     ret = take_number(opts, "cache-clean-interval",
                       DEFAULT_CACHE_CLEAN_INTERVAL, &interval, cause);
     if (ret < 0)
         return ret;
     if (interval > UINT_MAX)
-        return fail(cause, -EINVAL, "Cache clean interval too big");
+        return refuse(cause, -EINVAL, "Cache clean interval too big");
     r->cache_clean_interval = (unsigned)interval;
 
     ret = take_bool(opts, "lazy-refcounts",
@@ -357,13 +357,13 @@ int qcow2_options_prepare(struct qcow2_state *s, struct bk_opts *opts,
     if (ret < 0)
         return ret;
     if (r->use_lazy_refcounts && s->version < 3)
-        return fail(cause, -EINVAL, "Lazy refcounts require a qcow2 image "
+        return refuse(cause, -EINVAL, "Lazy refcounts require a qcow2 image "
                     "with at least qemu 1.1 compatibility level");
     /* Going from lazy to exact refcounts: the image must be clean. */
     if (s->use_lazy_refcounts && !r->use_lazy_refcounts) {
         ret = qcow2_mark_clean(s);
         if (ret < 0)
-            return fail(cause, ret, "Failed to disable lazy refcounts: %s",
+            return refuse(cause, ret, "Failed to disable lazy refcounts: %s",
                         strerror(-ret));
     }
 
