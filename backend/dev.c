@@ -480,7 +480,12 @@ bool bk_dev_top_is_format(const struct bk_dev *dev) { return dev->top->drv->is_f
 
 const char *bk_dev_filename(const struct bk_dev *dev)
 {
-    return bk_node_bottom(dev->top)->filename;
+    struct bk_node *n = dev->top;
+
+    /* Under -s the top's file is the removed overlay: name the image. */
+    if ((bk_node_bottom(n)->open_flags & BK_O_TEMPORARY) && n->backing)
+        n = n->backing;
+    return bk_node_bottom(n)->filename;
 }
 
 int64_t bk_dev_length(struct bk_dev *dev)
