@@ -34,6 +34,13 @@ struct file_state {
      */
     int64_t bsc_start, bsc_end;
     unsigned holes_busy;
+    /* Page-cache I/O from the loop thread (file.c, file_nowait); all
+     * four are the loop thread's.  nowait_read / nowait_write: try
+     * RWF_NOWAIT reads / writes on this file, true until the kernel
+     * answers EOPNOTSUPP (ext4 does for buffered writes);
+     * nowait_write_taken: it took one (done, or EAGAIN). */
+    bool nowait_read, nowait_write, nowait_write_taken;
+    unsigned pool_ios;          /* ios of this node on the pool, not done */
 };
 
 /* Check and take the file driver's own options (file-opts.c); *engine
