@@ -649,7 +649,8 @@ static void file_work_truncate(struct bk_work *w)
  *     which the kernel sees them stays what it was.
  *   - Buffered writes only where the file system takes them with
  *     RWF_NOWAIT; ext4 (kernel 6.18) answers EOPNOTSUPP, remembered until
- *     the next reopen.
+ *     the next reopen.  FUSE refuses both reads and writes, so the loop
+ *     never waits here on a mount it may be serving itself.
  * Anything short of the whole transfer (EAGAIN, a short count at the end
  * of the file, an error) is done again, whole, by the pool or the ring:
  * reading twice is harmless, and so is writing the same bytes twice.  The
@@ -719,8 +720,9 @@ static bool file_uring(struct bk_io *io)
  * screen or input watched (bk_loop_idle).  The call may block, as a worker
  * would, but it holds up no one, and it saves the two hand-offs between
  * threads.  That is what a synchronous command or a bench run at queue
- * depth 1 does headless; with the TUI open, or anything else in flight,
- * io goes to the pool as before.  Small transfers only, as in
+ * depth 1 does headless; with the TUI open, an export's descriptors
+ * watched (a FUSE mount this loop serves could hold the very file), or
+ * anything else in flight, io goes to the pool as before.  Small transfers only, as in
  * file_nowait.  4k random buffered writes at QD1 (ext4, which refuses
  * RWF_NOWAIT writes), 130k of them: 5.2 us at p50 and 0.66 s here, 5.8 to
  * 10 us and 0.9 to 1.9 s on a worker spinning for them, 4.8 us and 0.60 to
