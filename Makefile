@@ -131,7 +131,8 @@ crash: deps-quiet $(PROG)
 # the behaviour cases run again with it as the default engine.
 URING_UNIT = $(BUILD)/tests/test_backend $(BUILD)/tests/test_blkdebug \
              $(BUILD)/tests/test_wcache \
-             $(BUILD)/tests/test_cmd_bench $(BUILD)/tests/test_file_merge
+             $(BUILD)/tests/test_cmd_bench $(BUILD)/tests/test_file_merge \
+             $(BUILD)/tests/test_file_engine
 uring: deps-quiet $(URING_UNIT) $(PROG)
 	@set -e; for t in $(URING_UNIT); do echo "== $$t (io_uring)"; \
 	    BLKMON_AIO=io_uring $(DEBUGGER) ./$$t; done

@@ -40,6 +40,7 @@ struct loop_fd {
     short events;       /* poll(2) events: POLLIN unless set otherwise */
     bk_fd_fn *fn;
     void *arg;
+    bool (*busy)(void *arg);   /* an engine's: NULL for other watchers */
 };
 
 struct loop_timer {
@@ -92,7 +93,8 @@ void bk_loop_free(struct bk_loop *loop)
     free(loop);
 }
 
-int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
+int bk_loop_add_engine_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
+                          void *arg, bool (*busy)(void *arg))
 {
     struct loop_fd *n;
 
@@ -100,6 +102,7 @@ int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
         if (loop->fds[i].fd == fd) {
             loop->fds[i].fn = fn;
             loop->fds[i].arg = arg;
+            loop->fds[i].busy = busy;
             return 0;
         }
     }
@@ -107,8 +110,25 @@ int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
     if (n == NULL)
         return -ENOMEM;
     loop->fds = n;
-    loop->fds[loop->nfds++] = (struct loop_fd){ fd, POLLIN, fn, arg };
+    loop->fds[loop->nfds++] = (struct loop_fd){ fd, POLLIN, fn, arg, busy };
     return 0;
+}
+
+int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
+{
+    return bk_loop_add_engine_fd(loop, fd, fn, arg, NULL);
+}
+
+bool bk_loop_idle(const struct bk_loop *loop)
+{
+    if (loop->defer_head != NULL || loop->ntimers > 0 ||
+        loop->before_sleep != NULL ||
+        atomic_load_explicit(&loop->pool.inflight, memory_order_relaxed) > 0)
+        return false;
+    for (size_t i = 0; i < loop->nfds; i++)
+        if (loop->fds[i].busy == NULL || loop->fds[i].busy(loop->fds[i].arg))
+            return false;
+    return true;
 }
 
 int bk_loop_fd_events(struct bk_loop *loop, int fd, unsigned events)
@@ -293,8 +313,11 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
         loop->before_sleep_ns = bk_now_ns();
         loop->before_sleep(loop, loop->before_sleep_arg);
     }
-    /* before_sleep may have produced work; don't sleep on it. */
-    if (loop->defer_head != NULL)
+    /* before_sleep, timers or a spin's end may have left work (a deferred
+     * call, I/O done on this thread: bk_pool_done_here): don't sleep on
+     * it. */
+    if (loop->defer_head != NULL ||
+        atomic_load_explicit(&loop->pool.ndone, memory_order_relaxed) > 0)
         timeout_ns = 0;
 
     if (npfd > sizeof(stack_pfd) / sizeof(stack_pfd[0])) {

@@ -20,6 +20,12 @@ struct bk_pool {
     pthread_cond_t queue_cond;
     struct bk_work *queue_head, *queue_tail;   /* queue_lock */
     bool stopping;                             /* queue_lock */
+    /* Workers busy-waiting for the next item instead of sleeping (at most
+     * one, see pool_worker); a submitter leaves them to take it rather
+     * than wake a sleeper.  nqueued is written under queue_lock and read
+     * by the spinner without it. */
+    unsigned nspinning;                        /* queue_lock */
+    atomic_uint nqueued;
 
     pthread_mutex_t done_lock;
     struct bk_work *done_head, *done_tail;     /* done_lock */
@@ -30,6 +36,11 @@ struct bk_pool {
      * lists under their locks stay the truth. */
     atomic_uint inflight;
     atomic_uint ndone;
+    /* The loop is in bk_pool_spin, watching ndone: a worker that finishes
+     * need not write the eventfd.  Both sides use sequentially consistent
+     * operations (loop: clear the flag, then read ndone; worker: add to
+     * ndone, then read the flag), so one of them always sees the other. */
+    atomic_bool loop_spinning;
     pthread_t *threads;
     int nthreads;
 };
@@ -43,10 +54,34 @@ bool bk_pool_run_one_done(struct bk_pool *pool);
 /* With work on the pool, busy-wait up to ns for an item to finish; true
  * when one has.  Saves the loop a sleep and a wake-up per completion. */
 bool bk_pool_spin(struct bk_pool *pool, int64_t ns);
+/*
+ * w's work was done on the loop thread itself: its done() runs from the
+ * done list like a worker's item, after the items workers finished before
+ * it and before those they finish after, so that completions keep the
+ * order in which the I/O ended, whichever thread did it.  The loop does
+ * not sleep while the done list holds anything.
+ */
+void bk_pool_done_here(struct bk_loop *loop, struct bk_work *w);
 
 struct loop_fd;
 struct loop_timer;
 struct loop_defer;
+
+/*
+ * Watch fd for an I/O engine (the io_uring ring): as bk_loop_add_fd, and
+ * busy(arg) tells whether the engine has anything in flight.  While it has
+ * not, its descriptor has nothing to report and does not count as a
+ * watcher for bk_loop_idle.
+ */
+int bk_loop_add_engine_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
+                          void *arg, bool (*busy)(void *arg));
+/*
+ * Nothing but the caller's request waits on the loop: no deferred call, no
+ * work on the pool, no timer, no before-sleep hook (a screen), and no
+ * watched descriptor (stdin, signals) except idle engines'.  A blocking
+ * call made now holds up no one: the loop would only sleep until it ends.
+ */
+bool bk_loop_idle(const struct bk_loop *loop);
 
 struct bk_loop {
     struct bk_pool pool;

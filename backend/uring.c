@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/loop.h"
 #include "backend/uring.h"
 
 enum { URING_ENTRIES = 256, URING_BUDGET = 256, URING_MAX_IOV = 1024,
@@ -80,6 +81,7 @@ static bool uring_flush_sq(struct bk_uring *u);
 static void uring_schedule_kick(struct bk_uring *u);
 static void uring_kick(void *arg);
 static void uring_fd_ready(struct bk_loop *loop, int fd, void *arg);
+static bool uring_busy(void *arg);
 static bool uring_queue(struct bk_uring *u, struct uring_op *op);
 static void uring_complete(struct bk_uring *u, struct uring_op *op, int res);
 
@@ -126,7 +128,8 @@ int bk_uring_new(struct bk_loop *loop, struct bk_uring **up, char **cause)
     /* Registered with itself, the ring is found without a descriptor
      * lookup on each io_uring_enter.  Older kernels refuse: no matter. */
     io_uring_register_ring_fd(&u->ring);
-    ret = bk_loop_add_fd(loop, u->ring.ring_fd, uring_fd_ready, u);
+    ret = bk_loop_add_engine_fd(loop, u->ring.ring_fd, uring_fd_ready, u,
+                                uring_busy);
     if (ret < 0) {
         io_uring_queue_exit(&u->ring);
         *cause = strfmt("Unable to use io_uring: %s", strerror(-ret));
@@ -391,6 +394,19 @@ bool bk_uring_submit(struct bk_uring *u, struct bk_io *io, int fd,
     }
     u->merge_into = io->op == BK_OP_WRITE && buf_align <= 1 ? op : NULL;
     return true;
+}
+
+unsigned bk_uring_inflight(const struct bk_uring *u)
+{
+    return u->inflight;
+}
+
+/* For bk_loop_idle: ops in flight or queued, or a run still scheduled. */
+static bool uring_busy(void *arg)
+{
+    const struct bk_uring *u = arg;
+
+    return u->inflight > 0 || u->kick_scheduled;
 }
 
 /* ---- completion --------------------------------------------------------- */

@@ -6,8 +6,11 @@
  * "io_uring" queues them on a ring that the loop thread alone submits and
  * reaps: the ring's descriptor is one of the loop's descriptors, so no
  * thread is added.  What the ring cannot do well (misaligned O_DIRECT buffers,
- * which need a bounce; zero writes, discards, truncation) stays on the
- * pool.  The file driver asks the engine first and falls back when told.
+ * which need a bounce; zero writes, discards, truncation; buffered writes
+ * the file system cannot take without blocking, which the kernel would
+ * hand to its own workers one by one) stays on the pool, and page-cache
+ * I/O the loop thread does itself (file.c).  The file driver asks the
+ * engine after those and falls back when told.
  */
 #ifndef BLKMON_URING_H
 #define BLKMON_URING_H
@@ -43,5 +46,7 @@ int bk_uring_set_file(struct bk_uring *u, int fd);
  */
 bool bk_uring_submit(struct bk_uring *u, struct bk_io *io, int fd,
                      size_t buf_align);
+/* Ops on the ring that have not completed yet. */
+unsigned bk_uring_inflight(const struct bk_uring *u);
 
 #endif
