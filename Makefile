@@ -54,7 +54,7 @@ FUSE_LIBS      := $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null || echo -lfuse3
 
 # Every .c under the subsystem directories is part of the program; main.c
 # is kept apart so that test binaries can link everything else.
-SUBSYS   = util backend rules cmd tui export nbd fuse
+SUBSYS   = util backend rules cmd tui export nbd fuse control
 LIB_SRC  = $(sort $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/main.o

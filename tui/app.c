@@ -286,6 +286,11 @@ static void app_disarm(struct tui *t)
     bk_dev_resume_all(t->st->dev);
 }
 
+void tui_request_quit(void *arg)
+{
+    tui_app_quit(arg);
+}
+
 void tui_app_quit(struct tui *t)
 {
     size_t dropped;
@@ -363,6 +368,17 @@ static void app_signal_ready(struct bk_loop *loop, int fd, void *arg)
 
 /* ---- run -------------------------------------------------------------- */
 
+static void app_group_image(struct cmd_group *g, struct bk_dev *dev,
+                            void *arg)
+{
+    struct tui *t = arg;
+
+    (void)g;
+    (void)dev;
+    tui_watch_sync(t);
+    tui_app_dirty(t);
+}
+
 static int app_start_screen(struct tui *t)
 {
     struct tui_theme theme;
@@ -431,6 +447,9 @@ int tui_run(struct tui *t, char **cmds, int ncmds)
     bk_loop_set_before_sleep(t->loop, app_before_sleep, t);
     /* bench runs in the background here, driven by the loop. */
     bench_set_background(st, app_bench_notify, t);
+    /* Control clients may open and close the image too. */
+    if (st->group != NULL)
+        cmd_group_watch(st->group, app_group_image, NULL, t);
     tui_watch_sync(t);
     for (int i = 0; i < ncmds; i++)
         tui_cmdq_push(t->queue, cmds[i]);
@@ -451,6 +470,8 @@ int tui_run(struct tui *t, char **cmds, int ncmds)
     if (t->screen_on)
         tui_draw(t);
     app_stop_screen(t, sigfd);
+    if (st->group != NULL)
+        cmd_group_unwatch(st->group, t);
     app_release_session(t);
     if (t->hist_path != NULL)
         tui_history_save(t->hist, t->hist_path, NULL);
