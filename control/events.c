@@ -29,14 +29,13 @@
 #include <unistd.h>
 
 #include "control/events.h"
+#include "control/evstream.h"
 #include "control/json.h"
 #include "export/export.h"
 #include "rules/rules.h"
 #include "tui/stats.h"
 #include "util/strfmt.h"
 
-#define EV_STREAM_BUF    (256u * 1024)
-#define EV_STREAM_MS     200
 #define EV_STATS_MS      1000
 #define EV_FAULTS        64
 
@@ -101,16 +100,13 @@ struct ev_hub {
     struct bk_observer obs;
     int64_t t0;
     unsigned mask;                   /* every sink's kinds */
+    unsigned subs_mask;              /* the subscribers' kinds */
     struct ev_sub *subs;
     struct jbuf line;                /* the event being written */
 
-    /* The stream (--events). */
-    struct ev_sub *stream;
-    int fd;
-    bool close_fd;
-    char *buf;
-    size_t len;
-    int flush_timer;
+    /* The stream (--events): its own thread writes it. */
+    struct evstream *stream;
+    unsigned stream_mask;
 
     struct ev_fault_note faults[EV_FAULTS];
     size_t nfaults;
@@ -188,6 +184,8 @@ static void line_send(struct ev_hub *h, enum ev_kind k)
 
     jb_close(b, '}');
     jb_lit(b, "\n");
+    if (h->stream != NULL && (h->stream_mask & (1u << k)))
+        evstream_line(h->stream, b->p, b->len);
     for (struct ev_sub *s = h->subs, *next; s != NULL; s = next) {
         next = s->next;
         if (s->mask & (1u << k))
@@ -415,28 +413,141 @@ static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
         }
     }
     if (hub_wants(h, EV_REQUEST)) {
-        line_begin(h, EV_REQUEST, req->complete_ns);
-        put_req(b, req);
-        jb_key(b, "latency_ns");
-        jb_i64(b, req->complete_ns > req->submit_ns
-                  ? req->complete_ns - req->submit_ns : 0);
-        jb_key(b, "result");
-        jb_i64(b, req->ret < 0 ? req->ret : 0);
-        if (req->ret < 0)
-            put_errno(b, "errno", req->ret);
-        if (fn != NULL) {
-            jb_key(b, "rule");
-            jb_u64(b, fn->rule);
-            jb_key(b, "fault");
-            jb_str(b, ev_fault_names[fn->kind]);
+        struct ev_req_rec r;
+
+        ev_req_rec_fill(&r, req, hub_t(h, req->complete_ns),
+                        fn != NULL ? fn->rule : 0,
+                        fn != NULL ? (int)fn->kind : -1);
+        if (h->stream != NULL && (h->stream_mask & (1u << EV_REQUEST)))
+            evstream_request(h->stream, &r);
+        if (h->subs_mask & (1u << EV_REQUEST)) {
+            jb_reset(b);
+            ev_format_request(b, &r);
+            for (struct ev_sub *s = h->subs, *next; s != NULL; s = next) {
+                next = s->next;
+                if (s->mask & (1u << EV_REQUEST))
+                    s->fn(b->p, b->len, s->arg);
+            }
         }
-        line_send(h, EV_REQUEST);
     }
     if (fn != NULL) {
         size_t i = (size_t)(fn - h->faults);
 
         h->faults[i] = h->faults[--h->nfaults];
     }
+}
+
+void ev_req_rec_fill(struct ev_req_rec *r, const struct bk_req *req,
+                     int64_t t, unsigned rule, int fault)
+{
+    const struct bk_source *src = req->source;
+    size_t n = src != NULL && src->name != NULL ? strlen(src->name) : 0;
+
+    r->t = t;
+    r->id = req->id;
+    r->offset = req->offset;
+    r->length = req->bytes;
+    r->latency = req->complete_ns > req->submit_ns
+                 ? req->complete_ns - req->submit_ns : 0;
+    r->ret = req->ret < 0 ? req->ret : 0;
+    r->rule = rule;
+    r->fault = (uint8_t)(fault + 1);
+    r->op = (uint8_t)req->op;
+    r->has_src = src != NULL;
+    r->src_kind = src != NULL ? (uint8_t)src->kind : 0;
+    r->src_id = src != NULL ? src->id : 0;
+    r->namelen = (uint8_t)(n < sizeof(r->name) ? n : sizeof(r->name));
+    if (n > 0)
+        memcpy(r->name, src->name, r->namelen);
+}
+
+/* Append a literal at p (the caller reserved room). */
+#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static char *put_i64(char *p, int64_t v)
+{
+    if (v < 0) {
+        *p++ = '-';
+        return p + json_utoa((uint64_t)0 - (uint64_t)v, p);
+    }
+    return p + json_utoa((uint64_t)v, p);
+}
+
+/*
+ * The request line; the same on the loop thread and the stream's.  It is
+ * written byte by byte into room reserved once: this is the line there is
+ * one of per request.
+ */
+void ev_format_request(struct jbuf *b, const struct ev_req_rec *r)
+{
+    const char *src = r->src_kind < sizeof(ev_src_names) /
+                      sizeof(ev_src_names[0]) && ev_src_names[r->src_kind]
+                      ? ev_src_names[r->src_kind] : "unknown";
+    char *p;
+
+    /* Numbers at most 20 digits each, names escaped apart. */
+    jb_reserve(b, 320);
+    p = b->p + b->len;
+    p = PUT(p, "{\"v\":");
+    p += json_utoa(EV_SCHEMA_VERSION, p);
+    p = PUT(p, ",\"event\":\"request\",\"t\":");
+    p = put_i64(p, r->t);
+    p = PUT(p, ",\"id\":");
+    p += json_utoa(r->id, p);
+    if (r->has_src) {
+        p = PUT(p, ",\"source\":{\"kind\":\"");
+        memcpy(p, src, strlen(src));
+        p += strlen(src);
+        p = PUT(p, "\",\"id\":");
+        p += json_utoa(r->src_id, p);
+        p = PUT(p, ",\"name\":");
+        b->len = (size_t)(p - b->p);
+        b->comma = false;
+        jb_strn(b, r->name, r->namelen);
+        jb_reserve(b, 256);
+        p = b->p + b->len;
+        *p++ = '}';
+    } else {
+        p = PUT(p, ",\"source\":null");
+    }
+    p = PUT(p, ",\"op\":\"");
+    {
+        const char *op = op_name((enum bk_op)r->op);
+        size_t n = strlen(op);
+
+        memcpy(p, op, n);
+        p += n;
+    }
+    p = PUT(p, "\",\"offset\":");
+    p = put_i64(p, r->offset);
+    p = PUT(p, ",\"length\":");
+    p = put_i64(p, r->length);
+    p = PUT(p, ",\"latency_ns\":");
+    p = put_i64(p, r->latency);
+    p = PUT(p, ",\"result\":");
+    p = put_i64(p, r->ret);
+    b->len = (size_t)(p - b->p);
+    if (r->ret < 0) {
+        b->comma = true;
+        put_errno(b, "errno", r->ret);
+        jb_reserve(b, 128);
+        p = b->p + b->len;
+    }
+    if (r->rule != 0) {
+        const char *f = r->fault > 0 ? ev_fault_names[r->fault - 1]
+                                     : "unknown";
+
+        p = PUT(p, ",\"rule\":");
+        p += json_utoa(r->rule, p);
+        p = PUT(p, ",\"fault\":\"");
+        memcpy(p, f, strlen(f));
+        p += strlen(f);
+        *p++ = '"';
+    }
+    p = PUT(p, "}\n");
+    b->len = (size_t)(p - b->p);
+    b->p[b->len] = '\0';
+    b->comma = false;
 }
 
 static void hub_debug(struct bk_dev *dev, enum bk_debug_note note,
@@ -708,9 +819,10 @@ static void hub_unwatch(struct ev_hub *h)
 
 static void hub_remask(struct ev_hub *h)
 {
-    h->mask = 0;
+    h->subs_mask = 0;
     for (struct ev_sub *s = h->subs; s != NULL; s = s->next)
-        h->mask |= s->mask;
+        h->subs_mask |= s->mask;
+    h->mask = h->subs_mask | h->stream_mask;
     if (hub_wants(h, EV_STATS) && h->stats == NULL) {
         h->stats = tui_stats_new(0, 0, bk_now_ns());
         if (h->stats == NULL)
@@ -718,13 +830,11 @@ static void hub_remask(struct ev_hub *h)
     }
 }
 
-static void hub_hello(struct ev_hub *h, struct ev_sub *s)
+static void hub_hello_line(struct ev_hub *h)
 {
     struct jbuf *b = &h->line;
     struct timespec wall;
 
-    if (!(s->mask & (1u << EV_HELLO)))
-        return;
     clock_gettime(CLOCK_REALTIME, &wall);
     line_begin(h, EV_HELLO, 0);
     jb_key(b, "version");
@@ -746,7 +856,14 @@ static void hub_hello(struct ev_hub *h, struct ev_sub *s)
     put_image(b, h->dev);
     jb_close(b, '}');
     jb_lit(b, "\n");
-    s->fn(b->p, b->len, s->arg);
+}
+
+static void hub_hello(struct ev_hub *h, struct ev_sub *s)
+{
+    if (!(s->mask & (1u << EV_HELLO)))
+        return;
+    hub_hello_line(h);
+    s->fn(h->line.p, h->line.len, s->arg);
 }
 
 struct ev_sub *ev_hub_subscribe(struct ev_hub *h, unsigned mask,
@@ -824,90 +941,48 @@ void ev_sub_tell_dropped(struct ev_sub *sub)
 
 /* ---- the stream ------------------------------------------------------------- */
 
-static void stream_write(struct ev_hub *h)
-{
-    size_t off = 0;
-
-    while (off < h->len) {
-        ssize_t n = write(h->fd, h->buf + off, h->len - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;      /* a full disk or a closed pipe: lines are lost */
-        off += (size_t)n;
-    }
-    h->len = 0;
-}
-
-static long stream_timer(struct bk_loop *loop, void *arg)
-{
-    struct ev_hub *h = arg;
-
-    (void)loop;
-    h->flush_timer = 0;
-    stream_write(h);
-    return -1;
-}
-
-static void stream_line(const char *line, size_t len, void *arg)
-{
-    struct ev_hub *h = arg;
-
-    if (h->len + len > EV_STREAM_BUF)
-        stream_write(h);
-    if (len > EV_STREAM_BUF) {
-        ssize_t n = write(h->fd, line, len);
-
-        (void)n;
-        return;
-    }
-    memcpy(h->buf + h->len, line, len);
-    h->len += len;
-    if (h->flush_timer == 0) {
-        h->flush_timer = bk_loop_add_timer(h->loop, EV_STREAM_MS,
-                                           stream_timer, h);
-        if (h->flush_timer < 0)
-            h->flush_timer = 0;
-    }
-}
-
 int ev_hub_open_stream(struct ev_hub *h, const char *path, char **cause)
 {
+    int fd;
+    bool own = true;
+
     if (h->stream != NULL) {
         *cause = strfmt("--events given twice");
         return -EINVAL;
     }
     if (strcmp(path, "-") == 0) {
-        /* Whatever stdio holds goes first, then lines go straight. */
+        /* Whatever stdio holds goes first; lines go straight to fd 1. */
         fflush(stdout);
-        h->fd = STDOUT_FILENO;
-        h->close_fd = false;
+        fd = STDOUT_FILENO;
+        own = false;
     } else {
-        h->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (h->fd < 0) {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
             int err = errno;
 
             *cause = strfmt("cannot open event stream '%s': %s", path,
                             strerror(err));
             return -err;
         }
-        h->close_fd = true;
     }
-    h->buf = malloc(EV_STREAM_BUF);
-    if (h->buf == NULL)
-        abort();
-    h->stream = ev_hub_subscribe(h, EV_MASK_ALL, stream_line, h);
+    h->stream = evstream_new(fd, own);
+    if (h->stream == NULL) {
+        if (own)
+            close(fd);
+        *cause = strfmt("cannot start the event stream's writer");
+        return -ENOMEM;
+    }
+    h->stream_mask = EV_MASK_ALL & ~(1u << EV_DROPPED);
+    hub_remask(h);
+    hub_hello_line(h);
+    evstream_line(h->stream, h->line.p, h->line.len);
     return 0;
 }
 
 void ev_hub_flush(struct ev_hub *h)
 {
-    if (h != NULL && h->stream != NULL && h->len > 0) {
-        if (h->fd == STDOUT_FILENO)
-            fflush(stdout);
-        stream_write(h);
-    }
+    if (h != NULL && h->stream != NULL)
+        evstream_flush(h->stream);
 }
 
 /* ---- the hub ------------------------------------------------------------------ */
@@ -923,7 +998,6 @@ struct ev_hub *ev_hub_new(struct cmd_group *g, struct export_set *exports)
     h->group = g;
     h->exports = exports;
     h->t0 = bk_now_ns();
-    h->fd = -1;
     jb_init(&h->line);
     cmd_group_watch(g, hub_image, hub_ran, h);
     if (exports != NULL)
@@ -946,19 +1020,12 @@ void ev_hub_free(struct ev_hub *h)
     cmd_group_unwatch(h->group, h);
     if (h->exports != NULL)
         export_set_on_client(h->exports, NULL, NULL);
-    if (h->stream != NULL) {
-        ev_hub_flush(h);
-        if (h->close_fd)
-            close(h->fd);
-    }
+    evstream_free(h->stream);
     while (h->subs != NULL)
         ev_hub_unsubscribe(h, h->subs);
-    if (h->flush_timer > 0)
-        bk_loop_del_timer(h->loop, h->flush_timer);
     if (h->stats_timer > 0)
         bk_loop_del_timer(h->loop, h->stats_timer);
     tui_stats_free(h->stats);
-    free(h->buf);
     jb_free(&h->line);
     free(h);
 }

@@ -92,17 +92,33 @@ void jb_key(struct jbuf *b, const char *key)
     b->comma = false;
 }
 
+/* Two digits at a time: a request's line has a dozen numbers, and the
+ * stream writes hundreds of thousands of lines a second. */
+static const char json_digits[200] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
 size_t json_utoa(uint64_t v, char *buf)
 {
-    char tmp[20];
-    size_t n = 0;
+    char tmp[20], *p = tmp + sizeof(tmp);
+    size_t n;
 
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
+    while (v >= 100) {
+        unsigned d = (unsigned)(v % 100) * 2;
+
+        v /= 100;
+        *--p = json_digits[d + 1];
+        *--p = json_digits[d];
+    }
+    if (v >= 10) {
+        *--p = json_digits[v * 2 + 1];
+        *--p = json_digits[v * 2];
+    } else {
+        *--p = (char)('0' + v);
+    }
+    n = (size_t)(tmp + sizeof(tmp) - p);
+    memcpy(buf, p, n);
     return n;
 }
 
