@@ -84,8 +84,8 @@ endif
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
 .PHONY: all check unit behaviour faults uring tui-test nbd-test fuse-test \
-        fuzz-regress fuzz fuzz-bins asan tsan demo bench deps install \
-        uninstall clean options
+        control-test fuzz-regress fuzz fuzz-bins asan tsan demo bench deps \
+        install uninstall clean options
 all: deps-quiet $(PROG)
 
 $(PROG): $(MAIN_OBJ) $(BUILD)/libblkmon.a
@@ -157,7 +157,15 @@ fuzz-regress: deps-quiet $(FUZZ_DEP) $(FUZZ_BIN)
 	@set -e; for t in $(FUZZ_BIN); do \
 	    $(DEBUGGER) ./$$t fuzz/corpus/$${t##*/fuzz_}; done
 
-check: unit behaviour uring tui-test nbd-test fuse-test fuzz-regress
+# The control socket, the event stream and their clients (tests/control):
+# blkmon ctl from a shell script, Python in text and JSON mode, the event
+# stream of a known script, attach in tmux, permissions, malformed input,
+# record, trace, metrics.
+control-test: deps-quiet $(PROG)
+	@BLKMON=$(abspath $(PROG)) tests/control/run
+
+check: unit behaviour uring tui-test nbd-test fuse-test control-test \
+       fuzz-regress
 
 # Sanitizer flavours: same tests, separate build trees.  gcc's "undefined"
 # leaves out float-cast-overflow (a double too large for its integer type),

@@ -156,8 +156,14 @@ static int ctl_run(struct ctl_client *c, const char *cmd, int *status)
     }
     if (send(c->fd, cmd, n, MSG_NOSIGNAL) != (ssize_t)n ||
         send(c->fd, "\n", 1, MSG_NOSIGNAL) != 1) {
-        fprintf(stderr, "%s: the server went away: %s\n", out_progname(),
-                strerror(errno));
+        int err = errno;
+
+        /* A server that turned us away said why before it closed. */
+        if (ctl_read_reply(c, errname, sizeof(errname)) == 1)
+            fprintf(stderr, "%s: refused: %s\n", out_progname(), errname);
+        else
+            fprintf(stderr, "%s: the server went away: %s\n",
+                    out_progname(), strerror(err));
         return -1;
     }
     r = ctl_read_reply(c, errname, sizeof(errname));

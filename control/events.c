@@ -858,10 +858,9 @@ static void hub_hello_line(struct ev_hub *h)
     jb_lit(b, "\n");
 }
 
+/* Every subscription starts with it: it carries the schema's version. */
 static void hub_hello(struct ev_hub *h, struct ev_sub *s)
 {
-    if (!(s->mask & (1u << EV_HELLO)))
-        return;
     hub_hello_line(h);
     s->fn(h->line.p, h->line.len, s->arg);
 }

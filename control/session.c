@@ -419,7 +419,7 @@ void ctl_sess_detach(struct ctl_sess *ss)
 
 static bool sess_reapable(struct ctl_sess *ss)
 {
-    return ss->ending && ss->running == NULL &&
+    return ss->ending && ss->conn == NULL && ss->running == NULL &&
            (ss->fiber == NULL || fiber_finished(ss->fiber)) &&
            ss->st.aio_pending == 0 && bench_background_job(&ss->st) == NULL;
 }
