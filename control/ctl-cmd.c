@@ -15,10 +15,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control/events.h"
 #include "control/server-int.h"
+#include "control/view.h"
 
 static int events_exec(struct cmd_state *st, int argc, char **argv);
 
@@ -45,8 +47,49 @@ static const struct cmd_entry ctl_events_entry = {
         "\n",
 };
 
+static int attach_exec(struct cmd_state *st, int argc, char **argv);
+static int resume_request_exec(struct cmd_state *st, int argc, char **argv);
+static int resume_all_exec(struct cmd_state *st, int argc, char **argv);
+
+/* The flags of the commands an attached TUI's keys send. */
+#define CTL_TUI_FLAGS (CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA)
+
+static const struct cmd_entry ctl_attach_entry = {
+    .name = "attach",
+    .exec = attach_exec,
+    .flags = CTL_TUI_FLAGS,
+    .oneline = "makes this control client an attached TUI (blkmon attach)",
+    .help =
+        "\n"
+        " sends this client view frames (what the TUI's panes show) as JSON\n"
+        " lines while anything changes, and the blkdebug and fault events the\n"
+        " Output pane shows; a bench it starts runs in the background.  It is\n"
+        " what blkmon attach sends first.\n"
+        "\n",
+};
+
+static const struct cmd_entry ctl_resume_request_entry = {
+    .name = "resume-request",
+    .exec = resume_request_exec,
+    .argmin = 1,
+    .argmax = 1,
+    .flags = CTL_TUI_FLAGS,
+    .args = "id",
+    .oneline = "resumes one suspension of the request with this id",
+};
+
+static const struct cmd_entry ctl_resume_all_entry = {
+    .name = "resume-all",
+    .exec = resume_all_exec,
+    .flags = CTL_TUI_FLAGS,
+    .oneline = "resumes every suspended request",
+};
+
 const struct cmd_entry *const ctl_cmd_table[] = {
+    &ctl_attach_entry,
     &ctl_events_entry,
+    &ctl_resume_all_entry,
+    &ctl_resume_request_entry,
     NULL,
 };
 
@@ -118,5 +161,76 @@ static int events_exec(struct cmd_state *st, int argc, char **argv)
     }
     /* The hello line goes out before this command's reply. */
     ss->sub = ev_hub_subscribe(hub, mask, events_line, ss);
+    return 0;
+}
+
+static int attach_exec(struct cmd_state *st, int argc, char **argv)
+{
+    struct ctl_sess *ss = st->frontend;
+    struct ctl_server *s = ss->srv;
+
+    (void)argc;
+    (void)argv;
+    if (s->view == NULL)
+        s->view = ctl_view_new(s);
+    /* The Output pane's blkdebug and fault lines. */
+    if (s->hub != NULL) {
+        unsigned mask = 1u << EV_SUSPENDED | 1u << EV_RESUMED |
+                        1u << EV_FAULT;
+
+        ss->sub_json = true;
+        if (ss->sub == NULL)
+            ss->sub = ev_hub_subscribe(s->hub, mask, events_line, ss);
+        else
+            ev_hub_resubscribe(s->hub, ss->sub, mask);
+    }
+    ctl_view_attach(s->view, ss);
+    return 0;
+}
+
+struct find_req {
+    uint64_t id;
+    const struct bk_req *req;
+};
+
+static void find_req(const struct bk_req *req, void *arg)
+{
+    struct find_req *f = arg;
+
+    if (req->id == f->id)
+        f->req = req;
+}
+
+static int resume_request_exec(struct cmd_state *st, int argc, char **argv)
+{
+    struct find_req f = { 0, NULL };
+    char *end;
+    int ret;
+
+    (void)argc;
+    f.id = strtoull(argv[1], &end, 10);
+    if (*argv[1] == '\0' || *end != '\0') {
+        out_printf(st->out, "resume-request: '%s' is not a request id\n",
+                   argv[1]);
+        return -EINVAL;
+    }
+    if (st->dev != NULL)
+        bk_dev_for_each_req(st->dev, find_req, &f);
+    ret = f.req != NULL ? bk_dev_resume_req(st->dev, f.req) : -ENOENT;
+    if (ret < 0)
+        out_printf(st->out, "resume-request: request %s is not suspended\n",
+                   argv[1]);
+    return ret;
+}
+
+static int resume_all_exec(struct cmd_state *st, int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    if (st->dev == NULL) {
+        out_printf(st->out, "no file open, try 'help open'\n");
+        return -ENOENT;
+    }
+    bk_dev_resume_all(st->dev);
     return 0;
 }

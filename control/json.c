@@ -617,3 +617,195 @@ void json_request_fini(struct json_request *req)
     free(req->cmd);
     *req = (struct json_request){ NULL, NULL };
 }
+
+/* ---- trees ------------------------------------------------------------------ */
+
+static int jin_tree(struct jin *in, struct json_value *v, int depth);
+
+static void tree_push(struct json_value *v, struct json_value *item,
+                      char *key)
+{
+    struct json_value *items = realloc(v->items, (v->n + 1) * sizeof(*items));
+
+    if (items == NULL)
+        abort();
+    v->items = items;
+    if (v->type == JSON_OBJECT) {
+        char **keys = realloc(v->keys, (v->n + 1) * sizeof(*keys));
+
+        if (keys == NULL)
+            abort();
+        v->keys = keys;
+        v->keys[v->n] = key;
+    }
+    v->items[v->n++] = *item;
+}
+
+static int jin_tree_container(struct jin *in, struct json_value *v,
+                              int depth, char close)
+{
+    bool first = true;
+
+    if (depth >= JSON_MAX_DEPTH)
+        return jin_fail(in, "nested too deep");
+    v->type = close == '}' ? JSON_OBJECT : JSON_ARRAY;
+    in->p++;
+    for (;;) {
+        struct json_value item = { 0 };
+        char *key = NULL;
+
+        jin_ws(in);
+        if (in->p >= in->end)
+            return jin_fail(in, "cut short");
+        if (*in->p == close && first) {
+            in->p++;
+            return 0;
+        }
+        if (close == '}') {
+            struct jbuf k;
+
+            if (*in->p != '"')
+                return jin_fail(in, "expected a member name");
+            jb_init(&k);
+            jb_raw(&k, "", 0);
+            if (jin_string(in, &k) < 0) {
+                jb_free(&k);
+                return -EINVAL;
+            }
+            key = k.p;
+            jin_ws(in);
+            if (in->p >= in->end || *in->p != ':') {
+                free(key);
+                return jin_fail(in, "expected ':'");
+            }
+            in->p++;
+        }
+        if (jin_tree(in, &item, depth + 1) < 0) {
+            free(key);
+            json_value_fini(&item);
+            return -EINVAL;
+        }
+        tree_push(v, &item, key);
+        first = false;
+        jin_ws(in);
+        if (in->p >= in->end)
+            return jin_fail(in, "cut short");
+        if (*in->p == close) {
+            in->p++;
+            return 0;
+        }
+        if (*in->p != ',')
+            return jin_fail(in, "expected ',' or the end");
+        in->p++;
+    }
+}
+
+static int jin_tree(struct jin *in, struct json_value *v, int depth)
+{
+    const char *start;
+    struct jbuf b;
+
+    jin_ws(in);
+    if (in->p >= in->end)
+        return jin_fail(in, "value missing");
+    switch (*in->p) {
+    case '"':
+        jb_init(&b);
+        jb_raw(&b, "", 0);
+        if (jin_string(in, &b) < 0) {
+            jb_free(&b);
+            return -EINVAL;
+        }
+        v->type = JSON_STRING;
+        v->s = b.p;
+        return 0;
+    case '{':
+        return jin_tree_container(in, v, depth, '}');
+    case '[':
+        return jin_tree_container(in, v, depth, ']');
+    case 't':
+        v->type = JSON_BOOL;
+        v->b = true;
+        return jin_word(in, "true");
+    case 'f':
+        v->type = JSON_BOOL;
+        return jin_word(in, "false");
+    case 'n':
+        v->type = JSON_NULL;
+        return jin_word(in, "null");
+    default: {
+        char num[64];
+        size_t n;
+
+        start = in->p;
+        if (jin_number(in) < 0)
+            return -EINVAL;
+        n = (size_t)(in->p - start);
+        if (n >= sizeof(num))
+            n = sizeof(num) - 1;
+        memcpy(num, start, n);
+        num[n] = '\0';
+        v->type = JSON_NUMBER;
+        v->d = strtod(num, NULL);
+        v->i = strpbrk(num, ".eE") == NULL ? strtoll(num, NULL, 10)
+                                           : (int64_t)v->d;
+        return 0;
+    }
+    }
+}
+
+int json_parse(const char *text, size_t len, struct json_value *out,
+               char **cause)
+{
+    struct jin in = { text, text + len, NULL };
+
+    *out = (struct json_value){ 0 };
+    if (jin_tree(&in, out, 0) == 0) {
+        jin_ws(&in);
+        if (in.p == in.end)
+            return 0;
+        jin_fail(&in, "text after the value");
+    }
+    json_value_fini(out);
+    *cause = in.cause;
+    return -EINVAL;
+}
+
+void json_value_fini(struct json_value *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        json_value_fini(&v->items[i]);
+        if (v->keys != NULL)
+            free(v->keys[i]);
+    }
+    free(v->items);
+    free(v->keys);
+    free(v->s);
+    *v = (struct json_value){ 0 };
+}
+
+const struct json_value *json_get(const struct json_value *obj,
+                                  const char *key)
+{
+    if (obj == NULL || obj->type != JSON_OBJECT)
+        return NULL;
+    for (size_t i = 0; i < obj->n; i++)
+        if (strcmp(obj->keys[i], key) == 0)
+            return &obj->items[i];
+    return NULL;
+}
+
+int64_t json_int(const struct json_value *v, int64_t dflt)
+{
+    return v != NULL && v->type == JSON_NUMBER ? v->i : dflt;
+}
+
+const char *json_str(const struct json_value *v)
+{
+    return v != NULL && v->type == JSON_STRING ? v->s : NULL;
+}
+
+bool json_true(const struct json_value *v)
+{
+    return v != NULL && v->type == JSON_BOOL && v->b;
+}

@@ -70,4 +70,34 @@ int json_parse_request(const char *text, size_t len, struct json_request *req,
                        char **cause);
 void json_request_fini(struct json_request *req);
 
+/*
+ * A whole JSON text as a tree, for a client reading what blkmon sends (an
+ * attached TUI's view frames).  Numbers keep their integer value exactly
+ * when they are integers (i), and a double (d) always.  Nesting is bounded
+ * as above.
+ */
+enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY,
+                 JSON_OBJECT };
+struct json_value {
+    enum json_type type;
+    bool b;
+    int64_t i;
+    double d;
+    char *s;                     /* strings: unescaped, NUL-terminated */
+    size_t n;                    /* array elements, object members */
+    struct json_value *items;
+    char **keys;                 /* objects: the members' names */
+};
+int json_parse(const char *text, size_t len, struct json_value *out,
+               char **cause);
+void json_value_fini(struct json_value *v);
+/* The member called key of an object, or NULL (also for a non-object). */
+const struct json_value *json_get(const struct json_value *obj,
+                                  const char *key);
+/* A number's integer value, or dflt when v is not a number. */
+int64_t json_int(const struct json_value *v, int64_t dflt);
+/* A string's text, or NULL. */
+const char *json_str(const struct json_value *v);
+bool json_true(const struct json_value *v);
+
 #endif

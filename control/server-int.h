@@ -40,6 +40,7 @@
 #define CTL_SWEEP_MS      500
 
 struct ev_sub;
+struct ctl_view;
 
 struct ctl_cap {
     struct jbuf all, out, err;   /* both streams; stdout; stderr */
@@ -85,6 +86,9 @@ struct ctl_sess {
     bool ending;                 /* its client left, or the server stops */
     struct ev_sub *sub;          /* its events subscription, or NULL */
     bool sub_json;               /* events as JSON lines, not frames */
+    bool attached;               /* an attached TUI's: view frames */
+    bool view_full;              /* its next frame is a full one */
+    int64_t view_sent;           /* the last throughput interval sent */
     struct ctl_sess *next;
 };
 
@@ -123,6 +127,7 @@ struct ctl_server {
     void *quit_arg;
     bool stopping;
     int flush_timer;             /* > 0: idle output goes out soon */
+    struct ctl_view *view;       /* made by the first attach */
 };
 
 /* ---- server.c ---- */

@@ -23,6 +23,7 @@
 
 #include "control/events.h"
 #include "control/server-int.h"
+#include "control/view.h"
 #include "nbd/addr.h"
 #include "util/strfmt.h"
 
@@ -332,6 +333,7 @@ void ctl_server_stop(struct ctl_server *s)
         conn_free(c);
     }
     ctl_sess_reap_all(s);
+    ctl_view_free(s->view);
     if (s->hub != NULL)
         ev_hub_on_activity(s->hub, NULL, NULL);
     if (s->flush_timer > 0)

@@ -38,6 +38,7 @@
 #include "cmd/bench.h"
 #include "control/events.h"
 #include "control/server-int.h"
+#include "control/view.h"
 
 /* ---- captures ---------------------------------------------------------- */
 
@@ -407,6 +408,8 @@ static void sess_end(struct ctl_sess *ss)
 
 void ctl_sess_detach(struct ctl_sess *ss)
 {
+    if (ss->attached && ss->srv->view != NULL)
+        ctl_view_detach(ss->srv->view, ss);
     if (ss->conn != NULL)
         ss->conn->sess = NULL;
     ss->conn = NULL;
