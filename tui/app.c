@@ -261,9 +261,9 @@ static void app_send_remote(struct tui *t, const char *line, bool echo,
     if (e != NULL && strcmp(e->name, "quit") == 0 &&
         (t->quit_asked_ns == 0 || now - t->quit_asked_ns > 10000000000LL)) {
         t->quit_asked_ns = now;
-        tui_outbuf_printf(t->out, TUI_OUT_NOTE, "blkmon: quit ends the run "
-                          "at %s for everyone attached: type quit again to "
-                          "confirm (F10 detaches and leaves it running)",
+        tui_outbuf_printf(t->out, TUI_OUT_NOTE, "blkmon: quit again to "
+                          "end the run for all (F10 detaches)");
+        tui_outbuf_printf(t->out, TUI_OUT_NOTE, "blkmon: the run: %s",
                           tui_remote_where(t->remote));
         tui_app_status(t, "quit again to end the run; F10 detaches");
         return;
