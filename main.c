@@ -27,6 +27,7 @@
 #include "cmd/out.h"
 #include "control/control.h"
 #include "control/events.h"
+#include "control/metrics.h"
 #include "export/export.h"
 #include "export/serve.h"
 #include "fuse/server.h"
@@ -50,6 +51,8 @@ enum {
     OPT_FUSE,
     OPT_CONTROL,
     OPT_EVENTS,
+    OPT_IO_TRACE,
+    OPT_METRICS,
 };
 
 struct main_args {
@@ -69,6 +72,8 @@ struct main_args {
     bool tls_given;
     const char *control;         /* --control unix:PATH */
     const char *events;          /* --events FILE|- */
+    const char *io_trace;        /* --io-trace FILE */
+    const char *metrics;         /* --metrics ADDR */
 };
 
 struct main_opt;
@@ -162,6 +167,10 @@ static const struct main_opt main_opts[] = {
       .take = main_set_str, .field = MAIN_FIELD(control) },
     { .name = "events", .has_arg = required_argument, .val = OPT_EVENTS,
       .take = main_set_str, .field = MAIN_FIELD(events) },
+    { .name = "io-trace", .has_arg = required_argument, .val = OPT_IO_TRACE,
+      .take = main_set_str, .field = MAIN_FIELD(io_trace) },
+    { .name = "metrics", .has_arg = required_argument, .val = OPT_METRICS,
+      .take = main_set_str, .field = MAIN_FIELD(metrics) },
 };
 #define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
 
@@ -272,6 +281,10 @@ static void main_usage(const char *name)
 "                       blkmon attach) on a Unix socket only its owner may\n"
 "                       use; serve on until quit, SIGINT or SIGTERM\n"
 "      --events FILE    write an event per line (JSON) to FILE, - for stdout\n"
+"      --io-trace FILE  write a line per request (blkparse's layout) to FILE\n"
+"      --metrics ADDR   serve counters and latency histograms to Prometheus\n"
+"                       (HTTP GET /metrics) at ADDR (HOST:PORT, :PORT for\n"
+"                       127.0.0.1, unix:PATH)\n"
 "  -h, --help           display this help and exit\n"
 "  -V, --version        output version information and exit\n"
 "\n"
@@ -616,19 +629,25 @@ static void block_qemu_signals(void)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-/* --events and --control: the hub, then the socket.  0, or -1 with the
- * complaint printed. */
+/* --events, --io-trace, --metrics and --control: the hub, the files, the
+ * sockets.  0, or -1 with the complaint printed. */
 static int main_control(struct cmd_state *st, const struct main_args *a,
-                        struct ev_hub **hub, struct ctl_server **ctl)
+                        struct ev_hub **hub, struct ctl_server **ctl,
+                        struct metrics **metrics)
 {
     char *cause = NULL;
     int ret = 0;
 
-    if (a->events == NULL && a->control == NULL)
+    if (a->events == NULL && a->control == NULL && a->io_trace == NULL &&
+        a->metrics == NULL)
         return 0;
     *hub = ev_hub_new(st->group, st->exports);
     if (a->events != NULL)
         ret = ev_hub_open_stream(*hub, a->events, &cause);
+    if (ret == 0 && a->io_trace != NULL)
+        ret = ev_hub_open_trace(*hub, a->io_trace, &cause);
+    if (ret == 0 && a->metrics != NULL)
+        ret = metrics_start(st, a->metrics, metrics, &cause);
     if (ret == 0 && a->control != NULL)
         ret = ctl_server_start(st, *hub, a->control, ctl, &cause);
     if (ret < 0) {
@@ -646,6 +665,7 @@ int main(int argc, char **argv)
     struct cmd_group *group;
     struct ev_hub *hub = NULL;
     struct ctl_server *ctl = NULL;
+    struct metrics *metrics = NULL;
     struct tui *tui = NULL;
     int ret;
 
@@ -675,7 +695,7 @@ int main(int argc, char **argv)
                             .tls_creds = args.tls_creds, .tls = args.tls });
     /* Every session of the process shares the image (control clients). */
     group = cmd_group_new(&st);
-    if (main_control(&st, &args, &hub, &ctl) < 0) {
+    if (main_control(&st, &args, &hub, &ctl, &metrics) < 0) {
         ret = -1;
         goto out;
     }
@@ -717,6 +737,7 @@ int main(int argc, char **argv)
         ctl_server_on_quit(ctl, ctl_quit_headless, &st);
 out:
     ctl_server_stop(ctl);
+    metrics_stop(metrics);
     /* Every outstanding request completes (and reports) before exit. */
     cmd_state_fini(&st);
     ev_hub_free(hub);

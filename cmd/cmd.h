@@ -200,13 +200,16 @@ void cmd_group_free(struct cmd_group *g);
 void cmd_group_join(struct cmd_group *g, struct cmd_state *st);
 void cmd_group_leave(struct cmd_state *st);
 struct cmd_state *cmd_group_owner(const struct cmd_group *g);
-/* A command ran in a session of the group (control ones too). */
+/* A command of a session of the group (control ones too) starts (it
+ * passed the gate and its handler runs next), or ran (with its result). */
+typedef void cmd_start_fn(struct cmd_state *st, const char *line, void *arg);
 typedef void cmd_ran_fn(struct cmd_state *st, const char *line, int ret,
                         void *arg);
-/* Call image(arg) each time the group's image changes, ran(arg) after
- * every command (either may be NULL; any number of watchers). */
+/* Call image(arg) each time the group's image changes, start(arg) and
+ * ran(arg) around every command (any may be NULL; any number of
+ * watchers). */
 void cmd_group_watch(struct cmd_group *g, cmd_image_fn *image,
-                     cmd_ran_fn *ran, void *arg);
+                     cmd_start_fn *start, cmd_ran_fn *ran, void *arg);
 void cmd_group_unwatch(struct cmd_group *g, void *arg);
 /*
  * Call fn(arg) when a session closes the image for good — outside a
@@ -224,11 +227,19 @@ const struct cmd_state *cmd_group_exclusive(const struct cmd_group *g);
 void cmd_group_for_each(struct cmd_group *g,
                         void (*fn)(struct cmd_state *st, void *arg),
                         void *arg);
+/* The group's recording (record.c), or NULL; one at a time.  The group
+ * ends it when it is freed. */
+struct cmd_record;
+struct cmd_record *cmd_group_record(const struct cmd_group *g);
+void cmd_group_set_record(struct cmd_group *g, struct cmd_record *r);
+void cmd_record_end(struct cmd_group *g);
+
 /* For dispatch.c: wait at the gate and count the command; then uncount
  * it. */
 void cmd_group_enter(struct cmd_state *st, unsigned flags);
 void cmd_group_exit(struct cmd_state *st, unsigned flags);
-/* For dispatch.c: tell the watchers a command ran. */
+/* For dispatch.c: tell the watchers a command starts, or ran. */
+void cmd_group_started(struct cmd_state *st, const char *line);
 void cmd_group_ran(struct cmd_state *st, const char *line, int ret);
 /* For open.c: st's image changed: every member gets it (alone: nothing
  * to do).  Before a close, every member's background run is stopped;

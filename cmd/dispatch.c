@@ -133,6 +133,7 @@ int cmd_execute(struct cmd_state *st, const char *line)
             flags |= e->flags_for(argc, argv);
         /* Sessions sharing the image take turns with open and close. */
         cmd_group_enter(st, flags);
+        cmd_group_started(st, line);
         ret = dispatch_check(st, e, argc, argv);
         if (ret == 0)
             ret = e->exec(st, argc, argv);

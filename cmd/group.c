@@ -15,6 +15,7 @@
 
 struct group_watch {
     cmd_image_fn *image;
+    cmd_start_fn *start;
     cmd_ran_fn *ran;
     void *arg;
     struct group_watch *next;
@@ -29,6 +30,7 @@ struct cmd_group {
     struct group_watch *watches;
     void (*on_close)(void *arg);
     void *on_close_arg;
+    struct cmd_record *record;
 };
 
 struct cmd_group *cmd_group_new(struct cmd_state *owner)
@@ -49,6 +51,7 @@ void cmd_group_free(struct cmd_group *g)
 {
     if (g == NULL)
         return;
+    cmd_record_end(g);
     while (g->watches != NULL) {
         struct group_watch *w = g->watches;
 
@@ -99,13 +102,14 @@ struct cmd_state *cmd_group_owner(const struct cmd_group *g)
 }
 
 void cmd_group_watch(struct cmd_group *g, cmd_image_fn *image,
-                     cmd_ran_fn *ran, void *arg)
+                     cmd_start_fn *start, cmd_ran_fn *ran, void *arg)
 {
     struct group_watch *w = calloc(1, sizeof(*w)), **p = &g->watches;
 
     if (w == NULL)
         abort();
     w->image = image;
+    w->start = start;
     w->ran = ran;
     w->arg = arg;
     while (*p != NULL)
@@ -127,6 +131,19 @@ void cmd_group_unwatch(struct cmd_group *g, void *arg)
     }
 }
 
+void cmd_group_started(struct cmd_state *st, const char *line)
+{
+    struct cmd_group *g = st->group;
+
+    if (g == NULL)
+        return;
+    for (struct group_watch *w = g->watches, *next; w != NULL; w = next) {
+        next = w->next;
+        if (w->start != NULL)
+            w->start(st, line, w->arg);
+    }
+}
+
 void cmd_group_ran(struct cmd_state *st, const char *line, int ret)
 {
     struct cmd_group *g = st->group;
@@ -145,6 +162,16 @@ void cmd_group_on_close(struct cmd_group *g, void (*fn)(void *arg),
 {
     g->on_close = fn;
     g->on_close_arg = arg;
+}
+
+struct cmd_record *cmd_group_record(const struct cmd_group *g)
+{
+    return g->record;
+}
+
+void cmd_group_set_record(struct cmd_group *g, struct cmd_record *r)
+{
+    g->record = r;
 }
 
 unsigned cmd_group_running(const struct cmd_group *g)

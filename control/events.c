@@ -107,6 +107,8 @@ struct ev_hub {
     /* The stream (--events): its own thread writes it. */
     struct evstream *stream;
     unsigned stream_mask;
+    /* The request trace (--io-trace): the same, other lines. */
+    struct evstream *trace;
 
     struct ev_fault_note faults[EV_FAULTS];
     size_t nfaults;
@@ -420,6 +422,8 @@ static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
                         fn != NULL ? (int)fn->kind : -1);
         if (h->stream != NULL && (h->stream_mask & (1u << EV_REQUEST)))
             evstream_request(h->stream, &r);
+        if (h->trace != NULL)
+            evstream_request(h->trace, &r);
         if (h->subs_mask & (1u << EV_REQUEST)) {
             jb_reset(b);
             ev_format_request(b, &r);
@@ -822,7 +826,8 @@ static void hub_remask(struct ev_hub *h)
     h->subs_mask = 0;
     for (struct ev_sub *s = h->subs; s != NULL; s = s->next)
         h->subs_mask |= s->mask;
-    h->mask = h->subs_mask | h->stream_mask;
+    h->mask = h->subs_mask | h->stream_mask |
+              (h->trace != NULL ? 1u << EV_REQUEST : 0);
     if (hub_wants(h, EV_STATS) && h->stats == NULL) {
         h->stats = tui_stats_new(0, 0, bk_now_ns());
         if (h->stats == NULL)
@@ -964,7 +969,7 @@ int ev_hub_open_stream(struct ev_hub *h, const char *path, char **cause)
             return -err;
         }
     }
-    h->stream = evstream_new(fd, own);
+    h->stream = evstream_new(fd, own, ev_format_request);
     if (h->stream == NULL) {
         if (own)
             close(fd);
@@ -982,6 +987,39 @@ void ev_hub_flush(struct ev_hub *h)
 {
     if (h != NULL && h->stream != NULL)
         evstream_flush(h->stream);
+    if (h != NULL && h->trace != NULL)
+        evstream_flush(h->trace);
+}
+
+int ev_hub_open_trace(struct ev_hub *h, const char *path, char **cause)
+{
+    static const char head[] =
+        "# blkmon --io-trace: a line per request as it ended, blkparse's "
+        "completion layout:\n"
+        "# DEV CPU SEQ(request id) TIME(s since start) PID(source id) C "
+        "RWBS SECTOR + NSECTORS [ERRNO] (LATENCY ns) SOURCE\n";
+    int fd;
+
+    if (h->trace != NULL) {
+        *cause = strfmt("--io-trace given twice");
+        return -EINVAL;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int err = errno;
+
+        *cause = strfmt("cannot open trace '%s': %s", path, strerror(err));
+        return -err;
+    }
+    h->trace = evstream_new(fd, true, ev_format_trace);
+    if (h->trace == NULL) {
+        close(fd);
+        *cause = strfmt("cannot start the trace's writer");
+        return -ENOMEM;
+    }
+    evstream_line(h->trace, head, sizeof(head) - 1);
+    hub_remask(h);
+    return 0;
 }
 
 /* ---- the hub ------------------------------------------------------------------ */
@@ -998,7 +1036,7 @@ struct ev_hub *ev_hub_new(struct cmd_group *g, struct export_set *exports)
     h->exports = exports;
     h->t0 = bk_now_ns();
     jb_init(&h->line);
-    cmd_group_watch(g, hub_image, hub_ran, h);
+    cmd_group_watch(g, hub_image, NULL, hub_ran, h);
     if (exports != NULL)
         export_set_on_client(exports, hub_export_client, h);
     hub_watch(h, owner->dev);
@@ -1020,6 +1058,7 @@ void ev_hub_free(struct ev_hub *h)
     if (h->exports != NULL)
         export_set_on_client(h->exports, NULL, NULL);
     evstream_free(h->stream);
+    evstream_free(h->trace);
     while (h->subs != NULL)
         ev_hub_unsubscribe(h, h->subs);
     if (h->stats_timer > 0)

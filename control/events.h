@@ -67,7 +67,9 @@ struct ev_hub *ev_hub_new(struct cmd_group *g, struct export_set *exports);
 void ev_hub_free(struct ev_hub *h);
 /* --events PATH ("-": standard output).  0, or -errno with *cause. */
 int ev_hub_open_stream(struct ev_hub *h, const char *path, char **cause);
-/* Write what the stream buffer holds. */
+/* --io-trace PATH: every request's end as a blkparse-like line. */
+int ev_hub_open_trace(struct ev_hub *h, const char *path, char **cause);
+/* Write what the stream's and the trace's rings hold. */
 void ev_hub_flush(struct ev_hub *h);
 
 /* A subscriber gets each line (with its '\n') of the kinds in mask. */

@@ -43,6 +43,7 @@ struct evstream {
 
     int fd;
     bool own_fd;
+    ev_format_fn *format;
     struct jbuf out;         /* writer: lines gathered for write(2) */
     uint64_t lost;           /* writer: bytes a failed write dropped */
 
@@ -89,9 +90,8 @@ static void evs_drain(struct evstream *s)
         const char *payload = (const char *)(h + 1);
 
         if (h->type == EVS_REQ)
-            ev_format_request(&s->out,
-                              (const struct ev_req_rec *)(const void *)
-                                  payload);
+            s->format(&s->out,
+                      (const struct ev_req_rec *)(const void *)payload);
         else if (h->type == EVS_LINE)
             jb_raw(&s->out, payload + sizeof(uint32_t),
                    *(const uint32_t *)(const void *)payload);
@@ -157,7 +157,7 @@ static void *evs_thread(void *arg)
     return NULL;
 }
 
-struct evstream *evstream_new(int fd, bool own_fd)
+struct evstream *evstream_new(int fd, bool own_fd, ev_format_fn *format)
 {
     struct evstream *s = calloc(1, sizeof(*s));
     pthread_condattr_t ca;
@@ -171,6 +171,7 @@ struct evstream *evstream_new(int fd, bool own_fd)
     }
     s->fd = fd;
     s->own_fd = own_fd;
+    s->format = format;
     jb_init(&s->out);
     jb_reserve(&s->out, EVS_OUT);
     pthread_mutex_init(&s->lock, NULL);

@@ -54,11 +54,14 @@ struct ev_req_rec {
 };
 void ev_req_rec_fill(struct ev_req_rec *r, const struct bk_req *req,
                      int64_t t, unsigned rule, int fault);
-void ev_format_request(struct jbuf *b, const struct ev_req_rec *r);
+/* A record as a line: the event stream's JSON, or the trace's
+ * blkparse-like text (trace.c). */
+typedef void ev_format_fn(struct jbuf *b, const struct ev_req_rec *r);
+ev_format_fn ev_format_request, ev_format_trace;
 
-/* Write to fd (closed at the end when own_fd).  NULL when out of memory
- * or no thread could start. */
-struct evstream *evstream_new(int fd, bool own_fd);
+/* Write to fd (closed at the end when own_fd), records as format makes
+ * them.  NULL when out of memory or no thread could start. */
+struct evstream *evstream_new(int fd, bool own_fd, ev_format_fn *format);
 /* A request ended (the record filled by ev_req_rec_fill). */
 void evstream_request(struct evstream *s, const struct ev_req_rec *r);
 /* Any other event, as its finished line (with '\n'). */

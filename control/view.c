@@ -658,7 +658,7 @@ struct ctl_view *ctl_view_new(struct ctl_server *s)
         abort();
     v->last_count = -2;
     jb_init(&v->frame);
-    cmd_group_watch(s->group, view_image, view_ran, v);
+    cmd_group_watch(s->group, view_image, NULL, view_ran, v);
     view_follow(v, s->owner->dev);
     return v;
 }

@@ -500,7 +500,7 @@ int tui_run(struct tui *t, char **cmds, int ncmds)
     bench_set_background(st, app_bench_notify, t);
     /* Control clients may open and close the image too. */
     if (st->group != NULL)
-        cmd_group_watch(st->group, app_group_image, NULL, t);
+        cmd_group_watch(st->group, app_group_image, NULL, NULL, t);
     tui_watch_sync(t);
     for (int i = 0; i < ncmds; i++)
         tui_cmdq_push(t->queue, cmds[i]);

@@ -1,6 +1,8 @@
 /*
  * control/fuzz/proto.c — a libFuzzer harness of the control socket's
- * request parser: the input is what a client sends, fed to the line
+ * request parser (and of the metrics endpoint's HTTP head parser and the
+ * JSON tree parser an attached TUI reads frames with): the input is what a
+ * client sends, fed to the line
  * splitter (control/proto.c) in pieces whose sizes the first byte picks,
  * and each request it yields is answered as the server answers it (a JSON
  * reply with its id echoed, or a text frame) and the reply checked: a
@@ -19,6 +21,7 @@
 
 #include "control/events.h"
 #include "control/json.h"
+#include "control/metrics.h"
 #include "control/proto.h"
 
 static size_t fuzz_requests;
@@ -83,6 +86,26 @@ static void fuzz_request(const struct ctl_request *r, void *arg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The metrics endpoint's head parser on every prefix of the input (as
+ * bytes arrive), and the tree parser on the whole of it. */
+static void fuzz_other_parsers(const uint8_t *data, size_t size)
+{
+    struct json_value v;
+    char *cause = NULL;
+    bool head_only;
+
+    for (size_t n = 0; n <= size && n <= METRICS_HEAD_MAX; n += 1 + n / 8) {
+        int status = metrics_parse_head((const char *)data, n, &head_only);
+
+        if (status != 0 && status != 200 && status != 400 &&
+            status != 404 && status != 405 && status != 431)
+            abort();
+    }
+    if (json_parse((const char *)data, size, &v, &cause) == 0)
+        json_value_fini(&v);
+    free(cause);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct ctl_input *in = calloc(1, sizeof(*in));
@@ -90,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (in == NULL)
         return 0;
+    fuzz_other_parsers(data, size);
     piece = size > 0 ? (size_t)data[0] % 64 + 1 : 1;
     while (off < size) {
         size_t n = size - off < piece ? size - off : piece;
