@@ -76,7 +76,7 @@ void bk_loop_set_before_sleep(struct bk_loop *loop, bk_idle_fn *fn,
  */
 void bk_loop_iterate(struct bk_loop *loop, int timeout_ms);
 /*
- * Commands may wait on fibers of their own (util/fiber.h), so that several
+ * Commands may wait on coroutines of their own (coro.h), so that several
  * wait at once; a fiber must then not nest a pass of the loop.  Whoever
  * runs them hooks bk_loop_iterate: every call asks the hook first, which
  * returns true when it took the call over (the caller is a fiber, which

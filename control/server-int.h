@@ -24,7 +24,7 @@
 #include "control/control.h"
 #include "control/json.h"
 #include "control/proto.h"
-#include "util/fiber.h"
+#include "backend/coro.h"
 
 /* Clients at once; more are answered "error ... EBUSY" and closed. */
 #define CTL_MAX_CLIENTS   64
@@ -78,7 +78,8 @@ struct ctl_sess {
     bool last_json;              /* the mode of its last request */
     struct ctl_job *queue, *queue_tail;
     struct ctl_job *running;     /* the job its fiber runs */
-    struct fiber *fiber;
+    struct bk_co *co;            /* its fiber (a coroutine), or NULL */
+    bool co_done;                /* it returned: coro.c freed it */
     enum ctl_fstate fstate;
     int64_t deadline_ns;         /* WAITING: when to look again; -1 */
     uint64_t seen;               /* WAITING: activity when it yielded */

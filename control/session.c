@@ -17,7 +17,10 @@
  *
  * Why fibers: iterating the loop from inside a handler nests, and a
  * nested command ends only after everything nested above it has ended —
- * two clients each in wait_break would hold each other's replies.
+ * two clients each in wait_break would hold each other's replies.  A
+ * fiber is one of the backend's coroutines (backend/coro.h), entered
+ * from the loop's stack and yielding back to it; coroutines a command's
+ * driver starts (qcow2) nest inside it as they do anywhere.
  *
  * An open, close or reopen (CMD_F_IMAGE) replaces or reopens what every
  * session's commands use, so its fiber starts it only from the top of
@@ -267,6 +270,15 @@ static void sess_exec(struct ctl_sess *ss, struct ctl_job *j)
     ss->cur = prev;
 }
 
+/* coro.c frees a coroutine whose function returned. */
+static void sess_co_done(void *arg)
+{
+    struct ctl_sess *ss = arg;
+
+    ss->co_done = true;
+    ss->srv->activity++;
+}
+
 static void sess_fiber(void *arg)
 {
     struct ctl_sess *ss = arg;
@@ -279,7 +291,7 @@ static void sess_fiber(void *arg)
             if (ss->ending)
                 return;
             ss->fstate = CTL_F_IDLE;
-            fiber_yield();
+            bk_co_yield();
             continue;
         }
         ss->queue = j->next;
@@ -290,7 +302,7 @@ static void sess_fiber(void *arg)
         flags = cmd_line_flags(&ss->st, j->line, NULL);
         if ((flags & CMD_F_IMAGE) && !ss->ending) {
             ss->fstate = CTL_F_TOP;
-            fiber_yield();
+            bk_co_yield();
             ss->top_only = true;
         }
         if (ss->ending) {
@@ -335,10 +347,9 @@ void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req)
     else
         ss->queue = j;
     ss->queue_tail = j;
-    if (ss->fiber == NULL) {
-        ss->fiber = fiber_new(sess_fiber, ss, 0);
-        if (ss->fiber == NULL)
-            abort();
+    if (ss->co == NULL) {
+        ss->co = bk_co_new(sess_fiber, ss);
+        bk_co_on_exit(ss->co, sess_co_done, ss);
         ss->fstate = CTL_F_READY;
     } else if (ss->fstate == CTL_F_IDLE) {
         ss->fstate = CTL_F_READY;
@@ -401,7 +412,7 @@ static void sess_end(struct ctl_sess *ss)
     sess_drop_queue(ss);
     if (job != NULL)
         bench_stop(job);
-    if (ss->fiber != NULL && ss->fstate == CTL_F_IDLE)
+    if (ss->co != NULL && !ss->co_done && ss->fstate == CTL_F_IDLE)
         ss->fstate = CTL_F_READY;     /* to return from its loop */
     ss->srv->activity++;
 }
@@ -423,7 +434,7 @@ void ctl_sess_detach(struct ctl_sess *ss)
 static bool sess_reapable(struct ctl_sess *ss)
 {
     return ss->ending && ss->conn == NULL && ss->running == NULL &&
-           (ss->fiber == NULL || fiber_finished(ss->fiber)) &&
+           (ss->co == NULL || ss->co_done) &&
            ss->st.aio_pending == 0 && bench_background_job(&ss->st) == NULL;
 }
 
@@ -431,7 +442,6 @@ static void sess_free(struct ctl_sess *ss)
 {
     cmd_group_leave(&ss->st);
     cmd_state_fini(&ss->st);
-    fiber_free(ss->fiber);
     cap_fini(&ss->idle);
     free((char *)ss->st.source.name);
     free(ss);
@@ -468,7 +478,7 @@ static bool sched_due(struct ctl_server *s, struct ctl_sess *ss, bool nested,
 {
     const struct cmd_state *ex;
 
-    if (ss->fiber == NULL || fiber_finished(ss->fiber))
+    if (ss->co == NULL || ss->co_done)
         return false;
     switch (ss->fstate) {
     case CTL_F_READY:
@@ -490,7 +500,7 @@ static bool sched_due(struct ctl_server *s, struct ctl_sess *ss, bool nested,
 static void sched_resume(struct ctl_server *s, struct ctl_sess *ss)
 {
     s->current = ss;
-    fiber_resume(ss->fiber);
+    bk_co_enter(ss->co);
     s->current = NULL;
 }
 
@@ -512,7 +522,7 @@ static void sched_run(struct ctl_server *s, bool nested, int *timeout_ms)
     }
     sess_reap(s);
     for (struct ctl_sess *ss = s->sessions; ss != NULL; ss = ss->next) {
-        if (ss->fiber == NULL || fiber_finished(ss->fiber))
+        if (ss->co == NULL || ss->co_done)
             continue;
         if (ss->fstate == CTL_F_WAITING) {
             waiting = true;
@@ -545,15 +555,18 @@ static bool sched_hook(struct bk_loop *loop, int *timeout_ms, bool nested,
     struct ctl_sess *ss = s->current;
 
     (void)loop;
-    if (fiber_current() != NULL && ss != NULL) {
+    if (ss != NULL && bk_co_self() == ss->co) {
         ss->fstate = CTL_F_WAITING;
         ss->deadline_ns = *timeout_ms < 0
                           ? -1 : bk_now_ns() + (int64_t)*timeout_ms * 1000000;
         ss->seen = sched_activity(s);
-        fiber_yield();
+        bk_co_yield();
         return true;
     }
-    sched_run(s, nested, timeout_ms);
+    /* Another coroutine (a driver's) waiting by a pass of its own: the
+     * sessions are not run from its stack. */
+    if (bk_co_self() == NULL)
+        sched_run(s, nested, timeout_ms);
     return false;
 }
 

@@ -1,8 +1,7 @@
 /*
  * test_control_proto.c — the control socket's wire format: JSON written
  * (control/json.c) and read back, request lines split and classified
- * (control/proto.c), reply frames, and the fibers commands wait on
- * (util/fiber.c).
+ * (control/proto.c), reply frames, the tree parser.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,7 +16,6 @@
 #include "control/events.h"
 #include "control/json.h"
 #include "control/proto.h"
-#include "util/fiber.h"
 
 static void test_numbers_are_written_exactly(void **state)
 {
@@ -234,46 +232,31 @@ static void test_event_kinds_parse(void **state)
     assert_int_equal(ev_parse_kinds(",", &m), -EINVAL);
 }
 
-struct fib {
-    int steps;
-    int log[16];
-    int nlog;
-};
-
-static void fib_body(void *arg)
+static void test_trees_keep_integers_exact(void **state)
 {
-    struct fib *f = arg;
-    char big[8192];
-
-    /* A frame of its own on its own stack survives the switches. */
-    memset(big, 7, sizeof(big));
-    for (int i = 0; i < f->steps; i++) {
-        f->log[f->nlog++] = i + big[i * 100];
-        fiber_yield();
-    }
-}
-
-static void test_fibers_take_turns(void **state)
-{
-    struct fib a = { .steps = 3 }, b = { .steps = 2 };
-    struct fiber *fa = fiber_new(fib_body, &a, 0);
-    struct fiber *fb = fiber_new(fib_body, &b, 64 * 1024);
-    int rounds = 0;
+    static const char text[] =
+        "{\"a\":[1,-9223372036854775807,18014398509481985,2.5e3,\"x\\n\"],"
+        "\"b\":{\"c\":null,\"d\":true}}";
+    struct json_value v;
+    const struct json_value *a;
+    char *cause = NULL;
 
     (void)state;
-    assert_null(fiber_current());
-    while (!fiber_finished(fa) || !fiber_finished(fb)) {
-        fiber_resume(fa);
-        fiber_resume(fb);
-        rounds++;
-    }
-    assert_int_equal(rounds, 4);
-    assert_int_equal(a.nlog, 3);
-    assert_int_equal(a.log[2], 9);
-    assert_int_equal(b.nlog, 2);
-    assert_true(fiber_resume(fa));      /* finished: nothing runs */
-    fiber_free(fa);
-    fiber_free(fb);
+    assert_int_equal(json_parse(text, strlen(text), &v, &cause), 0);
+    a = json_get(&v, "a");
+    assert_int_equal(a->n, 5);
+    assert_int_equal(json_int(&a->items[0], 0), 1);
+    assert_int_equal(json_int(&a->items[1], 0), -9223372036854775807LL);
+    /* Past a double's 53 bits, still exact. */
+    assert_int_equal(json_int(&a->items[2], 0), 18014398509481985LL);
+    assert_int_equal(json_int(&a->items[3], 0), 2500);
+    assert_string_equal(json_str(&a->items[4]), "x\n");
+    assert_true(json_true(json_get(json_get(&v, "b"), "d")));
+    assert_null(json_str(json_get(json_get(&v, "b"), "c")));
+    assert_null(json_get(&v, "nope"));
+    json_value_fini(&v);
+    assert_int_equal(json_parse("[1,]", 4, &v, &cause), -EINVAL);
+    free(cause);
 }
 
 int main(void)
@@ -287,7 +270,7 @@ int main(void)
         cmocka_unit_test(test_long_lines_and_nul_bytes_are_refused_once),
         cmocka_unit_test(test_replies_are_framed),
         cmocka_unit_test(test_event_kinds_parse),
-        cmocka_unit_test(test_fibers_take_turns),
+        cmocka_unit_test(test_trees_keep_integers_exact),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
