@@ -16,7 +16,7 @@
  * removes or retypes a member bumps the version; new members and new
  * kinds do not.
  *
- * The stream is buffered (256 KiB, written when full and 5 times a second
+ * The stream is buffered (a 1 MiB buffer, written when full and 5 times a second
  * while not empty, flushed at the end) so that it costs little even with
  * a line per request: measured in README.md.
  */

@@ -25,7 +25,7 @@
 
 #define EVS_RING      (16u << 20)
 #define EVS_WAKE      (EVS_RING / 4)
-#define EVS_OUT       (256u * 1024)
+#define EVS_OUT       (1024u * 1024)
 #define EVS_PERIOD_NS (200 * 1000000LL)
 
 enum { EVS_PAD, EVS_REQ, EVS_LINE };

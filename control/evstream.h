@@ -7,7 +7,7 @@
  * would halve throughput if the loop thread paid for them.  So the loop
  * thread appends a fixed binary record per request end (and, for the rare
  * other events, the line already formatted) to a ring of bytes, and a
- * writer thread turns records into lines, gathers them in a 256 KiB
+ * writer thread turns records into lines, gathers them in a 1 MiB
  * buffer and writes it.  The writer wakes when the ring is a quarter
  * full, or 200 ms after it last wrote while records wait, so a reader
  * following the file sees an event within a fifth of a second.
