@@ -10,10 +10,9 @@
  * before the request ends) in a small table keyed by the request, so
  * that the end can name the rule.
  *
- * The stream sink (--events) is a 256 KiB buffer written with write(2)
- * when it fills, by a timer 200 ms after its first line, and at the end:
- * a reader following the file sees events within a fifth of a second,
- * and a request costs a memcpy.
+ * The stream (--events) and the trace (--io-trace) are written by a
+ * thread of their own (evstream.h): a request end costs the loop thread
+ * a record copied into a ring; the lines are made and written there.
  *
  * Stats samples come from the Throughput pane's sampler (tui/stats.h, a
  * pure module): fed by every request end while a sink takes "stats", and

@@ -16,9 +16,9 @@
  * removes or retypes a member bumps the version; new members and new
  * kinds do not.
  *
- * The stream is buffered (a 1 MiB buffer, written when full and 5 times a second
- * while not empty, flushed at the end) so that it costs little even with
- * a line per request: measured in README.md.
+ * The stream is written by a thread of its own from a ring the loop
+ * thread fills (evstream.h), so that a line per request costs the loop
+ * little: measured in README.md (Benchmarks).
  */
 #ifndef BLKMON_CONTROL_EVENTS_H
 #define BLKMON_CONTROL_EVENTS_H
