@@ -747,8 +747,12 @@ static int jin_tree(struct jin *in, struct json_value *v, int depth)
         num[n] = '\0';
         v->type = JSON_NUMBER;
         v->d = strtod(num, NULL);
-        v->i = strpbrk(num, ".eE") == NULL ? strtoll(num, NULL, 10)
-                                           : (int64_t)v->d;
+        if (strpbrk(num, ".eE") == NULL)
+            v->i = strtoll(num, NULL, 10);      /* saturates */
+        else if (!(v->d > -9.2e18 && v->d < 9.2e18))
+            v->i = v->d > 0 ? INT64_MAX : v->d < 0 ? INT64_MIN : 0;
+        else
+            v->i = (int64_t)v->d;
         return 0;
     }
     }
