@@ -42,8 +42,8 @@ static const struct cmd_entry ctl_events_entry = {
         "           and state changes\n"
         " 'events off'\n"
         "\n"
-        " Kinds: hello, request, suspended, resumed (or break for both), fault,\n"
-        " rule, state, client, stats, command, image, dropped; all.\n"
+        " Kinds: hello, request, suspended, resumed (or break for both),\n"
+        " fault, rule, state, client, stats, command, image, dropped; all.\n"
         "\n",
 };
 

@@ -389,7 +389,7 @@ static long hub_stats_tick(struct bk_loop *loop, void *arg)
     return -1;
 }
 
-/* ---- device observers ------------------------------------------------------ */
+/* ---- device observers ---------------------------------------------------- */
 
 static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
                         void *arg)
@@ -861,7 +861,7 @@ static void hub_unwatch(struct ev_hub *h)
     h->dev = NULL;
 }
 
-/* ---- sinks ------------------------------------------------------------------ */
+/* ---- sinks --------------------------------------------------------------- */
 
 static void hub_remask(struct ev_hub *h)
 {
@@ -985,7 +985,7 @@ void ev_sub_tell_dropped(struct ev_sub *sub)
     jb_free(&b);
 }
 
-/* ---- the stream ------------------------------------------------------------- */
+/* ---- the stream ---------------------------------------------------------- */
 
 int ev_hub_open_stream(struct ev_hub *h, const char *path, char **cause)
 {
@@ -1064,7 +1064,7 @@ int ev_hub_open_trace(struct ev_hub *h, const char *path, char **cause)
     return 0;
 }
 
-/* ---- the hub ------------------------------------------------------------------ */
+/* ---- the hub ------------------------------------------------------------- */
 
 struct ev_hub *ev_hub_new(struct cmd_group *g, struct export_set *exports)
 {

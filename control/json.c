@@ -258,7 +258,7 @@ void jb_str(struct jbuf *b, const char *s)
         jb_strn(b, s, strlen(s));
 }
 
-/* ---- reading ------------------------------------------------------------ */
+/* ---- reading ------------------------------------------------------------- */
 
 struct jin {
     const char *p, *end;
@@ -618,7 +618,7 @@ void json_request_fini(struct json_request *req)
     *req = (struct json_request){ NULL, NULL };
 }
 
-/* ---- trees ------------------------------------------------------------------ */
+/* ---- trees --------------------------------------------------------------- */
 
 static int jin_tree(struct jin *in, struct json_value *v, int depth);
 

@@ -93,7 +93,7 @@ struct metrics {
 
 static void m_conn_free(struct m_conn *c);
 
-/* ---- counting ------------------------------------------------------------- */
+/* ---- counting ------------------------------------------------------------ */
 
 static int m_class(enum bk_op op)
 {
@@ -150,7 +150,7 @@ static void m_image(struct cmd_group *g, struct bk_dev *dev, void *arg)
     m_follow(arg, dev);
 }
 
-/* ---- the exposition --------------------------------------------------------- */
+/* ---- the exposition ------------------------------------------------------ */
 
 static void m_help(struct jbuf *b, const char *name, const char *type,
                    const char *help)
@@ -346,7 +346,7 @@ static void m_body(struct metrics *m, struct jbuf *b)
     m_num(b, (uint64_t)m->start_wall);
 }
 
-/* ---- HTTP ---------------------------------------------------------------------- */
+/* ---- HTTP ---------------------------------------------------------------- */
 
 int metrics_parse_head(const char *text, size_t len, bool *head_only)
 {

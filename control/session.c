@@ -357,7 +357,7 @@ void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req)
     ss->srv->activity++;
 }
 
-/* ---- sessions ----------------------------------------------------------- */
+/* ---- sessions ------------------------------------------------------------ */
 
 struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c)
 {
@@ -461,7 +461,7 @@ static void sess_reap(struct ctl_server *s)
     }
 }
 
-/* ---- scheduling ----------------------------------------------------------- */
+/* ---- scheduling ---------------------------------------------------------- */
 
 static uint64_t sched_activity(const struct ctl_server *s)
 {
@@ -580,7 +580,7 @@ void ctl_sched_remove(struct ctl_server *s)
     bk_loop_set_iterate_hook(s->loop, NULL, NULL);
 }
 
-/* ---- ending ------------------------------------------------------------- */
+/* ---- ending -------------------------------------------------------------- */
 
 struct end_tags {
     char **tag;

@@ -2,7 +2,7 @@
  * trace.c — the request trace's line (--io-trace): blkparse's layout of
  * a completion, so that what reads blkparse output reads it:
  *
- *   blkmon   0       12     0.004182934     3  C   W 2048 + 8 [0] (53121 ns) nbd 127.0.0.1:40122
+ *   blkmon  0   12   0.004182934   3  C   W 2048 + 8 [0] (53121 ns) nbd ...
  *
  * DEV (always "blkmon"), CPU (0: one loop thread ends every request),
  * SEQ (the request's id), TIME (seconds since blkmon started, at the

@@ -122,7 +122,7 @@ void ctl_view_dirty(struct ctl_view *v)
     view_arm(v, VIEW_FRAME_MS);
 }
 
-/* ---- following the image ------------------------------------------------ */
+/* ---- following the image ------------------------------------------------- */
 
 static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
                          void *arg)
@@ -224,7 +224,7 @@ static void view_rescan(struct ctl_view *v)
     v->rescan.n = 0;
 }
 
-/* ---- writing a frame ------------------------------------------------------ */
+/* ---- writing a frame ----------------------------------------------------- */
 
 struct view_walk {
     struct jbuf *b;
@@ -608,7 +608,7 @@ static long view_tick(struct bk_loop *loop, void *arg)
     return -1;
 }
 
-/* ---- sessions ------------------------------------------------------------- */
+/* ---- sessions ------------------------------------------------------------ */
 
 static void view_bench_notify(struct bench_job *job, enum bench_event ev,
                               void *arg)

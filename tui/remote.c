@@ -229,7 +229,7 @@ static void remote_fault(struct tui_remote *r, const struct json_value *v)
     tui_outbuf_printf(r->t->out, TUI_OUT_TEXT, "%s", line);
 }
 
-/* ---- frames ---------------------------------------------------------------- */
+/* ---- frames -------------------------------------------------------------- */
 
 static void copy_str(char *dst, size_t size, const struct json_value *v)
 {
@@ -640,7 +640,7 @@ const char *tui_remote_gone(const struct tui_remote *r)
     return r->gone;
 }
 
-/* ---- the mirror, as model.c asks -------------------------------------------- */
+/* ---- the mirror, as model.c asks ----------------------------------------- */
 
 bool tui_remote_image(struct tui_remote *r, struct tui_model_image *img)
 {
