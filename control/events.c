@@ -665,6 +665,8 @@ static void hub_fault(struct bk_dev *dev, const struct bk_fault *f,
         jb_u64(b, f->req->id);
     else
         jb_null(b);
+    if (f->req != NULL)
+        put_source(b, f->req->source);
     jb_key(b, "op");
     jb_str(b, op_name(f->op));
     jb_key(b, "offset");
@@ -781,6 +783,7 @@ void ev_hub_client(struct ev_hub *h, bool connected, const char *kind,
 {
     struct jbuf *b = &h->line;
 
+    hub_kick(h);
     if (!hub_wants(h, EV_CLIENT))
         return;
     line_begin(h, EV_CLIENT, 0);

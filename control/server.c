@@ -233,9 +233,15 @@ static void server_accept(struct bk_loop *loop, int fd, void *arg)
     }
 }
 
+/* Something happened to the image or its clients: waiting fibers look
+ * again, attached TUIs get a frame. */
 static void server_activity(void *arg)
 {
-    ctl_sched_kick(arg);
+    struct ctl_server *s = arg;
+
+    ctl_sched_kick(s);
+    if (s->view != NULL)
+        ctl_view_dirty(s->view);
 }
 
 /* When the image closes for good (the front end ends), the sessions'

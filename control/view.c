@@ -18,6 +18,9 @@
  *                           oops,obytes,oerr],...]},
  *    "heat":[[kind,offset,bytes,t_ns],...],
  *    "alloc":{"ranges":[[offset,length,[start,end,...]],...]},
+ *    "exports":[[kind,name,where,read_only,draining,clients_ever,
+ *                [[srckind,srcid,peer,inflight,requests,bytes_read,
+ *                  bytes_written,errors,connect_ns],...]],...],
  *    "session":{"running":LINE|null,"queued":N,
  *               "bench":null|[total,done,in_flight,elapsed_ns,limit_s]}}
  *
@@ -41,6 +44,7 @@
 #include "control/events.h"
 #include "control/server-int.h"
 #include "control/view.h"
+#include "export/export.h"
 #include "rules/rules.h"
 #include "tui/extmap.h"
 #include "tui/heat.h"
@@ -318,6 +322,33 @@ static void put_range(struct ctl_view *v, struct jbuf *b, int64_t offset,
     jb_close(b, ']');
 }
 
+static void put_export(struct jbuf *b, const struct export *x)
+{
+    jb_open(b, '[');
+    jb_str(b, x->ops->kind);
+    jb_str(b, x->name);
+    jb_str(b, x->where);
+    jb_bool(b, x->read_only);
+    jb_bool(b, x->draining);
+    jb_u64(b, x->nclients_total);
+    jb_open(b, '[');
+    for (const struct export_client *c = x->clients; c != NULL; c = c->next) {
+        jb_open(b, '[');
+        jb_u64(b, (uint64_t)c->source.kind);
+        jb_u64(b, c->source.id);
+        jb_str(b, c->peer);
+        jb_u64(b, c->inflight);
+        jb_u64(b, c->requests);
+        jb_u64(b, c->bytes_read);
+        jb_u64(b, c->bytes_written);
+        jb_u64(b, c->errors);
+        jb_i64(b, c->connect_ns);
+        jb_close(b, ']');
+    }
+    jb_close(b, ']');
+    jb_close(b, ']');
+}
+
 /* The part of a frame every attached session gets alike. */
 static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
 {
@@ -432,6 +463,12 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     }
     jb_close(b, ']');
     jb_close(b, '}');
+    jb_key(b, "exports");
+    jb_open(b, '[');
+    for (struct export *x = export_first(v->srv->owner->exports); x != NULL;
+         x = x->next)
+        put_export(b, x);
+    jb_close(b, ']');
 }
 
 /* What only this session gets: its intervals and its own commands. */

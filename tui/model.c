@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "export/export.h"
 #include "tui/app.h"
 #include "tui/model.h"
 #include "tui/remote.h"
@@ -127,6 +128,23 @@ const char *tui_model_running(struct tui *t, size_t *queued)
         return tui_remote_running(t->remote, queued);
     *queued = tui_cmdq_count(t->queue);
     return t->running;
+}
+
+const struct export *tui_model_exports(struct tui *t)
+{
+    if (t->remote != NULL)
+        return tui_remote_exports(t->remote);
+    return export_first(t->st->exports);
+}
+
+size_t tui_model_export_count(struct tui *t)
+{
+    size_t n = 0;
+
+    for (const struct export *x = tui_model_exports(t); x != NULL;
+         x = x->next)
+        n++;
+    return n;
 }
 
 struct model_find {

@@ -60,6 +60,12 @@ struct tui_stats_total tui_model_total(struct tui *t, enum tui_stats_class c);
 /* The session's command running, and how many wait behind it. */
 const char *tui_model_running(struct tui *t, size_t *queued);
 
+/* The exports serving the image and their clients (the Clients pane):
+ * the first (follow ->next), or NULL. */
+struct export;
+const struct export *tui_model_exports(struct tui *t);
+size_t tui_model_export_count(struct tui *t);
+
 /* Actions: 0 or -errno (remote: sent; the answer shows in Output). */
 int tui_model_resume_req(struct tui *t, uint64_t id);
 int tui_model_resume_all(struct tui *t);

@@ -20,6 +20,7 @@
 
 #include "cmd/cmd.h"
 #include "control/json.h"
+#include "export/export.h"
 #include "tui/app.h"
 #include "tui/remote.h"
 #include "util/strfmt.h"
@@ -32,6 +33,14 @@ struct remote_req {
     struct bk_source src;
     char event[40];
     char tag[48];
+};
+
+/* An export as the Clients pane reads it (only what it reads is filled). */
+struct remote_export {
+    struct export exp;
+    struct export_ops ops;
+    char kind[16];
+    struct export_client *clients;
 };
 
 struct remote_break {
@@ -74,6 +83,8 @@ struct tui_remote {
     struct bench_progress bench;
     char *running;
     size_t queued;
+    struct remote_export *exports;
+    size_t nexports;
 };
 
 static void remote_ready(struct bk_loop *loop, int fd, void *arg);
@@ -201,6 +212,9 @@ static void remote_fault(struct tui_remote *r, const struct json_value *v)
     };
     struct bk_fault f = { .sector = -1 };
     const char *kind = json_str(json_get(v, "kind"));
+    const struct json_value *src = json_get(v, "source");
+    struct bk_req req = { 0 };
+    struct bk_source source = { 0 };
     char line[512];
     size_t k;
 
@@ -225,6 +239,26 @@ static void remote_fault(struct tui_remote *r, const struct json_value *v)
     f.sector = json_int(json_get(v, "sector"), -1);
     f.tag = json_str(json_get(v, "tag"));
     f.exit = json_true(json_get(v, "exit"));
+    /* The line names an export's client: the request's source. */
+    if (src != NULL && src->type == JSON_OBJECT) {
+        static const char *const kinds_src[] = {
+            [BK_SRC_COMMAND] = "command", [BK_SRC_BENCH] = "bench",
+            [BK_SRC_TUI] = "tui", [BK_SRC_NBD] = "nbd",
+            [BK_SRC_FUSE] = "fuse", [BK_SRC_CONTROL] = "control",
+            [BK_SRC_INTERNAL] = "internal",
+        };
+        const char *sk = json_str(json_get(src, "kind"));
+
+        for (size_t i = 0; i < sizeof(kinds_src) / sizeof(kinds_src[0]); i++)
+            if (sk != NULL && strcmp(kinds_src[i], sk) == 0)
+                source.kind = (enum bk_source_kind)i;
+        source.id = (uint64_t)json_int(json_get(src, "id"), 0);
+        source.name = json_str(json_get(src, "name"));
+        if (source.name == NULL)
+            source.name = "";
+        req.source = &source;
+        f.req = &req;
+    }
     cmd_fault_format(&f, line, sizeof(line));
     tui_outbuf_printf(r->t->out, TUI_OUT_TEXT, "%s", line);
 }
@@ -468,6 +502,92 @@ static void mirror_session(struct tui_remote *r, const struct json_value *s)
         };
 }
 
+static void exports_free(struct tui_remote *r)
+{
+    for (size_t i = 0; i < r->nexports; i++) {
+        struct remote_export *x = &r->exports[i];
+
+        for (size_t k = 0; k < x->exp.nclients; k++)
+            free(x->clients[k].peer);
+        free(x->clients);
+        free(x->exp.name);
+        free(x->exp.where);
+    }
+    free(r->exports);
+    r->exports = NULL;
+    r->nexports = 0;
+}
+
+static char *dup_str(const struct json_value *v)
+{
+    char *s = strdup(json_str(v) != NULL ? json_str(v) : "");
+
+    if (s == NULL)
+        abort();
+    return s;
+}
+
+static void mirror_exports(struct tui_remote *r, const struct json_value *l)
+{
+    size_t n = l != NULL && l->type == JSON_ARRAY ? l->n : 0;
+
+    exports_free(r);
+    r->exports = calloc(n ? n : 1, sizeof(*r->exports));
+    if (r->exports == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++) {
+        const struct json_value *a = &l->items[i], *cl;
+        struct remote_export *x = &r->exports[r->nexports];
+        size_t nc;
+
+        if (a->type != JSON_ARRAY || a->n < 7 ||
+            a->items[6].type != JSON_ARRAY)
+            continue;
+        cl = &a->items[6];
+        copy_str(x->kind, sizeof(x->kind), &a->items[0]);
+        x->ops.kind = x->kind;
+        x->exp.ops = &x->ops;
+        x->exp.name = dup_str(&a->items[1]);
+        x->exp.where = dup_str(&a->items[2]);
+        x->exp.read_only = json_true(&a->items[3]);
+        x->exp.draining = json_true(&a->items[4]);
+        x->exp.nclients_total = (uint64_t)a->items[5].i;
+        x->clients = calloc(cl->n ? cl->n : 1, sizeof(*x->clients));
+        if (x->clients == NULL)
+            abort();
+        nc = 0;
+        for (size_t k = 0; k < cl->n; k++) {
+            const struct json_value *c = &cl->items[k];
+            struct export_client *y = &x->clients[nc];
+
+            if (c->type != JSON_ARRAY || c->n < 9)
+                continue;
+            y->exp = &x->exp;
+            y->source = (struct bk_source){
+                .kind = (enum bk_source_kind)c->items[0].i, .name = "",
+                .id = (uint64_t)c->items[1].i };
+            y->peer = dup_str(&c->items[2]);
+            y->inflight = (unsigned)c->items[3].i;
+            y->requests = (uint64_t)c->items[4].i;
+            y->bytes_read = (uint64_t)c->items[5].i;
+            y->bytes_written = (uint64_t)c->items[6].i;
+            y->errors = (uint64_t)c->items[7].i;
+            y->connect_ns = c->items[8].i + r->offset;
+            if (nc > 0) {
+                x->clients[nc - 1].next = y;
+                y->prev = &x->clients[nc - 1];
+            }
+            nc++;
+        }
+        x->exp.nclients = nc;
+        x->exp.clients = nc > 0 ? &x->clients[0] : NULL;
+        x->exp.clients_tail = nc > 0 ? &x->clients[nc - 1] : NULL;
+        if (r->nexports > 0)
+            r->exports[r->nexports - 1].exp.next = &x->exp;
+        r->nexports++;
+    }
+}
+
 static void remote_frame(struct tui_remote *r, const struct json_value *v)
 {
     struct tui *t = r->t;
@@ -485,6 +605,7 @@ static void remote_frame(struct tui_remote *r, const struct json_value *v)
     mirror_alloc(r, json_get(v, "alloc"));
     mirror_stats(r, json_get(v, "stats"), full);
     mirror_session(r, json_get(v, "session"));
+    mirror_exports(r, json_get(v, "exports"));
     r->dev.errors = (uint64_t)json_int(json_get(dev, "errors"), 0);
     r->dev.injected = (uint64_t)json_int(json_get(dev, "injected"), 0);
     if (lat != NULL && lat->type == JSON_ARRAY && lat->n >= 5)
@@ -627,6 +748,7 @@ void tui_remote_free(struct tui_remote *r)
     free(r->breaks);
     free(r->rules);
     free(r->running);
+    exports_free(r);
     free(r);
 }
 
@@ -720,4 +842,9 @@ const char *tui_remote_running(struct tui_remote *r, size_t *queued)
 {
     *queued = r->queued;
     return r->running;
+}
+
+const struct export *tui_remote_exports(struct tui_remote *r)
+{
+    return r->nexports > 0 ? &r->exports[0].exp : NULL;
 }

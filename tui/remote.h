@@ -54,5 +54,6 @@ struct tui_stats_latency tui_remote_latency(struct tui_remote *r);
 struct tui_stats_total tui_remote_total(struct tui_remote *r,
                                         enum tui_stats_class c);
 const char *tui_remote_running(struct tui_remote *r, size_t *queued);
+const struct export *tui_remote_exports(struct tui_remote *r);
 
 #endif
