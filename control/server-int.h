@@ -32,6 +32,9 @@
  * counted); past HARD its requests are not read until it reads. */
 #define CTL_OUT_SOFT      (1u << 20)
 #define CTL_OUT_HARD      (8u << 20)
+/* Requests a client may have waiting (queued, or answered and held for
+ * their turn): past it, its input is not read until some end. */
+#define CTL_MAX_PENDING   1024
 /* A command's output kept for its reply; the rest is counted. */
 #define CTL_CAPTURE_MAX   (16u << 20)
 /* Waiting fibers are looked at this often even when nothing seems to
@@ -77,6 +80,7 @@ struct ctl_sess {
     struct ctl_cap idle;         /* output printed between commands */
     bool last_json;              /* the mode of its last request */
     struct ctl_job *queue, *queue_tail;
+    unsigned nqueued;
     struct ctl_job *running;     /* the job its fiber runs */
     struct bk_co *co;            /* its fiber (a coroutine), or NULL */
     bool co_done;                /* it returned: coro.c freed it */
@@ -104,6 +108,7 @@ struct ctl_conn {
     uint64_t next_seq;           /* the next text request's number */
     uint64_t send_seq;           /* the next text reply due */
     struct ctl_job *held;        /* text replies ended early, by seq */
+    unsigned nheld;
     bool reading;                /* watched for input */
     bool gone;                   /* peer hung up or broke the stream */
     struct ctl_conn *next;

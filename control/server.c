@@ -61,14 +61,25 @@ static void conn_write(struct ctl_conn *c)
     }
 }
 
+/* Whether to take more requests: a client that does not read its
+ * replies, or piles up requests, is not read until it catches up. */
+static bool conn_may_read(const struct ctl_conn *c)
+{
+    unsigned pending = c->nheld + (c->sess != NULL ? c->sess->nqueued : 0);
+
+    return !c->gone && ctl_conn_queued(c) < CTL_OUT_HARD &&
+           pending < CTL_MAX_PENDING;
+}
+
 void ctl_conn_update(struct ctl_conn *c)
 {
     unsigned ev = 0;
 
     if (c->fd < 0)
         return;
-    c->reading = !c->gone && ctl_conn_queued(c) < CTL_OUT_HARD;
-    if (c->reading)
+    c->reading = conn_may_read(c);
+    /* A connection found broken is still watched: its hang-up frees it. */
+    if (c->reading || c->gone)
         ev |= BK_FD_READ;
     if (ctl_conn_queued(c) > 0 && !c->gone)
         ev |= BK_FD_WRITE;
@@ -150,8 +161,8 @@ static void conn_ready(struct bk_loop *loop, int fd, void *arg)
 
         if (n > 0) {
             ctl_input_take(&c->in, buf, (size_t)n, conn_request, c);
-            /* A request may have filled the queue: read no more. */
-            c->reading = ctl_conn_queued(c) < CTL_OUT_HARD;
+            /* A request may have filled a queue: read no more. */
+            c->reading = conn_may_read(c);
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

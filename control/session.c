@@ -166,14 +166,17 @@ static void sess_reply(struct ctl_sess *ss, struct ctl_job *j)
         ;
     j->next = *p;
     *p = j;
+    c->nheld++;
     while (c->held != NULL && c->held->seq == c->send_seq) {
         struct ctl_job *h = c->held;
 
         c->held = h->next;
+        c->nheld--;
         send_text(c, h);
         job_free(h);
         c->send_seq++;
     }
+    ctl_conn_update(c);
 }
 
 /* Between commands: what the session printed goes out as one frame. */
@@ -297,6 +300,7 @@ static void sess_fiber(void *arg)
         ss->queue = j->next;
         if (ss->queue == NULL)
             ss->queue_tail = NULL;
+        ss->nqueued--;
         j->next = NULL;
         ss->running = j;
         flags = cmd_line_flags(&ss->st, j->line, NULL);
@@ -347,6 +351,7 @@ void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req)
     else
         ss->queue = j;
     ss->queue_tail = j;
+    ss->nqueued++;
     if (ss->co == NULL) {
         ss->co = bk_co_new(sess_fiber, ss);
         bk_co_on_exit(ss->co, sess_co_done, ss);
@@ -397,6 +402,7 @@ static void sess_drop_queue(struct ctl_sess *ss)
         job_free(j);
     }
     ss->queue_tail = NULL;
+    ss->nqueued = 0;
 }
 
 /* Its waits give up (wait_break, sleep, a foreground bench) and it takes
