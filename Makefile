@@ -54,7 +54,7 @@ FUSE_LIBS      := $(shell $(PKG_CONFIG) --libs fuse3 2>/dev/null || echo -lfuse3
 
 # Every .c under the subsystem directories is part of the program; main.c
 # is kept apart so that test binaries can link everything else.
-SUBSYS   = util backend backend/qcow2 rules cmd tui export nbd fuse
+SUBSYS   = util backend backend/qcow2 rules cmd tui export nbd fuse control
 LIB_SRC  = $(sort $(foreach d,$(SUBSYS),$(wildcard $(d)/*.c)))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ = $(BUILD)/main.o
@@ -84,8 +84,8 @@ endif
 PROG     = $(if $(filter build,$(BUILD)),blkmon,$(BUILD)/blkmon)
 
 .PHONY: all check layers unit behaviour faults crash uring tui-test \
-        nbd-test fuse-test fuzz-regress fuzz fuzz-bins asan tsan demo bench \
-        deps install uninstall clean options
+        nbd-test fuse-test control-test fuzz-regress fuzz fuzz-bins asan \
+        tsan demo bench deps install uninstall clean options
 all: deps-quiet $(PROG)
 
 $(PROG): $(MAIN_OBJ) $(BUILD)/libblkmon.a
@@ -167,7 +167,15 @@ fuzz-regress: deps-quiet $(FUZZ_DEP) $(FUZZ_BIN)
 	@set -e; for t in $(FUZZ_BIN); do \
 	    $(DEBUGGER) ./$$t fuzz/corpus/$${t##*/fuzz_}; done
 
-check: layers unit behaviour crash uring tui-test nbd-test fuse-test fuzz-regress
+# The control socket, the event stream and their clients (tests/control):
+# blkmon ctl from a shell script, Python in text and JSON mode, the event
+# stream of a known script, attach in tmux, permissions, malformed input,
+# record, trace, metrics.
+control-test: deps-quiet $(PROG)
+	@BLKMON=$(abspath $(PROG)) tests/control/run
+
+check: layers unit behaviour crash uring tui-test nbd-test fuse-test \
+       control-test fuzz-regress
 
 # Sanitizer flavours: same tests, separate build trees.  gcc's "undefined"
 # leaves out float-cast-overflow (a double too large for its integer type),

@@ -25,7 +25,11 @@
 #include "cmd/headless.h"
 #include "cmd/modes.h"
 #include "cmd/out.h"
+#include "control/control.h"
+#include "control/events.h"
+#include "control/metrics.h"
 #include "export/export.h"
+#include "export/serve.h"
 #include "fuse/server.h"
 #include "nbd/server.h"
 #include "rules/rules.h"
@@ -45,6 +49,10 @@ enum {
     OPT_TLS_CREDS,
     OPT_TLS,
     OPT_FUSE,
+    OPT_CONTROL,
+    OPT_EVENTS,
+    OPT_IO_TRACE,
+    OPT_METRICS,
 };
 
 struct main_args {
@@ -62,6 +70,10 @@ struct main_args {
     const char *tls_creds;
     enum nbd_tls_mode tls;
     bool tls_given;
+    const char *control;         /* --control unix:PATH */
+    const char *events;          /* --events FILE|- */
+    const char *io_trace;        /* --io-trace FILE */
+    const char *metrics;         /* --metrics ADDR */
 };
 
 struct main_opt;
@@ -151,6 +163,14 @@ static const struct main_opt main_opts[] = {
       .field = MAIN_FIELD(tls_creds) },
     { .name = "tls", .has_arg = required_argument, .val = OPT_TLS,
       .take = main_tls },
+    { .name = "control", .has_arg = required_argument, .val = OPT_CONTROL,
+      .take = main_set_str, .field = MAIN_FIELD(control) },
+    { .name = "events", .has_arg = required_argument, .val = OPT_EVENTS,
+      .take = main_set_str, .field = MAIN_FIELD(events) },
+    { .name = "io-trace", .has_arg = required_argument, .val = OPT_IO_TRACE,
+      .take = main_set_str, .field = MAIN_FIELD(io_trace) },
+    { .name = "metrics", .has_arg = required_argument, .val = OPT_METRICS,
+      .take = main_set_str, .field = MAIN_FIELD(metrics) },
 };
 #define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
 
@@ -257,6 +277,14 @@ static void main_usage(const char *name)
 "                       server-cert.pem and server-key.pem\n"
 "      --tls=MODE       off, on (TLS offered, default with --tls-creds)\n"
 "                       or require (plain clients refused)\n"
+"      --control unix:PATH  take commands from control clients (blkmon ctl,\n"
+"                       blkmon attach) on a Unix socket only its owner may\n"
+"                       use; serve on until quit, SIGINT or SIGTERM\n"
+"      --events FILE    write an event per line (JSON) to FILE, - for stdout\n"
+"      --io-trace FILE  write a line per request (blkparse's layout) to FILE\n"
+"      --metrics ADDR   serve counters and latency histograms to Prometheus\n"
+"                       (HTTP GET /metrics) at ADDR (HOST:PORT, :PORT for\n"
+"                       127.0.0.1, unix:PATH)\n"
 "  -h, --help           display this help and exit\n"
 "  -V, --version        output version information and exit\n"
 "\n"
@@ -599,10 +627,43 @@ static void block_qemu_signals(void)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
+/* --events, --io-trace, --metrics and --control: the hub, the files, the
+ * sockets.  0, or -1 with the complaint printed. */
+static int main_control(struct cmd_state *st, const struct main_args *a,
+                        struct ev_hub **hub, struct ctl_server **ctl,
+                        struct metrics **metrics)
+{
+    char *cause = NULL;
+    int ret = 0;
+
+    if (a->events == NULL && a->control == NULL && a->io_trace == NULL &&
+        a->metrics == NULL)
+        return 0;
+    *hub = ev_hub_new(st->group, st->exports);
+    if (a->events != NULL)
+        ret = ev_hub_open_stream(*hub, a->events, &cause);
+    if (ret == 0 && a->io_trace != NULL)
+        ret = ev_hub_open_trace(*hub, a->io_trace, &cause);
+    if (ret == 0 && a->metrics != NULL)
+        ret = metrics_start(st, a->metrics, metrics, &cause);
+    if (ret == 0 && a->control != NULL)
+        ret = ctl_server_start(st, *hub, a->control, ctl, &cause);
+    if (ret < 0) {
+        out_error(NULL, "%s", cause != NULL ? cause : strerror(-ret));
+        free(cause);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct main_args args = { 0 };
     struct cmd_state st;
+    struct cmd_group *group;
+    struct ev_hub *hub = NULL;
+    struct ctl_server *ctl = NULL;
+    struct metrics *metrics = NULL;
     struct tui *tui = NULL;
     int ret;
 
@@ -611,6 +672,13 @@ int main(int argc, char **argv)
     out_set_progname(argv[0]);
     signal(SIGPIPE, SIG_IGN);
     block_qemu_signals();
+
+    /* blkmon's clients of a running blkmon.  qemu-io takes one file name
+     * at most, so "blkmon ctl ADDR ..." can mean nothing to it. */
+    if (argc >= 3 && strcmp(argv[1], "ctl") == 0)
+        return ctl_client_main(argc - 1, argv + 1);
+    if (argc >= 3 && strcmp(argv[1], "attach") == 0)
+        return tui_attach_main(argc - 1, argv + 1);
 
     if (main_parse(argc, argv, &args) < 0) {
         free(args.cmds);
@@ -623,6 +691,12 @@ int main(int argc, char **argv)
     st.exports = export_set_new(st.loop);
     export_set_defaults(st.exports, &(struct export_defaults){
                             .tls_creds = args.tls_creds, .tls = args.tls });
+    /* Every session of the process shares the image (control clients). */
+    group = cmd_group_new(&st);
+    if (main_control(&st, &args, &hub, &ctl, &metrics) < 0) {
+        ret = -1;
+        goto out;
+    }
     /* The TUI captures output from here on, so open warnings show in it. */
     if (!args.headless && (args.ncmds == 0 || args.tui) && tui_possible()) {
         struct tui_options topts = { .theme = args.theme };
@@ -631,6 +705,12 @@ int main(int argc, char **argv)
         /* The Output pane shows every injected fault. */
         if (tui != NULL)
             st.fault_log = true;
+    }
+    if (ctl != NULL) {
+        if (tui != NULL)
+            ctl_server_on_quit(ctl, tui_request_quit, tui);
+        else
+            ctl_server_on_quit(ctl, ctl_quit_headless, &st);
     }
     if ((args.file != NULL && main_open(&st, &args) < 0) ||
         (args.nbd != NULL && main_export(&st, &args) < 0) ||
@@ -643,9 +723,23 @@ int main(int argc, char **argv)
     } else {
         ret = headless_run(&st, args.cmds, args.ncmds);
         ret = ret < 0 ? 1 : 0;
+        /* A control socket serves on, as an export does, until quit. */
+        if (ctl != NULL) {
+            export_serve_catch(&st);
+            while (!st.quit)
+                bk_loop_iterate(st.loop, -1);
+        }
     }
+    /* The TUI is gone: a client's quit only ends the loop now. */
+    if (ctl != NULL)
+        ctl_server_on_quit(ctl, ctl_quit_headless, &st);
+out:
+    ctl_server_stop(ctl);
+    metrics_stop(metrics);
     /* Every outstanding request completes (and reports) before exit. */
     cmd_state_fini(&st);
+    ev_hub_free(hub);
+    cmd_group_free(group);
     export_set_free(st.exports);
     bk_loop_free(st.loop);
     free(args.cmds);

@@ -75,6 +75,23 @@ void bk_loop_set_before_sleep(struct bk_loop *loop, bk_idle_fn *fn,
  * Nested calls are allowed: a synchronous command waits by iterating.
  */
 void bk_loop_iterate(struct bk_loop *loop, int timeout_ms);
+/*
+ * Commands may wait on coroutines of their own (coro.h), so that several
+ * wait at once; a fiber must then not nest a pass of the loop.  Whoever
+ * runs them hooks bk_loop_iterate: every call asks the hook first, which
+ * returns true when it took the call over (the caller is a fiber, which
+ * yielded and has been resumed: a pass ran meanwhile); otherwise it may
+ * lower *timeout_ms (to a fiber's deadline, 0 for a fiber ready to run)
+ * and the pass runs.  nested: the call comes from inside a pass (a
+ * handler, a callback), not from the top of the stack.  One hook per loop.
+ */
+typedef bool bk_iterate_hook_fn(struct bk_loop *loop, int *timeout_ms,
+                                bool nested, void *arg);
+void bk_loop_set_iterate_hook(struct bk_loop *loop, bk_iterate_hook_fn *fn,
+                              void *arg);
+/* Callbacks the loop has run so far (completions, deferred calls, fd
+ * handlers, timers): when it has not moved, nothing happened. */
+uint64_t bk_loop_ran(const struct bk_loop *loop);
 /* Monotonic clock in nanoseconds. */
 int64_t bk_now_ns(void);
 /*

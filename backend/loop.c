@@ -241,6 +241,8 @@ static int64_t loop_run_timers(struct bk_loop *loop)
             int id = t->id;
             long again = t->fn(loop, t->arg);
 
+            loop->ran++;
+
             fired = true;
             /* The handler may have added or removed timers: find it again. */
             for (i = 0; i < loop->ntimers && loop->timers[i].id != id; i++)
@@ -267,7 +269,32 @@ static int64_t loop_run_timers(struct bk_loop *loop)
     return next - now > 0 ? next - now : 0;
 }
 
+void bk_loop_set_iterate_hook(struct bk_loop *loop, bk_iterate_hook_fn *fn,
+                              void *arg)
+{
+    loop->iterate_hook = fn;
+    loop->iterate_hook_arg = arg;
+}
+
+static void loop_pass(struct bk_loop *loop, int timeout_ms);
+
+uint64_t bk_loop_ran(const struct bk_loop *loop)
+{
+    return loop->ran;
+}
+
 void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
+{
+    if (loop->iterate_hook != NULL &&
+        loop->iterate_hook(loop, &timeout_ms, loop->depth > 0,
+                           loop->iterate_hook_arg))
+        return;
+    loop->depth++;
+    loop_pass(loop, timeout_ms);
+    loop->depth--;
+}
+
+static void loop_pass(struct bk_loop *loop, int timeout_ms)
 {
     struct pollfd stack_pfd[16];
     struct pollfd *pfd = stack_pfd;
@@ -284,6 +311,7 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
         if (!bk_pool_run_one_done(&loop->pool) &&
             !loop_run_one_deferred(loop))
             break;
+        loop->ran++;
         timeout_ms = 0;
     }
 
@@ -348,6 +376,7 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
                 continue;
             for (size_t j = 0; j < loop->nfds; j++) {
                 if (loop->fds[j].fd == pfd[i].fd) {
+                    loop->ran++;
                     loop->fds[j].fn(loop, pfd[i].fd, loop->fds[j].arg);
                     break;
                 }

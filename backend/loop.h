@@ -94,6 +94,11 @@ struct bk_loop {
     bk_idle_fn *before_sleep;
     void *before_sleep_arg;
     int64_t before_sleep_ns;    /* when it last ran */
+    bk_iterate_hook_fn *iterate_hook;
+    void *iterate_hook_arg;
+    unsigned depth;             /* passes running on the stack now */
+    uint64_t ran;               /* callbacks run, ever: moves when anything
+                                   happened */
 };
 
 #endif

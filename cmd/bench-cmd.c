@@ -137,8 +137,12 @@ static int bench_exec(struct cmd_state *st, int argc, char **argv)
     }
     out_flush(st->out);   /* the header shows while the run goes on */
     job = bench_start(st->dev, &p, bench_buf(st, &p), NULL, NULL);
-    while (!bench_finished(job))
+    while (!bench_finished(job)) {
+        /* The session is being ended (its control client left). */
+        if (st->quit)
+            bench_stop(job);
         bk_loop_iterate(st->loop, -1);
+    }
     bench_print_report(st->out, job);
     ret = bench_result(job);
     bench_free(job);

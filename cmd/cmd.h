@@ -29,6 +29,7 @@
 
 struct out;
 struct cmd_bench;
+struct cmd_group;
 struct export_set;
 
 /*
@@ -83,6 +84,9 @@ struct cmd_state {
     /* The exports serving the image to other programs (export/); may be
      * shared by every session of the process. */
     struct export_set *exports;
+    /* The sessions sharing this one's image (group.c); NULL: alone. */
+    struct cmd_group *group;
+    struct cmd_state *group_next;
 };
 
 /* A session on loop with no image: output to stdio, requests from the
@@ -116,6 +120,12 @@ enum {
     CMD_F_CONTROL   = 1 << 4,
     CMD_F_MORE_ARGS = 1 << 5,  /* blkmon's longer forms: past argmax, the
                                   handler decides (and words the count) */
+    /*
+     * Changes which image is open (open, close): in a group of sessions it
+     * waits until no other command of the group runs, and holds them back
+     * while it runs (see cmd_group).
+     */
+    CMD_F_IMAGE     = 1 << 6,
 };
 
 /* What a command's operand names, for completion. */
@@ -165,6 +175,78 @@ unsigned cmd_line_flags(const struct cmd_state *st, const char *line,
                         const struct cmd_entry **ep);
 /* Print "name args -- oneline" (the usage line) and return -EINVAL. */
 int cmd_usage(struct out *o, const struct cmd_entry *e);
+
+/*
+ * A *group* is the sessions of one process that share one image: the
+ * command line's (or the TUI's), which *owns* it (its output gets
+ * blkdebug's lines), and a control socket's clients.  Any of them may run
+ * commands at the same time — waiting ones on fibers — and all act on the
+ * one image.  So that no command ever finds the image gone from under it,
+ * a command that changes it (CMD_F_IMAGE: open, close) waits until no
+ * other command of the group runs and holds new ones back while it runs;
+ * control commands never wait (they do not touch what an open or close
+ * replaces).  Then every session of the group has the new image, the
+ * owner's observer prints blkdebug's lines for it, and the group's
+ * watchers are told.  Closing stops every session's background run and
+ * waits for every session's aio reports.
+ */
+typedef void cmd_image_fn(struct cmd_group *g, struct bk_dev *dev,
+                          void *arg);
+/* A group owned by owner (which joins it); aborts when out of memory. */
+struct cmd_group *cmd_group_new(struct cmd_state *owner);
+/* Every other session must have left; the owner leaves. */
+void cmd_group_free(struct cmd_group *g);
+/* st (initialised, no image of its own) joins: it gets the image. */
+void cmd_group_join(struct cmd_group *g, struct cmd_state *st);
+void cmd_group_leave(struct cmd_state *st);
+struct cmd_state *cmd_group_owner(const struct cmd_group *g);
+/* A command of a session of the group (control ones too) starts (it
+ * passed the gate and its handler runs next), or ran (with its result). */
+typedef void cmd_start_fn(struct cmd_state *st, const char *line, void *arg);
+typedef void cmd_ran_fn(struct cmd_state *st, const char *line, int ret,
+                        void *arg);
+/* Call image(arg) each time the group's image changes, start(arg) and
+ * ran(arg) around every command (any may be NULL; any number of
+ * watchers). */
+void cmd_group_watch(struct cmd_group *g, cmd_image_fn *image,
+                     cmd_start_fn *start, cmd_ran_fn *ran, void *arg);
+void cmd_group_unwatch(struct cmd_group *g, void *arg);
+/*
+ * Call fn(arg) when a session closes the image for good — outside a
+ * close command: the front end is ending — before the close waits for
+ * every other session's command to end (fn is to make them).  One; fn
+ * NULL removes it.
+ */
+void cmd_group_on_close(struct cmd_group *g, void (*fn)(void *arg),
+                        void *arg);
+/* Commands (not control ones) running now in the group's sessions. */
+unsigned cmd_group_running(const struct cmd_group *g);
+/* The session running a CMD_F_IMAGE command now, or NULL. */
+const struct cmd_state *cmd_group_exclusive(const struct cmd_group *g);
+/* Visit every session of the group, the owner first. */
+void cmd_group_for_each(struct cmd_group *g,
+                        void (*fn)(struct cmd_state *st, void *arg),
+                        void *arg);
+/* The group's recording (record.c), or NULL; one at a time.  The group
+ * ends it when it is freed. */
+struct cmd_record;
+struct cmd_record *cmd_group_record(const struct cmd_group *g);
+void cmd_group_set_record(struct cmd_group *g, struct cmd_record *r);
+void cmd_record_end(struct cmd_group *g);
+
+/* For dispatch.c: wait at the gate and count the command; then uncount
+ * it. */
+void cmd_group_enter(struct cmd_state *st, unsigned flags);
+void cmd_group_exit(struct cmd_state *st, unsigned flags);
+/* For dispatch.c: tell the watchers a command starts, or ran. */
+void cmd_group_started(struct cmd_state *st, const char *line);
+void cmd_group_ran(struct cmd_state *st, const char *line, int ret);
+/* For open.c: st's image changed: every member gets it (alone: nothing
+ * to do).  Before a close, every member's background run is stopped;
+ * after it, every member's aio reports are waited for. */
+void cmd_group_publish(struct cmd_state *st);
+void cmd_group_closing(struct cmd_state *st);
+void cmd_group_closed(struct cmd_state *st);
 
 /* Open an image for the session (the command line and "open" share it).
  * opts is consumed.  Returns 0 or -errno, message printed. */

@@ -185,9 +185,13 @@ static int wait_break_exec(struct cmd_state *st, int argc, char **argv)
     if (argc > 3)
         return bad_count(st, argc, argv[0], 1);
     if (argc == 2) {
-        /* qemu-io's: for ever, if need be. */
-        while (!waited_for(st, argv[1]))
+        /* qemu-io's: for ever, if need be (or until the session ends:
+         * quit from another one, a control client gone). */
+        while (!waited_for(st, argv[1])) {
+            if (st->quit)
+                return -ECANCELED;
             bk_loop_iterate(st->loop, -1);
+        }
         return 0;
     }
     ms = strtoul(argv[2], &end, 10);
@@ -199,6 +203,8 @@ static int wait_break_exec(struct cmd_state *st, int argc, char **argv)
     }
     deadline = bk_now_ns() + (int64_t)ms * 1000000;
     while (!waited_for(st, argv[1])) {
+        if (st->quit)
+            return -ECANCELED;
         left = deadline - bk_now_ns();
         if (left <= 0) {
             out_printf(st->out, "wait_break: no request suspended as "

@@ -127,10 +127,19 @@ int cmd_execute(struct cmd_state *st, const char *line)
         out_eprintf(st->out, "command \"%s\" not found\n", argv[0]);
         ret = -EINVAL;
     } else {
+        unsigned flags = e->flags;
+
+        if (e->flags_for != NULL)
+            flags |= e->flags_for(argc, argv);
+        /* Sessions sharing the image take turns with open and close. */
+        cmd_group_enter(st, flags);
+        cmd_group_started(st, line);
         ret = dispatch_check(st, e, argc, argv);
         if (ret == 0)
             ret = e->exec(st, argc, argv);
+        cmd_group_exit(st, flags);
     }
     free(argv);
+    cmd_group_ran(st, line, ret);
     return ret;
 }

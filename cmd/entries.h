@@ -28,6 +28,7 @@ extern const struct cmd_entry cmd_powercut_entry;
 extern const struct cmd_entry cmd_quit_entry;
 extern const struct cmd_entry cmd_read_entry;
 extern const struct cmd_entry cmd_readv_entry;
+extern const struct cmd_entry cmd_record_entry;
 extern const struct cmd_entry cmd_remove_break_entry;
 extern const struct cmd_entry cmd_reopen_entry;
 extern const struct cmd_entry cmd_resume_entry;

@@ -31,7 +31,7 @@ const struct cmd_entry cmd_open_entry = {
     .exec = open_exec,
     .argmin = 1,
     .argmax = -1,
-    .flags = CMD_F_NOFILE_OK,
+    .flags = CMD_F_NOFILE_OK | CMD_F_IMAGE,
     .args = "[-rsCnkU] [-t cache] [-d discard] [-o options] [path]",
     .oneline = "open the file specified by path",
     .help =
@@ -58,6 +58,7 @@ const struct cmd_entry cmd_close_entry = {
     .name = "close",
     .altname = "c",
     .exec = close_exec,
+    .flags = CMD_F_IMAGE,
     .oneline = "close the current open file",
 };
 
@@ -66,6 +67,7 @@ const struct cmd_entry cmd_reopen_entry = {
     .exec = reopen_exec,
     .argmin = 0,
     .argmax = -1,
+    .flags = CMD_F_IMAGE,
     .args = "[(-r|-w)] [-c cache] [-o options]",
     .oneline = "reopens an image with new options",
     .help =
@@ -160,25 +162,23 @@ int cmd_open_image(struct cmd_state *st, const char *name,
     /* ...and blkdebug's suspend and resume lines from now on. */
     bk_dev_add_observer(dev, &st->debug_observer);
     st->dev = dev;
+    cmd_group_publish(st);
     cmd_show_seed(st);
     return 0;
 }
 
 void cmd_close_image(struct cmd_state *st)
 {
-    struct bench_job *bench = bench_background_job(st);
-
     if (st->dev == NULL)
         return;
-    /* A background bench would otherwise run its whole count first. */
-    if (bench != NULL)
-        bench_stop(bench);
+    /* A background bench would otherwise run its whole count first
+     * (every session's: the image is theirs too). */
+    cmd_group_closing(st);
     export_remove_all(st->exports);
     bk_dev_close(st->dev);
     st->dev = NULL;
     /* Reports of big reads still being checked against their pattern. */
-    while (st->aio_pending > 0)
-        bk_loop_iterate(st->loop, -1);
+    cmd_group_closed(st);
 }
 
 /*

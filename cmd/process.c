@@ -66,6 +66,7 @@ static int sleep_exec(struct cmd_state *st, int argc, char **argv)
     bool expired = false;
     char *end;
     long ms;
+    int timer;
 
     (void)argc;
     errno = 0;
@@ -78,10 +79,15 @@ static int sleep_exec(struct cmd_state *st, int argc, char **argv)
      * this large, and it returns at once: so do we. */
     if (ms > (INT64_MAX - bk_now_ns()) / 1000000)
         return 0;
-    if (bk_loop_add_timer(st->loop, ms, sleep_expired, &expired) <= 0)
+    timer = bk_loop_add_timer(st->loop, ms, sleep_expired, &expired);
+    if (timer <= 0)
         return -ENOMEM;
-    while (!expired)
+    /* A session being ended (quit elsewhere, its client gone) stops
+     * sleeping: the timer must not outlive the flag it sets. */
+    while (!expired && !st->quit)
         bk_loop_iterate(st->loop, -1);
+    if (!expired)
+        bk_loop_del_timer(st->loop, timer);
     return 0;
 }
 

@@ -28,6 +28,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_quit_entry,
     &cmd_read_entry,
     &cmd_readv_entry,
+    &cmd_record_entry,
     &cmd_remove_break_entry,
     &cmd_reopen_entry,
     &cmd_resume_entry,

@@ -15,6 +15,8 @@ struct export_set {
     size_t n;
     uint64_t next_client_id;
     struct export_defaults defaults;
+    export_client_fn *on_client;
+    void *on_client_arg;
 };
 
 struct export_set *export_set_new(struct bk_loop *loop)
@@ -39,6 +41,13 @@ void export_set_defaults(struct export_set *set,
                          const struct export_defaults *d)
 {
     set->defaults = *d;
+}
+
+void export_set_on_client(struct export_set *set, export_client_fn *fn,
+                          void *arg)
+{
+    set->on_client = fn;
+    set->on_client_arg = arg;
 }
 
 const struct export_defaults *export_defaults(const struct export_set *set)
@@ -240,6 +249,8 @@ struct export_client *export_client_new(struct export *exp, const char *peer)
     exp->clients_tail = c;
     exp->nclients++;
     exp->nclients_total++;
+    if (exp->set->on_client != NULL)
+        exp->set->on_client(c, true, exp->set->on_client_arg);
     return c;
 }
 
@@ -250,6 +261,8 @@ void export_client_del(struct export_client *c)
     if (c == NULL)
         return;
     exp = c->exp;
+    if (exp->set->on_client != NULL)
+        exp->set->on_client(c, false, exp->set->on_client_arg);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else

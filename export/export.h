@@ -111,6 +111,13 @@ void export_remove_all(struct export_set *set);
 /* For the kind: nothing of exp is in flight any more (see shutdown). */
 void export_drained(struct export *exp);
 
+/* Told when a client of an export of the set comes (after it is
+ * counted) or goes (before it is freed): the event stream's watcher. */
+typedef void export_client_fn(const struct export_client *c, bool connected,
+                              void *arg);
+void export_set_on_client(struct export_set *set, export_client_fn *fn,
+                          void *arg);
+
 /* A new client of exp, peer as it is shown; never NULL (aborts). */
 struct export_client *export_client_new(struct export *exp, const char *peer);
 /* The client is gone (its requests answered). */

@@ -42,9 +42,15 @@ static void serve_signal_ready(struct bk_loop *loop, int fd, void *arg)
 
 void export_serve_watch(struct cmd_state *st)
 {
+    if (export_count(st->exports) > 0)
+        export_serve_catch(st);
+}
+
+void export_serve_catch(struct cmd_state *st)
+{
     struct sigaction sa;
 
-    if (serve_pipe[0] >= 0 || export_count(st->exports) == 0)
+    if (serve_pipe[0] >= 0)
         return;
     if (pipe2(serve_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
         return;

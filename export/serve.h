@@ -15,6 +15,8 @@
 
 /* Once any export runs, catch SIGINT and SIGTERM (idempotent). */
 void export_serve_watch(struct cmd_state *st);
+/* Catch them now, exports or not (a control socket serves on too). */
+void export_serve_catch(struct cmd_state *st);
 /* The command input ended: serve until quit while exports run. */
 void export_serve(struct cmd_state *st);
 

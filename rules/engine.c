@@ -54,6 +54,8 @@ struct rules_engine {
     uint64_t cuts;              /* power cuts commands made */
     int64_t (*now_ns)(void *arg);
     void *now_arg;
+    rules_notify_fn *notify;
+    void *notify_arg;
 };
 
 static int64_t
@@ -137,7 +139,27 @@ rules_engine_insert(struct rules_engine *e, struct rules_rule *r)
     for (pp = &e->all; *pp != NULL; pp = &(*pp)->all_next)
         ;
     *pp = n;
+    if (e->notify != NULL)
+        e->notify(&n->r, RULES_ADDED, e->state, e->state, e->notify_arg);
     return n->r.id;
+}
+
+void
+rules_set_notify(struct rules_engine *e, rules_notify_fn *fn, void *arg)
+{
+    e->notify = fn;
+    e->notify_arg = arg;
+}
+
+/* The state moves (and the listener hears of it). */
+static void
+set_state(struct rules_engine *e, int state)
+{
+    int old = e->state;
+
+    e->state = state;
+    if (old != state && e->notify != NULL)
+        e->notify(NULL, RULES_STATE, old, state, e->notify_arg);
 }
 
 /* Take n off every list and free it. */
@@ -171,6 +193,8 @@ node_remove(struct rules_engine *e, struct node *n)
             }
         }
     }
+    if (e->notify != NULL)
+        e->notify(&n->r, RULES_DELETED, e->state, e->state, e->notify_arg);
     node_free(n);
 }
 
@@ -204,7 +228,12 @@ rules_enable(struct rules_engine *e, unsigned id, bool on)
 
     if (n == NULL)
         return -ENOENT;
+    if (n->r.disabled == !on)
+        return 0;
     n->r.disabled = !on;
+    if (e->notify != NULL)
+        e->notify(&n->r, on ? RULES_ENABLED : RULES_DISABLED, e->state,
+                  e->state, e->notify_arg);
     return 0;
 }
 
@@ -229,7 +258,7 @@ rules_state(const struct rules_engine *e)
 void
 rules_set_state(struct rules_engine *e, int state)
 {
-    e->state = state;
+    set_state(e, state);
 }
 
 static void
@@ -402,7 +431,7 @@ rules_event_io(struct rules_engine *e, enum rules_event ev,
             break;
         }
     }
-    e->state = new_state;
+    set_state(e, new_state);
     out->new_state = new_state;
     out->rearmed = narmed > 0;
     if (out == &dummy)

@@ -506,6 +506,24 @@ bool rules_resume_req(struct rules_engine *e, const void *req, char **tagp);
 /* The tag of the request's most recent suspension, or NULL. */
 const char *rules_suspended_tag(const struct rules_engine *e, const void *req);
 
+/* ---- Changes ---------------------------------------------------------- */
+/*
+ * One listener may hear of every change to the rules (breakpoints
+ * included) and to the state, as it happens: a rule added (loaded, rule
+ * add, break), deleted (rule del, clear, a once rule that acted, a
+ * breakpoint that fired or was removed: r is still whole during the
+ * call), enabled or disabled; the state moved (r is NULL).  The listener
+ * must not call back into the engine.
+ */
+enum rules_change { RULES_ADDED, RULES_DELETED, RULES_ENABLED,
+                    RULES_DISABLED, RULES_STATE };
+typedef void rules_notify_fn(const struct rules_rule *r,
+                             enum rules_change what, int old_state,
+                             int new_state, void *arg);
+/* fn NULL: nobody listens. */
+void rules_set_notify(struct rules_engine *e, rules_notify_fn *fn,
+                      void *arg);
+
 /* ---- Listing ---------------------------------------------------------- */
 
 /* Every rule and breakpoint in id order. */

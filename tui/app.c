@@ -32,6 +32,7 @@
 #include "cmd/out.h"
 #include "tui/key.h"
 #include "tui/panel.h"
+#include "tui/remote.h"
 #include "tui/screen.h"
 
 static void app_sink(enum out_stream stream, const char *text, size_t len,
@@ -103,6 +104,8 @@ static void app_release_session(struct tui *t)
 
 static void app_free(struct tui *t)
 {
+    tui_remote_free(t->remote);
+    t->remote = NULL;
     free(t->running);
     tui_watch_detach(t);
     tui_stats_free(t->stats);
@@ -231,9 +234,57 @@ static void app_run_next(struct tui *t)
  * keeps qemu-io's order in the queue.  While quitting only control
  * commands run: a second quit gives up on a command that will not end.
  */
+/* A TUI command of this process (focus, zoom...): it runs here even
+ * when attached. */
+static bool app_local_entry(const struct cmd_entry *e)
+{
+    for (const struct cmd_entry *const *p = tui_cmd_table; *p != NULL; p++)
+        if (*p == e)
+            return true;
+    return false;
+}
+
+/*
+ * Attached, a line goes to the run's own blkmon, which keeps its order
+ * and runs control commands at once as this TUI would; only the TUI's
+ * own commands run here.  quit there ends the run for everyone, so it
+ * is asked twice: F10 (leave) detaches.
+ */
+static void app_send_remote(struct tui *t, const char *line, bool echo,
+                            const struct cmd_entry *e)
+{
+    int64_t now = bk_now_ns();
+
+    if (echo)
+        tui_outbuf_printf(t->out, TUI_OUT_COMMAND, "%s> %s", out_progname(),
+                          line);
+    if (e != NULL && strcmp(e->name, "quit") == 0 &&
+        (t->quit_asked_ns == 0 || now - t->quit_asked_ns > 10000000000LL)) {
+        t->quit_asked_ns = now;
+        tui_outbuf_printf(t->out, TUI_OUT_NOTE, "blkmon: quit again to "
+                          "end the run for all (F10 detaches)");
+        tui_outbuf_printf(t->out, TUI_OUT_NOTE, "blkmon: the run: %s",
+                          tui_remote_where(t->remote));
+        tui_app_status(t, "quit again to end the run; F10 detaches");
+        return;
+    }
+    t->quit_asked_ns = 0;
+    tui_remote_send(t->remote, line);
+    tui_app_dirty(t);
+}
+
 void tui_app_submit(struct tui *t, const char *line, bool echo)
 {
-    unsigned flags = cmd_line_flags(t->st, line, NULL);
+    const struct cmd_entry *e;
+    unsigned flags = cmd_line_flags(t->st, line, &e);
+
+    if (t->remote != NULL && !app_local_entry(e)) {
+        if (t->quitting)
+            tui_app_status(t, "detaching: '%s' not sent", line);
+        else
+            app_send_remote(t, line, echo, e);
+        return;
+    }
 
     if (flags & CMD_F_CONTROL) {
         app_exec(t, line, echo);
@@ -284,6 +335,11 @@ static void app_disarm(struct tui *t)
     }
     free(l.tag);
     bk_dev_resume_all(t->st->dev);
+}
+
+void tui_request_quit(void *arg)
+{
+    tui_app_quit(arg);
 }
 
 void tui_app_quit(struct tui *t)
@@ -363,6 +419,17 @@ static void app_signal_ready(struct bk_loop *loop, int fd, void *arg)
 
 /* ---- run -------------------------------------------------------------- */
 
+static void app_group_image(struct cmd_group *g, struct bk_dev *dev,
+                            void *arg)
+{
+    struct tui *t = arg;
+
+    (void)g;
+    (void)dev;
+    tui_watch_sync(t);
+    tui_app_dirty(t);
+}
+
 static int app_start_screen(struct tui *t)
 {
     struct tui_theme theme;
@@ -431,6 +498,9 @@ int tui_run(struct tui *t, char **cmds, int ncmds)
     bk_loop_set_before_sleep(t->loop, app_before_sleep, t);
     /* bench runs in the background here, driven by the loop. */
     bench_set_background(st, app_bench_notify, t);
+    /* Control clients may open and close the image too. */
+    if (st->group != NULL)
+        cmd_group_watch(st->group, app_group_image, NULL, NULL, t);
     tui_watch_sync(t);
     for (int i = 0; i < ncmds; i++)
         tui_cmdq_push(t->queue, cmds[i]);
@@ -451,10 +521,25 @@ int tui_run(struct tui *t, char **cmds, int ncmds)
     if (t->screen_on)
         tui_draw(t);
     app_stop_screen(t, sigfd);
+    if (t->remote != NULL) {
+        const char *gone = tui_remote_gone(t->remote);
+
+        if (gone != NULL)
+            fprintf(stderr, "%s: %s: %s\n", out_progname(),
+                    tui_remote_where(t->remote), gone);
+        else
+            fprintf(stderr, "%s: detached from %s; the run goes on\n",
+                    out_progname(), tui_remote_where(t->remote));
+    }
+    if (st->group != NULL)
+        cmd_group_unwatch(st->group, t);
     app_release_session(t);
     if (t->hist_path != NULL)
         tui_history_save(t->hist, t->hist_path, NULL);
     status = t->signal_quit ? 128 + t->signal_quit : 0;
+    /* Attached: a signal detaches, as F10 does; the run goes on. */
+    if (t->remote != NULL)
+        status = 0;
     app_free(t);
     return status;
 }

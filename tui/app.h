@@ -25,6 +25,7 @@
 #include "tui/history.h"
 #include "tui/layout.h"
 #include "tui/lineedit.h"
+#include "tui/model.h"
 #include "tui/outbuf.h"
 #include "tui/stats.h"
 #include "tui/susp.h"
@@ -102,6 +103,10 @@ struct tui {
     int sample_timer;              /* 0 when stopped (idle) */
     int frame_timer;
     int64_t last_activity_ns;
+
+    /* An attached TUI's connection and mirror (model.h); NULL: local. */
+    struct tui_remote *remote;
+    int64_t quit_asked_ns;         /* attached: quit typed once, when */
 
     /* Screen. */
     bool screen_on;

@@ -24,8 +24,9 @@ const struct tui_binding tui_bindings[] = {
       "resume every suspended request" },
     { TUI_SCOPE_ANY, TUI_KEY_F(8), "bench -k",
       "stop the background bench run" },
-    { TUI_SCOPE_ANY, TUI_KEY_F(10), "quit",
-      "quit (suspended requests are resumed and drained first)" },
+    { TUI_SCOPE_ANY, TUI_KEY_F(10), "leave",
+      "quit (suspended requests are resumed and drained first); "
+      "attached: detach, the run goes on" },
     { TUI_SCOPE_ANY, TUI_KEY_CTRL('L'), "redraw", "redraw the screen" },
     { TUI_PANE_SUSPENDED, TUI_KEY_ENTER, "resume-selected",
       "resume the selected request" },

@@ -12,6 +12,7 @@
 
 #include "export/export.h"
 #include "tui/draw.h"
+#include "tui/model.h"
 #include "tui/panel.h"
 #include "tui/screen.h"
 
@@ -73,7 +74,7 @@ void tui_draw(struct tui *t)
 {
     if (!t->screen_on)
         return;
-    if (t->layout_exports != (export_count(t->st->exports) > 0)) {
+    if (t->layout_exports != (tui_model_export_count(t) > 0)) {
         t->layout_exports = !t->layout_exports;
         tui_relayout(t);
     }

@@ -160,3 +160,20 @@ int tui_heat_level(uint8_t intensity, int nlevels)
         return 0;
     return 1 + (intensity * nlevels - 1) / 256;
 }
+
+void tui_heat_for_each(const struct tui_heat *h, int64_t now_ns,
+                       void (*fn)(enum tui_heat_kind kind, int64_t offset,
+                                  int64_t bytes, int64_t t_ns, void *arg),
+                       void *arg)
+{
+    size_t live = 0;
+
+    /* Newest first the ages grow: count the live ones, then walk back. */
+    while (live < h->n && now_ns - nth(h, live)->t_ns < h->fade_ns)
+        live++;
+    for (size_t i = live; i-- > 0;) {
+        const struct touch *t = nth(h, i);
+
+        fn(t->kind, t->start, t->end - t->start, t->t_ns, arg);
+    }
+}

@@ -58,6 +58,13 @@ size_t tui_heat_count(const struct tui_heat *h);
 void tui_heat_render(const struct tui_heat *h, const struct tui_view *v,
                      int64_t now_ns, uint8_t *out[TUI_HEAT__MAX]);
 
+/* Visit the touches still visible at now_ns, oldest first (to copy them
+ * elsewhere: an attached TUI's heat is the watched blkmon's). */
+void tui_heat_for_each(const struct tui_heat *h, int64_t now_ns,
+                       void (*fn)(enum tui_heat_kind kind, int64_t offset,
+                                  int64_t bytes, int64_t t_ns, void *arg),
+                       void *arg);
+
 /* Bucket an intensity into one of nlevels shades (1..nlevels; 0 = none). */
 int tui_heat_level(uint8_t intensity, int nlevels);
 

@@ -8,6 +8,7 @@
 #include "tui/inject.h"
 
 #include "rules/rules.h"
+#include "tui/model.h"
 
 struct inject_walk {
     struct tui_inject_range *out;
@@ -27,14 +28,11 @@ static void inject_rule(const struct rules_rule *r, void *arg)
     };
 }
 
-size_t tui_inject_ranges(struct bk_dev *dev, struct tui_inject_range *out,
+size_t tui_inject_ranges(struct tui *t, struct tui_inject_range *out,
                          size_t max)
 {
     struct inject_walk w = { out, 0, max };
-    struct rules_engine *e;
 
-    if (dev == NULL || (e = bk_dev_rules(dev)) == NULL)
-        return 0;
-    rules_foreach(e, inject_rule, &w);
+    tui_model_for_each_rule(t, inject_rule, &w);
     return w.n;
 }

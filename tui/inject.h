@@ -20,11 +20,12 @@ struct tui_inject_range {
 };
 
 /*
- * The ranges targeted by dev's inject-error rules (sector rules only: a
+ * The ranges targeted by the run's inject-error rules (model.h) (sector rules only: a
  * rule without a sector targets no particular place).  Returns how many
  * were stored in out (at most max).
  */
-size_t tui_inject_ranges(struct bk_dev *dev, struct tui_inject_range *out,
+struct tui;
+size_t tui_inject_ranges(struct tui *t, struct tui_inject_range *out,
                          size_t max);
 
 #endif

@@ -39,7 +39,7 @@ unsigned tui_input_key(struct tui *t, int key)
     if (t->too_small) {
         /* Only quitting makes sense on a screen we cannot draw. */
         if (key == TUI_KEY_F(10))
-            tui_app_submit(t, "quit", false);
+            tui_app_submit(t, "leave", false);
         return TUI_HR_HANDLED;
     }
     if (pc->key != NULL)

@@ -66,7 +66,7 @@ static bool alloc_view(struct tui *t, size_t ncells)
 {
     struct tui_pane_state *ps = &t->ps;
 
-    if (t->w.dev == NULL || ncells == 0)
+    if (!tui_model_image(t, NULL) || ncells == 0)
         return false;
     if (!ps->view_ok) {
         tui_view_init(&ps->view, t->w.length, ncells, 0);
@@ -143,7 +143,7 @@ static void alloc_draw(struct tui *t, struct tui_rect in, bool focus,
     (void)focus;
     if (!alloc_view(t, n)) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM,
-                t->w.dev == NULL ? "no image open (try: open FILE)"
+                !tui_model_image(t, NULL) ? "no image open (try: open FILE)"
                                  : "pane too small");
         return;
     }
@@ -156,12 +156,12 @@ static void alloc_draw(struct tui *t, struct tui_rect in, bool focus,
             sc->cells[i] = (struct tui_cell){ TUI_CELL_MIXED, 1, 2 };
     tui_heat_render(t->w.heat, &ps->view, bk_now_ns(), sc->heat);
     memset(sc->marks, 0, n);
-    ninj = tui_inject_ranges(t->w.dev, inj, ALLOC_MAX_INJECT);
+    ninj = tui_inject_ranges(t, inj, ALLOC_MAX_INJECT);
     for (size_t i = 0; i < ninj; i++)
         tui_marks_add(sc->marks, &ps->view, inj[i].offset, inj[i].bytes,
                       TUI_MARK_INJECT);
-    bk_dev_for_each_req(t->w.dev, alloc_mark_req,
-                        &(struct alloc_marking){ &ps->view, sc->marks });
+    tui_model_for_each_req(t, alloc_mark_req,
+                           &(struct alloc_marking){ &ps->view, sc->marks });
 
     for (int y = 0; y < rows; y++) {
         move(in.y + y, in.x);

@@ -13,9 +13,10 @@
  * goes first.
  *
  * The ID is the word the Requests pane's SRC column and the Suspended
- * pane show for that client's requests.  The pane reads the export set
- * each frame (the counters live in export_client) and keeps nothing; it
- * is placed only while the session has exports.
+ * pane show for that client's requests.  The pane reads the exports
+ * each frame through the model (the counters live in export_client; an
+ * attached TUI's are the mirror's) and keeps nothing; it is placed only
+ * while the run has exports.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 
 #include "export/export.h"
 #include "tui/draw.h"
+#include "tui/model.h"
 #include "tui/fmt.h"
 #include "tui/panel.h"
 
@@ -57,21 +59,20 @@ static void clients_client_line(const struct export_client *c, int64_t now,
 static void clients_draw(struct tui *t, struct tui_rect in, bool focus,
                          char *info, size_t infosize)
 {
-    struct export_set *set = t->st->exports;
-    size_t nclients = 0;
+    size_t nexports = tui_model_export_count(t), nclients = 0;
     int64_t now = bk_now_ns();
     int y = 0;
     char line[256];
 
     (void)focus;
-    for (struct export *e = export_first(set); e != NULL; e = e->next)
+    for (const struct export *e = tui_model_exports(t); e != NULL;
+         e = e->next)
         nclients += e->nclients;
-    snprintf(info, infosize, "%zu export%s, %zu client%s", export_count(set),
-             export_count(set) == 1 ? "" : "s", nclients,
-             nclients == 1 ? "" : "s");
+    snprintf(info, infosize, "%zu export%s, %zu client%s", nexports,
+             nexports == 1 ? "" : "s", nclients, nclients == 1 ? "" : "s");
     if (in.h <= 0 || in.w <= 0)
         return;
-    if (export_count(set) == 0) {
+    if (nexports == 0) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM,
                 "no exports (try: export nbd unix:/tmp/img.sock)");
         return;
@@ -79,14 +80,14 @@ static void clients_draw(struct tui *t, struct tui_rect in, bool focus,
     tui_putf(in.y + y++, in.x, in.w, TUI_R_DIM,
              "  %-6s %-16s %4s %6s %8s %8s %3s %6s", "ID", "PEER", "INFL",
              "REQS", "READ", "WRITTEN", "ERR", "AGE");
-    for (struct export *e = export_first(set); e != NULL && y < in.h;
+    for (const struct export *e = tui_model_exports(t); e != NULL && y < in.h;
          e = e->next) {
         clients_export_line(e, line, sizeof(line));
         tui_put(in.y + y++, in.x, in.w, TUI_R_VALUE, line);
         if (e->clients == NULL && y < in.h)
             tui_put(in.y + y++, in.x, in.w, TUI_R_DIM, "  (no clients)");
-        for (struct export_client *c = e->clients; c != NULL && y < in.h;
-             c = c->next) {
+        for (const struct export_client *c = e->clients;
+             c != NULL && y < in.h; c = c->next) {
             clients_client_line(c, now, line, sizeof(line));
             tui_put(in.y + y++, in.x, in.w,
                     c->errors > 0 ? TUI_R_WARNING : TUI_R_DEFAULT, line);

@@ -112,10 +112,8 @@ static void cmdline_complete(struct tui *t)
     cmd_for_each(t->st, name_add, &names);
     src.commands = names.names;
     src.tags = tags->tags;
-    if (t->w.dev != NULL) {
-        bk_dev_for_each_break(t->w.dev, tag_from_break, tags);
-        bk_dev_for_each_req(t->w.dev, tag_from_req, tags);
-    }
+    tui_model_for_each_break(t, tag_from_break, tags);
+    tui_model_for_each_req(t, tag_from_req, tags);
     n = tui_complete(line, tui_lineedit_cursor(&t->le), &src, &c);
     if (n > 0 && c.insert != NULL) {
         size_t had = c.end - c.start;

@@ -110,11 +110,11 @@ static void requests_draw(struct tui *t, struct tui_rect in, bool focus,
     struct req_walk wk;
 
     (void)focus;
-    if (t->w.dev == NULL) {
+    if (!tui_model_image(t, NULL)) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM, "no image open");
         return;
     }
-    n = bk_dev_outstanding(t->w.dev);
+    n = tui_model_outstanding(t);
     ps->req_rows = rows;
     if (ps->req_top + rows > n)
         ps->req_top = n > rows ? n - rows : 0;
@@ -134,7 +134,7 @@ static void requests_draw(struct tui *t, struct tui_rect in, bool focus,
     } else {
         wk = (struct req_walk){ in, 0, ps->req_top, rows, bk_now_ns(),
                                 in.w < REQ_WIDE, in.w >= REQ_SRC_WIDE };
-        bk_dev_for_each_req(t->w.dev, req_row, &wk);
+        tui_model_for_each_req(t, req_row, &wk);
     }
     if (n > rows)
         snprintf(info, infosize, "%zu outstanding, %zu-%zu", n,
@@ -148,7 +148,7 @@ static unsigned requests_key(struct tui *t, int key)
 {
     struct tui_pane_state *ps = &t->ps;
     size_t page = ps->req_rows > 1 ? ps->req_rows - 1 : 1;
-    size_t n = t->w.dev ? bk_dev_outstanding(t->w.dev) : 0;
+    size_t n = tui_model_outstanding(t);
 
     switch (key) {
     case TUI_KEY_UP:

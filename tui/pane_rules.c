@@ -17,6 +17,7 @@
 
 #include "rules/rules.h"
 #include "tui/draw.h"
+#include "tui/model.h"
 #include "tui/panel.h"
 
 /* The request types of a mask, short: "read,write". */
@@ -79,25 +80,26 @@ static void rules_row(const struct rules_rule *r, void *arg)
 static void rules_draw(struct tui *t, struct tui_rect in, bool focus,
                        char *info, size_t infosize)
 {
-    struct rules_engine *e = t->w.dev ? bk_dev_rules(t->w.dev) : NULL;
     struct rules_walk w = { in, 0 };
+    size_t count;
+    int state;
 
     (void)focus;
     if (in.h <= 0 || in.w <= 0)
         return;                 /* given way on a small screen */
-    if (e == NULL) {
+    if (!tui_model_rules(t, &state, &count)) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM,
-                t->w.dev ? "no blkdebug node" : "no image open");
+                tui_model_image(t, NULL) ? "no blkdebug node"
+                                         : "no image open");
         return;
     }
-    snprintf(info, infosize, "state %d, %zu rules", rules_state(e),
-             rules_count(e));
-    if (rules_count(e) == 0) {
+    snprintf(info, infosize, "state %d, %zu rules", state, count);
+    if (count == 0) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM,
                 "no rules (try: rule add delay latency=5ms)");
         return;
     }
-    rules_foreach(e, rules_row, &w);
+    tui_model_for_each_rule(t, rules_row, &w);
 }
 
 const struct tui_panel_class tui_panel_rules = {

@@ -18,33 +18,39 @@ static void status_draw(struct tui *t, struct tui_rect r, bool focus,
 {
     char msg[512], right[128], len[16];
     int used = 0, rw;
-    size_t nq = tui_cmdq_count(t->queue);
+    size_t nq;
+    const char *running = tui_model_running(t, &nq);
+    struct tui_model_image img;
 
     (void)focus;
     (void)info;
     (void)infosize;
     tui_fill(r.y, r.x, r.w, TUI_R_STATUS);
     for (size_t i = 0; i < sizeof(status_keys) / sizeof(status_keys[0]); i++) {
+        const char *label = status_keys[i].label;
+
+        /* Attached, F10 leaves the run going. */
+        if (t->remote != NULL && strcmp(status_keys[i].key, "F10") == 0)
+            label = "Detach";
         used += tui_put(r.y, r.x + used, r.w - used, TUI_R_STATUS_KEY,
                         status_keys[i].key);
         used += tui_putf(r.y, r.x + used, r.w - used, TUI_R_STATUS, " %s  ",
-                         status_keys[i].label);
+                         label);
     }
     if (t->quitting)
         snprintf(msg, sizeof(msg), "| quitting: draining requests...");
     else if (t->status[0] != '\0')
         snprintf(msg, sizeof(msg), "| %s", t->status);
-    else if (t->running != NULL && nq > 0)
-        snprintf(msg, sizeof(msg), "| running: %s (+%zu queued)", t->running,
+    else if (running != NULL && nq > 0)
+        snprintf(msg, sizeof(msg), "| running: %s (+%zu queued)", running,
                  nq);
-    else if (t->running != NULL)
-        snprintf(msg, sizeof(msg), "| running: %s", t->running);
+    else if (running != NULL)
+        snprintf(msg, sizeof(msg), "| running: %s", running);
     else
         snprintf(msg, sizeof(msg), "| ready");
-    if (t->w.dev != NULL)
-        snprintf(right, sizeof(right), " %s %s %s ",
-                 bk_dev_filename(t->w.dev), bk_dev_format_name(t->w.dev),
-                 tui_fmt_size(len, sizeof(len), t->w.length));
+    if (tui_model_image(t, &img))
+        snprintf(right, sizeof(right), " %s %s %s ", img.filename,
+                 img.format, tui_fmt_size(len, sizeof(len), img.length));
     else
         snprintf(right, sizeof(right), " no image ");
     rw = tui_width(right);

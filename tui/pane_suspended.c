@@ -77,10 +77,10 @@ size_t tui_srows_collect(struct tui *t, struct tui_srow **rows)
     struct srow_list l = { .t = t, .now = bk_now_ns() };
 
     *rows = NULL;
-    if (t->w.dev == NULL)
+    if (!tui_model_image(t, NULL))
         return 0;
-    bk_dev_for_each_break(t->w.dev, srow_break, &l);
-    bk_dev_for_each_req(t->w.dev, srow_req, &l);
+    tui_model_for_each_break(t, srow_break, &l);
+    tui_model_for_each_req(t, srow_req, &l);
     tui_susp_sweep(t->w.susp);
     *rows = l.rows;
     return l.n;
@@ -167,17 +167,18 @@ static void suspended_draw(struct tui *t, struct tui_rect in, bool focus,
     struct tui_srow *rows;
     size_t n = tui_srows_collect(t, &rows), sel, top = 0, nb = 0;
     int64_t now = bk_now_ns();
+    struct tui_model_image img;
 
     for (size_t i = 0; i < n; i++)
         nb += rows[i].kind == TUI_SROW_BREAK;
     snprintf(info, infosize, "%zu breakpoints, %zu suspended", nb, n - nb);
-    if (t->w.dev == NULL) {
+    if (!tui_model_image(t, &img)) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM, "no image open");
         return;
     }
     if (n == 0) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM,
-                bk_dev_has_debug(t->w.dev)
+                img.blkdebug
                 ? "no breakpoints (try: break write_aio A)"
                 : "no blkdebug node (open blkdebug::IMAGE)");
         free(rows);

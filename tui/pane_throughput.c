@@ -28,7 +28,7 @@ static void tp_class_line(struct tui *t, int y, struct tui_rect in,
                           enum tui_role role)
 {
     struct tui_stats_rate r = tui_stats_rate(t->stats, c, TP_RATE_INTERVALS);
-    struct tui_stats_total tot = tui_stats_total(t->stats, c);
+    struct tui_stats_total tot = tui_model_total(t, c);
     char rate[16], iops[16], bytes[16], ops[16];
     int used;
 
@@ -77,19 +77,17 @@ static void throughput_draw(struct tui *t, struct tui_rect in, bool focus,
                             char *info, size_t infosize)
 {
     struct tui_stats_latency lat;
+    struct bench_progress bp;
     struct bk_stats bs;
     char p50[16], p90[16], p99[16], mx[16];
     int y = in.y, grows;
 
     (void)focus;
-    if (t->stats == NULL || t->w.dev == NULL) {
+    if (t->stats == NULL || !tui_model_image(t, NULL)) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM, "no image open");
         return;
     }
-    if (bench_background_job(t->st) != NULL) {
-        struct bench_progress bp;
-
-        bench_progress(bench_background_job(t->st), &bp);
+    if (tui_model_bench(t, &bp)) {
         if (bp.total >= 0)
             snprintf(info, infosize, "bench %lld/%lld, %d in flight (F8 stops)",
                      (long long)bp.done, (long long)bp.total, bp.in_flight);
@@ -102,7 +100,7 @@ static void throughput_draw(struct tui *t, struct tui_rect in, bool focus,
     tp_class_line(t, y++, in, "Read", TUI_ST_READ, TUI_R_GRAPH_READ);
     if (y < in.y + in.h)
         tp_class_line(t, y++, in, "Write", TUI_ST_WRITE, TUI_R_GRAPH_WRITE);
-    lat = tui_stats_latency(t->stats, TUI_ST_ALL, true);
+    lat = tui_model_latency(t);
     if (y < in.y + in.h)
         tui_putf(y++, in.x, in.w, TUI_R_DEFAULT,
                  "Lat    p50 %s  p90 %s  p99 %s  max %s",
@@ -110,7 +108,7 @@ static void throughput_draw(struct tui *t, struct tui_rect in, bool focus,
                  tui_fmt_duration(p90, sizeof(p90), lat.p90),
                  tui_fmt_duration(p99, sizeof(p99), lat.p99),
                  tui_fmt_duration(mx, sizeof(mx), lat.max));
-    bk_dev_stats(t->w.dev, &bs);
+    tui_model_dev_stats(t, &bs);
     if (y < in.y + in.h)
         tui_putf(y++, in.x, in.w,
                  bs.errors > 0 ? TUI_R_ERROR : TUI_R_DEFAULT,

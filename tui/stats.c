@@ -197,6 +197,49 @@ void tui_stats_add_req(struct tui_stats *s, const struct bk_req *req)
                   req->ret, req->complete_ns);
 }
 
+int64_t tui_stats_current(const struct tui_stats *s)
+{
+    return s->cur;
+}
+
+int64_t tui_stats_t0(const struct tui_stats *s)
+{
+    return s->t0;
+}
+
+bool tui_stats_interval_counts(const struct tui_stats *s, int64_t i,
+                               enum tui_stats_class c,
+                               struct tui_stats_total *out)
+{
+    const struct counters *x;
+
+    if (i < 0 || i > s->cur || i <= s->cur - (int64_t)s->nslots)
+        return false;
+    x = &s->ring[i % s->nslots][c];
+    *out = (struct tui_stats_total){ x->ops, x->bytes, x->errors };
+    return true;
+}
+
+void tui_stats_add_counts(struct tui_stats *s, int64_t i,
+                          enum tui_stats_class c,
+                          const struct tui_stats_total *add)
+{
+    if (i < 0)
+        return;
+    if (i > s->cur)
+        tui_stats_advance(s, s->t0 + i * s->interval_ns);
+    s->total[c].ops += add->ops;
+    s->total[c].bytes += add->bytes;
+    s->total[c].errors += add->errors;
+    if (i > s->cur - (int64_t)s->nslots) {
+        struct counters *k = &s->ring[i % s->nslots][c];
+
+        k->ops += add->ops;
+        k->bytes += add->bytes;
+        k->errors += add->errors;
+    }
+}
+
 int64_t tui_stats_interval_ns(const struct tui_stats *s)
 {
     return s->interval_ns;

@@ -90,6 +90,21 @@ struct tui_stats_latency tui_stats_latency(const struct tui_stats *s,
                                            enum tui_stats_class c,
                                            bool window);
 
+/*
+ * Intervals by number, for a sampler fed from another's (an attached TUI
+ * mirrors the watched blkmon's): the interval in progress; the exact
+ * counters of interval i while the ring keeps it (false otherwise); and
+ * adding counters to interval i (the totals too; no latency).
+ */
+int64_t tui_stats_current(const struct tui_stats *s);
+int64_t tui_stats_t0(const struct tui_stats *s);
+bool tui_stats_interval_counts(const struct tui_stats *s, int64_t i,
+                               enum tui_stats_class c,
+                               struct tui_stats_total *out);
+void tui_stats_add_counts(struct tui_stats *s, int64_t i,
+                          enum tui_stats_class c,
+                          const struct tui_stats_total *add);
+
 /* Histogram buckets, exposed for tests of the error bound. */
 #define TUI_STATS_BUCKETS 304
 int tui_stats_bucket(int64_t ns);

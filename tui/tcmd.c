@@ -28,11 +28,17 @@ static int tc_redraw(struct cmd_state *st, int argc, char **argv);
 static int tc_help_keys(struct cmd_state *st, int argc, char **argv);
 static int tc_zoom(struct cmd_state *st, int argc, char **argv);
 static int tc_pan(struct cmd_state *st, int argc, char **argv);
+static int tc_leave(struct cmd_state *st, int argc, char **argv);
+static int tc_detach(struct cmd_state *st, int argc, char **argv);
 
 /* Every TUI command acts on the view or on breakpoints, without an image
  * too, and stays out of qemu-io's "help" listing. */
 #define TC_FLAGS (CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA)
 
+static const struct cmd_entry tc_detach_entry = {
+    .name = "detach", .exec = tc_detach, .flags = TC_FLAGS,
+    .oneline = "leave the run this TUI is attached to (it goes on)",
+};
 static const struct cmd_entry tc_focus_entry = {
     .name = "focus", .exec = tc_focus, .argmin = 1, .argmax = 1,
     .flags = TC_FLAGS,
@@ -50,6 +56,10 @@ static const struct cmd_entry tc_focus_prev_entry = {
 static const struct cmd_entry tc_help_keys_entry = {
     .name = "help-keys", .exec = tc_help_keys, .flags = TC_FLAGS,
     .oneline = "show or hide the key help",
+};
+static const struct cmd_entry tc_leave_entry = {
+    .name = "leave", .exec = tc_leave, .flags = TC_FLAGS,
+    .oneline = "quit; attached to a run (blkmon attach), detach from it",
 };
 static const struct cmd_entry tc_pan_entry = {
     .name = "pan", .exec = tc_pan, .argmin = 1, .argmax = 1,
@@ -81,10 +91,12 @@ static const struct cmd_entry tc_zoom_entry = {
 
 /* The session's front-end table (cmd.h), sorted by name. */
 const struct cmd_entry *const tui_cmd_table[] = {
+    &tc_detach_entry,
     &tc_focus_entry,
     &tc_focus_next_entry,
     &tc_focus_prev_entry,
     &tc_help_keys_entry,
+    &tc_leave_entry,
     &tc_pan_entry,
     &tc_redraw_entry,
     &tc_remove_selected_entry,
@@ -183,12 +195,11 @@ static int tc_resume_selected(struct cmd_state *st, int argc, char **argv)
         return -ENOENT;
     }
     f = (struct tc_find_req){ .id = r.id, .tag = r.tag };
-    if (t->w.dev != NULL)
-        bk_dev_for_each_req(t->w.dev, tc_find_req, &f);
+    tui_model_for_each_req(t, tc_find_req, &f);
     if (f.req != NULL && f.same_tag > 1) {
         tui_outbuf_printf(t->out, TUI_OUT_COMMAND, "(resume request %llu)",
                           (unsigned long long)r.id);
-        return bk_dev_resume_req(t->w.dev, f.req);
+        return tui_model_resume_req(t, r.id);
     }
     snprintf(line, sizeof(line), "resume %s", r.tag);
     tui_app_submit(t, line, true);
@@ -199,13 +210,12 @@ static int tc_resume_all(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
 
-    if (t->w.dev == NULL) {
+    if (!tui_model_image(t, NULL)) {
         tui_app_status(t, "no image open");
         return -ENOENT;
     }
     tui_outbuf_printf(t->out, TUI_OUT_COMMAND, "%s", "(resume all)");
-    bk_dev_resume_all(t->w.dev);
-    return 0;
+    return tui_model_resume_all(t);
 }
 
 static int tc_remove_selected(struct cmd_state *st, int argc, char **argv)
@@ -270,5 +280,29 @@ static int tc_pan(struct cmd_state *st, int argc, char **argv)
     if (*end != '\0' || end == argv[1])
         return cmd_usage(st->out, &tc_pan_entry);
     tui_alloc_pan_rows(t, rows);
+    return 0;
+}
+
+/* F10: a local TUI quits; an attached one detaches. */
+static int tc_leave(struct cmd_state *st, int argc, char **argv)
+{
+    struct tui *t = st->frontend;
+
+    if (t->remote != NULL)
+        return tc_detach(st, argc, argv);
+    tui_app_submit(t, "quit", false);
+    return 0;
+}
+
+static int tc_detach(struct cmd_state *st, int argc, char **argv)
+{
+    struct tui *t = st->frontend;
+
+    if (t->remote == NULL) {
+        out_eprintf(st->out, "detach: this TUI is not attached to a run "
+                    "(blkmon attach); quit ends it\n");
+        return -EINVAL;
+    }
+    tui_app_quit(t);
     return 0;
 }

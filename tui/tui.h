@@ -35,5 +35,10 @@ void tui_abandon(struct tui *t);
  * status: 0, or 1 when the terminal could not be set up.
  */
 int tui_run(struct tui *t, char **cmds, int ncmds);
+/* Quit as if asked on the command line (a control client's "quit");
+ * arg is the struct tui. */
+void tui_request_quit(void *arg);
+/* blkmon attach unix:PATH: the TUI on a running blkmon; exit status. */
+int tui_attach_main(int argc, char **argv);
 
 #endif

@@ -212,7 +212,7 @@ void tui_watch_wake(struct tui *t)
 
 static bool watch_idle(struct tui *t, int64_t now)
 {
-    if (t->w.dev != NULL && bk_dev_outstanding(t->w.dev) > 0)
+    if (tui_model_outstanding(t) > 0)
         return false;
     if (t->w.heat != NULL && tui_heat_active(t->w.heat, now))
         return false;

@@ -1,0 +1,1114 @@
+/*
+ * events.c — the event hub (see events.h; the schema is
+ * control/events.schema.json).
+ *
+ * One line is formatted per event, into a scratch buffer, and handed to
+ * every sink whose mask takes its kind.  The request line is the hot one
+ * (one per request, hundreds of thousands a second under bench): it is
+ * written with the jbuf helpers, no printf, and the fault that a rule
+ * caused a request is remembered from the fault observer (which runs
+ * before the request ends) in a small table keyed by the request, so
+ * that the end can name the rule.
+ *
+ * The stream (--events) and the trace (--io-trace) are written by a
+ * thread of their own (evstream.h): a request end costs the loop thread
+ * a record copied into a ring; the lines are made and written there.
+ *
+ * Stats samples come from the Throughput pane's sampler (tui/stats.h, a
+ * pure module): fed by every request end while a sink takes "stats", and
+ * sampled each second while anything happens (and once more after, to
+ * show the rates back at zero).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/events.h"
+#include "control/evstream.h"
+#include "control/json.h"
+#include "export/export.h"
+#include "rules/rules.h"
+#include "tui/stats.h"
+#include "util/strfmt.h"
+
+#define EV_STATS_MS      1000
+#define EV_FAULTS        64
+
+const char *const ev_kind_names[EV__MAX] = {
+    [EV_HELLO] = "hello",
+    [EV_REQUEST] = "request",
+    [EV_SUSPENDED] = "suspended",
+    [EV_RESUMED] = "resumed",
+    [EV_FAULT] = "fault",
+    [EV_RULE] = "rule",
+    [EV_STATE] = "state",
+    [EV_CLIENT] = "client",
+    [EV_STATS] = "stats",
+    [EV_COMMAND] = "command",
+    [EV_IMAGE] = "image",
+    [EV_DROPPED] = "dropped",
+};
+
+static const char *const ev_src_names[] = {
+    [BK_SRC_COMMAND] = "command",
+    [BK_SRC_BENCH] = "bench",
+    [BK_SRC_TUI] = "tui",
+    [BK_SRC_NBD] = "nbd",
+    [BK_SRC_FUSE] = "fuse",
+    [BK_SRC_CONTROL] = "control",
+    [BK_SRC_INTERNAL] = "internal",
+};
+
+static const char *const ev_fault_names[] = {
+    [BK_FAULT_ERROR] = "error",
+    [BK_FAULT_DELAY] = "delay",
+    [BK_FAULT_HANG] = "hang",
+    [BK_FAULT_HANG_TIMEOUT] = "hang-timeout",
+    [BK_FAULT_CORRUPT] = "corrupt",
+    [BK_FAULT_DROP] = "drop",
+    [BK_FAULT_TORN] = "torn",
+    [BK_FAULT_POWERCUT] = "powercut",
+};
+
+struct ev_sub {
+    struct ev_hub *hub;
+    unsigned mask;
+    ev_line_fn *fn;
+    void *arg;
+    uint64_t dropped;        /* missed, not yet told */
+    struct ev_sub *next;
+};
+
+/* The fault a rule caused a request, until the request ends. */
+struct ev_fault_note {
+    const struct bk_req *req;
+    uint64_t id;
+    unsigned rule;
+    enum bk_fault_kind kind;
+};
+
+struct ev_hub {
+    struct bk_loop *loop;
+    struct cmd_group *group;
+    struct export_set *exports;
+    struct bk_dev *dev;              /* watched, or NULL */
+    struct bk_observer obs;
+    int64_t t0;
+    unsigned mask;                   /* every sink's kinds */
+    unsigned subs_mask;              /* the subscribers' kinds */
+    struct ev_sub *subs;
+    struct jbuf line;                /* the event being written */
+
+    /* The stream (--events): its own thread writes it. */
+    struct evstream *stream;
+    unsigned stream_mask;
+    /* The request trace (--io-trace): the same, other lines. */
+    struct evstream *trace;
+
+    struct ev_fault_note faults[EV_FAULTS];
+    size_t nfaults;
+
+    struct tui_stats *stats;
+    int stats_timer;
+    bool stats_active;               /* something happened this second */
+
+    void (*activity)(void *arg);
+    void *activity_arg;
+};
+
+static void hub_watch(struct ev_hub *h, struct bk_dev *dev);
+
+int ev_parse_kinds(const char *text, unsigned *mask)
+{
+    char *copy = strdup(text), *save = NULL, *w;
+    int ret = 0;
+
+    if (copy == NULL)
+        return -ENOMEM;
+    *mask = 0;
+    for (w = strtok_r(copy, ",", &save); w != NULL;
+         w = strtok_r(NULL, ",", &save)) {
+        int k;
+
+        if (strcmp(w, "all") == 0) {
+            *mask |= EV_MASK_ALL;
+            continue;
+        }
+        if (strcmp(w, "break") == 0) {
+            *mask |= 1u << EV_SUSPENDED | 1u << EV_RESUMED;
+            continue;
+        }
+        for (k = 0; k < EV__MAX; k++)
+            if (strcmp(w, ev_kind_names[k]) == 0)
+                break;
+        if (k == EV__MAX) {
+            ret = -EINVAL;
+            break;
+        }
+        *mask |= 1u << k;
+    }
+    free(copy);
+    if (ret == 0 && *mask == 0)
+        ret = -EINVAL;
+    return ret;
+}
+
+/* ---- writing a line ------------------------------------------------------ */
+
+static int64_t hub_t(const struct ev_hub *h, int64_t ns)
+{
+    return (ns != 0 ? ns : bk_now_ns()) - h->t0;
+}
+
+static void line_begin(struct ev_hub *h, enum ev_kind k, int64_t ns)
+{
+    struct jbuf *b = &h->line;
+
+    jb_reset(b);
+    jb_open(b, '{');
+    jb_key(b, "v");
+    jb_u64(b, EV_SCHEMA_VERSION);
+    jb_key(b, "event");
+    jb_str(b, ev_kind_names[k]);
+    jb_key(b, "t");
+    jb_i64(b, hub_t(h, ns));
+}
+
+/* Close the line and hand it to every sink that takes k. */
+static void line_send(struct ev_hub *h, enum ev_kind k)
+{
+    struct jbuf *b = &h->line;
+
+    jb_close(b, '}');
+    jb_lit(b, "\n");
+    if (h->stream != NULL && (h->stream_mask & (1u << k)))
+        evstream_line(h->stream, b->p, b->len);
+    for (struct ev_sub *s = h->subs, *next; s != NULL; s = next) {
+        next = s->next;
+        if (s->mask & (1u << k))
+            s->fn(b->p, b->len, s->arg);
+    }
+}
+
+static bool hub_wants(const struct ev_hub *h, enum ev_kind k)
+{
+    return (h->mask & (1u << k)) != 0;
+}
+
+static void put_source(struct jbuf *b, const struct bk_source *src)
+{
+    jb_key(b, "source");
+    if (src == NULL) {
+        jb_null(b);
+        return;
+    }
+    jb_open(b, '{');
+    jb_key(b, "kind");
+    jb_str(b, (size_t)src->kind < sizeof(ev_src_names) /
+                  sizeof(ev_src_names[0]) && ev_src_names[src->kind] != NULL
+              ? ev_src_names[src->kind] : "unknown");
+    jb_key(b, "id");
+    jb_u64(b, src->id);
+    jb_key(b, "name");
+    jb_str(b, src->name);
+    jb_close(b, '}');
+}
+
+static const char *op_name(enum bk_op op)
+{
+    return (unsigned)op < BK_OP__MAX ? bk_op_names[op] : "none";
+}
+
+static void put_errno(struct jbuf *b, const char *key, int err)
+{
+    const char *name = strerrorname_np(err < 0 ? -err : err);
+    char nb[16];
+
+    if (name == NULL) {
+        snprintf(nb, sizeof(nb), "E%d", err < 0 ? -err : err);
+        name = nb;
+    }
+    jb_key(b, key);
+    jb_str(b, name);
+}
+
+/* The request members every request-shaped event has. */
+static void put_req(struct jbuf *b, const struct bk_req *req)
+{
+    jb_key(b, "id");
+    jb_u64(b, req->id);
+    put_source(b, req->source);
+    jb_key(b, "op");
+    jb_str(b, op_name(req->op));
+    jb_key(b, "offset");
+    jb_i64(b, req->offset);
+    jb_key(b, "length");
+    jb_i64(b, req->bytes);
+}
+
+static void put_image(struct jbuf *b, struct bk_dev *dev)
+{
+    if (dev == NULL) {
+        jb_null(b);
+        return;
+    }
+    jb_open(b, '{');
+    jb_key(b, "filename");
+    jb_str(b, bk_dev_filename(dev));
+    jb_key(b, "format");
+    jb_str(b, bk_dev_format_name(dev));
+    jb_key(b, "length");
+    jb_i64(b, bk_dev_length(dev));
+    jb_key(b, "read_only");
+    jb_bool(b, bk_dev_read_only(dev));
+    jb_key(b, "blkdebug");
+    jb_bool(b, bk_dev_has_debug(dev));
+    jb_close(b, '}');
+}
+
+static void hub_kick(struct ev_hub *h)
+{
+    if (h->activity != NULL)
+        h->activity(h->activity_arg);
+}
+
+/* ---- stats --------------------------------------------------------------- */
+
+static long hub_stats_tick(struct bk_loop *loop, void *arg);
+
+static void hub_stats_wake(struct ev_hub *h)
+{
+    h->stats_active = true;
+    if (h->stats_timer > 0 || h->stats == NULL)
+        return;
+    h->stats_timer = bk_loop_add_timer(h->loop, EV_STATS_MS, hub_stats_tick,
+                                       h);
+    if (h->stats_timer < 0)
+        h->stats_timer = 0;
+}
+
+static void put_class(struct jbuf *b, struct tui_stats *s, const char *name,
+                      enum tui_stats_class c)
+{
+    /* The Throughput pane's figures: the last second, and totals. */
+    struct tui_stats_rate r = tui_stats_rate(s, c, 4);
+    struct tui_stats_total t = tui_stats_total(s, c);
+
+    jb_key(b, name);
+    jb_open(b, '{');
+    jb_key(b, "bytes_per_s");
+    jb_u64(b, (uint64_t)(r.bytes_per_s + 0.5));
+    jb_key(b, "iops");
+    jb_u64(b, (uint64_t)(r.iops + 0.5));
+    jb_key(b, "ops");
+    jb_u64(b, t.ops);
+    jb_key(b, "bytes");
+    jb_u64(b, t.bytes);
+    jb_key(b, "errors");
+    jb_u64(b, t.errors);
+    jb_close(b, '}');
+}
+
+struct ev_count {
+    size_t outstanding, suspended;
+};
+
+static void count_req(const struct bk_req *req, void *arg)
+{
+    struct ev_count *c = arg;
+
+    c->outstanding++;
+    if (req->state == BK_REQ_SUSPENDED)
+        c->suspended++;
+}
+
+static void hub_stats_emit(struct ev_hub *h)
+{
+    struct jbuf *b = &h->line;
+    struct tui_stats_latency lat;
+    struct ev_count cnt = { 0, 0 };
+    struct bk_stats bs = { 0 };
+
+    tui_stats_advance(h->stats, bk_now_ns());
+    lat = tui_stats_latency(h->stats, TUI_ST_ALL, true);
+    if (h->dev != NULL) {
+        bk_dev_for_each_req(h->dev, count_req, &cnt);
+        bk_dev_stats(h->dev, &bs);
+    }
+    line_begin(h, EV_STATS, 0);
+    jb_key(b, "interval_ms");
+    jb_u64(b, EV_STATS_MS);
+    put_class(b, h->stats, "read", TUI_ST_READ);
+    put_class(b, h->stats, "write", TUI_ST_WRITE);
+    put_class(b, h->stats, "other", TUI_ST_OTHER);
+    jb_key(b, "latency_ns");
+    jb_open(b, '{');
+    jb_key(b, "count");
+    jb_u64(b, lat.count);
+    jb_key(b, "p50");
+    jb_i64(b, lat.p50);
+    jb_key(b, "p90");
+    jb_i64(b, lat.p90);
+    jb_key(b, "p99");
+    jb_i64(b, lat.p99);
+    jb_key(b, "max");
+    jb_i64(b, lat.max);
+    jb_close(b, '}');
+    jb_key(b, "errors");
+    jb_u64(b, bs.errors);
+    jb_key(b, "injected");
+    jb_u64(b, bs.injected);
+    jb_key(b, "outstanding");
+    jb_u64(b, cnt.outstanding);
+    jb_key(b, "suspended");
+    jb_u64(b, cnt.suspended);
+    line_send(h, EV_STATS);
+}
+
+static long hub_stats_tick(struct bk_loop *loop, void *arg)
+{
+    struct ev_hub *h = arg;
+    bool busy = h->dev != NULL && bk_dev_outstanding(h->dev) > 0;
+
+    (void)loop;
+    if (h->stats == NULL || !hub_wants(h, EV_STATS)) {
+        h->stats_timer = 0;
+        return -1;
+    }
+    hub_stats_emit(h);
+    /* One more sample after activity stops shows the rates at zero. */
+    if (h->stats_active || busy) {
+        h->stats_active = false;
+        return EV_STATS_MS;
+    }
+    h->stats_timer = 0;
+    return -1;
+}
+
+/* ---- device observers ---------------------------------------------------- */
+
+static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
+                        void *arg)
+{
+    struct ev_hub *h = arg;
+    struct jbuf *b = &h->line;
+    const struct ev_fault_note *fn = NULL;
+
+    (void)dev;
+    hub_kick(h);
+    if (h->stats != NULL) {
+        tui_stats_add_req(h->stats, req);
+        if (!h->stats_active || h->stats_timer == 0)
+            hub_stats_wake(h);
+    }
+    if (h->nfaults > 0) {
+        for (size_t i = 0; i < h->nfaults; i++) {
+            if (h->faults[i].req == req && h->faults[i].id == req->id) {
+                fn = &h->faults[i];
+                break;
+            }
+        }
+    }
+    if (hub_wants(h, EV_REQUEST)) {
+        struct ev_req_rec r;
+
+        ev_req_rec_fill(&r, req, hub_t(h, req->complete_ns),
+                        fn != NULL ? fn->rule : 0,
+                        fn != NULL ? (int)fn->kind : -1);
+        if (h->stream != NULL && (h->stream_mask & (1u << EV_REQUEST)))
+            evstream_request(h->stream, &r);
+        if (h->trace != NULL)
+            evstream_request(h->trace, &r);
+        if (h->subs_mask & (1u << EV_REQUEST)) {
+            jb_reset(b);
+            ev_format_request(b, &r);
+            for (struct ev_sub *s = h->subs, *next; s != NULL; s = next) {
+                next = s->next;
+                if (s->mask & (1u << EV_REQUEST))
+                    s->fn(b->p, b->len, s->arg);
+            }
+        }
+    }
+    if (fn != NULL) {
+        size_t i = (size_t)(fn - h->faults);
+
+        h->faults[i] = h->faults[--h->nfaults];
+    }
+}
+
+void ev_req_rec_fill(struct ev_req_rec *r, const struct bk_req *req,
+                     int64_t t, unsigned rule, int fault)
+{
+    const struct bk_source *src = req->source;
+    size_t n = src != NULL && src->name != NULL ? strlen(src->name) : 0;
+
+    r->t = t;
+    r->id = req->id;
+    r->offset = req->offset;
+    r->length = req->bytes;
+    r->latency = req->complete_ns > req->submit_ns
+                 ? req->complete_ns - req->submit_ns : 0;
+    r->ret = req->ret < 0 ? req->ret : 0;
+    r->rule = rule;
+    r->fault = (uint8_t)(fault + 1);
+    r->op = (uint8_t)req->op;
+    r->has_src = src != NULL;
+    r->src_kind = src != NULL ? (uint8_t)src->kind : 0;
+    r->src_id = src != NULL ? src->id : 0;
+    r->namelen = (uint8_t)(n < sizeof(r->name) ? n : sizeof(r->name));
+    if (n > 0)
+        memcpy(r->name, src->name, r->namelen);
+}
+
+/* Append a literal at p (the caller reserved room). */
+#define PUT(p, lit) (memcpy((p), (lit), sizeof(lit) - 1), (p) + sizeof(lit) - 1)
+
+static char *put_i64(char *p, int64_t v)
+{
+    if (v < 0) {
+        *p++ = '-';
+        return p + json_utoa((uint64_t)0 - (uint64_t)v, p);
+    }
+    return p + json_utoa((uint64_t)v, p);
+}
+
+/*
+ * A source's part of the line, escaped once: a run's requests come from
+ * a few sources, and escaping a name each time was a third of the
+ * writer's formatting.  Each thread that formats keeps its own few.
+ */
+struct src_frag {
+    uint8_t kind, namelen;
+    uint64_t id;
+    char name[255];
+    size_t len;
+    char text[1700];         /* ,"source":{...}: a name escapes to 6x */
+};
+
+#define SRC_FRAGS 4
+static _Thread_local struct src_frag src_frags[SRC_FRAGS];
+static _Thread_local unsigned src_frags_next;
+
+static const struct src_frag *src_frag(const struct ev_req_rec *r,
+                                       const char *kind)
+{
+    struct src_frag *f;
+    struct jbuf b;
+
+    for (int i = 0; i < SRC_FRAGS; i++) {
+        f = &src_frags[i];
+        if (f->len > 0 && f->kind == r->src_kind && f->id == r->src_id &&
+            f->namelen == r->namelen &&
+            memcmp(f->name, r->name, r->namelen) == 0)
+            return f;
+    }
+    f = &src_frags[src_frags_next++ % SRC_FRAGS];
+    f->kind = r->src_kind;
+    f->id = r->src_id;
+    f->namelen = r->namelen;
+    memcpy(f->name, r->name, r->namelen);
+    jb_init(&b);
+    jb_lit(&b, ",\"source\":");
+    jb_open(&b, '{');
+    jb_key(&b, "kind");
+    jb_str(&b, kind);
+    jb_key(&b, "id");
+    jb_u64(&b, r->src_id);
+    jb_key(&b, "name");
+    jb_strn(&b, r->name, r->namelen);
+    jb_close(&b, '}');
+    f->len = b.len < sizeof(f->text) ? b.len : 0;
+    memcpy(f->text, b.p, f->len);
+    jb_free(&b);
+    return f;
+}
+
+/*
+ * The request line; the same on the loop thread and the stream's.  It is
+ * written byte by byte into room reserved once: this is the line there is
+ * one of per request.
+ */
+void ev_format_request(struct jbuf *b, const struct ev_req_rec *r)
+{
+    const char *src = r->src_kind < sizeof(ev_src_names) /
+                      sizeof(ev_src_names[0]) && ev_src_names[r->src_kind]
+                      ? ev_src_names[r->src_kind] : "unknown";
+    char *p;
+
+    /* Numbers at most 20 digits each, names escaped apart. */
+    jb_reserve(b, 320);
+    p = b->p + b->len;
+    p = PUT(p, "{\"v\":");
+    p += json_utoa(EV_SCHEMA_VERSION, p);
+    p = PUT(p, ",\"event\":\"request\",\"t\":");
+    p = put_i64(p, r->t);
+    p = PUT(p, ",\"id\":");
+    p += json_utoa(r->id, p);
+    if (r->has_src) {
+        const struct src_frag *f = src_frag(r, src);
+
+        memcpy(p, f->text, f->len);
+        p += f->len;
+    } else {
+        p = PUT(p, ",\"source\":null");
+    }
+    p = PUT(p, ",\"op\":\"");
+    {
+        const char *op = op_name((enum bk_op)r->op);
+        size_t n = strlen(op);
+
+        memcpy(p, op, n);
+        p += n;
+    }
+    p = PUT(p, "\",\"offset\":");
+    p = put_i64(p, r->offset);
+    p = PUT(p, ",\"length\":");
+    p = put_i64(p, r->length);
+    p = PUT(p, ",\"latency_ns\":");
+    p = put_i64(p, r->latency);
+    p = PUT(p, ",\"result\":");
+    p = put_i64(p, r->ret);
+    b->len = (size_t)(p - b->p);
+    if (r->ret < 0) {
+        b->comma = true;
+        put_errno(b, "errno", r->ret);
+        jb_reserve(b, 128);
+        p = b->p + b->len;
+    }
+    if (r->rule != 0) {
+        const char *f = r->fault > 0 ? ev_fault_names[r->fault - 1]
+                                     : "unknown";
+
+        p = PUT(p, ",\"rule\":");
+        p += json_utoa(r->rule, p);
+        p = PUT(p, ",\"fault\":\"");
+        memcpy(p, f, strlen(f));
+        p += strlen(f);
+        *p++ = '"';
+    }
+    p = PUT(p, "}\n");
+    b->len = (size_t)(p - b->p);
+    b->p[b->len] = '\0';
+    b->comma = false;
+}
+
+static void hub_debug(struct bk_dev *dev, enum bk_debug_note note,
+                      const char *tag, const struct bk_req *req, void *arg)
+{
+    struct ev_hub *h = arg;
+    enum ev_kind k = note == BK_NOTE_SUSPENDED ? EV_SUSPENDED : EV_RESUMED;
+    struct jbuf *b = &h->line;
+
+    (void)dev;
+    hub_kick(h);
+    if (!hub_wants(h, k))
+        return;
+    line_begin(h, k, 0);
+    jb_key(b, "tag");
+    jb_str(b, tag);
+    jb_key(b, "request");
+    if (req != NULL) {
+        jb_open(b, '{');
+        put_req(b, req);
+        jb_close(b, '}');
+    } else {
+        jb_null(b);
+    }
+    line_send(h, k);
+}
+
+static void hub_fault(struct bk_dev *dev, const struct bk_fault *f,
+                      void *arg)
+{
+    struct ev_hub *h = arg;
+    struct jbuf *b = &h->line;
+
+    (void)dev;
+    hub_kick(h);
+    /* Remember which rule acted on the request, for its end. */
+    if (f->req != NULL && f->rule != 0 && f->kind != BK_FAULT_DELAY) {
+        struct ev_fault_note *n = NULL;
+
+        for (size_t i = 0; i < h->nfaults; i++)
+            if (h->faults[i].req == f->req && h->faults[i].id == f->req->id)
+                n = &h->faults[i];
+        if (n == NULL) {
+            if (h->nfaults == EV_FAULTS)
+                h->faults[0] = h->faults[--h->nfaults];
+            n = &h->faults[h->nfaults++];
+        }
+        *n = (struct ev_fault_note){ f->req, f->req->id, f->rule, f->kind };
+    } else if (f->req != NULL && f->rule != 0) {
+        bool known = false;
+
+        /* A delay is a fault too, unless a worse one names the rule. */
+        for (size_t i = 0; i < h->nfaults; i++)
+            known |= h->faults[i].req == f->req &&
+                     h->faults[i].id == f->req->id;
+        if (!known && h->nfaults < EV_FAULTS)
+            h->faults[h->nfaults++] = (struct ev_fault_note){
+                f->req, f->req->id, f->rule, f->kind };
+    }
+    if (!hub_wants(h, EV_FAULT))
+        return;
+    line_begin(h, EV_FAULT, 0);
+    jb_key(b, "kind");
+    jb_str(b, ev_fault_names[f->kind]);
+    jb_key(b, "rule");
+    jb_u64(b, f->rule);
+    jb_key(b, "request");
+    if (f->req != NULL)
+        jb_u64(b, f->req->id);
+    else
+        jb_null(b);
+    if (f->req != NULL)
+        put_source(b, f->req->source);
+    jb_key(b, "op");
+    jb_str(b, op_name(f->op));
+    jb_key(b, "offset");
+    jb_i64(b, f->offset);
+    jb_key(b, "length");
+    jb_i64(b, f->bytes);
+    if (f->error < 0)
+        put_errno(b, "errno", f->error);
+    switch (f->kind) {
+    case BK_FAULT_DELAY:
+    case BK_FAULT_HANG:
+    case BK_FAULT_HANG_TIMEOUT:
+        jb_key(b, "ns");
+        jb_i64(b, f->ns);
+        break;
+    case BK_FAULT_CORRUPT:
+        jb_key(b, "bits");
+        jb_u64(b, f->amount);
+        break;
+    case BK_FAULT_TORN:
+        jb_key(b, "written");
+        jb_u64(b, f->amount);
+        break;
+    case BK_FAULT_POWERCUT:
+        jb_key(b, "writes");
+        jb_u64(b, f->writes);
+        jb_key(b, "lost_sectors");
+        jb_u64(b, f->amount);
+        jb_key(b, "kept_sectors");
+        jb_u64(b, f->kept);
+        jb_key(b, "exit");
+        jb_bool(b, f->exit);
+        break;
+    default:
+        break;
+    }
+    if (f->sector >= 0) {
+        jb_key(b, "sector");
+        jb_i64(b, f->sector);
+    }
+    if (f->tag != NULL) {
+        jb_key(b, "tag");
+        jb_str(b, f->tag);
+    }
+    line_send(h, EV_FAULT);
+}
+
+static const char *const ev_change_names[] = {
+    [RULES_ADDED] = "added",
+    [RULES_DELETED] = "deleted",
+    [RULES_ENABLED] = "enabled",
+    [RULES_DISABLED] = "disabled",
+    [RULES_STATE] = "state",
+};
+
+static void hub_rules(const struct rules_rule *r, enum rules_change what,
+                      int old_state, int new_state, void *arg)
+{
+    struct ev_hub *h = arg;
+    struct jbuf *b = &h->line;
+    char *text;
+
+    hub_kick(h);
+    if (what == RULES_STATE) {
+        if (!hub_wants(h, EV_STATE))
+            return;
+        line_begin(h, EV_STATE, 0);
+        jb_key(b, "old");
+        jb_i64(b, old_state);
+        jb_key(b, "new");
+        jb_i64(b, new_state);
+        line_send(h, EV_STATE);
+        return;
+    }
+    if (!hub_wants(h, EV_RULE))
+        return;
+    text = rules_describe(r);
+    line_begin(h, EV_RULE, 0);
+    jb_key(b, "change");
+    jb_str(b, ev_change_names[what]);
+    jb_key(b, "id");
+    jb_u64(b, r->id);
+    jb_key(b, "group");
+    jb_str(b, rules_action_names[r->action]);
+    jb_key(b, "rule");
+    jb_str(b, text);
+    line_send(h, EV_RULE);
+    free(text);
+}
+
+/* ---- front ends' news ---------------------------------------------------- */
+
+void ev_hub_command(struct ev_hub *h, const struct bk_source *src,
+                    const char *line, int ret)
+{
+    struct jbuf *b = &h->line;
+
+    if (!hub_wants(h, EV_COMMAND))
+        return;
+    line_begin(h, EV_COMMAND, 0);
+    put_source(b, src);
+    jb_key(b, "line");
+    jb_str(b, line);
+    jb_key(b, "ok");
+    jb_bool(b, ret >= 0);
+    if (ret < 0)
+        put_errno(b, "errno", ret);
+    line_send(h, EV_COMMAND);
+}
+
+void ev_hub_client(struct ev_hub *h, bool connected, const char *kind,
+                   const struct bk_source *src, const char *peer,
+                   const char *export_name)
+{
+    struct jbuf *b = &h->line;
+
+    hub_kick(h);
+    if (!hub_wants(h, EV_CLIENT))
+        return;
+    line_begin(h, EV_CLIENT, 0);
+    jb_key(b, "change");
+    jb_str(b, connected ? "connected" : "disconnected");
+    jb_key(b, "kind");
+    jb_str(b, kind);
+    jb_key(b, "id");
+    jb_u64(b, src != NULL ? src->id : 0);
+    jb_key(b, "peer");
+    jb_str(b, peer);
+    if (export_name != NULL) {
+        jb_key(b, "export");
+        jb_str(b, export_name);
+    }
+    line_send(h, EV_CLIENT);
+}
+
+static void hub_export_client(const struct export_client *c, bool connected,
+                              void *arg)
+{
+    ev_hub_client(arg, connected, c->exp->ops->kind, &c->source, c->peer,
+                  c->exp->name);
+}
+
+static void hub_ran(struct cmd_state *st, const char *line, int ret,
+                    void *arg)
+{
+    ev_hub_command(arg, &st->source, line, ret);
+}
+
+static void hub_image(struct cmd_group *g, struct bk_dev *dev, void *arg)
+{
+    struct ev_hub *h = arg;
+    struct jbuf *b = &h->line;
+
+    (void)g;
+    /* The old device is gone already: nothing to unhook from it. */
+    h->dev = NULL;
+    if (hub_wants(h, EV_IMAGE)) {
+        line_begin(h, EV_IMAGE, 0);
+        jb_key(b, "change");
+        jb_str(b, dev != NULL ? "opened" : "closed");
+        jb_key(b, "image");
+        put_image(b, dev);
+        line_send(h, EV_IMAGE);
+    }
+    hub_watch(h, dev);
+}
+
+static void hub_watch(struct ev_hub *h, struct bk_dev *dev)
+{
+    struct rules_engine *e;
+
+    h->dev = dev;
+    h->nfaults = 0;
+    if (dev == NULL)
+        return;
+    h->obs = (struct bk_observer){ .req_end = hub_req_end,
+                                   .debug = hub_debug,
+                                   .fault = hub_fault, .arg = h };
+    bk_dev_add_observer(dev, &h->obs);
+    e = bk_dev_rules(dev);
+    if (e != NULL)
+        rules_set_notify(e, hub_rules, h);
+}
+
+static void hub_unwatch(struct ev_hub *h)
+{
+    struct rules_engine *e;
+
+    if (h->dev == NULL)
+        return;
+    bk_dev_remove_observer(h->dev, &h->obs);
+    e = bk_dev_rules(h->dev);
+    if (e != NULL)
+        rules_set_notify(e, NULL, NULL);
+    h->dev = NULL;
+}
+
+/* ---- sinks --------------------------------------------------------------- */
+
+static void hub_remask(struct ev_hub *h)
+{
+    h->subs_mask = 0;
+    for (struct ev_sub *s = h->subs; s != NULL; s = s->next)
+        h->subs_mask |= s->mask;
+    h->mask = h->subs_mask | h->stream_mask |
+              (h->trace != NULL ? 1u << EV_REQUEST : 0);
+    if (hub_wants(h, EV_STATS) && h->stats == NULL) {
+        h->stats = tui_stats_new(0, 0, bk_now_ns());
+        if (h->stats == NULL)
+            abort();
+    }
+}
+
+static void hub_hello_line(struct ev_hub *h)
+{
+    struct jbuf *b = &h->line;
+    struct timespec wall;
+
+    clock_gettime(CLOCK_REALTIME, &wall);
+    line_begin(h, EV_HELLO, 0);
+    jb_key(b, "version");
+    jb_str(b, BLKMON_VERSION);
+    jb_key(b, "pid");
+    jb_i64(b, (int64_t)getpid());
+    /* Wall-clock time of "t": 0, so that "t" can be dated. */
+    jb_key(b, "epoch_ns");
+    jb_i64(b, (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec -
+              hub_t(h, 0));
+    jb_key(b, "seed");
+    if (rules_seed_given() ||
+        (h->dev != NULL && bk_dev_rules(h->dev) != NULL &&
+         rules_uses_random(bk_dev_rules(h->dev))))
+        jb_u64(b, rules_seed());
+    else
+        jb_null(b);
+    jb_key(b, "image");
+    put_image(b, h->dev);
+    jb_close(b, '}');
+    jb_lit(b, "\n");
+}
+
+/* Every subscription starts with it: it carries the schema's version. */
+static void hub_hello(struct ev_hub *h, struct ev_sub *s)
+{
+    hub_hello_line(h);
+    s->fn(h->line.p, h->line.len, s->arg);
+}
+
+struct ev_sub *ev_hub_subscribe(struct ev_hub *h, unsigned mask,
+                                ev_line_fn *fn, void *arg)
+{
+    struct ev_sub *s = calloc(1, sizeof(*s)), **p = &h->subs;
+
+    if (s == NULL)
+        abort();
+    s->hub = h;
+    s->mask = mask;
+    s->fn = fn;
+    s->arg = arg;
+    while (*p != NULL)
+        p = &(*p)->next;
+    *p = s;
+    hub_remask(h);
+    hub_hello(h, s);
+    return s;
+}
+
+void ev_hub_resubscribe(struct ev_hub *h, struct ev_sub *sub, unsigned mask)
+{
+    sub->mask = mask;
+    hub_remask(h);
+}
+
+void ev_hub_unsubscribe(struct ev_hub *h, struct ev_sub *sub)
+{
+    for (struct ev_sub **p = &h->subs; *p != NULL; p = &(*p)->next) {
+        if (*p == sub) {
+            *p = sub->next;
+            break;
+        }
+    }
+    free(sub);
+    hub_remask(h);
+}
+
+unsigned ev_sub_mask(const struct ev_sub *sub)
+{
+    return sub->mask;
+}
+
+void ev_sub_dropped(struct ev_sub *sub, uint64_t n)
+{
+    sub->dropped += n;
+}
+
+/* A subscriber that missed events is told how many, once it takes lines
+ * again (its sink calls this when it has room). */
+void ev_sub_tell_dropped(struct ev_sub *sub)
+{
+    struct ev_hub *h = sub->hub;
+    struct jbuf b;
+
+    if (sub->dropped == 0)
+        return;
+    jb_init(&b);
+    jb_open(&b, '{');
+    jb_key(&b, "v");
+    jb_u64(&b, EV_SCHEMA_VERSION);
+    jb_key(&b, "event");
+    jb_str(&b, ev_kind_names[EV_DROPPED]);
+    jb_key(&b, "t");
+    jb_i64(&b, hub_t(h, 0));
+    jb_key(&b, "count");
+    jb_u64(&b, sub->dropped);
+    jb_close(&b, '}');
+    jb_lit(&b, "\n");
+    sub->dropped = 0;
+    sub->fn(b.p, b.len, sub->arg);
+    jb_free(&b);
+}
+
+/* ---- the stream ---------------------------------------------------------- */
+
+int ev_hub_open_stream(struct ev_hub *h, const char *path, char **cause)
+{
+    int fd;
+    bool own = true;
+
+    if (h->stream != NULL) {
+        *cause = strfmt("--events given twice");
+        return -EINVAL;
+    }
+    if (strcmp(path, "-") == 0) {
+        /* Whatever stdio holds goes first; lines go straight to fd 1. */
+        fflush(stdout);
+        fd = STDOUT_FILENO;
+        own = false;
+    } else {
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            int err = errno;
+
+            *cause = strfmt("cannot open event stream '%s': %s", path,
+                            strerror(err));
+            return -err;
+        }
+    }
+    h->stream = evstream_new(fd, own, ev_format_request);
+    if (h->stream == NULL) {
+        if (own)
+            close(fd);
+        *cause = strfmt("cannot start the event stream's writer");
+        return -ENOMEM;
+    }
+    h->stream_mask = EV_MASK_ALL & ~(1u << EV_DROPPED);
+    hub_remask(h);
+    hub_hello_line(h);
+    evstream_line(h->stream, h->line.p, h->line.len);
+    return 0;
+}
+
+void ev_hub_flush(struct ev_hub *h)
+{
+    if (h != NULL && h->stream != NULL)
+        evstream_flush(h->stream);
+    if (h != NULL && h->trace != NULL)
+        evstream_flush(h->trace);
+}
+
+int ev_hub_open_trace(struct ev_hub *h, const char *path, char **cause)
+{
+    static const char head[] =
+        "# blkmon --io-trace: a line per request as it ended, blkparse's "
+        "completion layout:\n"
+        "# DEV CPU SEQ(request id) TIME(s since start) PID(source id) C "
+        "RWBS SECTOR + NSECTORS [ERRNO] (LATENCY ns) SOURCE\n";
+    int fd;
+
+    if (h->trace != NULL) {
+        *cause = strfmt("--io-trace given twice");
+        return -EINVAL;
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        int err = errno;
+
+        *cause = strfmt("cannot open trace '%s': %s", path, strerror(err));
+        return -err;
+    }
+    h->trace = evstream_new(fd, true, ev_format_trace);
+    if (h->trace == NULL) {
+        close(fd);
+        *cause = strfmt("cannot start the trace's writer");
+        return -ENOMEM;
+    }
+    evstream_line(h->trace, head, sizeof(head) - 1);
+    hub_remask(h);
+    return 0;
+}
+
+/* ---- the hub ------------------------------------------------------------- */
+
+struct ev_hub *ev_hub_new(struct cmd_group *g, struct export_set *exports)
+{
+    struct ev_hub *h = calloc(1, sizeof(*h));
+    struct cmd_state *owner = cmd_group_owner(g);
+
+    if (h == NULL)
+        abort();
+    h->loop = owner->loop;
+    h->group = g;
+    h->exports = exports;
+    h->t0 = bk_now_ns();
+    jb_init(&h->line);
+    cmd_group_watch(g, hub_image, NULL, hub_ran, h);
+    if (exports != NULL)
+        export_set_on_client(exports, hub_export_client, h);
+    hub_watch(h, owner->dev);
+    return h;
+}
+
+void ev_hub_on_activity(struct ev_hub *h, void (*fn)(void *arg), void *arg)
+{
+    h->activity = fn;
+    h->activity_arg = arg;
+}
+
+void ev_hub_free(struct ev_hub *h)
+{
+    if (h == NULL)
+        return;
+    hub_unwatch(h);
+    cmd_group_unwatch(h->group, h);
+    if (h->exports != NULL)
+        export_set_on_client(h->exports, NULL, NULL);
+    evstream_free(h->stream);
+    evstream_free(h->trace);
+    while (h->subs != NULL)
+        ev_hub_unsubscribe(h, h->subs);
+    if (h->stats_timer > 0)
+        bk_loop_del_timer(h->loop, h->stats_timer);
+    tui_stats_free(h->stats);
+    jb_free(&h->line);
+    free(h);
+}
