@@ -111,10 +111,16 @@ static void *evs_thread(void *arg)
 {
     struct evstream *s = arg;
     bool stop = false;
+    int nice_now;
 
     /* Lines are written in the CPU time I/O leaves: the ring holds what
-     * waits (and the loop waits for room when it is full). */
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) < 0) {
+     * waits (and the loop waits for room when it is full).  Ten steps
+     * below the process, whatever its own niceness. */
+    errno = 0;
+    nice_now = getpriority(PRIO_PROCESS, 0);
+    if (errno == 0 && nice_now < 10 &&
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+                    nice_now + 10) < 0) {
         /* Not allowed: it runs at the loop's priority. */
     }
 
