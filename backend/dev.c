@@ -545,6 +545,7 @@ static void dev_out_add(struct bk_dev *dev, struct bk_req *req)
         dev->out_head = req;
     dev->out_tail = req;
     dev->nout++;
+    bk_loop_note_request(dev->loop, +1);
 }
 
 static void dev_out_remove(struct bk_dev *dev, struct bk_req *req)
@@ -559,6 +560,7 @@ static void dev_out_remove(struct bk_dev *dev, struct bk_req *req)
         dev->out_tail = req->prev_out;
     req->next_out = req->prev_out = NULL;
     dev->nout--;
+    bk_loop_note_request(dev->loop, -1);
 }
 
 static void req_end(struct bk_req *req, int ret)

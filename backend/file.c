@@ -680,8 +680,8 @@ static bool file_uring(struct bk_io *io)
 
 /*
  * The pool's work function for io, run here on the loop thread, when the
- * loop has nothing else to do but wait for io: no other request on the
- * device, nothing on the pool or a ring, no deferred call, no timer, no
+ * loop has nothing else to do but wait for io: no other request on its
+ * devices, nothing on the pool or a ring, no deferred call, no timer, no
  * screen or input watched (bk_loop_idle).  The call may block, as a worker
  * would, but it holds up no one, and it saves the two hand-offs between
  * threads.  That is what a synchronous command or a bench run at queue
@@ -698,8 +698,7 @@ static bool file_idle_inline(struct bk_io *io, void (*work)(struct bk_work *))
     struct bk_node *node = io->node;
 
     if (bk_iov_size(io->iov, io->iovcnt) > FILE_NOWAIT_MAX ||
-        !bk_loop_idle(node->loop) ||
-        (io->req != NULL && bk_dev_outstanding(io->req->dev) > 1))
+        !bk_loop_idle(node->loop))
         return false;
     work(&io->work);
     file_done_here(io, io->ret);

@@ -122,7 +122,7 @@ int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
 bool bk_loop_idle(const struct bk_loop *loop)
 {
     if (loop->defer_head != NULL || loop->ntimers > 0 ||
-        loop->before_sleep != NULL ||
+        loop->before_sleep != NULL || loop->requests > 1 ||
         atomic_load_explicit(&loop->pool.inflight, memory_order_relaxed) > 0)
         return false;
     for (size_t i = 0; i < loop->nfds; i++)

@@ -78,10 +78,14 @@ int bk_loop_add_engine_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
 /*
  * Nothing but the caller's request waits on the loop: no deferred call, no
  * work on the pool, no timer, no before-sleep hook (a screen), and no
- * watched descriptor (stdin, signals) except idle engines'.  A blocking
- * call made now holds up no one: the loop would only sleep until it ends.
+ * watched descriptor (stdin, signals) except idle engines', and no other
+ * request open on the loop's devices.  A blocking call made now holds up no
+ * one: the loop would only sleep until it ends.
  */
 bool bk_loop_idle(const struct bk_loop *loop);
+
+/* A device's request begins (+1) or ends (-1): bk_loop_idle counts them. */
+static inline void bk_loop_note_request(struct bk_loop *loop, int delta);
 
 struct bk_loop {
     struct bk_pool pool;
@@ -99,6 +103,12 @@ struct bk_loop {
     unsigned depth;             /* passes running on the stack now */
     uint64_t ran;               /* callbacks run, ever: moves when anything
                                    happened */
+    size_t requests;            /* open on the loop's devices */
 };
+
+static inline void bk_loop_note_request(struct bk_loop *loop, int delta)
+{
+    loop->requests += (size_t)delta;
+}
 
 #endif
