@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fuse/keeper.h"
 #include "fuse/server-int.h"
 #include "util/strfmt.h"
 
@@ -334,6 +335,8 @@ static void fx_helper_done(struct fx_export *fx)
     if (fx->helper_fd >= 0)
         close(fx->helper_fd);
     fx->helper_fd = -1;
+    fx_keeper_stop(fx->keeper_pid);
+    fx->keeper_pid = -1;
     for (int i = 0; fx->helper_pid > 0 && i < 2000; i++) {
         pid_t r = waitpid(fx->helper_pid, NULL, WNOHANG);
 
@@ -383,6 +386,8 @@ static int fx_mount_once(struct fx_export *fx, bool allow_other,
         fx->helper_fd = fx_find_helper(before, sizeof(before),
                                        fuse_session_fd(fx->se));
         fx->helper_pid = fx_new_child(children, nchildren);
+        if (fx->helper_fd >= 0)
+            fx->keeper_pid = fx_keeper_start(fx->helper_fd);
     }
     fx_track(fx, true);
     return 0;
@@ -457,6 +462,7 @@ int fuse_export_start(struct export_set *set, struct bk_dev *dev,
     fx->fd = -1;
     fx->helper_fd = -1;
     fx->helper_pid = -1;
+    fx->keeper_pid = -1;
     fx->loop = export_set_loop(set);
     fx->mountpoint = strdup(o->mountpoint);
     fx->abspath = fx_abspath(o->mountpoint);

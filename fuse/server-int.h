@@ -57,6 +57,7 @@ struct fx_export {
     int fd;                     /* /dev/fuse, watched; -1 when not */
     int helper_fd;              /* the auto_unmount helper's socket, or -1 */
     pid_t helper_pid;           /* and its process, or -1 */
+    pid_t keeper_pid;           /* keeper.c's process, or -1 */
     bool mounted;
     bool gone;                  /* the kernel ended the connection */
     int gone_timer;             /* > 0: removal of the export is due */
