@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -93,6 +94,14 @@ def _files(workdir, with_map):
     return '\n'.join(lines) + '\n' if lines else ''
 
 
+def _default_signals():
+    # A shell without job control starts background commands with SIGINT
+    # and SIGQUIT ignored, and they stay ignored down to the program
+    # (`make check &`): cases that raise them expect their default.
+    for sig in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def run(case, prog):
     """Run case with $QIO=prog; returns {part: text}."""
     script = open(case).read()
@@ -104,7 +113,8 @@ def run(case, prog):
         try:
             p = subprocess.run(['bash', '-c', LIB + script], cwd=workdir,
                                env=env, stdin=subprocess.DEVNULL,
-                               capture_output=True, timeout=timeout)
+                               capture_output=True, timeout=timeout,
+                               preexec_fn=_default_signals)
             rc, out, err = str(p.returncode), p.stdout, p.stderr
         except subprocess.TimeoutExpired as e:
             rc, out, err = 'timeout', e.stdout or b'', e.stderr or b''
