@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <cmocka.h>
 
 #include "tui/extmap.c"
@@ -255,16 +254,29 @@ static void test_extmap_matches_byte_model_under_random_updates(void **state)
     tui_extmap_free(m);
 }
 
-/* 100,000 extents over 1 TiB: building and classifying stay cheap. */
+static int depth_of(const struct node *n)
+{
+    int l, r;
+
+    if (n == NULL)
+        return 0;
+    l = depth_of(n->left);
+    r = depth_of(n->right);
+    return 1 + (l > r ? l : r);
+}
+
+/*
+ * 100,000 extents over 1 TiB: building and classifying stay cheap because
+ * the tree stays balanced (its depth grows with log n: a treap's expected
+ * depth here is about 2 ln n, 23; appended in order without balancing it
+ * would be 100,000), which is what this checks rather than a time.
+ */
 static void test_extmap_scales_to_1tib_with_100k_extents(void **state)
 {
     struct tui_extmap *m = tui_extmap_new(TiB);
     static struct tui_cell cells[200 * 60];
     int64_t stride = TiB / 100000;
-    struct timespec t0, t1;
-    double ms;
 
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     /* Out of order, to exercise balancing rather than appends. */
     for (int64_t k = 0; k < 100000; k++) {
         int64_t i = (k * 7919) % 100000;
@@ -272,15 +284,13 @@ static void test_extmap_scales_to_1tib_with_100k_extents(void **state)
     }
     assert_int_equal(tui_extmap_count(m), 100000);
     assert_int_equal(tui_extmap_data_bytes(m), 100000LL * 65536);
+    assert_true(depth_of(m->root) <= 68);      /* 4 log2 n */
 
     for (int pass = 0; pass < 10; pass++) {
         tui_extmap_set_data(m, (int64_t)pass * GiB + 4096, 4096);
         tui_extmap_classify(m, 0, TiB, 200 * 60, cells);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-    /* Generous bound (sanitizers, slow CI); a rescan would take seconds. */
-    assert_true(ms < 2000);
+    assert_true(depth_of(m->root) <= 68);
 
     {
         int64_t sum = 0;
