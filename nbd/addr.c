@@ -101,9 +101,9 @@ static int addr_listen_unix(struct nbd_addr *a, int *fdp, char **cause)
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
     struct stat st;
     mode_t old;
+    bool tmp;
     int fd, ret;
 
-    strcpy(sun.sun_path, a->path);
     /* A socket left by a server that died is replaced, as qemu does; any
      * other file is not ours to remove. */
     if (lstat(a->path, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -114,16 +114,28 @@ static int addr_listen_unix(struct nbd_addr *a, int *fdp, char **cause)
         *cause = strfmt("Failed to create socket: %s", strerror(errno));
         return ret;
     }
+    /* The socket takes its name only once it listens: a client that sees
+     * the file (scripts wait for it) could be refused between bind and
+     * listen.  So it is bound under a name of its own beside the path and
+     * renamed; where that name would not fit, bound in place. */
+    tmp = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s.%ld~", a->path,
+                   (long)getpid()) < (int)sizeof(sun.sun_path);
+    if (!tmp)
+        strcpy(sun.sun_path, a->path);
     /* Only the owner may connect: the file is born 0600. */
     old = umask(0177);
     ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
     umask(old);
     if (ret == 0)
         ret = listen(fd, ADDR_BACKLOG);
+    if (ret == 0 && tmp)
+        ret = rename(sun.sun_path, a->path);
     if (ret < 0) {
         ret = -errno;
+        if (tmp)
+            unlink(sun.sun_path);
         *cause = strfmt("Failed to bind socket to %s: %s", a->path,
-                        strerror(errno));
+                        strerror(-ret));
         close(fd);
         return ret;
     }
