@@ -206,6 +206,9 @@ const char *bk_dev_filename(const struct bk_dev *dev);
 const char *bk_dev_format_name(const struct bk_dev *dev);
 /* False when the top node is a protocol (file, blkdebug), not a format. */
 bool bk_dev_top_is_format(const struct bk_dev *dev);
+/* The prefix naming the top node's driver in a file name ("nbd+unix"),
+ * or NULL for a format. */
+const char *bk_dev_protocol_name(const struct bk_dev *dev);
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev);
 /* Length in bytes as the block layer reports it (rounded up to 512). */
 int64_t bk_dev_length(struct bk_dev *dev);

@@ -477,6 +477,10 @@ bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }
 const char *bk_dev_format_name(const struct bk_dev *dev) { return dev->top->drv->name; }
 bool bk_dev_top_is_format(const struct bk_dev *dev) { return dev->top->drv->is_format; }
+const char *bk_dev_protocol_name(const struct bk_dev *dev)
+{
+    return dev->top->drv->protocol_name;
+}
 
 const char *bk_dev_filename(const struct bk_dev *dev)
 {

@@ -15,6 +15,9 @@ extern const struct bk_driver bk_driver_blkdebug;
 extern const struct bk_driver bk_driver_null_co;
 extern const struct bk_driver bk_driver_null_aio;
 extern const struct bk_driver bk_driver_qcow2;
+extern const struct bk_driver bk_driver_nbd;
+extern const struct bk_driver bk_driver_nbd_tcp;
+extern const struct bk_driver bk_driver_nbd_unix;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
@@ -23,5 +26,10 @@ const struct bk_driver *const bk_drivers[] = {
     &bk_driver_blkdebug,
     &bk_driver_null_co,
     &bk_driver_null_aio,
+    /* driver=nbd finds the first: qemu's list has the last registered
+     * (nbd+unix) first, and qemu-io's info names its protocol. */
+    &bk_driver_nbd_unix,
+    &bk_driver_nbd_tcp,
+    &bk_driver_nbd,
     NULL,
 };

@@ -65,7 +65,7 @@ void bk_stack_message(struct bk_stack *stack, enum bk_message_kind kind,
 
 /* Protocols qemu has that blkmon does not: named as such, not "unknown". */
 static const char *const foreign_protocols[] = {
-    "nbd", "nbd+tcp", "nbd+unix", "ssh", "http", "https", "ftp", "ftps",
+    "ssh", "http", "https", "ftp", "ftps",
     "iscsi", "iser", "rbd", "gluster", "gluster+tcp", "gluster+unix",
     "gluster+rdma", "nfs", "fat", "host_device",
     "host_cdrom", "throttle", "blkverify", "quorum", "vvfat", NULL

@@ -214,9 +214,11 @@ static int info_exec(struct cmd_state *st, int argc, char **argv)
     (void)argv;
     out_printf(st->out, "format name: %s\n", bk_dev_format_name(st->dev));
     /* qemu-io prints the line a second time when the top node is a
-     * protocol driver (measured with file and blkdebug). */
-    if (!bk_dev_top_is_format(st->dev))
-        out_printf(st->out, "format name: %s\n", bk_dev_format_name(st->dev));
+     * protocol driver, with the protocol's name (measured with file,
+     * blkdebug and nbd+unix, whose format is "nbd"). */
+    if (!bk_dev_top_is_format(st->dev) && bk_dev_protocol_name(st->dev))
+        out_printf(st->out, "format name: %s\n",
+                   bk_dev_protocol_name(st->dev));
     ret = bk_dev_get_info(st->dev, &info);
     if (ret < 0)
         return ret;     /* qemu-io says nothing more, and fails */
