@@ -146,10 +146,12 @@ tui-test: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/tui/run
 
 # NBD tests: real clients (qemu-io, qemu-img, nbdinfo, nbdcopy, nbdsh) against
-# the export, and qemu-io through qemu-nbd and through blkmon on the shared
-# oracle cases (tests/nbd).
+# the export, blkmon's nbd driver against qemu-nbd, nbdkit and the export,
+# and qemu-io through qemu-nbd and through blkmon on the shared oracle cases
+# (tests/nbd).
 nbd-test: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/nbd/run
+	@BLKMON=$(abspath $(PROG)) tests/nbd/client
 	@BLKMON=$(abspath $(PROG)) tests/nbd/oracle
 
 # FUSE tests: the exported file under dd-like I/O, fio, mkfs.ext4 and e2fsck,

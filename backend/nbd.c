@@ -62,10 +62,18 @@ struct nbd_slot {
 
 struct nbd_state;
 
-/* A reconnection on a worker: it owns everything in here while it runs. */
+/*
+ * A reconnection on a worker: it owns everything in here while it runs,
+ * but for `sock` and `cancelled` (under lock): a node that closes shuts
+ * the socket down so that a server that never answers cannot hold the
+ * worker (and the process's exit) forever.
+ */
 struct nbd_attempt {
     struct bk_work work;
     struct nbd_state *s;         /* NULL: the node closed meanwhile */
+    pthread_mutex_t lock;
+    int sock;                    /* lock: the handshake's socket, or -1 */
+    bool cancelled;              /* lock */
     struct nbd_addr addr;        /* copies: the node may close */
     char *export;
     int fd;                      /* the result, or -1 */
@@ -384,13 +392,45 @@ static int nbd_connect(const struct nbd_addr *addr, const char *export,
 static void attempt_work(struct bk_work *w)
 {
     struct nbd_attempt *a = (struct nbd_attempt *)w;
+    bool cancelled;
+    int fd, ret;
 
-    if (nbd_connect(&a->addr, a->export, &a->fd, &a->info, &a->cause) < 0)
-        a->fd = -1;
+    if (nbd_addr_connect(&a->addr, &fd, &a->cause) < 0)
+        return;
+    pthread_mutex_lock(&a->lock);
+    cancelled = a->cancelled;
+    if (!cancelled)
+        a->sock = fd;
+    pthread_mutex_unlock(&a->lock);
+    if (cancelled) {
+        close(fd);
+        return;
+    }
+    ret = nbd_client_negotiate(fd, a->export, &a->info, &a->cause);
+    pthread_mutex_lock(&a->lock);
+    a->sock = -1;
+    cancelled = a->cancelled;
+    pthread_mutex_unlock(&a->lock);
+    if (ret < 0 || cancelled)
+        close(fd);
+    else
+        a->fd = fd;
+}
+
+/* The node closes: an attempt under way ends as soon as it can. */
+static void attempt_cancel(struct nbd_attempt *a)
+{
+    pthread_mutex_lock(&a->lock);
+    a->cancelled = true;
+    if (a->sock >= 0)
+        shutdown(a->sock, SHUT_RDWR);
+    pthread_mutex_unlock(&a->lock);
+    a->s = NULL;   /* it frees itself when it ends */
 }
 
 static void attempt_free(struct nbd_attempt *a)
 {
+    pthread_mutex_destroy(&a->lock);
     if (a->fd >= 0)
         close(a->fd);
     nbd_addr_clear(&a->addr);
@@ -477,6 +517,8 @@ static void nbd_start_attempt(struct nbd_state *s)
         return;
     a->s = s;
     a->fd = -1;
+    a->sock = -1;
+    pthread_mutex_init(&a->lock, NULL);
     a->addr.is_unix = s->cfg.addr.is_unix;
     a->addr.path = s->cfg.addr.path ? strdup(s->cfg.addr.path) : NULL;
     a->addr.host = s->cfg.addr.host ? strdup(s->cfg.addr.host) : NULL;
@@ -785,7 +827,9 @@ static int nbd_open(struct bk_node *node, struct bk_opts *opts,
     if ((info.flags & NBD_FLAG_READ_ONLY) && (node->open_flags & BK_O_RDWR)) {
         nbd_client_send_disc(fd);
         close(fd);
-        *cause = strfmt("NBD export is read-only");
+        /* qemu checks this without a place for its own words
+         * (nbd_handle_updated_info), so the generic ones come out. */
+        *cause = strfmt("Could not open image: %s", strerror(EACCES));
         ret = -EACCES;
         goto fail;
     }
@@ -821,7 +865,7 @@ static void nbd_close(struct bk_node *node)
         s->fd = -1;
     }
     if (s->attempt != NULL)
-        s->attempt->s = NULL;   /* it frees itself when it ends */
+        attempt_cancel(s->attempt);
     if (s->retry_timer != 0)
         bk_loop_del_timer(node->loop, s->retry_timer);
     if (s->delay_timer != 0)
