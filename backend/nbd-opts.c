@@ -151,7 +151,11 @@ static int parse_filename(const char *filename, struct bk_opts *opts,
     char *file, *en;
     int ret = 0;
 
-    for (size_t i = 0; bk_opts_at(opts, i, &key, &value); i++)
+    size_t order[64], n = bk_opts_qemu_order(opts, order, 64);
+
+    /* The first qemu's dictionary walks to is the one it names. */
+    for (size_t i = 0; i < n && bk_opts_at(opts, order[i], &key, &value);
+         i++)
         if (strcmp(key, "host") == 0 || strcmp(key, "port") == 0 ||
             strcmp(key, "path") == 0 || strcmp(key, "export") == 0 ||
             strncmp(key, "server.", 7) == 0) {
