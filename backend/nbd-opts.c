@@ -330,26 +330,6 @@ out:
     return ret;
 }
 
-/* A QEMU_OPT_NUMBER: an unsigned number, any base qemu's parser takes. */
-static int take_number(struct bk_opts *opts, const char *key, uint64_t *out,
-                       char **cause)
-{
-    char *text = bk_opts_take(opts, key), *end;
-
-    *out = 0;
-    if (text == NULL)
-        return 0;
-    errno = 0;
-    *out = strtoull(text, &end, 0);
-    if (errno != 0 || end == text || *end != '\0') {
-        *cause = strfmt("Parameter '%s' expects a number", key);
-        free(text);
-        return -EINVAL;
-    }
-    free(text);
-    return 0;
-}
-
 int bk_nbd_take_config(struct bk_opts *opts, const char *filename,
                        struct bk_nbd_config *cfg, char **cause)
 {
@@ -367,9 +347,9 @@ int bk_nbd_take_config(struct bk_opts *opts, const char *filename,
     port = bk_opts_take(opts, "port");
     path = bk_opts_take(opts, "path");
     cfg->export = bk_opts_take(opts, "export");
-    ret = take_number(opts, "reconnect-delay", &cfg->reconnect_delay, cause);
+    ret = bk_opts_take_number(opts, "reconnect-delay", &cfg->reconnect_delay, cause);
     if (ret == 0)
-        ret = take_number(opts, "open-timeout", &cfg->open_timeout, cause);
+        ret = bk_opts_take_number(opts, "open-timeout", &cfg->open_timeout, cause);
     if (ret == 0)
         ret = legacy_socket_options(opts, path, host, port, cause);
     if (ret == 0) {

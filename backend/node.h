@@ -460,6 +460,11 @@ char *bk_opts_take(struct bk_opts *opts, const char *key);
 /* Move every "prefix.*" key into a new opts without the prefix. */
 struct bk_opts *bk_opts_extract_prefix(struct bk_opts *opts,
                                        const char *prefix);
+/* Take key as a qemu number option (QEMU_OPT_NUMBER: unsigned, any base;
+ * "-5" wraps as in qemu); *out 0 when absent.  0, or -EINVAL with
+ * *cause. */
+int bk_opts_take_number(struct bk_opts *opts, const char *key, uint64_t *out,
+                        char **cause);
 /* Parse a qemu bool: on/off/yes/no/true/false. */
 int bk_opts_parse_bool(const char *text, bool *out);
 int bk_opts_parse_size(const char *text, uint64_t *out);

@@ -36,25 +36,15 @@ struct null_wait {
 static int null_take_latency(struct bk_opts *opts, int64_t *out,
                              char **cause)
 {
-    char *text = bk_opts_take(opts, "latency-ns");
-    char *end;
+    uint64_t v;
+    int ret = bk_opts_take_number(opts, "latency-ns", &v, cause);
 
-    *out = 0;
-    if (text == NULL)
-        return 0;
-    errno = 0;
-    *out = (int64_t)strtoull(text, &end, 0);
-    if (errno != 0 || end == text || *end != '\0') {
-        *cause = strfmt("Parameter 'latency-ns' expects a number");
-        free(text);
-        return -EINVAL;
-    }
-    free(text);
-    if (*out < 0) {
+    *out = (int64_t)v;
+    if (ret == 0 && *out < 0) {
         *cause = strfmt("latency-ns is invalid");
         return -EINVAL;
     }
-    return 0;
+    return ret;
 }
 
 static int null_open(struct bk_node *node, struct bk_opts *opts,

@@ -281,6 +281,25 @@ int bk_opts_take_size(struct bk_opts *opts, const char *key, uint64_t *out,
     return ret < 0 ? -EINVAL : 0;
 }
 
+int bk_opts_take_number(struct bk_opts *opts, const char *key, uint64_t *out,
+                        char **cause)
+{
+    char *text = bk_opts_take(opts, key), *end;
+
+    *out = 0;
+    if (text == NULL)
+        return 0;
+    errno = 0;
+    *out = strtoull(text, &end, 0);
+    if (errno != 0 || end == text || *end != '\0') {
+        *cause = strfmt("Parameter '%s' expects a number", key);
+        free(text);
+        return -EINVAL;
+    }
+    free(text);
+    return 0;
+}
+
 int bk_opts_parse_bool(const char *text, bool *out)
 {
     static const struct { const char *name; bool value; } words[] = {

@@ -93,6 +93,21 @@ static void iov_fill(struct nbd_pending *r, uint64_t pos, const uint8_t *src,
     }
 }
 
+/* Take up to what p->need still lacks into dst; true when complete. */
+static bool gather(struct nbd_reply_parser *p, uint8_t *dst,
+                   const uint8_t **buf, size_t *len)
+{
+    size_t n = p->need - p->have;
+
+    if (n > *len)
+        n = *len;
+    memcpy(dst + p->have, *buf, n);
+    p->have += n;
+    *buf += n;
+    *len -= n;
+    return p->have == p->need;
+}
+
 /* A whole header is in p->hdr. */
 static int header_done(struct nbd_reply_parser *p, char **cause)
 {
@@ -297,14 +312,7 @@ int nbd_reply_feed(struct nbd_reply_parser *p, const uint8_t *buf,
 
         switch (p->state) {
         case R_HDR:
-            n = p->need - p->have;
-            if (n > len)
-                n = len;
-            memcpy(p->hdr + p->have, buf, n);
-            p->have += n;
-            buf += n;
-            len -= n;
-            if (p->have < p->need)
+            if (!gather(p, p->hdr, &buf, &len))
                 return 0;
             if (p->need == 4) {
                 uint32_t magic = nbd_get32(p->hdr);
@@ -328,14 +336,7 @@ int nbd_reply_feed(struct nbd_reply_parser *p, const uint8_t *buf,
             break;
         case R_DATA_OFFSET:
         case R_PAYLOAD:
-            n = p->need - p->have;
-            if (n > len)
-                n = len;
-            memcpy(p->payload + p->have, buf, n);
-            p->have += n;
-            buf += n;
-            len -= n;
-            if (p->have < p->need)
+            if (!gather(p, p->payload, &buf, &len))
                 return 0;
             ret = p->state == R_PAYLOAD ? payload_done(p, cause)
                                         : data_offset_done(p, cause);
