@@ -151,7 +151,10 @@ static struct nbd_pending *nbd_lookup(void *opaque, uint64_t cookie)
     struct nbd_state *s = opaque;
     struct nbd_slot *slot = &s->slots[cookie % NBD_SLOTS];
 
-    return slot->io != NULL && slot->cookie == cookie ? &slot->p : NULL;
+    /* An answered request is no longer asked about, even while the
+     * rest of it is still being sent. */
+    return slot->io != NULL && !slot->replied && slot->cookie == cookie
+           ? &slot->p : NULL;
 }
 
 /* End slot's request with ret and free the slot. */
