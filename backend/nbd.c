@@ -790,9 +790,10 @@ static void nbd_limits(struct bk_node *node, const struct nbd_export_info *i)
     node->bl.max_transfer = max;
 }
 
-static void sleep_s(long sec)
+static void sleep_ns(int64_t ns)
 {
-    struct timespec ts = { .tv_sec = sec };
+    struct timespec ts = { .tv_sec = ns / 1000000000,
+                           .tv_nsec = ns % 1000000000 };
 
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
@@ -813,16 +814,23 @@ static int nbd_open(struct bk_node *node, struct bk_opts *opts,
     if (ret < 0)
         return ret;
     deadline = bk_now_ns() + (int64_t)s->cfg.open_timeout * 1000000000;
-    /* With open-timeout, qemu tries again (its back-off) until the time
-     * is up; open blocks meanwhile, as qemu's does. */
+    /* With open-timeout, qemu tries again (its back-off: 1 s, 2 s, ...)
+     * until the time is up, and fails then with the last attempt's
+     * words; open blocks meanwhile, as qemu's does. */
     for (;;) {
+        int64_t now;
+
         ret = nbd_connect(&s->cfg.addr, s->cfg.export, &fd, &info, cause);
-        if (ret == 0 || s->cfg.open_timeout == 0 ||
-            bk_now_ns() + wait_s * 1000000000 > deadline)
+        now = bk_now_ns();
+        if (ret == 0 || s->cfg.open_timeout == 0 || now >= deadline)
             break;
+        if (now + wait_s * 1000000000 >= deadline) {
+            sleep_ns(deadline - now);
+            break;
+        }
         free(*cause);
         *cause = NULL;
-        sleep_s(wait_s);
+        sleep_ns(wait_s * 1000000000);
         wait_s = wait_s < 16 ? wait_s * 2 : 16;
     }
     if (ret < 0)
