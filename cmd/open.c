@@ -132,8 +132,12 @@ int cmd_open_image(struct cmd_state *st, const char *name,
                                                .arg = st };
     ret = bk_dev_open_warn(st->loop, name, opts, flags, &dev, &cause,
                            &probe_warning, &st->debug_observer);
-    /* With a json: name qemu names the file it found in it. */
-    if (name != NULL && strncmp(name, "json:", 5) == 0)
+    /* With a json: name qemu names the file it found in it; an NBD
+     * node by the URI it makes of its address ("nbd://h/e" becomes
+     * "nbd://h:10809/e"). */
+    if (name != NULL && (strncmp(name, "json:", 5) == 0 ||
+                         (strncmp(name, "nbd", 3) == 0 &&
+                          (name[3] == ':' || name[3] == '+'))))
         warn_name = NULL;
     if (ret == 0 && warn_name == NULL) {
         free(probe_name);
