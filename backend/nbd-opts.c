@@ -272,7 +272,7 @@ static int socket_address(struct bk_opts *server, struct nbd_addr *a,
         "numeric", "to", "ipv4", "ipv6", "keep-alive", "mptcp", NULL };
     static const char *const unix_extra[] = { "abstract", "tight", NULL };
     const char *const *extra;
-    const char *key, *value;
+    const char *key;
     char *type;
     int ret = -EINVAL;
 
@@ -321,7 +321,6 @@ static int socket_address(struct bk_opts *server, struct nbd_addr *a,
         *cause = strfmt("Parameter '%s' is unexpected", key);
         goto out;
     }
-    (void)value;
     ret = 0;
 out:
     free(type);

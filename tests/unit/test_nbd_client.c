@@ -75,7 +75,8 @@ static size_t put_chunk(uint8_t *b, uint16_t flags, uint16_t type,
     struct nbd_chunk c = { flags, type, cookie, len };
 
     nbd_encode_chunk(b, &c);
-    memcpy(b + NBD_CHUNK_HEADER_SIZE, payload, len);
+    if (len > 0)
+        memcpy(b + NBD_CHUNK_HEADER_SIZE, payload, len);
     return NBD_CHUNK_HEADER_SIZE + len;
 }
 
@@ -270,7 +271,8 @@ static size_t put_opt_reply(uint8_t *b, uint32_t opt, uint32_t type,
     struct nbd_opt_reply r = { opt, type, len };
 
     nbd_encode_opt_reply(b, &r);
-    memcpy(b + NBD_OPT_REPLY_SIZE, data, len);
+    if (len > 0)
+        memcpy(b + NBD_OPT_REPLY_SIZE, data, len);
     return NBD_OPT_REPLY_SIZE + len;
 }
 
