@@ -141,9 +141,11 @@ uring: deps-quiet $(URING_UNIT) $(PROG)
 	@echo "== faults (io_uring)"; \
 	    BLKMON_AIO=io_uring BLKMON=$(abspath $(PROG)) tests/faults/run
 
-# TUI tests drive the real binary through tmux (tests/tui/run).
+# TUI tests drive the real binary through tmux (tests/tui/run; a qcow2
+# image's views: tests/tui/qcow2).
 tui-test: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/tui/run
+	@BLKMON=$(abspath $(PROG)) tests/tui/qcow2
 
 # NBD tests: real clients (qemu-io, qemu-img, nbdinfo, nbdcopy, nbdsh) against
 # the export, blkmon's nbd driver against qemu-nbd, nbdkit and the export,

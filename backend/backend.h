@@ -447,6 +447,64 @@ int bk_dev_extents(struct bk_dev *dev, int64_t offset, int64_t bytes,
                    int (*fn)(const struct bk_extent *ext, void *arg),
                    void *arg);
 
+/* ---- a format's own I/O and layout ---------------------------------- */
+/*
+ * A format driver (qcow2) reads and writes its file for a request: an L2
+ * table load, a refcount block update, the guest data, copy-on-write.
+ * Each such I/O in progress is a *sub-request*, named by the blkdebug
+ * event that announced it ("l2_load", "refblock_update_part", "cow_read";
+ * NULL before any), whether or not the stack has a blkdebug node.  req is
+ * the request it serves (NULL: the format's own work, e.g. a flush at
+ * close).  at_event: the sub-request waits at that event (a breakpoint
+ * holds it) and its I/O has not started; op/offset/bytes then are the
+ * request's.
+ */
+struct bk_subreq {
+    const struct bk_req *req;
+    const char *what;
+    enum bk_op op;
+    int64_t offset;            /* in the format's file */
+    int64_t bytes;
+    bool at_event;
+    int layer;                 /* 0: the image; 1: its backing file... */
+};
+/* Visit the sub-requests in progress, oldest first per format node. */
+void bk_dev_for_each_subreq(struct bk_dev *dev,
+                            void (*fn)(const struct bk_subreq *sub,
+                                       void *arg),
+                            void *arg);
+
+/* What a byte range of a format's file holds (the host view). */
+enum bk_layout_kind {
+    BK_LAYOUT_FREE,            /* no reference, refcount 0 */
+    BK_LAYOUT_HEADER,
+    BK_LAYOUT_L1,              /* the active L1 table */
+    BK_LAYOUT_L2,
+    BK_LAYOUT_REFTABLE,
+    BK_LAYOUT_REFBLOCK,
+    BK_LAYOUT_SNAPSHOT,        /* snapshot table, a snapshot's L1/L2 tables */
+    BK_LAYOUT_BITMAP,          /* bitmap directory, tables and data */
+    BK_LAYOUT_DATA,            /* guest data clusters */
+    BK_LAYOUT_COMPRESSED,      /* compressed guest data */
+    BK_LAYOUT_OTHER,           /* in use, no reference found (a leak) */
+    BK_LAYOUT__MAX
+};
+extern const char *const bk_layout_names[BK_LAYOUT__MAX];
+struct bk_layout_run {
+    int64_t offset, length;
+    enum bk_layout_kind kind;
+};
+/*
+ * The layout of the top format node's file, runs in order covering
+ * [0, *file_length), adjacent runs of one kind merged.  It reads the
+ * format's tables below any blkdebug node (no event fires, no rule
+ * acts) and iterates the loop while it reads.  -ENOTSUP: the format has
+ * no layout to show (raw).  fn returns nonzero to stop.
+ */
+int bk_dev_layout(struct bk_dev *dev, int64_t *file_length,
+                  int (*fn)(const struct bk_layout_run *run, void *arg),
+                  void *arg);
+
 /* ---- blkdebug control ------------------------------------------------ */
 /*
  * When the stack holds a blkdebug node, these reach it; otherwise they

@@ -258,6 +258,15 @@ struct bk_driver {
     void (*debug_event)(struct bk_node *node, enum rules_event ev,
                         struct bk_io *io, bk_io_cb *cont);
     const struct bk_debug_ops *debug;
+    /* The sub-requests in progress (backend.h).  Missing: none. */
+    void (*for_each_subreq)(struct bk_node *node,
+                            void (*fn)(const struct bk_subreq *sub,
+                                       void *arg),
+                            void *arg);
+    /* bk_dev_layout.  Missing: -ENOTSUP. */
+    int (*layout)(struct bk_node *node, int64_t *file_length,
+                  int (*fn)(const struct bk_layout_run *run, void *arg),
+                  void *arg);
 };
 
 /* The drivers a device opens stacks with (drivers.c), NULL-terminated. */

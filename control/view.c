@@ -6,7 +6,9 @@
  *   {"v":1,"event":"view","t":T,"now":NS,"full":BOOL,
  *    "image":null|{"filename","format","length","blkdebug","unmap"},
  *    "requests":{"count":N,"list":[[id,op,srckind,srcid,offset,length,
- *                state,submit_ns,event|null,tag|null,suspend_ns],...]},
+ *                state,submit_ns,event|null,tag|null,suspend_ns],...],
+ *                "subs":[[id|null,event|null,op,offset,length,at_event,
+ *                         layer],...]},
  *    "breaks":[[event,tag],...],
  *    "rules":null|{"state":S,"list":[[id,action,event,iotypes,sector,
  *                armed,disabled,matched,injected],...]},
@@ -18,6 +20,8 @@
  *                           oops,obytes,oerr],...]},
  *    "heat":[[kind,offset,bytes,t_ns],...],
  *    "alloc":{"ranges":[[offset,length,[start,end,...]],...]},
+ *    "layers":null|{"guest":[length,err,[[offset,length,kind],...]],
+ *                   "host":[length,err,[[offset,length,kind],...]]},
  *    "exports":[[kind,name,where,read_only,draining,clients_ever,
  *                [[srckind,srcid,peer,inflight,requests,bytes_read,
  *                  bytes_written,errors,connect_ns],...]],...],
@@ -36,6 +40,11 @@
  * system decides (discards, zero writes) read again before the next
  * frame.  Every range a request changed is remembered (coalesced; past
  * VIEW_MAX_DIRTY, one range covering them) until the next frame.
+ *
+ * A format image (qcow2) has layers too (tui/layers.h): "layers" is sent
+ * whole in a full frame and whenever they changed, left out otherwise
+ * (null: the image has none); "subs" are the format's own I/O in
+ * progress (backend.h's bk_subreq), the request they serve by id.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +57,7 @@
 #include "rules/rules.h"
 #include "tui/extmap.h"
 #include "tui/heat.h"
+#include "tui/layers.h"
 #include "tui/stats.h"
 
 #define VIEW_FRAME_MS     100
@@ -69,6 +79,8 @@ struct ctl_view {
     struct bk_dev *dev;
     struct bk_observer obs;
     struct tui_extmap *map;
+    struct tui_layers *layers;   /* a format image's views, or NULL */
+    uint64_t layers_sent;        /* their generation in the last frame */
     int64_t length;
     bool unmap;
     struct view_ranges rescan, dirty;
@@ -146,6 +158,8 @@ static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
     }
     if (v->map != NULL && tui_extmap_apply_req(v->map, req, v->unmap))
         ranges_add(&v->rescan, req->offset, req->bytes);
+    if (v->layers != NULL)
+        tui_layers_note_req(v->layers, req);
     if (req->ret >= 0 && (req->op == BK_OP_WRITE ||
                           req->op == BK_OP_WRITE_ZEROES ||
                           req->op == BK_OP_DISCARD))
@@ -189,6 +203,8 @@ static void view_forget(struct ctl_view *v)
 {
     tui_extmap_free(v->map);
     v->map = NULL;
+    tui_layers_free(v->layers);
+    v->layers = NULL;
     v->rescan.n = v->dirty.n = 0;
     tui_heat_clear(v->heat);
 }
@@ -207,6 +223,7 @@ static void view_follow(struct ctl_view *v, struct bk_dev *dev)
         tui_extmap_free(v->map);
         v->map = NULL;
     }
+    v->layers = tui_layers_open(dev);
     v->obs = (struct bk_observer){ .req_end = view_req_end,
                                    .debug = view_debug, .arg = v };
     bk_dev_add_observer(dev, &v->obs);
@@ -214,6 +231,8 @@ static void view_follow(struct ctl_view *v, struct bk_dev *dev)
 
 static void view_rescan(struct ctl_view *v)
 {
+    if (v->layers != NULL && v->dev != NULL)
+        tui_layers_refresh(v->layers, v->dev, bk_now_ns());
     for (size_t i = 0; i < v->rescan.n; i++) {
         struct view_range r = v->rescan.v[i];
 
@@ -255,6 +274,71 @@ static void put_req(const struct bk_req *req, void *arg)
     jb_str(b, req->state == BK_REQ_SUSPENDED ? req->suspend_tag : NULL);
     jb_i64(b, req->suspend_ns);
     jb_close(b, ']');
+}
+
+struct view_subs {
+    struct jbuf *b;
+    size_t n;
+};
+
+static void put_subreq(const struct bk_subreq *sub, void *arg)
+{
+    struct view_subs *w = arg;
+    struct jbuf *b = w->b;
+
+    if (w->n++ >= VIEW_MAX_REQS)
+        return;
+    jb_open(b, '[');
+    if (sub->req != NULL)
+        jb_u64(b, sub->req->id);
+    else
+        jb_null(b);
+    jb_str(b, sub->what);
+    jb_u64(b, (uint64_t)sub->op);
+    jb_i64(b, sub->offset);
+    jb_i64(b, sub->bytes);
+    jb_bool(b, sub->at_event);
+    jb_i64(b, sub->layer);
+    jb_close(b, ']');
+}
+
+static void put_layer_view(struct jbuf *b, const struct tui_layers *l,
+                           enum tui_layers_which w)
+{
+    const struct tui_run *runs;
+    size_t n = tui_layers_runs(l, w, &runs);
+
+    jb_open(b, '[');
+    jb_i64(b, tui_layers_length(l, w));
+    jb_i64(b, tui_layers_error(l, w));
+    jb_open(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        jb_open(b, '[');
+        jb_i64(b, runs[i].offset);
+        jb_i64(b, runs[i].length);
+        jb_u64(b, runs[i].kind);
+        jb_close(b, ']');
+    }
+    jb_close(b, ']');
+    jb_close(b, ']');
+}
+
+static void put_layers(struct ctl_view *v, struct jbuf *b, bool full)
+{
+    if (v->layers == NULL) {
+        jb_key(b, "layers");
+        jb_null(b);
+        return;
+    }
+    if (!full && tui_layers_gen(v->layers) == v->layers_sent)
+        return;
+    jb_key(b, "layers");
+    jb_open(b, '{');
+    jb_key(b, "guest");
+    put_layer_view(b, v->layers, TUI_LAYERS_GUEST);
+    jb_key(b, "host");
+    put_layer_view(b, v->layers, TUI_LAYERS_HOST);
+    jb_close(b, '}');
 }
 
 static void put_break(const char *event, const char *tag, void *arg)
@@ -397,6 +481,12 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     jb_close(b, ']');
     jb_key(b, "count");
     jb_u64(b, w.n);
+    jb_key(b, "subs");
+    jb_open(b, '[');
+    if (dev != NULL && v->layers != NULL)
+        bk_dev_for_each_subreq(dev, put_subreq,
+                               &(struct view_subs){ b, 0 });
+    jb_close(b, ']');
     jb_close(b, '}');
     jb_key(b, "breaks");
     jb_open(b, '[');
@@ -463,6 +553,7 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     }
     jb_close(b, ']');
     jb_close(b, '}');
+    put_layers(v, b, full);
     jb_key(b, "exports");
     jb_open(b, '[');
     for (struct export *x = export_first(v->srv->owner->exports); x != NULL;
@@ -590,6 +681,8 @@ static void view_frames(struct ctl_view *v)
     jb_free(&full);
     v->dirty.n = 0;
     v->changed = false;
+    if (v->layers != NULL)
+        v->layers_sent = tui_layers_gen(v->layers);
 }
 
 static bool view_pending_intervals(const struct ctl_view *v)
@@ -625,6 +718,7 @@ static long view_tick(struct bk_loop *loop, void *arg)
 {
     struct ctl_view *v = arg;
     bool busy = view_busy(v);
+    bool layers = v->layers != NULL && tui_layers_pending(v->layers);
 
     (void)loop;
     tui_stats_advance(v->stats, bk_now_ns());
@@ -632,13 +726,13 @@ static long view_tick(struct bk_loop *loop, void *arg)
         v->timer = 0;
         return -1;
     }
-    if (v->changed || busy || view_pending_intervals(v))
+    if (v->changed || busy || layers || view_pending_intervals(v))
         view_frames(v);
     if (v->changed)
         return VIEW_FRAME_MS;
     /* Outstanding requests age and the last intervals close: look again
      * in a while; idle, stop. */
-    if (busy || view_pending_intervals(v) ||
+    if (busy || layers || view_pending_intervals(v) ||
         v->last_count >= tui_stats_current(v->stats) - 1)
         return VIEW_BUSY_MS;
     v->timer = 0;

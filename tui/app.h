@@ -22,6 +22,7 @@
 #include "tui/cmdq.h"
 #include "tui/extmap.h"
 #include "tui/heat.h"
+#include "tui/layers.h"
 #include "tui/history.h"
 #include "tui/layout.h"
 #include "tui/lineedit.h"
@@ -56,6 +57,7 @@ struct tui_watch {
     size_t nrescan, caprescan;
     struct tui_heat *heat;
     struct tui_susp *susp;
+    struct tui_layers *layers;     /* a format's views (layers.h), or NULL */
     struct bk_observer observer;   /* on dev */
 };
 
@@ -70,6 +72,9 @@ struct tui_alloc_scratch {
 struct tui_pane_state {
     struct tui_view view;          /* Allocation */
     bool view_ok;
+    bool host_view;                /* Allocation: a format's file (layers.h) */
+    struct tui_view hview;         /* ... and where it looks */
+    bool hview_ok;
     size_t req_top;                /* Requests: first row shown */
     size_t req_rows;               /* rows last drawn (page size) */
     size_t susp_sel;               /* Suspended: selected row */

@@ -39,6 +39,8 @@ const struct tui_binding tui_bindings[] = {
     { TUI_PANE_ALLOC, '=', "zoom in", "zoom in" },
     { TUI_PANE_ALLOC, '-', "zoom out", "zoom out" },
     { TUI_PANE_ALLOC, '0', "zoom whole", "show the whole image" },
+    { TUI_PANE_ALLOC, 'v', "map-view toggle",
+      "a format image (qcow2): guest view / host view of its file" },
     { TUI_PANE_ALLOC, TUI_KEY_LEFT, "pan -1", "pan one row towards 0" },
     { TUI_PANE_ALLOC, TUI_KEY_RIGHT, "pan 1", "pan one row towards the end" },
     { TUI_PANE_ALLOC, TUI_KEY_UP, "pan -1", "pan one row towards 0" },

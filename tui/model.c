@@ -7,6 +7,7 @@
 
 #include "export/export.h"
 #include "tui/app.h"
+#include "tui/layers.h"
 #include "tui/model.h"
 #include "tui/remote.h"
 
@@ -187,4 +188,36 @@ int tui_model_resume_all(struct tui *t)
         return -ENOENT;
     bk_dev_resume_all(t->w.dev);
     return 0;
+}
+
+const struct tui_layers *tui_model_layers(struct tui *t)
+{
+    if (t->remote != NULL)
+        return tui_remote_layers(t->remote);
+    return t->w.dev != NULL ? t->w.layers : NULL;
+}
+
+void tui_model_for_each_subreq(struct tui *t,
+                               void (*fn)(const struct bk_subreq *sub,
+                                          void *arg),
+                               void *arg)
+{
+    if (t->remote != NULL)
+        tui_remote_for_each_subreq(t->remote, fn, arg);
+    else if (t->w.dev != NULL && t->w.layers != NULL)
+        bk_dev_for_each_subreq(t->w.dev, fn, arg);
+}
+
+static void count_sub(const struct bk_subreq *sub, void *arg)
+{
+    (void)sub;
+    ++*(size_t *)arg;
+}
+
+size_t tui_model_subreqs(struct tui *t)
+{
+    size_t n = 0;
+
+    tui_model_for_each_subreq(t, count_sub, &n);
+    return n;
 }

@@ -66,6 +66,18 @@ struct export;
 const struct export *tui_model_exports(struct tui *t);
 size_t tui_model_export_count(struct tui *t);
 
+/* A format image's guest and host views (tui/layers.h); NULL when the
+ * image has none (raw) or no image is open. */
+struct tui_layers;
+const struct tui_layers *tui_model_layers(struct tui *t);
+/* The format's own I/O in progress (backend.h's bk_subreq): metadata
+ * loads and updates, copy-on-write, named by their event; and how many. */
+void tui_model_for_each_subreq(struct tui *t,
+                               void (*fn)(const struct bk_subreq *sub,
+                                          void *arg),
+                               void *arg);
+size_t tui_model_subreqs(struct tui *t);
+
 /* Actions: 0 or -errno (remote: sent; the answer shows in Output). */
 int tui_model_resume_req(struct tui *t, uint64_t id);
 int tui_model_resume_all(struct tui *t);

@@ -18,6 +18,7 @@
 #include "tui/inject.h"
 #include "tui/marks.h"
 #include "tui/panel.h"
+#include "tui/qmap.h"
 #include "tui/screen.h"
 
 #define ALLOC_MAX_INJECT 256
@@ -141,6 +142,12 @@ static void alloc_draw(struct tui *t, struct tui_rect in, bool focus,
     char a[16], b[16], c[16];
 
     (void)focus;
+    if (tui_qmap_active(t)) {
+        if (n > 0)
+            alloc_grow(sc, n);
+        tui_qmap_draw(t, in, info, infosize, sc);
+        return;
+    }
     if (!alloc_view(t, n)) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM,
                 !tui_model_image(t, NULL) ? "no image open (try: open FILE)"
@@ -215,32 +222,41 @@ static void alloc_draw(struct tui *t, struct tui_rect in, bool focus,
         snprintf(info, infosize, "%s-%s, cell %s", a, b, c);
 }
 
-static size_t alloc_focus_cell(struct tui *t)
+/* The view zoom and pan act on: a format image's host view when shown. */
+static struct tui_view *alloc_cur(struct tui *t)
 {
-    return t->ps.view.ncells / 2;
+    struct tui_view *v = tui_qmap_view(t);
+
+    return v != NULL ? v : t->ps.view_ok ? &t->ps.view : NULL;
 }
 
 bool tui_alloc_zoom(struct tui *t, int steps)
 {
-    return t->ps.view_ok &&
-           tui_view_zoom(&t->ps.view, steps, alloc_focus_cell(t));
+    struct tui_view *v = alloc_cur(t);
+
+    return v != NULL && tui_view_zoom(v, steps, v->ncells / 2);
 }
 
 bool tui_alloc_whole(struct tui *t)
 {
-    return t->ps.view_ok && tui_view_whole(&t->ps.view);
+    struct tui_view *v = alloc_cur(t);
+
+    return v != NULL && tui_view_whole(v);
 }
 
 bool tui_alloc_pan_rows(struct tui *t, int64_t rows)
 {
     struct tui_rect in = tui_inner(t->rect[TUI_PANE_ALLOC]);
+    struct tui_view *v = alloc_cur(t);
 
-    return t->ps.view_ok && tui_view_pan(&t->ps.view, rows * in.w);
+    return v != NULL && tui_view_pan(v, rows * in.w);
 }
 
 bool tui_alloc_page(struct tui *t, int pages)
 {
-    return t->ps.view_ok && tui_view_page(&t->ps.view, pages);
+    struct tui_view *v = alloc_cur(t);
+
+    return v != NULL && tui_view_page(v, pages);
 }
 
 const struct tui_panel_class tui_panel_alloc = {

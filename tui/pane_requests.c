@@ -8,6 +8,11 @@
  *
  * Columns drop as the pane narrows: SRC (who issued the request) first,
  * then AGE, with offsets then shown in units.
+ *
+ * Under a request of a format image (qcow2) come its sub-requests: the
+ * format's own I/O for it (an L2 table load, a refcount block update,
+ * copy-on-write), named by their blkdebug event, with the offset in the
+ * image file; the format's work for no request (at close) comes last.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,12 +33,18 @@ static const char *const req_op_short[BK_OP__MAX] = {
     [BK_OP_BLOCK_STATUS] = "stat",
 };
 
+/* Sub-requests listed per frame (more are counted, not shown). */
+#define REQ_MAX_SUBS 256
+
 struct req_walk {
     struct tui_rect in;
     size_t index, top, rows;
     int64_t now;
     bool narrow;     /* no AGE column, offsets in units */
     bool src;        /* the SRC column */
+    struct bk_subreq *subs;
+    size_t nsubs;
+    bool *shown;     /* per sub: drawn under its request */
 };
 
 /* Below this width the state would be cut: drop to the narrow columns. */
@@ -67,20 +78,74 @@ static void req_state(const struct bk_req *req, char *buf, size_t size,
     }
 }
 
+/* The screen row of the next list row, or -1 when it is scrolled off. */
+static int req_next_y(struct req_walk *wk)
+{
+    size_t i = wk->index++;
+
+    if (i < wk->top || i >= wk->top + wk->rows)
+        return -1;
+    return wk->in.y + 1 + (int)(i - wk->top);
+}
+
+static void sub_row(struct req_walk *wk, const struct bk_subreq *sub)
+{
+    char line[256], state[96], len[16], off[24];
+    const char *op;
+    int y = req_next_y(wk), used;
+
+    if (y < 0)
+        return;
+    if (sub->at_event)
+        off[0] = '\0';
+    else if (wk->narrow)
+        tui_fmt_size(off, sizeof(off), sub->offset);
+    else
+        snprintf(off, sizeof(off), "%" PRId64, sub->offset);
+    op = (unsigned)sub->op < BK_OP__MAX ? req_op_short[sub->op] : "?";
+    tui_fmt_size(len, sizeof(len), sub->bytes);
+    if (sub->at_event)
+        snprintf(state, sizeof(state), "at %s", sub->what ? sub->what : "?");
+    else
+        snprintf(state, sizeof(state), "%s%s", sub->what ? sub->what : op,
+                 sub->layer > 0 ? " (backing)" : "");
+    if (sub->at_event)
+        len[0] = '\0';
+    if (wk->narrow)
+        snprintf(line, sizeof(line), "%5s %-5.5s %8s %7s ", "`-", op, off,
+                 len);
+    else if (wk->src)
+        snprintf(line, sizeof(line), "%5s %-5.5s %-5.5s %12s %7s %6s ", "`-",
+                 op, "", off, len, "");
+    else
+        snprintf(line, sizeof(line), "%5s %-5.5s %12s %7s %6s ", "`-", op,
+                 off, len, "");
+    used = tui_put(y, wk->in.x, wk->in.w, TUI_R_DIM, line);
+    tui_put(y, wk->in.x + used, wk->in.w - used,
+            sub->at_event ? TUI_R_REQ_SUSPENDED : TUI_R_VALUE, state);
+}
+
+static void req_subs(struct req_walk *wk, const struct bk_req *req)
+{
+    for (size_t i = 0; i < wk->nsubs; i++)
+        if (wk->subs[i].req == req) {
+            wk->shown[i] = true;
+            sub_row(wk, &wk->subs[i]);
+        }
+}
+
 static void req_row(const struct bk_req *req, void *arg)
 {
     struct req_walk *wk = arg;
     char line[256], state[128], len[16], age[16], off[16], src[24];
     enum tui_role role;
     const char *op;
-    int y;
+    int y = req_next_y(wk);
 
-    if (wk->index < wk->top || wk->index >= wk->top + wk->rows) {
-        wk->index++;
+    if (y < 0) {
+        req_subs(wk, req);
         return;
     }
-    y = wk->in.y + 1 + (int)(wk->index - wk->top);
-    wk->index++;
     req_state(req, state, sizeof(state), &role);
     tui_fmt_size(len, sizeof(len), req->bytes);
     tui_fmt_duration(age, sizeof(age), wk->now - req->submit_ns);
@@ -100,13 +165,24 @@ static void req_row(const struct bk_req *req, void *arg)
 
         tui_put(y, wk->in.x + used, wk->in.w - used, role, state);
     }
+    req_subs(wk, req);
+}
+
+static void collect_sub(const struct bk_subreq *sub, void *arg)
+{
+    struct req_walk *wk = arg;
+
+    if (wk->nsubs < REQ_MAX_SUBS)
+        wk->subs[wk->nsubs++] = *sub;
 }
 
 static void requests_draw(struct tui *t, struct tui_rect in, bool focus,
                           char *info, size_t infosize)
 {
     struct tui_pane_state *ps = &t->ps;
-    size_t n, rows = in.h > 1 ? (size_t)in.h - 1 : 0;
+    size_t n, nreq, rows = in.h > 1 ? (size_t)in.h - 1 : 0;
+    struct bk_subreq subs[REQ_MAX_SUBS];
+    bool shown[REQ_MAX_SUBS] = { false };
     struct req_walk wk;
 
     (void)focus;
@@ -114,10 +190,16 @@ static void requests_draw(struct tui *t, struct tui_rect in, bool focus,
         tui_put(in.y, in.x, in.w, TUI_R_DIM, "no image open");
         return;
     }
-    n = tui_model_outstanding(t);
+    wk = (struct req_walk){ in, 0, ps->req_top, rows, bk_now_ns(),
+                            in.w < REQ_WIDE, in.w >= REQ_SRC_WIDE, subs, 0,
+                            shown };
+    tui_model_for_each_subreq(t, collect_sub, &wk);
+    nreq = tui_model_outstanding(t);
+    n = nreq + wk.nsubs;
     ps->req_rows = rows;
     if (ps->req_top + rows > n)
         ps->req_top = n > rows ? n - rows : 0;
+    wk.top = ps->req_top;
     if (in.w < REQ_WIDE)
         tui_putf(in.y, in.x, in.w, TUI_R_DIM, "%5s %-5s %8s %7s %s", "ID",
                  "OP", "OFFSET", "LENGTH", "STATE");
@@ -132,23 +214,27 @@ static void requests_draw(struct tui *t, struct tui_rect in, bool focus,
             tui_put(in.y + 1, in.x, in.w, TUI_R_DIM,
                     "  (no outstanding requests)");
     } else {
-        wk = (struct req_walk){ in, 0, ps->req_top, rows, bk_now_ns(),
-                                in.w < REQ_WIDE, in.w >= REQ_SRC_WIDE };
         tui_model_for_each_req(t, req_row, &wk);
+        /* The format's work for no request listed. */
+        for (size_t i = 0; i < wk.nsubs; i++)
+            if (!shown[i])
+                sub_row(&wk, &subs[i]);
     }
     if (n > rows)
-        snprintf(info, infosize, "%zu outstanding, %zu-%zu", n,
-                 ps->req_top + 1,
+        snprintf(info, infosize, "%zu outstanding%s, %zu-%zu", nreq,
+                 wk.nsubs > 0 ? " +sub" : "", ps->req_top + 1,
                  ps->req_top + rows < n ? ps->req_top + rows : n);
+    else if (wk.nsubs > 0)
+        snprintf(info, infosize, "%zu outstanding, %zu sub", nreq, wk.nsubs);
     else
-        snprintf(info, infosize, "%zu outstanding", n);
+        snprintf(info, infosize, "%zu outstanding", nreq);
 }
 
 static unsigned requests_key(struct tui *t, int key)
 {
     struct tui_pane_state *ps = &t->ps;
     size_t page = ps->req_rows > 1 ? ps->req_rows - 1 : 1;
-    size_t n = tui_model_outstanding(t);
+    size_t n = tui_model_outstanding(t) + tui_model_subreqs(t);
 
     switch (key) {
     case TUI_KEY_UP:

@@ -23,6 +23,7 @@
 #include "export/export.h"
 #include "tui/app.h"
 #include "tui/remote.h"
+#include "tui/remote_qmap.h"
 #include "util/strfmt.h"
 
 /* A frame carries the whole map when it is full: allow a large one. */
@@ -85,6 +86,7 @@ struct tui_remote {
     size_t queued;
     struct remote_export *exports;
     size_t nexports;
+    struct tui_rqmap *qmap;      /* a format image's views, sub-requests */
 };
 
 static void remote_ready(struct bk_loop *loop, int fd, void *arg);
@@ -606,6 +608,7 @@ static void remote_frame(struct tui_remote *r, const struct json_value *v)
     mirror_stats(r, json_get(v, "stats"), full);
     mirror_session(r, json_get(v, "session"));
     mirror_exports(r, json_get(v, "exports"));
+    tui_rqmap_mirror(&r->qmap, v);
     r->dev.errors = (uint64_t)json_int(json_get(dev, "errors"), 0);
     r->dev.injected = (uint64_t)json_int(json_get(dev, "injected"), 0);
     if (lat != NULL && lat->type == JSON_ARRAY && lat->n >= 5)
@@ -749,6 +752,7 @@ void tui_remote_free(struct tui_remote *r)
     free(r->rules);
     free(r->running);
     exports_free(r);
+    tui_rqmap_free(r->qmap);
     free(r);
 }
 
@@ -847,4 +851,27 @@ const char *tui_remote_running(struct tui_remote *r, size_t *queued)
 const struct export *tui_remote_exports(struct tui_remote *r)
 {
     return r->nexports > 0 ? &r->exports[0].exp : NULL;
+}
+
+const struct tui_layers *tui_remote_layers(struct tui_remote *r)
+{
+    return r->has_image ? tui_rqmap_layers(r->qmap) : NULL;
+}
+
+static const struct bk_req *remote_find_req(void *ctx, uint64_t id)
+{
+    struct tui_remote *r = ctx;
+
+    for (size_t i = 0; i < r->nreqs; i++)
+        if (r->reqs[i].req.id == id)
+            return &r->reqs[i].req;
+    return NULL;
+}
+
+void tui_remote_for_each_subreq(struct tui_remote *r,
+                                void (*fn)(const struct bk_subreq *sub,
+                                           void *arg),
+                                void *arg)
+{
+    tui_rqmap_for_each_subreq(r->qmap, remote_find_req, r, fn, arg);
 }

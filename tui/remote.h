@@ -55,5 +55,11 @@ struct tui_stats_total tui_remote_total(struct tui_remote *r,
                                         enum tui_stats_class c);
 const char *tui_remote_running(struct tui_remote *r, size_t *queued);
 const struct export *tui_remote_exports(struct tui_remote *r);
+struct tui_layers;
+const struct tui_layers *tui_remote_layers(struct tui_remote *r);
+void tui_remote_for_each_subreq(struct tui_remote *r,
+                                void (*fn)(const struct bk_subreq *sub,
+                                           void *arg),
+                                void *arg);
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "cmd/out.h"
 #include "tui/panel.h"
+#include "tui/qmap.h"
 #include "tui/screen.h"
 
 static int tc_focus_next(struct cmd_state *st, int argc, char **argv);
@@ -97,6 +98,7 @@ const struct cmd_entry *const tui_cmd_table[] = {
     &tc_focus_prev_entry,
     &tc_help_keys_entry,
     &tc_leave_entry,
+    &tui_map_view_entry,
     &tc_pan_entry,
     &tc_redraw_entry,
     &tc_remove_selected_entry,

@@ -67,7 +67,8 @@ static void watch_attach(struct tui *t, struct bk_dev *dev)
     if (t->stats == NULL)
         abort();
     watch_scan(t);
-    t->ps.view_ok = false;
+    w->layers = tui_layers_open(dev);
+    t->ps.view_ok = t->ps.hview_ok = false;
     w->observer = (struct bk_observer){ .req_end = watch_observer,
                                         .debug = watch_debug, .arg = t };
     bk_dev_add_observer(dev, &w->observer);
@@ -87,11 +88,12 @@ void tui_watch_detach(struct tui *t)
     if (w->dev != NULL && w->dev == t->st->dev)
         bk_dev_remove_observer(w->dev, &w->observer);
     tui_extmap_free(w->map);
+    tui_layers_free(w->layers);
     tui_heat_free(w->heat);
     tui_susp_free(w->susp);
     free(w->rescan);
     *w = (struct tui_watch){ 0 };
-    t->ps.view_ok = false;
+    t->ps.view_ok = t->ps.hview_ok = false;
 }
 
 void tui_watch_sync(struct tui *t)
@@ -137,6 +139,8 @@ void tui_watch_rescan(struct tui *t)
 {
     struct tui_watch *w = &t->w;
 
+    if (w->dev != NULL && w->layers != NULL)
+        tui_layers_refresh(w->layers, w->dev, bk_now_ns());
     if (w->dev == NULL || w->map == NULL) {
         w->nrescan = 0;
         return;
@@ -170,6 +174,8 @@ static void watch_observer(struct bk_dev *dev, const struct bk_req *req,
         if (t->ps.view_ok)
             tui_view_set_length(&t->ps.view, w->length);
     }
+    if (w->layers != NULL)
+        tui_layers_note_req(w->layers, req);
     if (w->map != NULL && tui_extmap_apply_req(w->map, req, w->unmap))
         watch_add_rescan(w, req->offset, req->op == BK_OP_TRUNCATE
                          ? 0 : req->bytes);

@@ -22,6 +22,7 @@ struct spawn_task {
     struct bk_io *io;
     int (*fn)(struct bk_io *io);
     int ret;
+    const char *what;            /* the last event it fired (sub-requests) */
 };
 
 static void task_main(void *arg)
@@ -80,12 +81,75 @@ int qcow2_run_sync(struct bk_node *node, int (*fn)(void *arg), void *arg)
     return c.ret;
 }
 
-struct bk_req *qcow2_current_req(void)
+static struct spawn_task *current_task(void)
 {
     struct bk_co *co = bk_co_self();
-    struct spawn_task *t = co != NULL ? bk_co_data(co) : NULL;
+
+    return co != NULL ? bk_co_data(co) : NULL;
+}
+
+struct bk_req *qcow2_current_req(void)
+{
+    struct spawn_task *t = current_task();
 
     return t != NULL ? t->io->req : NULL;
+}
+
+/* ---- sub-requests: what the TUI's Requests pane lists ------------------ */
+
+/*
+ * Each child io and each event that may park the task is on the state's
+ * list while it lasts (the record lives on the waiting coroutine's stack).
+ * It is named by the last event the task fired: QEMU announces each
+ * metadata I/O by an event just before it (l2_load, then the read), and
+ * the writes of one step share theirs (cow_write, then two writes).  Work
+ * outside a request (open, close) keeps its name in the state.
+ */
+static const char **what_slot(struct qcow2_state *s)
+{
+    struct spawn_task *t = current_task();
+
+    return t != NULL ? &t->what : &s->sync_what;
+}
+
+static void sub_begin(struct qcow2_state *s, struct qcow2_sub *sub,
+                      enum bk_op op, int64_t offset, int64_t bytes,
+                      bool at_event)
+{
+    sub->pub = (struct bk_subreq){
+        .req = qcow2_current_req(), .what = *what_slot(s), .op = op,
+        .offset = offset, .bytes = bytes, .at_event = at_event,
+    };
+    sub->next = NULL;
+    sub->prev = s->subs_tail;
+    if (s->subs_tail != NULL)
+        s->subs_tail->next = sub;
+    else
+        s->subs = sub;
+    s->subs_tail = sub;
+}
+
+static void sub_end(struct qcow2_state *s, struct qcow2_sub *sub)
+{
+    if (sub->prev != NULL)
+        sub->prev->next = sub->next;
+    else
+        s->subs = sub->next;
+    if (sub->next != NULL)
+        sub->next->prev = sub->prev;
+    else
+        s->subs_tail = sub->prev;
+}
+
+void qcow2_for_each_subreq(struct bk_node *node,
+                           void (*fn)(const struct bk_subreq *sub, void *arg),
+                           void *arg)
+{
+    struct qcow2_state *s = node->state;
+
+    for (struct qcow2_sub *sub = s != NULL ? s->subs : NULL; sub != NULL;
+         sub = sub->next)
+        fn(&sub->pub, arg);
 }
 
 /* ---- child ios ---------------------------------------------------------- */
@@ -95,11 +159,13 @@ static void child_done(struct bk_io *child)
     bk_co_wait_done(child->cb_arg);
 }
 
-/* Submit op on node and wait for it. */
-static int node_io(struct bk_node *node, enum bk_op op, int64_t offset,
-                   int64_t bytes, struct iovec *iov, int iovcnt,
-                   unsigned flags)
+/* Submit op on node for s (NULL: a look that is no sub-request) and
+ * wait for it. */
+static int node_io(struct qcow2_state *s, struct bk_node *node, enum bk_op op,
+                   int64_t offset, int64_t bytes, struct iovec *iov,
+                   int iovcnt, unsigned flags)
 {
+    struct qcow2_sub sub;
     struct bk_co_wait w;
     struct bk_io *child;
     int ret;
@@ -107,8 +173,12 @@ static int node_io(struct bk_node *node, enum bk_op op, int64_t offset,
     bk_co_wait_init(&w);
     child = bk_io_new(node, op, offset, bytes, iov, iovcnt, flags,
                       qcow2_current_req(), child_done, &w);
+    if (s != NULL)
+        sub_begin(s, &sub, op, offset, bytes, false);
     bk_node_submit(child);
     bk_co_wait_for(&w);
+    if (s != NULL)
+        sub_end(s, &sub);
     ret = child->ret;
     bk_io_free(child);
     /* A write past the end grows the file and what sits on it. */
@@ -124,7 +194,7 @@ int qcow2_file_pread(struct qcow2_state *s, int64_t offset, void *buf,
 {
     struct iovec one = { buf, bytes };
 
-    return node_io(s->node->file, BK_OP_READ, offset, (int64_t)bytes, &one, 1,
+    return node_io(s, s->node->file, BK_OP_READ, offset, (int64_t)bytes, &one, 1,
                    0);
 }
 
@@ -133,18 +203,40 @@ int qcow2_file_pwrite(struct qcow2_state *s, int64_t offset, const void *buf,
 {
     struct iovec one = { (void *)buf, bytes };
 
-    return node_io(s->node->file, BK_OP_WRITE, offset, (int64_t)bytes, &one,
+    return node_io(s, s->node->file, BK_OP_WRITE, offset, (int64_t)bytes, &one,
+                   1, 0);
+}
+
+int qcow2_file_peek(struct qcow2_state *s, int64_t offset, void *buf,
+                    size_t bytes)
+{
+    struct bk_node *n = s->node->file;
+    struct iovec one = { buf, bytes };
+
+    while (n->file != NULL)
+        n = n->file;
+    /* Past the end reads as zeroes (a table the file does not reach). */
+    if (offset >= n->total_bytes) {
+        memset(buf, 0, bytes);
+        return 0;
+    }
+    if (offset + (int64_t)bytes > n->total_bytes) {
+        memset((char *)buf + (n->total_bytes - offset), 0,
+               (size_t)(offset + (int64_t)bytes - n->total_bytes));
+        one.iov_len = (size_t)(n->total_bytes - offset);
+    }
+    return node_io(NULL, n, BK_OP_READ, offset, (int64_t)one.iov_len, &one,
                    1, 0);
 }
 
 int qcow2_file_truncate(struct qcow2_state *s, int64_t len, unsigned flags)
 {
-    return node_io(s->node->file, BK_OP_TRUNCATE, len, 0, NULL, 0, flags);
+    return node_io(s, s->node->file, BK_OP_TRUNCATE, len, 0, NULL, 0, flags);
 }
 
 int qcow2_file_flush(struct qcow2_state *s)
 {
-    return node_io(s->node->file, BK_OP_FLUSH, 0, 0, NULL, 0, 0);
+    return node_io(s, s->node->file, BK_OP_FLUSH, 0, 0, NULL, 0, 0);
 }
 
 int qcow2_file_pwrite_sync(struct qcow2_state *s, int64_t offset,
@@ -158,25 +250,25 @@ int qcow2_file_pwrite_sync(struct qcow2_state *s, int64_t offset,
 int qcow2_file_preadv(struct qcow2_state *s, int64_t offset,
                       struct iovec *iov, int iovcnt, int64_t bytes)
 {
-    return node_io(s->node->file, BK_OP_READ, offset, bytes, iov, iovcnt, 0);
+    return node_io(s, s->node->file, BK_OP_READ, offset, bytes, iov, iovcnt, 0);
 }
 
 int qcow2_file_pwritev(struct qcow2_state *s, int64_t offset,
                        struct iovec *iov, int iovcnt, int64_t bytes)
 {
-    return node_io(s->node->file, BK_OP_WRITE, offset, bytes, iov, iovcnt, 0);
+    return node_io(s, s->node->file, BK_OP_WRITE, offset, bytes, iov, iovcnt, 0);
 }
 
 int qcow2_file_zero(struct qcow2_state *s, int64_t offset, int64_t bytes,
                     unsigned flags)
 {
-    return node_io(s->node->file, BK_OP_WRITE_ZEROES, offset, bytes, NULL, 0,
+    return node_io(s, s->node->file, BK_OP_WRITE_ZEROES, offset, bytes, NULL, 0,
                    flags);
 }
 
 int qcow2_file_discard(struct qcow2_state *s, int64_t offset, int64_t bytes)
 {
-    return node_io(s->node->file, BK_OP_DISCARD, offset, bytes, NULL, 0, 0);
+    return node_io(s, s->node->file, BK_OP_DISCARD, offset, bytes, NULL, 0, 0);
 }
 
 /* ---- the data file (the image file itself, or an external one) -------- */
@@ -184,41 +276,42 @@ int qcow2_file_discard(struct qcow2_state *s, int64_t offset, int64_t bytes)
 int qcow2_data_preadv(struct qcow2_state *s, int64_t offset,
                       struct iovec *iov, int iovcnt, int64_t bytes)
 {
-    return node_io(s->data_file, BK_OP_READ, offset, bytes, iov, iovcnt, 0);
+    return node_io(s, s->data_file, BK_OP_READ, offset, bytes, iov, iovcnt, 0);
 }
 
 int qcow2_data_pwritev(struct qcow2_state *s, int64_t offset,
                        struct iovec *iov, int iovcnt, int64_t bytes)
 {
-    return node_io(s->data_file, BK_OP_WRITE, offset, bytes, iov, iovcnt, 0);
+    return node_io(s, s->data_file, BK_OP_WRITE, offset, bytes, iov, iovcnt, 0);
 }
 
 int qcow2_data_zero(struct qcow2_state *s, int64_t offset, int64_t bytes,
                     unsigned flags)
 {
-    return node_io(s->data_file, BK_OP_WRITE_ZEROES, offset, bytes, NULL, 0,
+    return node_io(s, s->data_file, BK_OP_WRITE_ZEROES, offset, bytes, NULL, 0,
                    flags);
 }
 
 int qcow2_data_discard(struct qcow2_state *s, int64_t offset, int64_t bytes)
 {
-    return node_io(s->data_file, BK_OP_DISCARD, offset, bytes, NULL, 0, 0);
+    return node_io(s, s->data_file, BK_OP_DISCARD, offset, bytes, NULL, 0, 0);
 }
 
 int qcow2_data_truncate(struct qcow2_state *s, int64_t len, unsigned flags)
 {
-    return node_io(s->data_file, BK_OP_TRUNCATE, len, 0, NULL, 0, flags);
+    return node_io(s, s->data_file, BK_OP_TRUNCATE, len, 0, NULL, 0, flags);
 }
 
-int qcow2_node_preadv(struct bk_node *node, int64_t offset,
-                      struct iovec *iov, int iovcnt, int64_t bytes)
+int qcow2_node_preadv(struct qcow2_state *s, struct bk_node *node,
+                      int64_t offset, struct iovec *iov, int iovcnt,
+                      int64_t bytes)
 {
-    return node_io(node, BK_OP_READ, offset, bytes, iov, iovcnt, 0);
+    return node_io(s, node, BK_OP_READ, offset, bytes, iov, iovcnt, 0);
 }
 
-int qcow2_node_flush(struct bk_node *node)
+int qcow2_node_flush(struct qcow2_state *s, struct bk_node *node)
 {
-    return node_io(node, BK_OP_FLUSH, 0, 0, NULL, 0, 0);
+    return node_io(s, node, BK_OP_FLUSH, 0, 0, NULL, 0, 0);
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -232,17 +325,22 @@ void qcow2_event(struct qcow2_state *s, enum rules_event ev)
 {
     struct bk_node *file = s->node->file;
     struct bk_req *req = qcow2_current_req();
+    struct qcow2_sub sub;
     struct bk_co_wait w;
     struct bk_io *io;
 
+    *what_slot(s) = rules_event_names[ev];
     if (file == NULL || file->drv->debug_event == NULL)
         return;
     bk_co_wait_init(&w);
     /* The record stands for the request while the event may park it. */
     io = bk_io_new(file, req != NULL ? req->op : BK_OP_READ, 0, 0, NULL, 0,
                    0, req, NULL, &w);
+    sub_begin(s, &sub, io->op, req != NULL ? req->offset : 0,
+              req != NULL ? req->bytes : 0, true);
     bk_node_event(file, ev, io, event_cont);
     bk_co_wait_for(&w);
+    sub_end(s, &sub);
     bk_io_free(io);
 }
 

@@ -806,7 +806,7 @@ static void close_co(void *arg)
     if ((s->node->open_flags & BK_O_RDWR) && !s->broken) {
         char *cause = NULL;
 
-        qcow2_node_flush(s->node);
+        qcow2_node_flush(s, s->node);
         /* Bitmaps first: storing them allocates. */
         if (qcow2_store_persistent_dirty_bitmaps(s, true, &cause) < 0) {
             char *m = strfmt("Lost persistent bitmaps during inactivation "

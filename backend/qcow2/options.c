@@ -499,7 +499,7 @@ static int reopen_prepare_co(void *arg)
         ret = qcow2_reopen_bitmaps_ro(s, c->cause);
         if (ret < 0)
             return ret;
-        ret = qcow2_node_flush(s->node);
+        ret = qcow2_node_flush(s, s->node);
         if (ret == 0)
             ret = qcow2_mark_clean(s);
         if (ret < 0 && *c->cause == NULL)

@@ -284,4 +284,6 @@ const struct bk_driver bk_driver_qcow2 = {
     .note_write = qcow2_note_write,
     .block_status = qcow2_block_status,
     .vmstate = qcow2_vmstate,
+    .for_each_subreq = qcow2_for_each_subreq,
+    .layout = qcow2_layout,
 };

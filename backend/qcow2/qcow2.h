@@ -23,6 +23,7 @@
  *   create.c    a new empty image (plain system calls: -s's overlay)
  *   io.c        requests as coroutines; I/O and events on the file
  *   task.c      the pieces of one request run side by side
+ *   layout.c    what each cluster of the file holds (a view, no events)
  *   image.c     the header written back, dirty/corrupt bits, corruption,
  *               the overlap check with its message
  *   meta.c      cache entries read and written through the file
@@ -410,6 +411,12 @@ struct qcow2_options {
     unsigned cache_clean_interval;
 };
 
+/* A sub-request in progress (io.c), on its coroutine's stack. */
+struct qcow2_sub {
+    struct bk_subreq pub;
+    struct qcow2_sub *prev, *next;
+};
+
 struct qcow2_state {
     struct bk_node *node;        /* its backing file is node->backing */
     struct bk_node *data_file;   /* where guest data goes: node->data (an
@@ -479,6 +486,9 @@ struct qcow2_state {
     bool signaled_corruption;
     bool broken;                 /* marked corrupt: no more I/O (ENOMEDIUM) */
     bool metadata_preallocation_checked, metadata_preallocation;
+
+    struct qcow2_sub *subs, *subs_tail;   /* sub-requests, oldest first */
+    const char *sync_what;       /* the last event outside a request */
 };
 
 static inline uint64_t qcow2_offset_into_cluster(const struct qcow2_state *s,
@@ -600,13 +610,27 @@ int qcow2_data_zero(struct qcow2_state *s, int64_t offset, int64_t bytes,
                     unsigned flags);
 int qcow2_data_discard(struct qcow2_state *s, int64_t offset, int64_t bytes);
 int qcow2_data_truncate(struct qcow2_state *s, int64_t len, unsigned flags);
+/* Read the image file below any blkdebug node, with no event and no
+ * sub-request (a view's look; past the end: zeroes). */
+int qcow2_file_peek(struct qcow2_state *s, int64_t offset, void *buf,
+                    size_t bytes);
 /* Fire ev at the file (blkdebug listens); may park until resumed. */
 void qcow2_event(struct qcow2_state *s, enum rules_event ev);
 /* Read from another node (the backing file), from a coroutine. */
-int qcow2_node_preadv(struct bk_node *node, int64_t offset,
+int qcow2_node_preadv(struct qcow2_state *s, struct bk_node *node,
+                      int64_t offset,
                       struct iovec *iov, int iovcnt, int64_t bytes);
 /* Flush a node through the generic layer (events and all). */
-int qcow2_node_flush(struct bk_node *node);
+int qcow2_node_flush(struct qcow2_state *s, struct bk_node *node);
+/* The driver's for_each_subreq: the child ios and parking events in
+ * progress, named by the event before them (backend.h). */
+void qcow2_for_each_subreq(struct bk_node *node,
+                           void (*fn)(const struct bk_subreq *sub, void *arg),
+                           void *arg);
+/* The driver's layout (layout.c, backend.h's bk_dev_layout). */
+int qcow2_layout(struct bk_node *node, int64_t *file_length,
+                 int (*fn)(const struct bk_layout_run *run, void *arg),
+                 void *arg);
 /* A growing iovec array (QEMU's QEMUIOVector, what qcow2 needs of it). */
 struct qcow2_iov {
     struct iovec *v;

@@ -31,8 +31,8 @@ static int read_backing(struct qcow2_state *s, uint64_t offset,
     if (n > 0) {
         qcow2_iov_init(&q);
         qcow2_iov_concat(&q, iov, iovcnt, skip, n);
-        ret = qcow2_node_preadv(s->node->backing, (int64_t)offset, q.v, q.n,
-                                (int64_t)n);
+        ret = qcow2_node_preadv(s, s->node->backing, (int64_t)offset, q.v,
+                                q.n, (int64_t)n);
         qcow2_iov_destroy(&q);
     }
     if (ret == 0 && n < bytes)
