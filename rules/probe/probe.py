@@ -122,20 +122,36 @@ def run(qargs, pre, op, post=(), show_cmds=True, rearm=True, events=EVENTS, use_
         q.cmd('break %s %s' % (e, e), 0.02)
     stpos[0], _ = syscalls_since(0)
     out.append('>> ' + op)
-    lines = q.cmd(op, 0.3)
+    # PROBE_WAIT: seconds to wait for output after a command (a loaded
+    # machine needs more than the default).
+    wait = float(os.environ.get('PROBE_WAIT', '0.3'))
+    lines = q.cmd(op, wait)
+    give_up = time.time() + 30
     time.sleep(0.05)
     for _ in range(200):
         emit(lines)
         sus = [re.search(r"Suspended request '(.*)'", l) for l in lines]
         sus = [m.group(1) for m in sus if m]
         if not sus:
+            # Not ended yet (a slow fdatasync): wait for its next event
+            # or its end, as long as the machine takes.
+            done = re.compile(r'^(wrote|read|discard|\S+ failed|truncate)')
+            if not any(done.search(l) for l in out) and _ < 199:
+                more = q.read(wait).replace('\r', '').split('\n')
+                lines = [re.sub(r'^(qemu-io> )+', '', l) for l in more
+                         if l.strip()]
+                if lines:
+                    continue
+                if time.time() < give_up:
+                    continue
             break
         lines = []
+        give_up = time.time() + 30
         time.sleep(0.05)
         for t in sus:
             if rearm:
                 q.cmd('break %s %s' % (t, t), 0.02)
-            lines += q.cmd('resume %s' % t, 0.3)
+            lines += q.cmd('resume %s' % t, wait)
     stpos[0], sc = syscalls_since(stpos[0]); out.extend(sc)
     for e in events:
         q.cmd('remove_break %s' % e, 0.01)

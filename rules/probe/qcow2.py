@@ -19,9 +19,20 @@ def say(*a):
 
 def img(opts='', size='64M', pre=()):
     subprocess.run('rm -f t.qcow2 b.img b.qcow2', shell=True)
+    if 'backing_file=b.qcow2' in opts:
+        # The backing file: data in its first MiB.
+        subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', 'b.qcow2',
+                        size], check=True)
+        subprocess.run(['qemu-io', '-c', 'write -P 9 0 1M', 'b.qcow2'],
+                       check=True, stdout=subprocess.DEVNULL)
     subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2'] +
                    (['-o', opts] if opts else []) + ['t.qcow2', size], check=True)
     for c in pre:
+        # "!cmd": a shell command (qemu-img snapshot -c ...)
+        if c.startswith('!'):
+            subprocess.run(c[1:], shell=True, check=True,
+                           stdout=subprocess.DEVNULL)
+            continue
         subprocess.run(['qemu-io', '-c', c, 't.qcow2'], check=True,
                        stdout=subprocess.DEVNULL)
 
@@ -33,7 +44,8 @@ def probe(title, opts, pre, mode, op, extra=''):
         say(l)
     say()
 
-SECTIONS = sys.argv[1:] or ['write', 'read', 'zero', 'discard', 'flush', 'grow']
+SECTIONS = sys.argv[1:] or ['write', 'read', 'zero', 'discard', 'flush', 'grow',
+                            'backing', 'snapshot', 'reftable', 'compressed']
 if 'write' in SECTIONS:
     for mode in ['-t writeback ', '']:
         probe('first write, fresh image', '', [], mode, 'aio_write -P 1 0 4k')
@@ -61,3 +73,18 @@ if 'flush' in SECTIONS:
 if 'grow' in SECTIONS:
     probe('L1 growth', 'cluster_size=512', [], '-t writeback ', 'aio_write -P 1 32M 512')
     probe('refcount block allocation', 'cluster_size=512', ['write 0 100k'], '-t writeback ', 'aio_write -P 1 200k 512')
+if 'backing' in SECTIONS:
+    bk = 'backing_file=b.qcow2,backing_fmt=qcow2'
+    probe('COW from the backing file', bk, [], '-t writeback ', 'aio_write -P 2 4k 4k')
+    probe('read from the backing file', bk, [], '-t writeback ', 'aio_read 0 4k')
+if 'snapshot' in SECTIONS:
+    snap = ['write -P 1 0 64k', '!qemu-img snapshot -c s1 t.qcow2']
+    probe('write to a cluster shared with a snapshot', '', snap, '-t writeback ', 'aio_write -P 2 0 4k')
+if 'reftable' in SECTIONS:
+    # 512-byte clusters, 64-bit refcounts: a block counts 64 clusters, the
+    # one-cluster table 64 blocks (2 MiB of file); the pre-write leaves the
+    # file just short of that, the probed write crosses it.
+    probe('refcount table growth', 'cluster_size=512,refcount_bits=64', ['write 0 1950k'], '-t writeback ', 'aio_write -P 1 3M 20k')
+if 'compressed' in SECTIONS:
+    probe('compressed write', '', [], '-t writeback ', 'aio_write -c -P 1 0 64k')
+    probe('compressed read', '', ['write -c -P 1 0 64k'], '-t writeback ', 'aio_read 0 4k')
