@@ -4,7 +4,9 @@
  * 16-bit refcounts; header, refcount table, refcount block, then the L1
  * table ending the file, each of their clusters counted once), the size
  * rounded up to a sector; and such an image opens as qcow2 with that
- * length and reads as zeroes.
+ * length and reads as zeroes.  The host view the TUI draws
+ * (bk_dev_layout) names each of its clusters, and follows a write and a
+ * discard.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -145,6 +147,85 @@ static void test_it_opens_as_qcow2_and_reads_zeroes(void **state)
     bk_loop_free(loop);
 }
 
+struct runs {
+    struct bk_layout_run r[32];
+    int n;
+};
+
+static int collect_run(const struct bk_layout_run *run, void *arg)
+{
+    struct runs *rs = arg;
+
+    assert_true(rs->n < 32);
+    rs->r[rs->n++] = *run;
+    return 0;
+}
+
+static void expect_run(const struct runs *rs, int i, int64_t offset,
+                       int64_t length, enum bk_layout_kind kind)
+{
+    assert_true(i < rs->n);
+    assert_int_equal(rs->r[i].offset, offset);
+    assert_int_equal(rs->r[i].length, length);
+    assert_int_equal(rs->r[i].kind, kind);
+}
+
+/*
+ * The host view (bk_dev_layout) of a new image, then after the first
+ * write allocates (QCOW2.md, "Writes": the L2 table at 256 KiB, the data
+ * cluster at 320 KiB), then after a discard frees the data cluster.
+ */
+static void test_layout_names_every_cluster(void **state)
+{
+    struct fixture *f = *state;
+    struct bk_loop *loop = bk_loop_new(2);
+    struct bk_opts *o = bk_opts_new();
+    struct bk_dev *dev = NULL;
+    char *cause = NULL, buf[4096];
+    struct iovec iov = { buf, sizeof(buf) };
+    struct bk_req w = { .op = BK_OP_WRITE, .offset = 0,
+                        .bytes = sizeof(buf), .iov = &iov, .iovcnt = 1 };
+    struct bk_req d = { .op = BK_OP_DISCARD, .offset = 0, .bytes = 65536 };
+    struct bk_req fl = { .op = BK_OP_FLUSH };
+    struct runs rs = { .n = 0 };
+    int64_t len = 0;
+    const int64_t K = 1024;
+
+    assert_int_equal(qcow2_create_file(f->path, 4 << 20, &cause), 0);
+    bk_opts_set(o, "driver", "qcow2");
+    assert_int_equal(bk_dev_open(loop, f->path, o, BK_O_RDWR | BK_O_UNMAP,
+                                 &dev, &cause), 0);
+    assert_int_equal(bk_dev_layout(dev, &len, collect_run, &rs), 0);
+    /* The file ends with the L1 table's one entry. */
+    assert_int_equal(len, 192 * K + 8);
+    assert_int_equal(rs.n, 4);
+    expect_run(&rs, 0, 0, 64 * K, BK_LAYOUT_HEADER);
+    expect_run(&rs, 1, 64 * K, 64 * K, BK_LAYOUT_REFTABLE);
+    expect_run(&rs, 2, 128 * K, 64 * K, BK_LAYOUT_REFBLOCK);
+    expect_run(&rs, 3, 192 * K, 8, BK_LAYOUT_L1);
+
+    /* The new L2 table is still dirty in the cache: the view has it. */
+    memset(buf, 0x5a, sizeof(buf));
+    assert_int_equal(bk_run(dev, &w), 0);
+    rs.n = 0;
+    assert_int_equal(bk_dev_layout(dev, &len, collect_run, &rs), 0);
+    assert_int_equal(len, 384 * K);
+    assert_int_equal(rs.n, 6);
+    expect_run(&rs, 3, 192 * K, 64 * K, BK_LAYOUT_L1);
+    expect_run(&rs, 4, 256 * K, 64 * K, BK_LAYOUT_L2);
+    expect_run(&rs, 5, 320 * K, 64 * K, BK_LAYOUT_DATA);
+
+    assert_int_equal(bk_run(dev, &d), 0);
+    assert_int_equal(bk_run(dev, &fl), 0);
+    rs.n = 0;
+    assert_int_equal(bk_dev_layout(dev, &len, collect_run, &rs), 0);
+    expect_run(&rs, 4, 256 * K, 64 * K, BK_LAYOUT_L2);
+    expect_run(&rs, 5, 320 * K, 64 * K, BK_LAYOUT_FREE);
+    assert_int_equal(rs.n, 6);
+    bk_dev_close(dev);
+    bk_loop_free(loop);
+}
+
 static void test_a_path_that_cannot_be_made_says_so(void **state)
 {
     char *cause = NULL;
@@ -161,6 +242,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_layout_is_qemu_img_creates,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout_names_every_cluster,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_it_opens_as_qcow2_and_reads_zeroes, setup, teardown),
