@@ -194,8 +194,8 @@ int qcow2_file_pread(struct qcow2_state *s, int64_t offset, void *buf,
 {
     struct iovec one = { buf, bytes };
 
-    return node_io(s, s->node->file, BK_OP_READ, offset, (int64_t)bytes, &one, 1,
-                   0);
+    return node_io(s, s->node->file, BK_OP_READ, offset, (int64_t)bytes, &one,
+                   1, 0);
 }
 
 int qcow2_file_pwrite(struct qcow2_state *s, int64_t offset, const void *buf,
@@ -250,20 +250,22 @@ int qcow2_file_pwrite_sync(struct qcow2_state *s, int64_t offset,
 int qcow2_file_preadv(struct qcow2_state *s, int64_t offset,
                       struct iovec *iov, int iovcnt, int64_t bytes)
 {
-    return node_io(s, s->node->file, BK_OP_READ, offset, bytes, iov, iovcnt, 0);
+    return node_io(s, s->node->file, BK_OP_READ, offset, bytes, iov, iovcnt,
+                   0);
 }
 
 int qcow2_file_pwritev(struct qcow2_state *s, int64_t offset,
                        struct iovec *iov, int iovcnt, int64_t bytes)
 {
-    return node_io(s, s->node->file, BK_OP_WRITE, offset, bytes, iov, iovcnt, 0);
+    return node_io(s, s->node->file, BK_OP_WRITE, offset, bytes, iov, iovcnt,
+                   0);
 }
 
 int qcow2_file_zero(struct qcow2_state *s, int64_t offset, int64_t bytes,
                     unsigned flags)
 {
-    return node_io(s, s->node->file, BK_OP_WRITE_ZEROES, offset, bytes, NULL, 0,
-                   flags);
+    return node_io(s, s->node->file, BK_OP_WRITE_ZEROES, offset, bytes, NULL,
+                   0, flags);
 }
 
 int qcow2_file_discard(struct qcow2_state *s, int64_t offset, int64_t bytes)
@@ -282,7 +284,8 @@ int qcow2_data_preadv(struct qcow2_state *s, int64_t offset,
 int qcow2_data_pwritev(struct qcow2_state *s, int64_t offset,
                        struct iovec *iov, int iovcnt, int64_t bytes)
 {
-    return node_io(s, s->data_file, BK_OP_WRITE, offset, bytes, iov, iovcnt, 0);
+    return node_io(s, s->data_file, BK_OP_WRITE, offset, bytes, iov, iovcnt,
+                   0);
 }
 
 int qcow2_data_zero(struct qcow2_state *s, int64_t offset, int64_t bytes,

@@ -149,8 +149,10 @@ def run(qargs, pre, op, post=(), show_cmds=True, rearm=True, events=EVENTS, use_
         give_up = time.time() + 30
         time.sleep(0.05)
         for t in sus:
+            # What a slow machine prints late (the next suspension) may
+            # come with the answer to break: keep it.
             if rearm:
-                q.cmd('break %s %s' % (t, t), 0.02)
+                lines += q.cmd('break %s %s' % (t, t), 0.02)
             lines += q.cmd('resume %s' % t, wait)
     stpos[0], sc = syscalls_since(stpos[0]); out.extend(sc)
     for e in events:
