@@ -588,9 +588,14 @@ static void req_end(struct bk_req *req, int ret)
          * VM state write lies past the disk and grows nothing. */
         int64_t end = req->offset + req->bytes;
 
-        for (struct bk_node *n = dev->top; n != NULL; n = n->file)
+        for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
             if (end > n->total_bytes)
                 n->total_bytes = end;
+            /* Below a format that places data itself (qcow2), offsets
+             * are not the guest's: its file grows as it writes it. */
+            if (n->drv->grows_file)
+                break;
+        }
     }
     /* Observers first: done() may free the request. */
     for (struct bk_observer *o = dev->observers, *next; o != NULL; o = next) {

@@ -173,7 +173,8 @@ static void expect_run(const struct runs *rs, int i, int64_t offset,
 /*
  * The host view (bk_dev_layout) of a new image, then after the first
  * write allocates (QCOW2.md, "Writes": the L2 table at 256 KiB, the data
- * cluster at 320 KiB), then after a discard frees the data cluster.
+ * cluster at 320 KiB), after a discard frees the data cluster, and after
+ * a write far into the disk takes it again.
  */
 static void test_layout_names_every_cluster(void **state)
 {
@@ -222,6 +223,15 @@ static void test_layout_names_every_cluster(void **state)
     expect_run(&rs, 4, 256 * K, 64 * K, BK_LAYOUT_L2);
     expect_run(&rs, 5, 320 * K, 64 * K, BK_LAYOUT_FREE);
     assert_int_equal(rs.n, 6);
+
+    /* A write far into the disk takes the freed cluster: the file does
+     * not grow to the guest offset. */
+    w.offset = 3 << 20;
+    assert_int_equal(bk_run(dev, &w), 0);
+    rs.n = 0;
+    assert_int_equal(bk_dev_layout(dev, &len, collect_run, &rs), 0);
+    assert_int_equal(len, 384 * K);
+    expect_run(&rs, 5, 320 * K, 64 * K, BK_LAYOUT_DATA);
     bk_dev_close(dev);
     bk_loop_free(loop);
 }
