@@ -236,6 +236,42 @@ static void test_layout_names_every_cluster(void **state)
     bk_loop_free(loop);
 }
 
+/* A compressed cluster is marked by its bytes: part of one cluster. */
+static void test_layout_marks_compressed_data(void **state)
+{
+    struct fixture *f = *state;
+    struct bk_loop *loop = bk_loop_new(2);
+    struct bk_opts *o = bk_opts_new();
+    struct bk_dev *dev = NULL;
+    char *cause = NULL, *buf = calloc(1, 65536);
+    struct iovec iov = { buf, 65536 };
+    struct bk_req w = { .op = BK_OP_WRITE, .offset = 65536, .bytes = 65536,
+                        .iov = &iov, .iovcnt = 1,
+                        .flags = BK_REQ_COMPRESSED };
+    struct runs rs = { .n = 0 };
+    int64_t len = 0;
+    const int64_t K = 1024;
+
+    assert_non_null(buf);
+    memset(buf, 'q', 65536);
+    assert_int_equal(qcow2_create_file(f->path, 4 << 20, &cause), 0);
+    bk_opts_set(o, "driver", "qcow2");
+    assert_int_equal(bk_dev_open(loop, f->path, o, BK_O_RDWR, &dev, &cause),
+                     0);
+    assert_int_equal(bk_run(dev, &w), 0);
+    assert_int_equal(bk_dev_layout(dev, &len, collect_run, &rs), 0);
+    /* Header, reftable, refblock, L1, L2 at 256 KiB, then the compressed
+     * bytes at 320 KiB: the file ends with them. */
+    assert_int_equal(rs.n, 6);
+    expect_run(&rs, 4, 256 * K, 64 * K, BK_LAYOUT_L2);
+    assert_int_equal(rs.r[5].offset, 320 * K);
+    assert_int_equal(rs.r[5].kind, BK_LAYOUT_COMPRESSED);
+    assert_int_equal(rs.r[5].offset + rs.r[5].length, len);
+    bk_dev_close(dev);
+    bk_loop_free(loop);
+    free(buf);
+}
+
 static void test_a_path_that_cannot_be_made_says_so(void **state)
 {
     char *cause = NULL;
@@ -254,6 +290,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_layout_is_qemu_img_creates,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout_names_every_cluster,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout_marks_compressed_data,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_it_opens_as_qcow2_and_reads_zeroes, setup, teardown),
