@@ -195,11 +195,12 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
 unsigned bk_dev_flags(const struct bk_dev *dev);
 bool bk_dev_read_only(const struct bk_dev *dev);
 /*
- * A command is about to write: false when the device is read-only, else
- * the device holds the write permission from now on, as qemu-io's
- * BlockBackend takes it (a reopen's checks depend on who holds it).
+ * A command is about to write: the device takes the write permission from
+ * now on, as qemu-io's BlockBackend does (a reopen's checks depend on who
+ * holds it), and its files' locks with it.  0, or -errno with *cause
+ * ("Block node is read-only", or another process's lock).
  */
-bool bk_dev_want_write(struct bk_dev *dev);
+int bk_dev_want_write(struct bk_dev *dev, char **cause);
 /* True when the format was probed (no driver given): front ends warn. */
 bool bk_dev_format_probed(const struct bk_dev *dev);
 const char *bk_dev_filename(const struct bk_dev *dev);

@@ -138,6 +138,12 @@ static int dev_probe(struct bk_dev *dev, struct bk_opts *opts,
 
 /* ---- open / close ---------------------------------------------------- */
 
+/* What qemu-io's BlockBackend needs of its node (it shares everything). */
+static uint64_t dev_perm(bool write)
+{
+    return BK_PERM_CONSISTENT_READ | (write ? BK_PERM_WRITE : 0);
+}
+
 /* Is every byte of the request's buffer zero? */
 static bool iov_is_zero(const struct iovec *iov, int iovcnt)
 {
@@ -406,6 +412,10 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     }
     if (ret == 0)
         ret = dev_check_writable(dev, dev->flags, cause);
+    /* The permissions once the stack is open: the files' locks. */
+    if (ret == 0)
+        ret = bk_perm_update(dev->top, dev_perm(dev->flags & BK_O_RDWR),
+                             BK_PERM_ALL, cause);
     if (ret < 0) {
         bk_node_close(dev->top);
         goto fail;
@@ -466,12 +476,20 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
 unsigned bk_dev_flags(const struct bk_dev *dev) { return dev->flags; }
 bool bk_dev_read_only(const struct bk_dev *dev) { return !(dev->flags & BK_O_RDWR); }
 
-bool bk_dev_want_write(struct bk_dev *dev)
+int bk_dev_want_write(struct bk_dev *dev, char **cause)
 {
-    if (bk_dev_read_only(dev))
-        return false;
-    dev->write_perm = true;
-    return true;
+    int ret;
+
+    if (bk_dev_read_only(dev)) {
+        *cause = strfmt("Block node is read-only");
+        return -EPERM;
+    }
+    if (dev->write_perm)
+        return 0;
+    ret = bk_perm_update(dev->top, dev_perm(true), BK_PERM_ALL, cause);
+    if (ret == 0)
+        dev->write_perm = true;
+    return ret;
 }
 bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }

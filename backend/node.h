@@ -255,10 +255,63 @@ struct bk_driver {
      * A debug event fired at this node.  The driver may park io and call
      * cont(io) later; otherwise it calls cont(io) before returning.
      */
+    /*
+     * Permissions (perm.c).  child_perm: what node needs of child and
+     * shares with others, given what node's users need and share;
+     * missing: qemu's default for the child's role (a filter passes them
+     * on, a format asks more of its file).  check_perm, then set_perm or
+     * abort_perm: a protocol node takes the new permissions (its locks).
+     */
+    void (*child_perm)(const struct bk_node *node,
+                       const struct bk_node *child, uint64_t perm,
+                       uint64_t shared, uint64_t *nperm, uint64_t *nshared);
+    int (*check_perm)(struct bk_node *node, uint64_t perm, uint64_t shared,
+                      char **cause);
+    void (*set_perm)(struct bk_node *node, uint64_t perm, uint64_t shared);
+    void (*abort_perm)(struct bk_node *node);
+    /* Score how well this protocol driver fits a file name no driver was
+     * given for (qemu's bdrv_probe_device): the highest above 0 wins. */
+    int (*probe_device)(const char *filename);
+
     void (*debug_event)(struct bk_node *node, enum rules_event ev,
                         struct bk_io *io, bk_io_cb *cont);
     const struct bk_debug_ops *debug;
 };
+
+/*
+ * Permissions, as qemu's (BLK_PERM_*, same bits): what a user of a node
+ * does with it.  Each node needs some of its children and lets others
+ * have some (perm.c); the protocol nodes at the bottom lock their files
+ * accordingly (lock.c).
+ */
+enum {
+    BK_PERM_CONSISTENT_READ = 1 << 0,
+    BK_PERM_WRITE           = 1 << 1,
+    BK_PERM_WRITE_UNCHANGED = 1 << 2,
+    BK_PERM_RESIZE          = 1 << 3,
+    BK_PERM_ALL             = 0xf,
+    BK_PERM_COUNT           = 4,
+};
+/* What a child is to its parent (qemu's BdrvChildRole). */
+enum {
+    BK_ROLE_DATA     = 1 << 0,
+    BK_ROLE_METADATA = 1 << 1,
+    BK_ROLE_FILTERED = 1 << 2,
+    BK_ROLE_COW      = 1 << 3,
+};
+/* qemu's bdrv_default_perms: what node needs of a child in role, given
+ * what node's users need (perm) and share (shared). */
+void bk_default_perms(const struct bk_node *node, unsigned role,
+                      uint64_t perm, uint64_t shared, uint64_t *nperm,
+                      uint64_t *nshared);
+/*
+ * Give the stack under top the permissions its user needs (perm) and
+ * shares (shared), qemu's permission update: every node checks (the
+ * files take and test their locks), then all commit, or all go back.
+ * 0, or -errno with *cause.
+ */
+int bk_perm_update(struct bk_node *top, uint64_t perm, uint64_t shared,
+                   char **cause);
 
 /* The drivers a device opens stacks with (drivers.c), NULL-terminated. */
 extern const struct bk_driver *const bk_drivers[];

@@ -204,6 +204,26 @@ static void raw_pwritev(struct bk_io *io)
     bk_node_event(io->node->file, RULES_EV_WRITE_AIO, io, raw_forward);
 }
 
+/*
+ * Without a window raw is as good as a filter; with one its file holds
+ * the data of a node that knows its size (qemu's raw_child_perm).  Either
+ * way it writes or resizes the file only when its own users do.
+ */
+static void raw_child_perm(const struct bk_node *node,
+                           const struct bk_node *child, uint64_t perm,
+                           uint64_t shared, uint64_t *nperm,
+                           uint64_t *nshared)
+{
+    const struct raw_state *s = node->state;
+    const uint64_t wr = BK_PERM_WRITE | BK_PERM_RESIZE;
+
+    (void)child;
+    bk_default_perms(node, s->offset != 0 || s->has_size ? BK_ROLE_DATA
+                                                         : BK_ROLE_FILTERED,
+                     perm, shared, nperm, nshared);
+    *nperm = (*nperm & ~wr) | (perm & wr);
+}
+
 const struct bk_driver bk_driver_raw = {
     .name = "raw",
     .child_name = "file",
@@ -218,4 +238,5 @@ const struct bk_driver bk_driver_raw = {
     .pdiscard = raw_forward,
     .truncate = raw_truncate,
     .block_status = raw_block_status,
+    .child_perm = raw_child_perm,
 };
