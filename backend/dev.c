@@ -514,6 +514,9 @@ int64_t bk_dev_length(struct bk_dev *dev)
 {
     int64_t len = dev->top->total_bytes;
 
+    /* qemu's BlockBackend: no medium, no length */
+    if (!bk_node_is_inserted(dev->top))
+        return -ENOMEDIUM;
     return (len + 511) & ~(int64_t)511;
 }
 
@@ -673,10 +676,17 @@ static void req_refuse(struct bk_req *req, int ret)
     dev->refused[dev->nrefused++] = req;
 }
 
-static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
+static int dev_check_request(struct bk_dev *dev, struct bk_req *req)
 {
     int64_t len;
 
+    /* Before anything else, as qemu's BlockBackend checks. */
+    if (req->op != BK_OP_BLOCK_STATUS && !bk_node_is_inserted(dev->top)) {
+        if (req->op == BK_OP_TRUNCATE)
+            snprintf(req->cause, sizeof(req->cause),
+                     "No medium inserted");
+        return -ENOMEDIUM;
+    }
     switch (req->op) {
     case BK_OP_FLUSH:
         return 0;

@@ -15,7 +15,9 @@
  * probe_device): host_device for any block or character device, or a
  * name under /dev/cdrom; host_cdrom for a block device that answers the
  * CD-ROM drive ioctl.  host_cdrom opens with O_NONBLOCK, so that a drive
- * with no disc opens.
+ * with no disc opens; without a disc (CDROM_DRIVE_STATUS, which anything
+ * but a CD-ROM drive refuses) the device has no medium, and it says
+ * nothing for info (qemu's has no get_info).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +116,14 @@ static int cdrom_open(struct bk_node *node, struct bk_opts *opts,
     return file_open_kind(node, opts, filename, FILE_KIND_CDROM, cause);
 }
 
+/* A disc in the drive?  Without one every request fails (ENOMEDIUM). */
+static bool cdrom_is_inserted(struct bk_node *node)
+{
+    const struct file_state *s = node->state;
+
+    return ioctl(s->fd, CDROM_DRIVE_STATUS, CDSL_CURRENT) == CDS_DISC_OK;
+}
+
 static int hdev_probe_device(const char *filename)
 {
     struct stat st;
@@ -176,7 +186,6 @@ const struct bk_driver bk_driver_host_cdrom = {
     .close = file_close,
     .reopen = file_reopen,
     .get_length = file_get_length,
-    .get_info = file_get_info,
     .preadv = file_preadv,
     .pwritev = file_pwritev,
     .pwrite_zeroes = file_pwrite_zeroes,
@@ -188,4 +197,5 @@ const struct bk_driver bk_driver_host_cdrom = {
     .set_perm = file_set_perm,
     .abort_perm = file_abort_perm,
     .probe_device = cdrom_probe_device,
+    .is_inserted = cdrom_is_inserted,
 };

@@ -272,6 +272,9 @@ struct bk_driver {
     /* Score how well this protocol driver fits a file name no driver was
      * given for (qemu's bdrv_probe_device): the highest above 0 wins. */
     int (*probe_device)(const char *filename);
+    /* Is there a medium (a disc in the drive)?  Missing: there is, if
+     * every child has one (qemu's bdrv_is_inserted). */
+    bool (*is_inserted)(struct bk_node *node);
 
     void (*debug_event)(struct bk_node *node, enum rules_event ev,
                         struct bk_io *io, bk_io_cb *cont);
@@ -492,6 +495,8 @@ void bk_node_status_above(struct bk_node *node, struct bk_node *base,
                           bool include_base, bool want_zero, int64_t offset,
                           int64_t bytes, struct bk_req *req, bk_above_cb *cb,
                           void *arg);
+/* Has node a medium, as far down as it goes? (graph.c) */
+bool bk_node_is_inserted(struct bk_node *node);
 /* The first node from node down that is no filter. */
 struct bk_node *bk_node_skip_filters(struct bk_node *node);
 /* The backing node of a format that has one, or NULL. */

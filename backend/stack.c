@@ -271,6 +271,11 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
         (bk_opts_has(child_opts, "cache.direct") ? BK_O_NOCACHE : 0) |
         (bk_opts_has(child_opts, "cache.no-flush") ? BK_O_NO_FLUSH : 0);
     ret = bk_take_node_flags(child_opts, &flags, false, cause);
+    if (ret == 0 && (flags & BK_O_FORCE_SHARE) && (flags & BK_O_RDWR)) {
+        *cause = strfmt("force-share=on can only be used with read-only "
+                        "images");
+        ret = -EINVAL;
+    }
     if (ret < 0) {
         bk_opts_free(child_opts);
         return ret;
