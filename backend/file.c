@@ -376,7 +376,8 @@ int64_t file_get_length(struct bk_node *node)
 /* Failure words the workers pick (io->step), copied out on the loop. */
 enum file_msg { FILE_MSG_NONE, FILE_MSG_SHRINK_PREALLOC, FILE_MSG_PREALLOC_MODE,
                 FILE_MSG_PREALLOC_FAILED, FILE_MSG_PREALLOC_WRITE,
-                FILE_MSG_PREALLOC_FLUSH, FILE_MSG_GROW_DEVICE };
+                FILE_MSG_PREALLOC_FLUSH, FILE_MSG_GROW_DEVICE,
+                FILE_MSG_DEV_METADATA, FILE_MSG_DEV_FALLOC, FILE_MSG_DEV_FULL };
 
 static void file_work_done(struct bk_work *w)
 {
@@ -388,6 +389,12 @@ static void file_work_done(struct bk_work *w)
         [FILE_MSG_PREALLOC_WRITE] = "Could not write zeros for preallocation: ",
         [FILE_MSG_PREALLOC_FLUSH] = "Could not flush file to disk: ",
         [FILE_MSG_GROW_DEVICE] = "Cannot grow device files",
+        [FILE_MSG_DEV_METADATA] = "Preallocation mode 'metadata' unsupported "
+                                  "for this non-regular file",
+        [FILE_MSG_DEV_FALLOC] = "Preallocation mode 'falloc' unsupported "
+                                "for this non-regular file",
+        [FILE_MSG_DEV_FULL] = "Preallocation mode 'full' unsupported "
+                              "for this non-regular file",
     };
 
     ((struct file_state *)io->node->state)->pool_ios--;
@@ -665,6 +672,15 @@ static void file_work_truncate(struct bk_work *w)
         return;
     }
     if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+        enum bk_prealloc mode = io->flags & BK_TRUNC_MODE_MASK;
+
+        if (mode != BK_PREALLOC_OFF) {
+            io->step = mode == BK_PREALLOC_METADATA ? FILE_MSG_DEV_METADATA
+                     : mode == BK_PREALLOC_FALLOC ? FILE_MSG_DEV_FALLOC
+                                                  : FILE_MSG_DEV_FULL;
+            io->ret = -ENOTSUP;
+            return;
+        }
         /* A device keeps its size: shrinking is let be, growing refused. */
         cur = lseek(s->fd, 0, SEEK_END);
         if (cur >= 0 && io->offset > cur) {
