@@ -412,7 +412,14 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     }
     if (ret == 0)
         ret = dev_check_writable(dev, dev->flags, cause);
-    /* The permissions once the stack is open: the files' locks. */
+    /*
+     * The permissions once the stack is open: the files' locks.  qemu
+     * asks twice: as each child is attached, for what its parent needs
+     * with no user yet (a format's metadata, a raw window's size), then
+     * for the user's needs, as the device takes the top node.
+     */
+    if (ret == 0)
+        ret = bk_perm_update(dev->top, 0, BK_PERM_ALL, cause);
     if (ret == 0)
         ret = bk_perm_update(dev->top, dev_perm(dev->flags & BK_O_RDWR),
                              BK_PERM_ALL, cause);
