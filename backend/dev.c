@@ -480,6 +480,17 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
     return 0;
 }
 
+void bk_dev_storage(struct bk_dev *dev, struct bk_storage *st)
+{
+    struct bk_node *n = bk_node_bottom(dev->top);
+
+    if (n->drv->storage != NULL) {
+        n->drv->storage(n, st);
+        return;
+    }
+    *st = (struct bk_storage){ .driver = n->drv->name, .path = n->filename };
+}
+
 unsigned bk_dev_flags(const struct bk_dev *dev) { return dev->flags; }
 bool bk_dev_read_only(const struct bk_dev *dev) { return !(dev->flags & BK_O_RDWR); }
 

@@ -34,6 +34,7 @@
 #include <linux/falloc.h>
 
 #include "backend/file.h"
+#include "backend/hdev.h"
 #include "backend/loop.h"
 #include "backend/uring.h"
 
@@ -211,7 +212,7 @@ int file_open_kind(struct bk_node *node, struct bk_opts *opts,
     free(node->filename);
     node->filename = name;
     if (node->open_flags & BK_O_RDWR) {
-        ret = file_hdev_writable(s->fd);
+        ret = hdev_writable(s->fd);
         if (ret < 0) {
             *cause = strfmt("The device is not writable: %s", strerror(-ret));
             goto fail;
@@ -244,7 +245,11 @@ int file_open_kind(struct bk_node *node, struct bk_opts *opts,
     s->nowait_read = s->nowait_write = true;
     s->nowait_write_taken = false;
     s->pool_ios = 0;
-    file_hdev_block_sizes(s);
+    if (s->blkdev)
+        hdev_block_sizes(s->fd, &s->logical_block_size,
+                         &s->physical_block_size);
+    else
+        s->logical_block_size = s->physical_block_size = 0;
     file_probe_alignment(node, s);
     node->supported_write_flags = 0;
     /* A regular file grows with zeroes. */
@@ -296,7 +301,7 @@ int file_reopen(struct bk_node *node, unsigned flags, char **cause)
     ret = file_open_fd(node->filename, flags,
                        s->kind == FILE_KIND_CDROM ? O_NONBLOCK : 0, false, &fd);
     if (ret == 0 && (flags & BK_O_RDWR)) {
-        ret = file_hdev_writable(fd);
+        ret = hdev_writable(fd);
         if (ret < 0) {
             close(fd);
             *cause = strfmt("The device is not writable: %s", strerror(-ret));
@@ -347,6 +352,19 @@ void file_abort_perm(struct bk_node *node)
     struct file_state *s = node->state;
 
     file_lock_abort(&s->lock, s->fd);
+}
+
+void file_storage(struct bk_node *node, struct bk_storage *st)
+{
+    const struct file_state *s = node->state;
+
+    *st = (struct bk_storage){
+        .driver = node->drv->name, .path = node->filename,
+        .logical_block_size = s->logical_block_size,
+        .physical_block_size = s->physical_block_size,
+        .lockable = true, .locking = s->lock.use,
+        .locked = s->lock.held, .unshared = s->lock.held_unshared,
+    };
 }
 
 /* A file has no clusters and no VM state: all zero. */
@@ -493,7 +511,7 @@ static void file_work_write(struct bk_work *w)
     file_rw(bk_work_io(w), true);
 }
 
-int file_fallocate(int fd, int mode, int64_t offset, int64_t len)
+static int file_fallocate(int fd, int mode, int64_t offset, int64_t len)
 {
     while (fallocate(fd, mode, offset, len) < 0) {
         if (errno == EINTR)
@@ -504,7 +522,7 @@ int file_fallocate(int fd, int mode, int64_t offset, int64_t len)
 }
 
 /* Write zeroes with plain writes, 1 MiB at a time. */
-int file_write_zero_buffers(struct file_state *s, int64_t offset,
+static int file_write_zero_buffers(struct file_state *s, int64_t offset,
                                    int64_t bytes)
 {
     size_t chunk = bytes < (1 << 20) ? (size_t)bytes : (size_t)(1 << 20);
@@ -527,6 +545,33 @@ int file_write_zero_buffers(struct file_state *s, int64_t offset,
     return ret;
 }
 
+/*
+ * Zeroes on a device, as qemu's: zeroes and unmapping at once where the
+ * device punches holes (MAY_UNMAP), else BLKZEROOUT, tried only under
+ * O_DIRECT (buffered, the page cache would keep stale data) and never
+ * when the caller must not wait for a slow fallback (the kernel's may
+ * write zeroes itself); -ENOTSUP leaves it to the generic layer, which
+ * writes zeroes.
+ */
+static int file_device_zeroes(struct file_state *s, int64_t offset,
+                              int64_t bytes, unsigned flags)
+{
+    int ret;
+
+    if (flags & BK_REQ_MAY_UNMAP) {
+        ret = file_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                             offset, bytes);
+        if (ret != -ENOTSUP && ret != -EINVAL && ret != -EBUSY)
+            return ret;
+    }
+    if (!atomic_load(&s->has_write_zeroes) || (flags & BK_REQ_NO_FALLBACK))
+        return -ENOTSUP;
+    ret = hdev_zeroout(s->fd, offset, bytes);
+    if (ret == -ENOTSUP)
+        atomic_store(&s->has_write_zeroes, false);
+    return ret;
+}
+
 static void file_work_zeroes(struct bk_work *w)
 {
     struct bk_io *io = bk_work_io(w);
@@ -535,7 +580,7 @@ static void file_work_zeroes(struct bk_work *w)
     int ret;
 
     if (s->kind != FILE_KIND_FILE) {
-        io->ret = file_hdev_zeroes(s, io->offset, io->bytes, io->flags);
+        io->ret = file_device_zeroes(s, io->offset, io->bytes, io->flags);
         return;
     }
     /* Growing the file: fallocate gives zeroes without touching data. */
@@ -580,7 +625,7 @@ static void file_work_discard(struct bk_work *w)
 
     if (atomic_load(&s->has_discard)) {
         ret = s->kind != FILE_KIND_FILE
-            ? file_hdev_discard(s->fd, io->offset, io->bytes)
+            ? hdev_discard(s->fd, io->offset, io->bytes)
             : file_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                            io->offset, io->bytes);
         if (ret == -ENOTSUP)
@@ -984,4 +1029,5 @@ const struct bk_driver bk_driver_file = {
     .check_perm = file_check_perm,
     .set_perm = file_set_perm,
     .abort_perm = file_abort_perm,
+    .storage = file_storage,
 };

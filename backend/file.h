@@ -91,22 +91,7 @@ int file_check_perm(struct bk_node *node, uint64_t perm, uint64_t shared,
                     char **cause);
 void file_set_perm(struct bk_node *node, uint64_t perm, uint64_t shared);
 void file_abort_perm(struct bk_node *node);
-/* fallocate(2) retried on EINTR; EOPNOTSUPP is -ENOTSUP. */
-int file_fallocate(int fd, int mode, int64_t offset, int64_t len);
-/* Write zeroes with plain writes. */
-int file_write_zero_buffers(struct file_state *s, int64_t offset,
-                            int64_t bytes);
-
-/* ---- devices (hostdev.c) ---- */
-/* 0, or -EACCES for a block device set read-only (blockdev --setro). */
-int file_hdev_writable(int fd);
-/* Fill s->logical/physical_block_size from a block device's ioctls. */
-void file_hdev_block_sizes(struct file_state *s);
-/* Discard with BLKDISCARD, zeroes with BLKZEROOUT (or -ENOTSUP: the
- * generic layer writes zeroes), as qemu's device driver.  On workers. */
-int file_hdev_discard(int fd, int64_t offset, int64_t bytes);
-int file_hdev_zeroes(struct file_state *s, int64_t offset, int64_t bytes,
-                     unsigned flags);
+void file_storage(struct bk_node *node, struct bk_storage *st);
 
 /* ---- image locks (lock.c) ---- */
 /* mode: the locking option (-1 absent, 0 off, 1 on, 2 auto). */

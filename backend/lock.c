@@ -32,11 +32,6 @@
 
 enum { LOCK_PERM_BASE = 100, LOCK_SHARED_BASE = 200 };
 
-/* qemu's names of the permissions, by bit. */
-static const char *const perm_names[] = {
-    "consistent read", "write", "write unchanged", "resize",
-};
-
 static int lock_byte(int fd, int off, short type)
 {
     struct flock fl = { .l_whence = SEEK_SET, .l_start = off, .l_len = 1,
@@ -116,7 +111,7 @@ static int lock_check(int fd, uint64_t perm, uint64_t shared, char **cause)
             continue;
         ret = lock_test(fd, LOCK_SHARED_BASE + i);
         if (ret < 0) {
-            char *w = strfmt("Failed to get \"%s\" lock", perm_names[i]);
+            char *w = strfmt("Failed to get \"%s\" lock", bk_perm_names[i]);
 
             *cause = lock_words(ret, w);
             free(w);
@@ -131,7 +126,7 @@ static int lock_check(int fd, uint64_t perm, uint64_t shared, char **cause)
         ret = lock_test(fd, LOCK_PERM_BASE + i);
         if (ret < 0) {
             char *w = strfmt("Failed to get shared \"%s\" lock",
-                             perm_names[i]);
+                             bk_perm_names[i]);
 
             *cause = lock_words(ret, w);
             free(w);

@@ -275,26 +275,18 @@ struct bk_driver {
     /* Is there a medium (a disc in the drive)?  Missing: there is, if
      * every child has one (qemu's bdrv_is_inserted). */
     bool (*is_inserted)(struct bk_node *node);
+    /* What bk_dev_storage tells of this (bottom) node.  Missing: its
+     * driver's name and the node's file name, nothing more. */
+    void (*storage)(struct bk_node *node, struct bk_storage *st);
 
     void (*debug_event)(struct bk_node *node, enum rules_event ev,
                         struct bk_io *io, bk_io_cb *cont);
     const struct bk_debug_ops *debug;
 };
 
-/*
- * Permissions, as qemu's (BLK_PERM_*, same bits): what a user of a node
- * does with it.  Each node needs some of its children and lets others
- * have some (perm.c); the protocol nodes at the bottom lock their files
- * accordingly (lock.c).
- */
-enum {
-    BK_PERM_CONSISTENT_READ = 1 << 0,
-    BK_PERM_WRITE           = 1 << 1,
-    BK_PERM_WRITE_UNCHANGED = 1 << 2,
-    BK_PERM_RESIZE          = 1 << 3,
-    BK_PERM_ALL             = 0xf,
-    BK_PERM_COUNT           = 4,
-};
+/* Permissions (BK_PERM_*, backend.h) go down a stack: each node needs
+ * some of its children and lets others have some (perm.c); the protocol
+ * nodes at the bottom lock their files accordingly (lock.c). */
 /* What a child is to its parent (qemu's BdrvChildRole). */
 enum {
     BK_ROLE_DATA     = 1 << 0,

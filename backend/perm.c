@@ -22,6 +22,10 @@
 
 enum { PERM_MAX_NODES = 64 };
 
+const char *const bk_perm_names[BK_PERM_COUNT] = {
+    "consistent read", "write", "write unchanged", "resize",
+};
+
 /* Permissions that pass a filter as they are. */
 static const uint64_t perm_passthrough = BK_PERM_ALL;
 
