@@ -307,6 +307,11 @@ void bk_default_perms(const struct bk_node *node, unsigned role,
  */
 int bk_perm_update(struct bk_node *top, uint64_t perm, uint64_t shared,
                    char **cause);
+/* Take a list of permissions given as NAME.0=write, NAME.1=resize...
+ * (qemu's BlockPermission names) into *bits: 0, or -EINVAL with qemu's
+ * words; none given is 0 bits. */
+int bk_perm_take_list(struct bk_opts *opts, const char *name, uint64_t *bits,
+                      char **cause);
 
 /* The drivers a device opens stacks with (drivers.c), NULL-terminated. */
 extern const struct bk_driver *const bk_drivers[];

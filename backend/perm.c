@@ -17,6 +17,9 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "backend/node.h"
 
@@ -125,12 +128,17 @@ int bk_perm_update(struct bk_node *top, uint64_t perm, uint64_t shared,
     for (checked = 0; checked < l.n && ret == 0; checked++) {
         struct perm_entry *p = &l.e[checked];
 
-        if (p->node->drv->check_perm != NULL)
+        /* Writing a read-only node: refused before its driver is asked. */
+        if ((p->perm & (BK_PERM_WRITE | BK_PERM_WRITE_UNCHANGED)) &&
+            !(p->node->open_flags & BK_O_RDWR)) {
+            *cause = strfmt("Block node is read-only");
+            ret = -EPERM;
+        } else if (p->node->drv->check_perm != NULL)
             ret = p->node->drv->check_perm(p->node, p->perm, p->shared,
                                            cause);
     }
     if (ret < 0) {
-        /* the one that refused went back by itself */
+        /* the one that refused (the last checked) went back by itself */
         for (size_t i = 0; i + 1 < checked; i++)
             if (l.e[i].node->drv->abort_perm != NULL)
                 l.e[i].node->drv->abort_perm(l.e[i].node);
@@ -141,4 +149,64 @@ int bk_perm_update(struct bk_node *top, uint64_t perm, uint64_t shared,
             l.e[i].node->drv->set_perm(l.e[i].node, l.e[i].perm,
                                        l.e[i].shared);
     return 0;
+}
+
+/* qemu's names of the permissions in options (BlockPermission). */
+static const char *const perm_option_names[BK_PERM_COUNT] = {
+    "consistent-read", "write", "write-unchanged", "resize",
+};
+
+int bk_perm_take_list(struct bk_opts *opts, const char *name, uint64_t *bits,
+                      char **cause)
+{
+    size_t plen = strlen(name), count = 0, max = 0;
+    const char *key, *value;
+    int ret = 0;
+
+    *bits = 0;
+    /* "NAME.0", "NAME.1"...: indices from 0 with none missing */
+    for (size_t i = 0; bk_opts_at(opts, i, &key, &value); i++) {
+        char *end;
+        unsigned long idx;
+
+        if (strncmp(key, name, plen) != 0 || key[plen] != '.')
+            continue;
+        idx = strtoul(key + plen + 1, &end, 10);
+        if (*end != '\0' || end == key + plen + 1) {
+            /* what qemu's list visitor says of a key that is no index */
+            *cause = strfmt("Invalid parameter type for '<anonymous>', "
+                            "expected: array");
+            return -EINVAL;
+        }
+        count++;
+        max = idx > max ? idx : max;
+    }
+    if (count == 0)
+        return 0;
+    if (max + 1 != count) {
+        *cause = strfmt("List indices are not contiguous, saw %zu elements "
+                        "but %zu largest index", count, max);
+        return -EINVAL;
+    }
+    for (size_t idx = 0; idx < count && ret == 0; idx++) {
+        char k[96];
+        char *v;
+        int bit = -1;
+
+        snprintf(k, sizeof(k), "%s.%zu", name, idx);
+        v = bk_opts_take(opts, k);
+        for (int b = 0; v != NULL && b < BK_PERM_COUNT; b++)
+            if (strcmp(v, perm_option_names[b]) == 0)
+                bit = b;
+        if (bit < 0) {
+            /* qemu's words, list element and all */
+            *cause = strfmt("Parameter 'null' does not accept value '%s'",
+                            v != NULL ? v : "");
+            ret = -EINVAL;
+        } else {
+            *bits |= 1ull << bit;
+        }
+        free(v);
+    }
+    return ret;
 }
