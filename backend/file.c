@@ -314,7 +314,7 @@ int file_reopen(struct bk_node *node, unsigned flags, char **cause)
         return ret;
     }
     /* The new fd takes over the locks the old one held. */
-    ret = file_lock_move(&s->lock, s->fd, fd, cause);
+    ret = file_lock_move(&s->lock, fd, cause);
     if (ret < 0) {
         close(fd);
         return ret;

@@ -106,8 +106,8 @@ void file_lock_commit(struct file_lock *lk, int fd, uint64_t perm,
                       uint64_t shared);
 /* Back to the bytes of the permissions held before prepare. */
 void file_lock_abort(struct file_lock *lk, int fd);
-/* Take on fd `to` the bytes held on `from` (a reopen's new fd). */
-int file_lock_move(struct file_lock *lk, int from, int to, char **cause);
+/* Take on fd `to` (a reopen's new fd) the bytes held on the old one. */
+int file_lock_move(struct file_lock *lk, int to, char **cause);
 void file_lock_release(struct file_lock *lk);
 
 /* pread/pwrite [offset, offset+total) through iov in full: short transfers

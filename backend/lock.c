@@ -189,21 +189,15 @@ void file_lock_abort(struct file_lock *lk, int fd)
                          &lk->held_unshared, NULL);
 }
 
-int file_lock_move(struct file_lock *lk, int from, int to, char **cause)
+int file_lock_move(struct file_lock *lk, int to, char **cause)
 {
     uint64_t held = 0, held_unshared = 0;
-    int ret;
 
-    (void)from;   /* its locks go when it is closed */
+    /* The old fd's go when it is closed; the new one's, if this fails. */
     if (!lk->use)
         return 0;
-    ret = lock_apply(to, lk->held, lk->held_unshared, false, &held,
-                     &held_unshared, cause);
-    if (ret < 0) {
-        /* a new fd that held some: closing it drops them */
-        return ret;
-    }
-    return 0;
+    return lock_apply(to, lk->held, lk->held_unshared, false, &held,
+                      &held_unshared, cause);
 }
 
 void file_lock_release(struct file_lock *lk)

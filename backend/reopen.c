@@ -333,6 +333,7 @@ int bk_stack_reopen(struct bk_node *top, unsigned flags, unsigned dev_flags,
 {
     struct reopen_queue q = { .n = 0 };
     bool needs[REOPEN_MAX_NODES];
+    bool perms_taken = false;
     int ret = 0;
 
     queue_node(&q, top, -1, false, opts);
@@ -346,7 +347,6 @@ int bk_stack_reopen(struct bk_node *top, unsigned flags, unsigned dev_flags,
     }
     for (size_t i = 0; i < q.n && ret == 0; i++)
         ret = prepare_node(&q, i, dev_flags, cause);
-    bool perms_taken = false;
     /* Step 3: who must stay writable. */
     for (size_t i = 0; i < q.n && ret == 0; i++) {
         struct reopen_node *r = &q.e[i];

@@ -212,7 +212,7 @@ static void test_lock_move_to_new_fd(void **state)
     file_lock_commit(&f->la, f->a, CR | W, CR);
     c = open(f->path, O_RDWR);
     assert_true(c >= 0);
-    assert_int_equal(file_lock_move(&f->la, f->a, c, &cause), 0);
+    assert_int_equal(file_lock_move(&f->la, c, &cause), 0);
     close(f->a);
     f->a = c;
     assert_true(held_by_other(f->b, 100));
