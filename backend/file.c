@@ -135,6 +135,27 @@ static int file_set_engine(struct bk_node *node, struct file_state *s,
 }
 
 /*
+ * The image locks' own open file description (file.h, lock_fd): the same
+ * file opened again through /proc, which works for a file removed since.
+ * Without it (no /proc, no read permission) the locks go on fd.
+ */
+static void file_open_lock_fd(struct file_state *s)
+{
+    char path[64];
+
+    if (!s->lock.use)
+        return;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd);
+    s->lock_fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+}
+
+/* Where the locks are. */
+static int file_lock_fd(const struct file_state *s)
+{
+    return s->lock_fd >= 0 ? s->lock_fd : s->fd;
+}
+
+/*
  * The file's type against the driver's, as qemu checks it once the file is
  * open: "file" takes regular files only, the device drivers character and
  * block devices only.
@@ -169,6 +190,7 @@ int file_open_kind(struct bk_node *node, struct bk_opts *opts,
     int ret;
 
     s->fd = -1;
+    s->lock_fd = -1;
     s->kind = kind;
     if (name == NULL && filename != NULL)
         name = strdup(filename);
@@ -257,8 +279,10 @@ int file_open_kind(struct bk_node *node, struct bk_opts *opts,
         node->supported_truncate_flags = BK_TRUNC_ZERO_WRITE;
     ret = file_set_engine(node, s, file_engine_flags(s, node->open_flags),
                           cause);
-    if (ret == 0)
+    if (ret == 0) {
+        file_open_lock_fd(s);
         return 0;
+    }
 fail:
     close(s->fd);
     s->fd = -1;
@@ -281,6 +305,9 @@ void file_close(struct bk_node *node)
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    s->lock_fd = -1;
 }
 
 /*
@@ -314,7 +341,7 @@ int file_reopen(struct bk_node *node, unsigned flags, char **cause)
         return ret;
     }
     /* The new fd takes over the locks the old one held. */
-    ret = file_lock_move(&s->lock, fd, cause);
+    ret = s->lock_fd >= 0 ? 0 : file_lock_move(&s->lock, fd, cause);
     if (ret < 0) {
         close(fd);
         return ret;
@@ -336,22 +363,22 @@ int file_check_perm(struct bk_node *node, uint64_t perm, uint64_t shared,
 {
     struct file_state *s = node->state;
 
-    return file_lock_prepare(&s->lock, s->fd, node->filename, perm, shared,
-                             cause);
+    return file_lock_prepare(&s->lock, file_lock_fd(s), node->filename, perm,
+                             shared, cause);
 }
 
 void file_set_perm(struct bk_node *node, uint64_t perm, uint64_t shared)
 {
     struct file_state *s = node->state;
 
-    file_lock_commit(&s->lock, s->fd, perm, shared);
+    file_lock_commit(&s->lock, file_lock_fd(s), perm, shared);
 }
 
 void file_abort_perm(struct bk_node *node)
 {
     struct file_state *s = node->state;
 
-    file_lock_abort(&s->lock, s->fd);
+    file_lock_abort(&s->lock, file_lock_fd(s));
 }
 
 void file_storage(struct bk_node *node, struct bk_storage *st)

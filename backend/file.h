@@ -37,6 +37,12 @@ struct file_state {
     uint32_t logical_block_size, physical_block_size;
     atomic_bool has_write_zeroes;   /* BLKZEROOUT may be tried */
     struct file_lock lock;
+    /* A second open file description of the file that holds the image
+     * locks, or -1: they are on fd.  The io_uring engine keeps fd's
+     * description alive after the process ends (the kernel tears a ring
+     * down later), and the locks would outlive it; nothing else ever
+     * holds this one. */
+    int lock_fd;
     unsigned engine;            /* BK_O_IO_URING / BK_O_NATIVE_AIO or 0:
                                    -i, or the node's aio option */
     bool engine_fixed;          /* the aio option chose it: keep on reopen */
