@@ -178,8 +178,15 @@ fuzz-regress: deps-quiet $(FUZZ_DEP) $(FUZZ_BIN)
 control-test: deps-quiet $(PROG)
 	@BLKMON=$(abspath $(PROG)) tests/control/run
 
+# Host devices on loop devices (recorded from qemu-io; skipped, saying so,
+# where no loop device can be made) and image locks between processes:
+# blkmon, qemu-io and a running QEMU (tests/hostdev, tests/locking).
+hostlock-test: deps-quiet $(PROG)
+	@BLKMON=$(abspath $(PROG)) tests/hostdev/run
+	@BLKMON=$(abspath $(PROG)) tests/locking/run
+
 check: layers unit behaviour crash uring tui-test nbd-test fuse-test \
-       control-test fuzz-regress
+       control-test fuzz-regress hostlock-test
 
 # Sanitizer flavours: same tests, separate build trees.  gcc's "undefined"
 # leaves out float-cast-overflow (a double too large for its integer type),

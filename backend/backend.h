@@ -195,11 +195,43 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
 unsigned bk_dev_flags(const struct bk_dev *dev);
 bool bk_dev_read_only(const struct bk_dev *dev);
 /*
- * A command is about to write: false when the device is read-only, else
- * the device holds the write permission from now on, as qemu-io's
- * BlockBackend takes it (a reopen's checks depend on who holds it).
+ * A command is about to write: the device takes the write permission from
+ * now on, as qemu-io's BlockBackend does (a reopen's checks depend on who
+ * holds it), and its files' locks with it.  0, or -errno with *cause
+ * ("Block node is read-only", or another process's lock).
  */
-bool bk_dev_want_write(struct bk_dev *dev);
+int bk_dev_want_write(struct bk_dev *dev, char **cause);
+
+/*
+ * Permissions, as qemu's (BLK_PERM_*, the same bits): what a user of an
+ * image does with it, and what it lets others do.  Image locks stand for
+ * them between processes; bk_perm_names has qemu's words for each bit.
+ */
+enum {
+    BK_PERM_CONSISTENT_READ = 1 << 0,
+    BK_PERM_WRITE           = 1 << 1,
+    BK_PERM_WRITE_UNCHANGED = 1 << 2,
+    BK_PERM_RESIZE          = 1 << 3,
+    BK_PERM_ALL             = 0xf,
+    BK_PERM_COUNT           = 4,
+};
+extern const char *const bk_perm_names[BK_PERM_COUNT];
+
+/* What the device's data sits on: the bottom node of its stack. */
+struct bk_storage {
+    const char *driver;          /* "file", "host_device", "null-co"... */
+    const char *path;            /* its file name, or NULL */
+    /* A block device's logical and physical block sizes; 0 otherwise. */
+    uint32_t logical_block_size, physical_block_size;
+    bool lockable;               /* a file, which image locks could guard */
+    bool locking;                /* image locks are taken (locking=) */
+    /* The permissions the locks say it holds, and those it keeps from
+     * others (BK_PERM_* bits). */
+    uint64_t locked, unshared;
+};
+/* Describe the storage under dev (into *st; strings live as long as the
+ * device's stack). */
+void bk_dev_storage(struct bk_dev *dev, struct bk_storage *st);
 /* True when the format was probed (no driver given): front ends warn. */
 bool bk_dev_format_probed(const struct bk_dev *dev);
 const char *bk_dev_filename(const struct bk_dev *dev);

@@ -123,10 +123,8 @@ static int load_rules(struct blkdebug_state *s, struct bk_opts *opts,
     /* Now that they are loaded, the consumed keys go. */
     for (size_t i = 0; i < bk_opts_count(opts);) {
         bk_opts_at(opts, i, &key, &value);
-        if (rules_is_option(key) ||
-            strncmp(key, "take-child-perms", 16) == 0 ||
-            strncmp(key, "unshare-child-perms", 19) == 0)
-            bk_opts_del(opts, key);   /* permissions mean nothing here */
+        if (rules_is_option(key))
+            bk_opts_del(opts, key);
         else
             i++;
     }
@@ -183,6 +181,14 @@ static int blkdebug_open(struct bk_node *node, struct bk_opts *opts,
         goto out;
     }
     ret = load_rules(s, opts, config, cause);
+    if (ret < 0)
+        goto out;
+    /* Before the image is opened, as qemu parses them. */
+    ret = bk_perm_take_list(opts, "take-child-perms", &s->take_child_perms,
+                            cause);
+    if (ret == 0)
+        ret = bk_perm_take_list(opts, "unshare-child-perms",
+                                &s->unshare_child_perms, cause);
     if (ret < 0)
         goto out;
 
@@ -532,6 +538,20 @@ static const struct bk_debug_ops blkdebug_debug_ops = {
     .rules = blkdebug_rules,
 };
 
+/* A filter's permissions, with what the options add and take away. */
+static void blkdebug_child_perm(const struct bk_node *node,
+                                const struct bk_node *child, uint64_t perm,
+                                uint64_t shared, uint64_t *nperm,
+                                uint64_t *nshared)
+{
+    const struct blkdebug_state *s = node->state;
+
+    (void)child;
+    bk_default_perms(node, BK_ROLE_FILTERED, perm, shared, nperm, nshared);
+    *nperm |= s->take_child_perms;
+    *nshared &= ~s->unshare_child_perms;
+}
+
 const struct bk_driver bk_driver_blkdebug = {
     .name = "blkdebug",
     .protocol_name = "blkdebug",
@@ -550,4 +570,5 @@ const struct bk_driver bk_driver_blkdebug = {
     .block_status = bd_block_status,
     .debug_event = blkdebug_event,
     .debug = &blkdebug_debug_ops,
+    .child_perm = blkdebug_child_perm,
 };

@@ -24,6 +24,9 @@ struct blkdebug_state {
     /* The limit options as given; 0 = not set. */
     uint64_t align, max_transfer, opt_write_zero, max_write_zero;
     uint64_t opt_discard, max_discard;
+    /* Permissions taken on, or kept from others for, the image beyond
+     * its parent's (take-child-perms, unshare-child-perms). */
+    uint64_t take_child_perms, unshare_child_perms;
 
     struct bk_timerq timers;    /* delays and hang timeouts */
     struct bk_wcache *wcache;   /* made when the first write is cached */

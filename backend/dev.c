@@ -138,6 +138,12 @@ static int dev_probe(struct bk_dev *dev, struct bk_opts *opts,
 
 /* ---- open / close ---------------------------------------------------- */
 
+/* What qemu-io's BlockBackend needs of its node (it shares everything). */
+static uint64_t dev_perm(bool write)
+{
+    return BK_PERM_CONSISTENT_READ | (write ? BK_PERM_WRITE : 0);
+}
+
 /* Is every byte of the request's buffer zero? */
 static bool iov_is_zero(const struct iovec *iov, int iovcnt)
 {
@@ -406,6 +412,17 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     }
     if (ret == 0)
         ret = dev_check_writable(dev, dev->flags, cause);
+    /*
+     * The permissions once the stack is open: the files' locks.  qemu
+     * asks twice: as each child is attached, for what its parent needs
+     * with no user yet (a format's metadata, a raw window's size), then
+     * for the user's needs, as the device takes the top node.
+     */
+    if (ret == 0)
+        ret = bk_perm_update(dev->top, 0, BK_PERM_ALL, cause);
+    if (ret == 0)
+        ret = bk_perm_update(dev->top, dev_perm(dev->flags & BK_O_RDWR),
+                             BK_PERM_ALL, cause);
     if (ret < 0) {
         bk_node_close(dev->top);
         goto fail;
@@ -463,15 +480,34 @@ int bk_dev_reopen(struct bk_dev *dev, unsigned flags, struct bk_opts *opts,
     return 0;
 }
 
+void bk_dev_storage(struct bk_dev *dev, struct bk_storage *st)
+{
+    struct bk_node *n = bk_node_bottom(dev->top);
+
+    if (n->drv->storage != NULL) {
+        n->drv->storage(n, st);
+        return;
+    }
+    *st = (struct bk_storage){ .driver = n->drv->name, .path = n->filename };
+}
+
 unsigned bk_dev_flags(const struct bk_dev *dev) { return dev->flags; }
 bool bk_dev_read_only(const struct bk_dev *dev) { return !(dev->flags & BK_O_RDWR); }
 
-bool bk_dev_want_write(struct bk_dev *dev)
+int bk_dev_want_write(struct bk_dev *dev, char **cause)
 {
-    if (bk_dev_read_only(dev))
-        return false;
-    dev->write_perm = true;
-    return true;
+    int ret;
+
+    if (bk_dev_read_only(dev)) {
+        *cause = strfmt("Block node is read-only");
+        return -EPERM;
+    }
+    if (dev->write_perm)
+        return 0;
+    ret = bk_perm_update(dev->top, dev_perm(true), BK_PERM_ALL, cause);
+    if (ret == 0)
+        dev->write_perm = true;
+    return ret;
 }
 bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }
@@ -496,6 +532,9 @@ int64_t bk_dev_length(struct bk_dev *dev)
 {
     int64_t len = dev->top->total_bytes;
 
+    /* qemu's BlockBackend: no medium, no length */
+    if (!bk_node_is_inserted(dev->top))
+        return -ENOMEDIUM;
     return (len + 511) & ~(int64_t)511;
 }
 
@@ -660,10 +699,17 @@ static void req_refuse(struct bk_req *req, int ret)
     dev->refused[dev->nrefused++] = req;
 }
 
-static int dev_check_request(struct bk_dev *dev, const struct bk_req *req)
+static int dev_check_request(struct bk_dev *dev, struct bk_req *req)
 {
     int64_t len;
 
+    /* Before anything else, as qemu's BlockBackend checks. */
+    if (req->op != BK_OP_BLOCK_STATUS && !bk_node_is_inserted(dev->top)) {
+        if (req->op == BK_OP_TRUNCATE)
+            snprintf(req->cause, sizeof(req->cause),
+                     "No medium inserted");
+        return -ENOMEDIUM;
+    }
     switch (req->op) {
     case BK_OP_FLUSH:
         return 0;

@@ -18,6 +18,8 @@ extern const struct bk_driver bk_driver_qcow2;
 extern const struct bk_driver bk_driver_nbd;
 extern const struct bk_driver bk_driver_nbd_tcp;
 extern const struct bk_driver bk_driver_nbd_unix;
+extern const struct bk_driver bk_driver_host_cdrom;
+extern const struct bk_driver bk_driver_host_device;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
@@ -31,5 +33,9 @@ const struct bk_driver *const bk_drivers[] = {
     &bk_driver_nbd_unix,
     &bk_driver_nbd_tcp,
     &bk_driver_nbd,
+    /* a device name fitting both drivers as well is a CD-ROM's (qemu's
+     * order) */
+    &bk_driver_host_cdrom,
+    &bk_driver_host_device,
     NULL,
 };

@@ -3,11 +3,11 @@
  * values and messages: aio, aio-max-batch, locking, drop-cache,
  * x-check-cache-dropped, pr-manager and read-only.
  *
- * Only aio changes what blkmon does: it picks this node's engine, over
- * what -i said.  The others are checked and then have nothing to act on:
- * blkmon takes no image locks (README, known differences), keeps no cache
- * of its own to drop, and knows no persistent-reservation managers, so
- * naming one fails as in qemu when it does not exist.
+ * aio picks this node's engine, over what -i said; locking says whether
+ * the file is locked (lock.c).  The others are checked and then have
+ * nothing to act on: blkmon keeps no cache of its own to drop, and knows
+ * no persistent-reservation managers, so naming one fails as in qemu when
+ * it does not exist.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -81,7 +81,8 @@ static int take_number(struct bk_opts *opts, const char *key, char **cause)
 }
 
 int file_take_opts(struct bk_node *node, struct bk_opts *opts,
-                   unsigned *engine, bool *engine_given, char **cause)
+                   unsigned *engine, bool *engine_given, int *locking_mode,
+                   char **cause)
 {
     static const unsigned aio_flags[] = { 0, BK_O_NATIVE_AIO,
                                           BK_O_IO_URING };
@@ -105,6 +106,7 @@ int file_take_opts(struct bk_node *node, struct bk_opts *opts,
     /* Checked once the whole stack is open, as qemu does (dev.c). */
     node->read_only_opt = read_only == 1;
     *engine_given = aio >= 0;
+    *locking_mode = locking;
     if (aio >= 0)
         *engine = aio_flags[aio];
     return 0;

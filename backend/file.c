@@ -34,12 +34,16 @@
 #include <linux/falloc.h>
 
 #include "backend/file.h"
+#include "backend/hdev.h"
 #include "backend/loop.h"
 #include "backend/uring.h"
 
-static int file_open_fd(const char *filename, unsigned flags, int *fdp)
+/* Open filename as flags ask.  A directory opened read-only is left to
+ * the type check (qemu's words name the driver); reopen refuses it. */
+static int file_open_fd(const char *filename, unsigned flags, int extra,
+                        bool dir_ok, int *fdp)
 {
-    int oflags = O_CLOEXEC | ((flags & BK_O_RDWR) ? O_RDWR : O_RDONLY);
+    int oflags = O_CLOEXEC | extra | ((flags & BK_O_RDWR) ? O_RDWR : O_RDONLY);
     struct stat st;
     int fd;
 
@@ -48,7 +52,7 @@ static int file_open_fd(const char *filename, unsigned flags, int *fdp)
     fd = open(filename, oflags);
     if (fd < 0)
         return -errno;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (!dir_ok && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         close(fd);
         return -EISDIR;
     }
@@ -81,6 +85,9 @@ static void file_probe_alignment(struct bk_node *node, struct file_state *s)
         max_align = 4096;
     if (posix_memalign(&buf, max_align, 2 * max_align) != 0)
         abort();
+    /* A device says its logical block size (qemu asks it first). */
+    if (s->logical_block_size > 0)
+        req = s->logical_block_size;
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]) && !req; i++)
         if (pread(s->fd, buf, sizes[i], 0) >= 0)
             req = sizes[i] != 1 ? sizes[i] : max_align;
@@ -127,89 +134,180 @@ static int file_set_engine(struct bk_node *node, struct file_state *s,
     return 0;
 }
 
-static int file_open(struct bk_node *node, struct bk_opts *opts,
-                     const char *filename, char **cause)
+/*
+ * The image locks' own open file description (file.h, lock_fd): the same
+ * file opened again through /proc, which works for a file removed since.
+ * Without it (no /proc, no read permission) the locks go on fd.
+ */
+static void file_open_lock_fd(struct file_state *s)
+{
+    char path[64];
+
+    if (!s->lock.use)
+        return;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", s->fd);
+    s->lock_fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+}
+
+/* Where the locks are. */
+static int file_lock_fd(const struct file_state *s)
+{
+    return s->lock_fd >= 0 ? s->lock_fd : s->fd;
+}
+
+/*
+ * The file's type against the driver's, as qemu checks it once the file is
+ * open: "file" takes regular files only, the device drivers character and
+ * block devices only.
+ */
+static int file_check_type(const struct bk_node *node, const struct stat *st,
+                           const char *name, char **cause)
+{
+    const struct file_state *s = node->state;
+
+    if (s->kind == FILE_KIND_FILE && !S_ISREG(st->st_mode)) {
+        *cause = strfmt("'%s' driver requires '%s' to be a regular file",
+                        node->drv->name, name);
+        return -EINVAL;
+    }
+    if (s->kind != FILE_KIND_FILE && !S_ISCHR(st->st_mode) &&
+        !S_ISBLK(st->st_mode)) {
+        *cause = strfmt("'%s' driver requires '%s' to be either a character "
+                        "or block device", node->drv->name, name);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int file_open_kind(struct bk_node *node, struct bk_opts *opts,
+                   const char *filename, enum file_kind kind, char **cause)
 {
     struct file_state *s = node->state;
+    const char *proto = node->drv->protocol_name;
+    size_t plen = strlen(proto);
     struct stat st;
     char *name = bk_opts_take(opts, "filename");
     int ret;
 
+    s->fd = -1;
+    s->lock_fd = -1;
+    s->kind = kind;
     if (name == NULL && filename != NULL)
         name = strdup(filename);
-    /* "file:PATH" names PATH, as in qemu. */
-    if (name != NULL && strncmp(name, "file:", 5) == 0)
-        memmove(name, name + 5, strlen(name + 5) + 1);
+    /* "file:PATH" (or "host_device:PATH") names PATH, as in qemu. */
+    if (name != NULL && strncmp(name, proto, plen) == 0 && name[plen] == ':')
+        memmove(name, name + plen + 1, strlen(name + plen + 1) + 1);
     if (name == NULL || name[0] == '\0') {
-        *cause = strfmt("The 'file' block driver requires a file name");
+        *cause = strfmt("The '%s' block driver requires a file name",
+                        node->drv->name);
         free(name);
         return -EINVAL;
     }
-    ret = file_take_opts(node, opts, &s->engine, &s->engine_fixed, cause);
+    ret = file_take_opts(node, opts, &s->engine, &s->engine_fixed,
+                         &s->lock.mode, cause);
+    if (ret == 0)
+        file_lock_init(&s->lock, s->lock.mode);
     if (ret < 0) {
         free(name);
         return ret;
     }
-    /* A pipe or a socket is no image (and opening a pipe would wait for
-     * its other end). */
+    /* A pipe or a socket is no image, and opening a pipe would wait for
+     * its other end: refused before the open, in the type check's words. */
     if (stat(name, &st) == 0 && (S_ISFIFO(st.st_mode) ||
                                  S_ISSOCK(st.st_mode))) {
-        *cause = strfmt("'file' driver requires '%s' to be a regular file",
-                        name);
+        ret = file_check_type(node, &st, name, cause);
         free(name);
-        return -EINVAL;
+        return ret;
     }
-    ret = file_open_fd(name, node->open_flags, &s->fd);
+    /* A CD-ROM drive opens without a disc in it (qemu's O_NONBLOCK). */
+    ret = file_open_fd(name, node->open_flags,
+                       kind == FILE_KIND_CDROM ? O_NONBLOCK : 0, true, &s->fd);
     /* A temporary file (the overlay of -s) lives on as the open fd. */
     if (node->open_flags & BK_O_TEMPORARY)
         unlink(name);
     if (ret < 0) {
         *cause = strfmt("Could not open '%s': %s", name,
-                                  strerror(-ret));
+                        strerror(ret == -EROFS ? EACCES : -ret));
         free(name);
-        return ret;
+        return ret == -EROFS ? -EACCES : ret;
     }
     free(node->filename);
     node->filename = name;
+    if (node->open_flags & BK_O_RDWR) {
+        ret = hdev_writable(s->fd);
+        if (ret < 0) {
+            *cause = strfmt("The device is not writable: %s", strerror(-ret));
+            goto fail;
+        }
+    }
     /* qemu finds this out once the file is open */
     if ((s->engine & BK_O_NATIVE_AIO) && !(node->open_flags & BK_O_NOCACHE)) {
         *cause = strfmt("aio=native was specified, but it requires "
                         "cache.direct=on, which was not specified.");
-        close(s->fd);
-        s->fd = -1;
-        return -EINVAL;
+        ret = -EINVAL;
+        goto fail;
     }
+    if (fstat(s->fd, &st) < 0) {
+        ret = -errno;
+        *cause = strfmt("Could not stat file: %s", strerror(errno));
+        goto fail;
+    }
+    ret = file_check_type(node, &st, name, cause);
+    if (ret < 0)
+        goto fail;
+    s->blkdev = S_ISBLK(st.st_mode);
     s->direct = (node->open_flags & BK_O_NOCACHE) != 0;
     atomic_init(&s->has_discard, true);
     atomic_init(&s->has_zero_range, true);
+    /* A block device zeroes with BLKZEROOUT only under O_DIRECT: buffered,
+     * the page cache keeps stale data (as qemu, Linux 3.10 on). */
+    atomic_init(&s->has_write_zeroes, !s->blkdev || s->direct);
     s->write_lane = (struct bk_lane){ .run = file_write_lane_run,
                                       .width = FILE_WRITE_LANE_WIDTH };
     s->nowait_read = s->nowait_write = true;
     s->nowait_write_taken = false;
     s->pool_ios = 0;
+    if (s->blkdev)
+        hdev_block_sizes(s->fd, &s->logical_block_size,
+                         &s->physical_block_size);
+    else
+        s->logical_block_size = s->physical_block_size = 0;
     file_probe_alignment(node, s);
     node->supported_write_flags = 0;
     /* A regular file grows with zeroes. */
-    if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode))
+    if (S_ISREG(st.st_mode))
         node->supported_truncate_flags = BK_TRUNC_ZERO_WRITE;
     ret = file_set_engine(node, s, file_engine_flags(s, node->open_flags),
                           cause);
-    if (ret < 0) {
-        close(s->fd);
-        s->fd = -1;
+    if (ret == 0) {
+        file_open_lock_fd(s);
+        return 0;
     }
+fail:
+    close(s->fd);
+    s->fd = -1;
     return ret;
 }
 
-static void file_close(struct bk_node *node)
+static int file_open(struct bk_node *node, struct bk_opts *opts,
+                     const char *filename, char **cause)
+{
+    return file_open_kind(node, opts, filename, FILE_KIND_FILE, cause);
+}
+
+void file_close(struct bk_node *node)
 {
     struct file_state *s = node->state;
 
+    file_lock_release(&s->lock);
     bk_uring_free(s->uring);
     s->uring = NULL;
     if (s->fd >= 0)
         close(s->fd);
     s->fd = -1;
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    s->lock_fd = -1;
 }
 
 /*
@@ -217,7 +315,7 @@ static void file_close(struct bk_node *node)
  * fd); a change of access mode or O_DIRECT opens the file again by name,
  * which fails for a file removed since (the overlay of -s).
  */
-static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
+int file_reopen(struct bk_node *node, unsigned flags, char **cause)
 {
     struct file_state *s = node->state;
     unsigned mode = BK_O_RDWR | BK_O_NOCACHE;
@@ -227,10 +325,25 @@ static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
         node->open_flags = flags;
         return file_set_engine(node, s, file_engine_flags(s, flags), cause);
     }
-    ret = file_open_fd(node->filename, flags, &fd);
+    ret = file_open_fd(node->filename, flags,
+                       s->kind == FILE_KIND_CDROM ? O_NONBLOCK : 0, false, &fd);
+    if (ret == 0 && (flags & BK_O_RDWR)) {
+        ret = hdev_writable(fd);
+        if (ret < 0) {
+            close(fd);
+            *cause = strfmt("The device is not writable: %s", strerror(-ret));
+            return ret;
+        }
+    }
     if (ret < 0) {
         *cause = strfmt("Could not open '%s': %s", node->filename,
                         strerror(-ret));
+        return ret;
+    }
+    /* The new fd takes over the locks the old one held. */
+    ret = s->lock_fd >= 0 ? 0 : file_lock_move(&s->lock, fd, cause);
+    if (ret < 0) {
+        close(fd);
         return ret;
     }
     close(s->fd);
@@ -243,15 +356,53 @@ static int file_reopen(struct bk_node *node, unsigned flags, char **cause)
     return file_set_engine(node, s, file_engine_flags(s, flags), cause);
 }
 
+/* ---- permissions: the image locks (lock.c) -------------------------- */
+
+int file_check_perm(struct bk_node *node, uint64_t perm, uint64_t shared,
+                    char **cause)
+{
+    struct file_state *s = node->state;
+
+    return file_lock_prepare(&s->lock, file_lock_fd(s), node->filename, perm,
+                             shared, cause);
+}
+
+void file_set_perm(struct bk_node *node, uint64_t perm, uint64_t shared)
+{
+    struct file_state *s = node->state;
+
+    file_lock_commit(&s->lock, file_lock_fd(s), perm, shared);
+}
+
+void file_abort_perm(struct bk_node *node)
+{
+    struct file_state *s = node->state;
+
+    file_lock_abort(&s->lock, file_lock_fd(s));
+}
+
+void file_storage(struct bk_node *node, struct bk_storage *st)
+{
+    const struct file_state *s = node->state;
+
+    *st = (struct bk_storage){
+        .driver = node->drv->name, .path = node->filename,
+        .logical_block_size = s->logical_block_size,
+        .physical_block_size = s->physical_block_size,
+        .lockable = true, .locking = s->lock.use,
+        .locked = s->lock.held, .unshared = s->lock.held_unshared,
+    };
+}
+
 /* A file has no clusters and no VM state: all zero. */
-static int file_get_info(struct bk_node *node, struct bk_info *info)
+int file_get_info(struct bk_node *node, struct bk_info *info)
 {
     (void)node;
     *info = (struct bk_info){ 0 };
     return 0;
 }
 
-static int64_t file_get_length(struct bk_node *node)
+int64_t file_get_length(struct bk_node *node)
 {
     struct file_state *s = node->state;
     struct stat st;
@@ -270,7 +421,8 @@ static int64_t file_get_length(struct bk_node *node)
 /* Failure words the workers pick (io->step), copied out on the loop. */
 enum file_msg { FILE_MSG_NONE, FILE_MSG_SHRINK_PREALLOC, FILE_MSG_PREALLOC_MODE,
                 FILE_MSG_PREALLOC_FAILED, FILE_MSG_PREALLOC_WRITE,
-                FILE_MSG_PREALLOC_FLUSH };
+                FILE_MSG_PREALLOC_FLUSH, FILE_MSG_GROW_DEVICE,
+                FILE_MSG_DEV_METADATA, FILE_MSG_DEV_FALLOC, FILE_MSG_DEV_FULL };
 
 static void file_work_done(struct bk_work *w)
 {
@@ -281,6 +433,13 @@ static void file_work_done(struct bk_work *w)
         [FILE_MSG_PREALLOC_FAILED] = "Could not preallocate new data: ",
         [FILE_MSG_PREALLOC_WRITE] = "Could not write zeros for preallocation: ",
         [FILE_MSG_PREALLOC_FLUSH] = "Could not flush file to disk: ",
+        [FILE_MSG_GROW_DEVICE] = "Cannot grow device files",
+        [FILE_MSG_DEV_METADATA] = "Preallocation mode 'metadata' unsupported "
+                                  "for this non-regular file",
+        [FILE_MSG_DEV_FALLOC] = "Preallocation mode 'falloc' unsupported "
+                                "for this non-regular file",
+        [FILE_MSG_DEV_FULL] = "Preallocation mode 'full' unsupported "
+                              "for this non-regular file",
     };
 
     ((struct file_state *)io->node->state)->pool_ios--;
@@ -379,7 +538,7 @@ static void file_work_write(struct bk_work *w)
     file_rw(bk_work_io(w), true);
 }
 
-static int do_fallocate(int fd, int mode, int64_t offset, int64_t len)
+static int file_fallocate(int fd, int mode, int64_t offset, int64_t len)
 {
     while (fallocate(fd, mode, offset, len) < 0) {
         if (errno == EINTR)
@@ -413,6 +572,33 @@ static int file_write_zero_buffers(struct file_state *s, int64_t offset,
     return ret;
 }
 
+/*
+ * Zeroes on a device, as qemu's: zeroes and unmapping at once where the
+ * device punches holes (MAY_UNMAP), else BLKZEROOUT, tried only under
+ * O_DIRECT (buffered, the page cache would keep stale data) and never
+ * when the caller must not wait for a slow fallback (the kernel's may
+ * write zeroes itself); -ENOTSUP leaves it to the generic layer, which
+ * writes zeroes.
+ */
+static int file_device_zeroes(struct file_state *s, int64_t offset,
+                              int64_t bytes, unsigned flags)
+{
+    int ret;
+
+    if (flags & BK_REQ_MAY_UNMAP) {
+        ret = file_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                             offset, bytes);
+        if (ret != -ENOTSUP && ret != -EINVAL && ret != -EBUSY)
+            return ret;
+    }
+    if (!atomic_load(&s->has_write_zeroes) || (flags & BK_REQ_NO_FALLBACK))
+        return -ENOTSUP;
+    ret = hdev_zeroout(s->fd, offset, bytes);
+    if (ret == -ENOTSUP)
+        atomic_store(&s->has_write_zeroes, false);
+    return ret;
+}
+
 static void file_work_zeroes(struct bk_work *w)
 {
     struct bk_io *io = bk_work_io(w);
@@ -420,17 +606,21 @@ static void file_work_zeroes(struct bk_work *w)
     struct stat st;
     int ret;
 
+    if (s->kind != FILE_KIND_FILE) {
+        io->ret = file_device_zeroes(s, io->offset, io->bytes, io->flags);
+        return;
+    }
     /* Growing the file: fallocate gives zeroes without touching data. */
     if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) &&
         io->offset >= st.st_size) {
-        ret = do_fallocate(s->fd, 0, io->offset, io->bytes);
+        ret = file_fallocate(s->fd, 0, io->offset, io->bytes);
         if (ret != -ENOTSUP) {
             io->ret = ret;
             return;
         }
     }
     if ((io->flags & BK_REQ_MAY_UNMAP) && atomic_load(&s->has_discard)) {
-        ret = do_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+        ret = file_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                            io->offset, io->bytes);
         if (ret != -ENOTSUP && ret != -EINVAL && ret != -EBUSY) {
             io->ret = ret;
@@ -438,7 +628,7 @@ static void file_work_zeroes(struct bk_work *w)
         }
     }
     if (atomic_load(&s->has_zero_range)) {
-        ret = do_fallocate(s->fd, FALLOC_FL_ZERO_RANGE, io->offset, io->bytes);
+        ret = file_fallocate(s->fd, FALLOC_FL_ZERO_RANGE, io->offset, io->bytes);
         if (ret == 0 || (ret != -ENOTSUP && ret != -EINVAL)) {
             io->ret = ret;
             return;
@@ -461,7 +651,9 @@ static void file_work_discard(struct bk_work *w)
     int ret = -ENOTSUP;
 
     if (atomic_load(&s->has_discard)) {
-        ret = do_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+        ret = s->kind != FILE_KIND_FILE
+            ? hdev_discard(s->fd, io->offset, io->bytes)
+            : file_fallocate(s->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                            io->offset, io->bytes);
         if (ret == -ENOTSUP)
             atomic_store(&s->has_discard, false);
@@ -551,6 +743,26 @@ static void file_work_truncate(struct bk_work *w)
         io->ret = -errno;
         return;
     }
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+        enum bk_prealloc mode = io->flags & BK_TRUNC_MODE_MASK;
+
+        if (mode != BK_PREALLOC_OFF) {
+            io->step = mode == BK_PREALLOC_METADATA ? FILE_MSG_DEV_METADATA
+                     : mode == BK_PREALLOC_FALLOC ? FILE_MSG_DEV_FALLOC
+                                                  : FILE_MSG_DEV_FULL;
+            io->ret = -ENOTSUP;
+            return;
+        }
+        /* A device keeps its size: shrinking is let be, growing refused. */
+        cur = lseek(s->fd, 0, SEEK_END);
+        if (cur >= 0 && io->offset > cur) {
+            io->step = FILE_MSG_GROW_DEVICE;
+            io->ret = -EINVAL;
+        } else {
+            io->ret = cur < 0 ? -errno : 0;
+        }
+        return;
+    }
     cur = st.st_size;
     if ((enum bk_prealloc)(io->flags & BK_TRUNC_MODE_MASK) != BK_PREALLOC_OFF && io->offset < cur) {
         /* Preallocation only ever adds; the file is left alone. */
@@ -569,7 +781,7 @@ static void file_work_truncate(struct bk_work *w)
             io->ret = 0;
             return;
         }
-        io->ret = do_fallocate(s->fd, 0, cur, io->offset - cur);
+        io->ret = file_fallocate(s->fd, 0, cur, io->offset - cur);
         if (io->ret < 0) {
             /* as qemu: the old length back, whatever was done */
             io->step = FILE_MSG_PREALLOC_FAILED;
@@ -705,7 +917,7 @@ static bool file_idle_inline(struct bk_io *io, void (*work)(struct bk_work *))
     return true;
 }
 
-static void file_preadv(struct bk_io *io)
+void file_preadv(struct bk_io *io)
 {
     if (file_nowait(io, false) || file_uring(io) ||
         file_idle_inline(io, file_work_read))
@@ -713,7 +925,7 @@ static void file_preadv(struct bk_io *io)
     file_submit(io, file_work_read);
 }
 
-static void file_pwritev(struct bk_io *io)
+void file_pwritev(struct bk_io *io)
 {
     struct file_state *s = io->node->state;
     /*
@@ -744,15 +956,15 @@ static void file_pwritev(struct bk_io *io)
     bk_pool_submit_lane(io->node->loop, &s->write_lane, &io->work);
 }
 
-static void file_pwrite_zeroes(struct bk_io *io) { file_submit_holes(io, file_work_zeroes); }
-static void file_pdiscard(struct bk_io *io)     { file_submit_holes(io, file_work_discard); }
-static void file_flush(struct bk_io *io)
+void file_pwrite_zeroes(struct bk_io *io) { file_submit_holes(io, file_work_zeroes); }
+void file_pdiscard(struct bk_io *io)     { file_submit_holes(io, file_work_discard); }
+void file_flush(struct bk_io *io)
 {
     if (!file_uring(io))
         file_submit(io, file_work_flush);
 }
 
-static void file_truncate(struct bk_io *io)     { file_submit_holes(io, file_work_truncate); }
+void file_truncate(struct bk_io *io)     { file_submit_holes(io, file_work_truncate); }
 
 /*
  * Where the file holds data and where holes, as the file system tells:
@@ -763,7 +975,7 @@ static void file_truncate(struct bk_io *io)     { file_submit_holes(io, file_wor
  * data extent rounded up to whole alignment units, a range it cannot ask
  * about as data.
  */
-static void file_block_status(struct bk_io *io)
+void file_block_status(struct bk_io *io)
 {
     struct file_state *s = io->node->state;
     struct bk_io_status *st = &io->u.status;
@@ -814,7 +1026,7 @@ static void file_block_status(struct bk_io *io)
     bk_io_complete(io, 0);
 }
 
-static int64_t file_get_allocated_size(struct bk_node *node)
+int64_t file_get_allocated_size(struct bk_node *node)
 {
     struct file_state *s = node->state;
     struct stat st;
@@ -841,4 +1053,8 @@ const struct bk_driver bk_driver_file = {
     .truncate = file_truncate,
     .block_status = file_block_status,
     .get_allocated_size = file_get_allocated_size,
+    .check_perm = file_check_perm,
+    .set_perm = file_set_perm,
+    .abort_perm = file_abort_perm,
+    .storage = file_storage,
 };

@@ -13,8 +13,36 @@
 
 #include "backend/node.h"
 
+/* Which driver opened the file: "file", "host_device", "host_cdrom". */
+enum file_kind { FILE_KIND_FILE, FILE_KIND_HDEV, FILE_KIND_CDROM };
+
+/*
+ * The image locks of one file (lock.c): the permissions the node holds
+ * and shares now (BK_PERM_*), and the lock bytes its fd holds for them.
+ */
+struct file_lock {
+    int mode;                   /* the locking option: -1 absent, else
+                                   0 off, 1 on, 2 auto */
+    bool use;                   /* locks are taken (on, or auto) */
+    uint64_t perm, shared;
+    uint64_t held, held_unshared;
+};
+
 struct file_state {
     int fd;
+    enum file_kind kind;
+    bool blkdev;                /* a block device (ioctls apply) */
+    /* A device's logical and physical block sizes (BLKSSZGET,
+     * BLKPBSZGET), 0 when it does not say. */
+    uint32_t logical_block_size, physical_block_size;
+    atomic_bool has_write_zeroes;   /* BLKZEROOUT may be tried */
+    struct file_lock lock;
+    /* A second open file description of the file that holds the image
+     * locks, or -1: they are on fd.  The io_uring engine keeps fd's
+     * description alive after the process ends (the kernel tears a ring
+     * down later), and the locks would outlive it; nothing else ever
+     * holds this one. */
+    int lock_fd;
     unsigned engine;            /* BK_O_IO_URING / BK_O_NATIVE_AIO or 0:
                                    -i, or the node's aio option */
     bool engine_fixed;          /* the aio option chose it: keep on reopen */
@@ -47,7 +75,46 @@ struct file_state {
  * gets the engine flags the node is to use, *engine_given whether its aio
  * option chose them. */
 int file_take_opts(struct bk_node *node, struct bk_opts *opts,
-                   unsigned *engine, bool *engine_given, char **cause);
+                   unsigned *engine, bool *engine_given, int *locking,
+                   char **cause);
+
+/* Open node's file as the driver of kind does (file.c). */
+int file_open_kind(struct bk_node *node, struct bk_opts *opts,
+                   const char *filename, enum file_kind kind, char **cause);
+/* The driver ops the device drivers share with "file" (file.c). */
+void file_close(struct bk_node *node);
+int file_reopen(struct bk_node *node, unsigned flags, char **cause);
+int file_get_info(struct bk_node *node, struct bk_info *info);
+int64_t file_get_length(struct bk_node *node);
+int64_t file_get_allocated_size(struct bk_node *node);
+void file_preadv(struct bk_io *io);
+void file_pwritev(struct bk_io *io);
+void file_pwrite_zeroes(struct bk_io *io);
+void file_pdiscard(struct bk_io *io);
+void file_flush(struct bk_io *io);
+void file_truncate(struct bk_io *io);
+int file_check_perm(struct bk_node *node, uint64_t perm, uint64_t shared,
+                    char **cause);
+void file_set_perm(struct bk_node *node, uint64_t perm, uint64_t shared);
+void file_abort_perm(struct bk_node *node);
+void file_storage(struct bk_node *node, struct bk_storage *st);
+
+/* ---- image locks (lock.c) ---- */
+/* mode: the locking option (-1 absent, 0 off, 1 on, 2 auto). */
+void file_lock_init(struct file_lock *lk, int mode);
+/* Take the bytes for perm/shared besides those held, and check nobody
+ * else's conflict: 0, or -errno with *cause (qemu's words and hint) and
+ * the old bytes back. */
+int file_lock_prepare(struct file_lock *lk, int fd, const char *filename,
+                      uint64_t perm, uint64_t shared, char **cause);
+/* Keep only the bytes of perm/shared, which become the node's. */
+void file_lock_commit(struct file_lock *lk, int fd, uint64_t perm,
+                      uint64_t shared);
+/* Back to the bytes of the permissions held before prepare. */
+void file_lock_abort(struct file_lock *lk, int fd);
+/* Take on fd `to` (a reopen's new fd) the bytes held on the old one. */
+int file_lock_move(struct file_lock *lk, int to, char **cause);
+void file_lock_release(struct file_lock *lk);
 
 /* pread/pwrite [offset, offset+total) through iov in full: short transfers
  * go on, EINTR is retried, a read past the end gives zeroes, a write that

@@ -36,6 +36,17 @@ struct bk_node *bk_node_bottom(struct bk_node *node)
     return node;
 }
 
+bool bk_node_is_inserted(struct bk_node *node)
+{
+    if (node == NULL)
+        return true;
+    if (node->drv->is_inserted != NULL)
+        return node->drv->is_inserted(node);
+    return bk_node_is_inserted(node->file) &&
+           bk_node_is_inserted(node->data) &&
+           bk_node_is_inserted(node->backing);
+}
+
 int64_t bk_node_length(struct bk_node *node)
 {
     return node->total_bytes;

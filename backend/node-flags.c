@@ -2,8 +2,8 @@
  * node-flags.c — the options qemu's block layer takes for any node.
  *
  * They are not a driver's: cache.direct and cache.no-flush hold for the
- * node that is given them and every node below it; read-only, force-share
- * and auto-read-only belong to the device alone.  Each becomes a BK_O_*
+ * node that is given them and every node below it, and so does
+ * force-share; read-only and auto-read-only belong to the device alone.  Each becomes a BK_O_*
  * flag, with qemu's words for a bad value.  discard, detect-zeroes and
  * node-name are a node's too, taken in its open's common step (stack.c),
  * where qemu takes them.
@@ -16,8 +16,8 @@
 
 /*
  * The options qemu's block layer takes for any node, as flags.  The device
- * takes all of them; a child node (stack.c) the cache ones, which then
- * hold for it and the nodes below it.
+ * takes all of them; a child node (stack.c) the cache ones and
+ * force-share, which then hold for it and the nodes below it.
  */
 int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
                        char **cause)
@@ -28,7 +28,7 @@ int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
         { "read-only", BK_O_RDWR, true, true },
         { "cache.direct", BK_O_NOCACHE, false, false },
         { "cache.no-flush", BK_O_NO_FLUSH, false, false },
-        { "force-share", BK_O_FORCE_SHARE, false, true },
+        { "force-share", BK_O_FORCE_SHARE, false, false },
         /* Accepted and checked: a writable open that fails is not
          * retried read-only here. */
         { "auto-read-only", 0, false, true },

@@ -255,6 +255,30 @@ struct bk_driver {
      * A debug event fired at this node.  The driver may park io and call
      * cont(io) later; otherwise it calls cont(io) before returning.
      */
+    /*
+     * Permissions (perm.c).  child_perm: what node needs of child and
+     * shares with others, given what node's users need and share;
+     * missing: qemu's default for the child's role (a filter passes them
+     * on, a format asks more of its file).  check_perm, then set_perm or
+     * abort_perm: a protocol node takes the new permissions (its locks).
+     */
+    void (*child_perm)(const struct bk_node *node,
+                       const struct bk_node *child, uint64_t perm,
+                       uint64_t shared, uint64_t *nperm, uint64_t *nshared);
+    int (*check_perm)(struct bk_node *node, uint64_t perm, uint64_t shared,
+                      char **cause);
+    void (*set_perm)(struct bk_node *node, uint64_t perm, uint64_t shared);
+    void (*abort_perm)(struct bk_node *node);
+    /* Score how well this protocol driver fits a file name no driver was
+     * given for (qemu's bdrv_probe_device): the highest above 0 wins. */
+    int (*probe_device)(const char *filename);
+    /* Is there a medium (a disc in the drive)?  Missing: there is, if
+     * every child has one (qemu's bdrv_is_inserted). */
+    bool (*is_inserted)(struct bk_node *node);
+    /* What bk_dev_storage tells of this (bottom) node.  Missing: its
+     * driver's name and the node's file name, nothing more. */
+    void (*storage)(struct bk_node *node, struct bk_storage *st);
+
     void (*debug_event)(struct bk_node *node, enum rules_event ev,
                         struct bk_io *io, bk_io_cb *cont);
     const struct bk_debug_ops *debug;
@@ -268,6 +292,35 @@ struct bk_driver {
                   int (*fn)(const struct bk_layout_run *run, void *arg),
                   void *arg);
 };
+
+/* Permissions (BK_PERM_*, backend.h) go down a stack: each node needs
+ * some of its children and lets others have some (perm.c); the protocol
+ * nodes at the bottom lock their files accordingly (lock.c). */
+/* What a child is to its parent (qemu's BdrvChildRole). */
+enum {
+    BK_ROLE_DATA     = 1 << 0,
+    BK_ROLE_METADATA = 1 << 1,
+    BK_ROLE_FILTERED = 1 << 2,
+    BK_ROLE_COW      = 1 << 3,
+};
+/* qemu's bdrv_default_perms: what node needs of a child in role, given
+ * what node's users need (perm) and share (shared). */
+void bk_default_perms(const struct bk_node *node, unsigned role,
+                      uint64_t perm, uint64_t shared, uint64_t *nperm,
+                      uint64_t *nshared);
+/*
+ * Give the stack under top the permissions its user needs (perm) and
+ * shares (shared), qemu's permission update: every node checks (the
+ * files take and test their locks), then all commit, or all go back.
+ * 0, or -errno with *cause.
+ */
+int bk_perm_update(struct bk_node *top, uint64_t perm, uint64_t shared,
+                   char **cause);
+/* Take a list of permissions given as NAME.0=write, NAME.1=resize...
+ * (qemu's BlockPermission names) into *bits: 0, or -EINVAL with qemu's
+ * words; none given is 0 bits. */
+int bk_perm_take_list(struct bk_opts *opts, const char *name, uint64_t *bits,
+                      char **cause);
 
 /* The drivers a device opens stacks with (drivers.c), NULL-terminated. */
 extern const struct bk_driver *const bk_drivers[];
@@ -448,6 +501,8 @@ void bk_node_status_above(struct bk_node *node, struct bk_node *base,
                           bool include_base, bool want_zero, int64_t offset,
                           int64_t bytes, struct bk_req *req, bk_above_cb *cb,
                           void *arg);
+/* Has node a medium, as far down as it goes? (graph.c) */
+bool bk_node_is_inserted(struct bk_node *node);
 /* The first node from node down that is no filter. */
 struct bk_node *bk_node_skip_filters(struct bk_node *node);
 /* The backing node of a format that has one, or NULL. */

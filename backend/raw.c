@@ -17,10 +17,19 @@
 
 #include "backend/node.h"
 
+struct raw_window {
+    uint64_t offset;            /* where the image starts in the file */
+    uint64_t size;              /* its fixed length, when has_size */
+    bool has_size;
+};
+
 struct raw_state {
     uint64_t offset;            /* where the image starts in the file */
     uint64_t size;              /* its fixed length, when has_size */
     bool has_size;
+    struct raw_window pending;  /* a reopen's, until commit */
+    bool data_role;             /* opened with a window: its file is its
+                                   data, not a filtered child (kept) */
 };
 
 /* The file's length as qemu's block layer counts it: whole sectors. */
@@ -31,7 +40,7 @@ static int64_t raw_file_length(struct bk_node *node)
 
 /* The window's checks, once the file's length is known (qemu makes them
  * after its probe warning, so they come after it here too). */
-static int raw_check_window(struct raw_state *s, int64_t file_len,
+static int raw_check_window(const struct raw_window *s, int64_t file_len,
                             char **cause)
 {
     if (s->offset > (uint64_t)file_len) {
@@ -78,6 +87,7 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
     }
     if (!has_offset)
         s->offset = 0;
+    s->data_role = s->offset != 0 || s->has_size;
     node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
     node->supported_truncate_flags = node->file->supported_truncate_flags;
     node->bl.request_alignment = 1;
@@ -95,7 +105,9 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
                             NULL);
     }
     node->bl.buf_align = node->file->bl.buf_align;
-    ret = raw_check_window(s, raw_file_length(node), cause);
+    ret = raw_check_window(&(struct raw_window){ s->offset, s->size,
+                                                 s->has_size },
+                           raw_file_length(node), cause);
     if (ret < 0) {
         bk_node_close(node->file);
         node->file = NULL;
@@ -204,6 +216,74 @@ static void raw_pwritev(struct bk_io *io)
     bk_node_event(io->node->file, RULES_EV_WRITE_AIO, io, raw_forward);
 }
 
+/*
+ * A reopen may move the window (qemu allows it): offset and size as given,
+ * else as the node was opened with them (qemu keeps the old options), an
+ * offset never given being 0.  Checked against the file as at open.
+ */
+static int raw_reopen_prepare(struct bk_node *node, struct bk_opts *opts,
+                              unsigned flags, char **cause)
+{
+    struct raw_state *s = node->state;
+    struct raw_window *w = &s->pending;
+    bool given;
+    int ret;
+
+    (void)flags;
+    *w = (struct raw_window){ 0 };
+    if (!bk_opts_has(opts, "offset") &&
+        bk_opts_get(node->open_opts, "offset") != NULL)
+        bk_opts_set(opts, "offset", bk_opts_get(node->open_opts, "offset"));
+    if (!bk_opts_has(opts, "size") &&
+        bk_opts_get(node->open_opts, "size") != NULL)
+        bk_opts_set(opts, "size", bk_opts_get(node->open_opts, "size"));
+    ret = bk_opts_take_size(opts, "offset", &w->offset, &given, cause);
+    if (ret == 0)
+        ret = bk_opts_take_size(opts, "size", &w->size, &w->has_size, cause);
+    if (ret == 0)
+        ret = raw_check_window(w, raw_file_length(node), cause);
+    return ret;
+}
+
+/* The new window, and what a later reopen keeps of it. */
+static void raw_reopen_commit(struct bk_node *node)
+{
+    struct raw_state *s = node->state;
+    char num[32];
+
+    s->offset = s->pending.offset;
+    s->size = s->pending.size;
+    s->has_size = s->pending.has_size;
+    snprintf(num, sizeof(num), "%" PRIu64, s->offset);
+    bk_opts_set(node->open_opts, "offset", num);
+    if (s->has_size) {
+        snprintf(num, sizeof(num), "%" PRIu64, s->size);
+        bk_opts_set(node->open_opts, "size", num);
+    } else {
+        bk_opts_del(node->open_opts, "size");
+    }
+    node->total_bytes = raw_get_length(node);
+}
+
+/*
+ * Without a window raw is as good as a filter; with one its file holds
+ * the data of a node that knows its size (qemu's raw_child_perm).  Either
+ * way it writes or resizes the file only when its own users do.
+ */
+static void raw_child_perm(const struct bk_node *node,
+                           const struct bk_node *child, uint64_t perm,
+                           uint64_t shared, uint64_t *nperm,
+                           uint64_t *nshared)
+{
+    const struct raw_state *s = node->state;
+    const uint64_t wr = BK_PERM_WRITE | BK_PERM_RESIZE;
+
+    (void)child;
+    bk_default_perms(node, s->data_role ? BK_ROLE_DATA : BK_ROLE_FILTERED,
+                     perm, shared, nperm, nshared);
+    *nperm = (*nperm & ~wr) | (perm & wr);
+}
+
 const struct bk_driver bk_driver_raw = {
     .name = "raw",
     .child_name = "file",
@@ -218,4 +298,7 @@ const struct bk_driver bk_driver_raw = {
     .pdiscard = raw_forward,
     .truncate = raw_truncate,
     .block_status = raw_block_status,
+    .child_perm = raw_child_perm,
+    .reopen_prepare = raw_reopen_prepare,
+    .reopen_commit = raw_reopen_commit,
 };

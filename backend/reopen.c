@@ -302,11 +302,38 @@ static void queue_free(struct reopen_queue *q, bool abort_prepared)
     }
 }
 
+/*
+ * The stack's permissions as they are with the queue's new flags (after:
+ * true) or with the nodes' own (false), the device's user needing writes
+ * when need_write.
+ */
+static int reopen_perms(struct reopen_queue *q, struct bk_node *top,
+                        bool need_write, bool after, char **cause)
+{
+    unsigned saved[REOPEN_MAX_NODES];
+    char *ignored = NULL;
+    int ret;
+
+    for (size_t i = 0; i < q->n; i++) {
+        saved[i] = q->e[i].node->open_flags;
+        if (after)
+            q->e[i].node->open_flags = q->e[i].flags;
+    }
+    ret = bk_perm_update(top, BK_PERM_CONSISTENT_READ |
+                                  (need_write ? BK_PERM_WRITE : 0),
+                         BK_PERM_ALL, cause != NULL ? cause : &ignored);
+    free(ignored);
+    for (size_t i = 0; i < q->n; i++)
+        q->e[i].node->open_flags = saved[i];
+    return ret;
+}
+
 int bk_stack_reopen(struct bk_node *top, unsigned flags, unsigned dev_flags,
                     bool need_write, struct bk_opts *opts, char **cause)
 {
     struct reopen_queue q = { .n = 0 };
     bool needs[REOPEN_MAX_NODES];
+    bool perms_taken = false;
     int ret = 0;
 
     queue_node(&q, top, -1, false, opts);
@@ -336,6 +363,11 @@ int bk_stack_reopen(struct bk_node *top, unsigned flags, unsigned dev_flags,
             ret = -EPERM;
         }
     }
+    /* The permissions the new flags need (a file's locks), checked and
+     * taken before anything changes, dropped again if a reopen fails. */
+    if (ret == 0)
+        ret = reopen_perms(&q, top, need_write, true, cause);
+    perms_taken = ret == 0;
     /* Step 4: files opened again where their mode changes... */
     for (size_t i = 0; i < q.n && ret == 0; i++) {
         struct reopen_node *r = &q.e[i];
@@ -348,6 +380,8 @@ int bk_stack_reopen(struct bk_node *top, unsigned flags, unsigned dev_flags,
             ret = n->drv->reopen(n, r->flags, cause);
     }
     if (ret < 0) {
+        if (perms_taken)
+            (void)reopen_perms(&q, top, need_write, false, NULL);
         queue_free(&q, true);
         return ret;
     }

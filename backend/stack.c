@@ -67,9 +67,32 @@ void bk_stack_message(struct bk_stack *stack, enum bk_message_kind kind,
 static const char *const foreign_protocols[] = {
     "ssh", "http", "https", "ftp", "ftps",
     "iscsi", "iser", "rbd", "gluster", "gluster+tcp", "gluster+unix",
-    "gluster+rdma", "nfs", "fat", "host_device",
-    "host_cdrom", "throttle", "blkverify", "quorum", "vvfat", NULL
+    "gluster+rdma", "nfs", "fat", "throttle", "blkverify", "quorum", "vvfat", NULL
 };
+
+/*
+ * The device driver for a file name, if it names a device (qemu's
+ * find_hdev_driver): the driver that scores it highest, the first on a
+ * tie; NULL when none does.  qemu asks before reading any protocol
+ * prefix, so that device names with colons work.
+ */
+static const struct bk_driver *driver_for_device(const struct bk_stack *stack,
+                                                 const char *filename)
+{
+    const struct bk_driver *best = NULL;
+    int best_score = 0;
+
+    for (size_t i = 0; filename != NULL && stack->drivers[i] != NULL; i++) {
+        const struct bk_driver *d = stack->drivers[i];
+        int score = d->probe_device ? d->probe_device(filename) : 0;
+
+        if (score > best_score) {
+            best = d;
+            best_score = score;
+        }
+    }
+    return best;
+}
 
 /*
  * The driver a protocol prefix names: "blkdebug:...", "file:...", read as
@@ -220,6 +243,11 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
         *cause = strfmt("Must specify either driver or file");
         bk_opts_free(child_opts);
         return -EINVAL;
+    } else if ((drv = driver_for_device(stack,
+                   bk_opts_has(child_opts, "filename")
+                       ? bk_opts_get(child_opts, "filename")
+                       : filename)) != NULL) {
+        /* a host device, by its name */
     } else if (!bk_opts_has(child_opts, "filename")) {
         /* Only a name given whole is read for a prefix, as in qemu. */
         ret = driver_for_protocol(stack, filename, &drv, cause);
@@ -243,6 +271,11 @@ int bk_stack_open_child(struct bk_stack *stack, unsigned parent_flags,
         (bk_opts_has(child_opts, "cache.direct") ? BK_O_NOCACHE : 0) |
         (bk_opts_has(child_opts, "cache.no-flush") ? BK_O_NO_FLUSH : 0);
     ret = bk_take_node_flags(child_opts, &flags, false, cause);
+    if (ret == 0 && (flags & BK_O_FORCE_SHARE) && (flags & BK_O_RDWR)) {
+        *cause = strfmt("force-share=on can only be used with read-only "
+                        "images");
+        ret = -EINVAL;
+    }
     if (ret < 0) {
         bk_opts_free(child_opts);
         return ret;

@@ -150,6 +150,12 @@ void bk_uring_free(struct bk_uring *u)
     while (u->kick_scheduled || u->pending)
         bk_loop_iterate(u->loop, 0);
     bk_loop_del_fd(u->loop, u->ring.ring_fd);
+    /* The ring holds the registered file open until the kernel tears the
+     * ring down, after this process may have gone: its image locks with
+     * it (lock.c), and the next user finds them.  Unregistering drops the
+     * file now, before the caller closes its descriptor. */
+    if (u->fixed_fd >= 0)
+        io_uring_unregister_files(&u->ring);
     io_uring_queue_exit(&u->ring);
     while ((op = u->free_ops) != NULL) {
         u->free_ops = op->next_free;

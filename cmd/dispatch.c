@@ -103,10 +103,15 @@ static int dispatch_check(struct cmd_state *st, const struct cmd_entry *e,
         return -EINVAL;
     }
     /* qemu-io asks for the write permission before parsing anything. */
-    if ((e->flags & CMD_F_WRITE) && st->dev != NULL &&
-        !bk_dev_want_write(st->dev)) {
-        out_error(st->out, "Block node is read-only");
-        return -EPERM;
+    if ((e->flags & CMD_F_WRITE) && st->dev != NULL) {
+        char *why = NULL;
+        int ret = bk_dev_want_write(st->dev, &why);
+
+        if (ret < 0) {
+            out_error(st->out, "%s", why);
+            free(why);
+            return ret;
+        }
     }
     return 0;
 }

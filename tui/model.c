@@ -29,6 +29,14 @@ bool tui_model_image(struct tui *t, struct tui_model_image *img)
     return true;
 }
 
+bool tui_model_storage(struct tui *t, struct bk_storage *st)
+{
+    if (t->remote != NULL || t->w.dev == NULL)
+        return false;
+    bk_dev_storage(t->w.dev, st);
+    return true;
+}
+
 size_t tui_model_outstanding(struct tui *t)
 {
     if (t->remote != NULL)

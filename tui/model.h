@@ -35,6 +35,9 @@ struct tui_model_image {
 
 /* The image, if one is open (img may be NULL). */
 bool tui_model_image(struct tui *t, struct tui_model_image *img);
+/* What the image sits on (a host device, its locks), for a local TUI
+ * only: an attached one has no view of it (false). */
+bool tui_model_storage(struct tui *t, struct bk_storage *st);
 size_t tui_model_outstanding(struct tui *t);
 /* Outstanding requests, oldest first. */
 void tui_model_for_each_req(struct tui *t,

@@ -198,6 +198,54 @@ static unsigned cmdline_key(struct tui *t, int key)
                                 : TUI_HR_IGNORED;
 }
 
+/* Permission bits as short words, " read write" (the locks' meaning). */
+static size_t cmdline_perms(char *buf, size_t size, uint64_t bits)
+{
+    static const char *const words[BK_PERM_COUNT] = {
+        "read", "write", "write-unchanged", "resize",
+    };
+    size_t n = 0;
+
+    for (int i = 0; i < BK_PERM_COUNT && n < size; i++)
+        if (bits & (1u << i))
+            n += (size_t)snprintf(buf + n, size - n, " %s", words[i]);
+    if (n == 0)
+        n = (size_t)snprintf(buf, size, " none");
+    return n < size ? n : size;
+}
+
+/*
+ * The title's right: what the image sits on, where it says more than the
+ * status line's name, a host device with its logical and physical block
+ * sizes, and the image locks held ("locked") and kept from others
+ * ("unshared").
+ */
+static void cmdline_storage_info(struct tui *t, char *info, size_t size)
+{
+    struct bk_storage st;
+    char held[80], unshared[80];
+    size_t n = 0;
+
+    if (!tui_model_storage(t, &st))
+        return;
+    if (strcmp(st.driver, "file") != 0)
+        n = (size_t)snprintf(info, size, "%s %s", st.driver,
+                             st.path != NULL ? st.path : "");
+    if (st.logical_block_size > 0 && n < size)
+        n += (size_t)snprintf(info + n, size - n, ", blocks %u/%u B",
+                              st.logical_block_size, st.physical_block_size);
+    if (n >= size || !st.lockable)
+        return;
+    if (!st.locking) {
+        snprintf(info + n, size - n, "%slocking off", n ? " | " : "");
+        return;
+    }
+    cmdline_perms(held, sizeof(held), st.locked);
+    cmdline_perms(unshared, sizeof(unshared), st.unshared);
+    snprintf(info + n, size - n, "%slocked:%s | unshared:%s", n ? " | " : "",
+             held, unshared);
+}
+
 static void cmdline_draw(struct tui *t, struct tui_rect r, bool focus,
                          char *info, size_t infosize)
 {
@@ -205,8 +253,7 @@ static void cmdline_draw(struct tui *t, struct tui_rect r, bool focus,
     const char *prompt = "blkmon> ";
     int pw;
 
-    (void)info;
-    (void)infosize;
+    cmdline_storage_info(t, info, infosize);
     tui_fill(r.y, r.x, r.w, TUI_R_INPUT);
     pw = tui_put(r.y, r.x, r.w, TUI_R_PROMPT, prompt);
     if (r.w - pw < 2)
