@@ -197,6 +197,18 @@ static int dev_check_writable(struct bk_dev *dev, unsigned flags,
     return 0;
 }
 
+/* A node that writes into its child when read (copy-on-read) needs the
+ * write permission on a read-only device too: qemu refuses it then. */
+static int dev_check_writes_on_read(struct bk_dev *dev, char **cause)
+{
+    for (struct bk_node *n = dev->top; n != NULL; n = n->file)
+        if (n->drv->writes_on_read && !(n->open_flags & BK_O_RDWR)) {
+            *cause = strfmt("Block node is read-only");
+            return -EACCES;
+        }
+    return 0;
+}
+
 int bk_dev_open(struct bk_loop *loop, const char *filename,
                 struct bk_opts *opts, unsigned flags, struct bk_dev **devp,
                 char **cause)
@@ -406,6 +418,8 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     }
     if (ret == 0)
         ret = dev_check_writable(dev, dev->flags, cause);
+    if (ret == 0)
+        ret = dev_check_writes_on_read(dev, cause);
     if (ret < 0) {
         bk_node_close(dev->top);
         goto fail;
@@ -476,7 +490,8 @@ bool bk_dev_want_write(struct bk_dev *dev)
 bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }
 const char *bk_dev_format_name(const struct bk_dev *dev) { return dev->top->drv->name; }
-bool bk_dev_top_is_format(const struct bk_dev *dev) { return dev->top->drv->is_format; }
+/* As qemu tells them: a protocol driver has a prefix of its own. */
+bool bk_dev_top_is_format(const struct bk_dev *dev) { return dev->top->drv->protocol_name == NULL; }
 const char *bk_dev_protocol_name(const struct bk_dev *dev)
 {
     return dev->top->drv->protocol_name;

@@ -18,6 +18,7 @@ extern const struct bk_driver bk_driver_qcow2;
 extern const struct bk_driver bk_driver_nbd;
 extern const struct bk_driver bk_driver_nbd_tcp;
 extern const struct bk_driver bk_driver_nbd_unix;
+extern const struct bk_driver bk_driver_copy_on_read;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
@@ -31,5 +32,6 @@ const struct bk_driver *const bk_drivers[] = {
     &bk_driver_nbd_unix,
     &bk_driver_nbd_tcp,
     &bk_driver_nbd,
+    &bk_driver_copy_on_read,
     NULL,
 };

@@ -87,6 +87,14 @@ struct bk_io_status {
  */
 enum { BK_TRUNC_MODE_MASK = 0xff, BK_TRUNC_ZERO_WRITE = 1 << 8 };
 
+/*
+ * A read io's flag besides backend.h's BK_REQ_*: the generic layer of the
+ * node it enters copies what the read finds below into that node, as the
+ * node's own copy-on-read (-C) would (qemu's BDRV_REQ_COPY_ON_READ, which
+ * the copy-on-read filter adds).  Drivers never see it.
+ */
+enum { BK_REQ_COPY_ON_READ = 1 << 16 };
+
 /* Flags a driver's block status may give besides backend.h's BK_BS_*. */
 enum {
     BK_BS_RAW     = 1u << 16,  /* ask `file` at `map`: it knows */
@@ -201,6 +209,8 @@ struct bk_driver {
     bool supports_backing;     /* unallocated ranges read from "backing" */
     bool supports_compressed;  /* takes BK_REQ_COMPRESSED writes */
     bool grows_file;           /* writes past its file's end (qcow2) */
+    bool writes_on_read;       /* writes into its child even when only
+                                  read (copy-on-read): needs it writable */
 
     int (*open)(struct bk_node *node, struct bk_opts *opts, const char *filename,
                 char **cause);

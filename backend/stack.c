@@ -68,7 +68,7 @@ static const char *const foreign_protocols[] = {
     "ssh", "http", "https", "ftp", "ftps",
     "iscsi", "iser", "rbd", "gluster", "gluster+tcp", "gluster+unix",
     "gluster+rdma", "nfs", "fat", "host_device",
-    "host_cdrom", "throttle", "blkverify", "quorum", "vvfat", NULL
+    "host_cdrom", "vvfat", NULL
 };
 
 /*
@@ -145,7 +145,9 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
     if (ret == 0)
         ret = drv->open(node, opts, filename, cause);
     if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
-        *cause = drv->is_format
+        /* qemu words it by how the driver opens: as a protocol (it has
+         * a prefix) or as a format. */
+        *cause = drv->protocol_name == NULL
             ? strfmt("Block format '%s' does not support the "
                                "option '%s'", drv->name, key)
             : strfmt("Block protocol '%s' doesn't support the "
@@ -367,7 +369,14 @@ int bk_node_get_info(struct bk_node *node, struct bk_info *info)
     *info = (struct bk_info){ 0 };
     if (node->drv->get_info != NULL)
         return node->drv->get_info(node, info);
-    if (node->drv->is_filter && node->file != NULL)
-        return bk_node_get_info(node->file, info);
+    /* A filter passes on its child's info, but not what is specific to
+     * the child's format: qemu asks only the top driver for that. */
+    if (node->drv->is_filter && node->file != NULL) {
+        int ret = bk_node_get_info(node->file, info);
+
+        free(info->specific);
+        info->specific = NULL;
+        return ret;
+    }
     return -ENOTSUP;
 }
