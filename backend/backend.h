@@ -361,7 +361,11 @@ typedef void bk_debug_fn(struct bk_dev *dev, enum bk_debug_note note,
  * observer with a message callback was added reach it then.
  */
 enum bk_message_kind { BK_MSG_PLAIN, BK_MSG_REPORT, BK_MSG_WARNING,
-                       BK_MSG_TEXT /* as is: no line end added */ };
+                       BK_MSG_TEXT /* as is: no line end added */,
+                       /* plain, and the device can no longer be trusted
+                        * (blkverify saw its images differ): qemu-io
+                        * exits at once with status 1 */
+                       BK_MSG_FATAL };
 typedef void bk_message_fn(struct bk_dev *dev, enum bk_message_kind kind,
                            const char *text, void *arg);
 /* A rule caused a fault. */

@@ -63,75 +63,26 @@ const char *const bk_op_names[BK_OP__MAX] = {
 /* ---- probing --------------------------------------------------------- */
 
 /*
- * What qemu reads to guess a format: the first 2 KiB of the protocol node
- * (a file, or blkdebug over one), read through the stack, so that an
- * armed blkdebug rule can fail the probe as it fails qemu's.
- */
-enum { DEV_PROBE_BYTES = 2048 };
-
-struct probe_read {
-    bool done;
-    int ret;
-};
-
-static void probe_read_done(struct bk_io *io)
-{
-    struct probe_read *p = io->cb_arg;
-
-    p->ret = io->ret;
-    p->done = true;
-    bk_io_free(io);
-}
-
-/*
  * Open the protocol node the format will sit on, read its start and name
- * the format.  The node is left in dev->stack.preopened for the format
- * driver to adopt.  0, or -errno with *cause.
+ * the format (probe-open.c).  The node is left in dev->stack.preopened for
+ * the format driver to adopt.  0, or -errno with *cause.
  */
 static int dev_probe(struct bk_dev *dev, struct bk_opts *opts,
                      const char *filename, unsigned flags,
                      const char **format, char **cause)
 {
     struct bk_node *file = NULL;
-    struct probe_read p = { 0 };
-    struct iovec iov;
-    int64_t len;
-    void *buf;
     int ret;
 
     ret = bk_stack_open_child(&dev->stack, flags, opts, "file", filename,
                               "file", &file, cause);
     if (ret < 0)
         return ret;
-    len = bk_node_length(file);
-    len = len < DEV_PROBE_BYTES ? len : DEV_PROBE_BYTES;
-    if (posix_memalign(&buf, 4096, DEV_PROBE_BYTES) != 0)
-        abort();
-    memset(buf, 0, DEV_PROBE_BYTES);
-    if (len > 0) {
-        iov = (struct iovec){ buf, (size_t)len };
-        bk_node_submit(bk_io_new(file, BK_OP_READ, 0, len, &iov, 1, 0, NULL,
-                                 probe_read_done, &p));
-        while (!p.done)
-            bk_loop_iterate(dev->loop, -1);
-        if (p.ret < 0) {
-            *cause = strfmt("Could not read image for determining its "
-                            "format: %s", strerror(-p.ret));
-            free(buf);
-            bk_node_close(file);
-            return p.ret;
-        }
-    }
-    *format = bk_probe_format(buf, (size_t)len);
-    free(buf);
-    if (*format != NULL && bk_driver_find(&dev->stack, *format) == NULL) {
-        *cause = strfmt("image format '%s' is not supported (blkmon drives "
-                        "raw and qcow2 images)", *format);
+    ret = bk_stack_probe_node(&dev->stack, file, format, cause);
+    if (ret < 0) {
         bk_node_close(file);
-        return -ENOTSUP;
+        return ret;
     }
-    if (*format == NULL)
-        *format = "raw";
     dev->stack.preopened = file;
     return 0;
 }
@@ -305,7 +256,24 @@ static void dev_notice(void *opaque, const struct bk_notice *n)
         dev_tell_debug(dev, BK_NOTE_RESUMED, n->tag, n->req);
         break;
     case BK_NOTICE_GUESSED_FORMAT:
-        dev->probe_warning = true;
+        if (n->tag == NULL) {
+            dev->probe_warning = true;
+            break;
+        }
+        /* A child's: qemu warns as it opens it, in the same words. */
+        {
+            char *text = strfmt(
+                "WARNING: Image format was not specified for '%s' and "
+                "probing guessed raw.\n"
+                "         Automatically detecting the format is dangerous "
+                "for raw images, write operations on block 0 will be "
+                "restricted.\n"
+                "         Specify the 'raw' format explicitly to remove the "
+                "restrictions.\n", n->tag);
+
+            dev_tell_message(dev, BK_MSG_TEXT, text);
+            free(text);
+        }
         break;
     case BK_NOTICE_MESSAGE:
         dev_tell_message(dev, n->message, n->text);

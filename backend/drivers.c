@@ -19,6 +19,7 @@ extern const struct bk_driver bk_driver_nbd;
 extern const struct bk_driver bk_driver_nbd_tcp;
 extern const struct bk_driver bk_driver_nbd_unix;
 extern const struct bk_driver bk_driver_copy_on_read;
+extern const struct bk_driver bk_driver_blkverify;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
@@ -33,5 +34,6 @@ const struct bk_driver *const bk_drivers[] = {
     &bk_driver_nbd_tcp,
     &bk_driver_nbd,
     &bk_driver_copy_on_read,
+    &bk_driver_blkverify,
     NULL,
 };

@@ -302,7 +302,9 @@ enum bk_notice_kind {
     BK_NOTICE_FAULT,           /* a rule caused fault (an error: counted) */
     BK_NOTICE_SUSPENDED,       /* req parked at a breakpoint called tag */
     BK_NOTICE_RESUMED,         /* ... and let go from it */
-    BK_NOTICE_GUESSED_FORMAT,  /* raw opened a guessed format writable */
+    BK_NOTICE_GUESSED_FORMAT,  /* raw opened a guessed format writable;
+                                  tag: the file name of a node under the
+                                  top (a filter's child), NULL: the top */
     BK_NOTICE_MESSAGE,         /* words for the user: text, message */
 };
 struct bk_notice {
@@ -481,6 +483,24 @@ int bk_opts_parse_size(const char *text, uint64_t *out);
 
 /* Bytes node takes on its storage, as qemu counts them, or -errno. */
 int64_t bk_node_allocated_size(struct bk_node *node);
+
+/*
+ * Guess the format of what the protocol node file holds, reading its start
+ * through the stack (iterates the loop): *format names a driver of the
+ * stack ("raw" when nothing else fits).  0, or -errno with *cause
+ * (probe-open.c).
+ */
+int bk_stack_probe_node(struct bk_stack *stack, struct bk_node *file,
+                        const char **format, char **cause);
+/*
+ * Open a child as qemu opens one without a default driver: with the
+ * driver its options name, or else a protocol node from them and the
+ * format guessed over it (a guessed raw is probed: BK_O_PROBED).
+ */
+int bk_stack_open_probed(struct bk_stack *stack, unsigned parent_flags,
+                         struct bk_opts *opts, const char *child_name,
+                         const char *filename, struct bk_node **childp,
+                         char **cause);
 
 /* The non-raw format a first sector looks like, or NULL (probe.c). */
 const char *bk_probe_format(const void *buf, size_t len);

@@ -20,6 +20,7 @@
  *                                     TAG within TIMEOUT_MS.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,5 +246,11 @@ void cmd_message_note(struct bk_dev *dev, enum bk_message_kind kind,
     case BK_MSG_TEXT: out_eprintf(st->out, "%s", text); break;
     case BK_MSG_REPORT: out_error(st->out, "%s", text); break;
     case BK_MSG_WARNING: out_warn(st->out, "%s", text); break;
+    case BK_MSG_FATAL:
+        /* As qemu-io: nothing more is printed, nothing is closed. */
+        out_eprintf(st->out, "%s\n", text);
+        out_flush(st->out);
+        fflush(NULL);
+        exit(1);
     }
 }
