@@ -145,6 +145,15 @@ size_t bk_opts_qemu_order(const struct bk_opts *opts, size_t *order,
 int bk_opts_parse(struct bk_opts *opts, const char *text,
                   const char *implied_key, char **cause);
 
+/* ---- Objects --------------------------------------------------------- */
+/*
+ * --object throttle-group,id=ID,x-bps-total=...: a group of limits that
+ * throttle nodes (throttle-group=ID) share, for the rest of the process.
+ * def is the whole definition, "throttle-group" first.  0, or -EINVAL
+ * with *cause in qemu's words.
+ */
+int bk_throttle_group_add(const char *def, char **cause);
+
 /* ---- Devices --------------------------------------------------------- */
 
 /* Open flags: the qemu-io options map onto these. */

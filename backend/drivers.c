@@ -20,6 +20,7 @@ extern const struct bk_driver bk_driver_nbd_tcp;
 extern const struct bk_driver bk_driver_nbd_unix;
 extern const struct bk_driver bk_driver_copy_on_read;
 extern const struct bk_driver bk_driver_blkverify;
+extern const struct bk_driver bk_driver_throttle;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
@@ -35,5 +36,6 @@ const struct bk_driver *const bk_drivers[] = {
     &bk_driver_nbd,
     &bk_driver_copy_on_read,
     &bk_driver_blkverify,
+    &bk_driver_throttle,
     NULL,
 };
