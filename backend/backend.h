@@ -219,6 +219,9 @@ bool bk_dev_top_is_format(const struct bk_dev *dev);
  * or NULL for a format. */
 const char *bk_dev_protocol_name(const struct bk_dev *dev);
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev);
+/* The stack as a one-line picture, top first: "raw > throttle[tg: 2
+ * waiting] > blkdebug > file". */
+void bk_dev_describe_stack(struct bk_dev *dev, char *buf, size_t len);
 /* Length in bytes as the block layer reports it (rounded up to 512). */
 int64_t bk_dev_length(struct bk_dev *dev);
 /* The required alignment of the bottom node (512 or 4096 with O_DIRECT). */

@@ -458,6 +458,11 @@ bool bk_dev_want_write(struct bk_dev *dev)
 bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }
 const char *bk_dev_format_name(const struct bk_dev *dev) { return dev->top->drv->name; }
+void bk_dev_describe_stack(struct bk_dev *dev, char *buf, size_t len)
+{
+    bk_node_describe(dev->top, buf, len);
+}
+
 /* As qemu tells them: a protocol driver has a prefix of its own. */
 bool bk_dev_top_is_format(const struct bk_dev *dev) { return dev->top->drv->protocol_name == NULL; }
 const char *bk_dev_protocol_name(const struct bk_dev *dev)

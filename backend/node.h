@@ -265,6 +265,10 @@ struct bk_driver {
      * A debug event fired at this node.  The driver may park io and call
      * cont(io) later; otherwise it calls cont(io) before returning.
      */
+    /* Live words for the node's place in a stack picture ("tg: 3
+     * waiting"), or nothing (buf left empty).  May be NULL. */
+    void (*describe)(struct bk_node *node, char *buf, size_t len);
+
     void (*debug_event)(struct bk_node *node, enum rules_event ev,
                         struct bk_io *io, bk_io_cb *cont);
     const struct bk_debug_ops *debug;
@@ -463,6 +467,9 @@ int bk_node_get_info(struct bk_node *node, struct bk_info *info);
 
 /* The first node from top down whose driver keeps breakpoints, or NULL. */
 struct bk_node *bk_node_debug(struct bk_node *top);
+/* The stack from node down its data children, as a one-line picture:
+ * "raw > throttle[tg: 2 waiting] > file" (graph.c). */
+void bk_node_describe(struct bk_node *node, char *buf, size_t len);
 /* The bottom (protocol) node of a stack. */
 struct bk_node *bk_node_bottom(struct bk_node *node);
 int64_t bk_node_length(struct bk_node *node);

@@ -245,6 +245,11 @@ void bk_throttle_group_admit(struct bk_throttle_group *tg, struct bk_io *io,
     tg_schedule(q);
 }
 
+const char *bk_throttle_group_name(const struct bk_throttle_group *tg)
+{
+    return tg->name;
+}
+
 size_t bk_throttle_group_waiting(const struct bk_throttle_group *tg,
                                  int is_write)
 {

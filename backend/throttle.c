@@ -9,6 +9,7 @@
  * for it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "backend/throttle.h"
@@ -89,6 +90,20 @@ static void throttle_admit(struct bk_io *io)
                             throttle_forward);
 }
 
+/* The group, and what waits in it. */
+static void throttle_describe(struct bk_node *node, char *buf, size_t len)
+{
+    struct throttle_state *s = node->state;
+    size_t n = bk_throttle_group_waiting(s->tg, 0) +
+               bk_throttle_group_waiting(s->tg, 1);
+
+    if (n > 0)
+        snprintf(buf, len, "%s: %zu waiting", bk_throttle_group_name(s->tg),
+                 n);
+    else
+        snprintf(buf, len, "%s", bk_throttle_group_name(s->tg));
+}
+
 const struct bk_driver bk_driver_throttle = {
     .name = "throttle",
     .child_name = "file",
@@ -102,4 +117,5 @@ const struct bk_driver bk_driver_throttle = {
     .pwrite_zeroes = throttle_admit,
     .pdiscard = throttle_admit,
     .truncate = throttle_forward,
+    .describe = throttle_describe,
 };

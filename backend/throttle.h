@@ -26,6 +26,7 @@ void bk_throttle_group_unref(struct bk_throttle_group *tg);
  */
 void bk_throttle_group_admit(struct bk_throttle_group *tg, struct bk_io *io,
                              bool is_write, int64_t bytes, bk_io_cb *cont);
+const char *bk_throttle_group_name(const struct bk_throttle_group *tg);
 /* Requests waiting in the group, by direction (0 read, 1 write). */
 size_t bk_throttle_group_waiting(const struct bk_throttle_group *tg,
                                  int is_write);
