@@ -21,6 +21,7 @@ extern const struct bk_driver bk_driver_nbd_unix;
 extern const struct bk_driver bk_driver_copy_on_read;
 extern const struct bk_driver bk_driver_blkverify;
 extern const struct bk_driver bk_driver_throttle;
+extern const struct bk_driver bk_driver_quorum;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
@@ -37,5 +38,6 @@ const struct bk_driver *const bk_drivers[] = {
     &bk_driver_copy_on_read,
     &bk_driver_blkverify,
     &bk_driver_throttle,
+    &bk_driver_quorum,
     NULL,
 };

@@ -79,10 +79,11 @@ int bk_stack_open_probed(struct bk_stack *stack, unsigned parent_flags,
                          char **cause)
 {
     char key[64];
-    struct bk_opts *copts, *fopts;
+    struct bk_opts *copts;
     const struct bk_driver *drv;
     struct bk_node *file = NULL;
     const char *format, *k, *v;
+    bool names_file = false;
     unsigned flags;
     int ret;
 
@@ -90,46 +91,42 @@ int bk_stack_open_probed(struct bk_stack *stack, unsigned parent_flags,
     if (bk_opts_has(opts, key) || bk_opts_has(opts, child_name))
         return bk_stack_open_child(stack, parent_flags, opts, child_name,
                                    filename, "file", childp, cause);
-    /* What was said of the child is said of its protocol node. */
+    /* The child's options are its format's; its "file.*" the protocol
+     * node's, which the format is guessed from. */
     copts = bk_opts_extract_prefix(opts, child_name);
+    for (size_t i = 0; bk_opts_at(copts, i, &k, &v); i++)
+        names_file |= strcmp(k, "file") == 0 || strncmp(k, "file.", 5) == 0;
     if (filename == NULL && bk_opts_count(copts) == 0) {
         *cause = strfmt("A block device must be specified for \"%s\"",
                         child_name);
         bk_opts_free(copts);
         return -EINVAL;
     }
-    /* Options without a name given whole: qemu wants a driver. */
-    if (filename == NULL) {
+    if (filename == NULL && !names_file) {
         *cause = strfmt("Must specify either driver or file");
         bk_opts_free(copts);
         return -EINVAL;
     }
-    fopts = bk_opts_new();
-    for (size_t i = 0; bk_opts_at(copts, i, &k, &v); i++) {
-        char fk[256];
-
-        snprintf(fk, sizeof(fk), "file.%s", k);
-        bk_opts_set(fopts, fk, v);
-    }
-    bk_opts_free(copts);
     flags = parent_flags & ~(unsigned)(BK_O_TOP | BK_O_COPY_ON_READ);
-    ret = bk_stack_open_child(stack, flags, fopts, "file", filename, "file",
+    ret = bk_stack_open_child(stack, flags, copts, "file", filename, "file",
                               &file, cause);
     if (ret == 0)
         ret = bk_stack_probe_node(stack, file, &format, cause);
     if (ret < 0) {
         bk_node_close(file);
-        bk_opts_free(fopts);
+        bk_opts_free(copts);
         return ret;
     }
     drv = bk_driver_find(stack, format);
     stack->preopened = file;
-    ret = bk_node_open(stack, drv, fopts, filename,
+    /* Named after its file, as qemu's warning names it. */
+    ret = bk_node_open(stack, drv, copts,
+                       filename != NULL ? filename : file->filename,
                        flags | (strcmp(format, "raw") == 0 ? BK_O_PROBED : 0),
                        childp, cause);
     /* A format that opened no child leaves the probed node unused. */
     bk_node_close(stack->preopened);
     stack->preopened = NULL;
-    bk_opts_free(fopts);
+    bk_opts_free(copts);
     return ret;
 }
