@@ -54,7 +54,7 @@ struct bk_node *bk_node_filter_or_cow(struct bk_node *node)
 static void describe_at(struct bk_node *node, char *buf, size_t len)
 {
     size_t used = strlen(buf);
-    char extra[96] = "";
+    char extra[128] = "";
 
     if (node == NULL || used + 1 >= len)
         return;

@@ -39,6 +39,7 @@ struct quorum_state {
     bool blkverify;
     bool rewrite;               /* rewrite-corrupted */
     /* What the votes did, for the TUI. */
+    uint64_t votes;             /* reads voted on */
     int last_agree;             /* votes for the last read's winner */
     uint64_t bad, failed;
 };
@@ -373,6 +374,7 @@ static void quorum_vote(struct quorum_req *r)
     int first = -1, w, count;
     bool agree = true;
 
+    s->votes++;
     if (r->success < s->threshold) {
         s->failed++;
         s->last_agree = 0;
@@ -595,9 +597,12 @@ static void quorum_describe(struct bk_node *node, char *buf, size_t len)
 {
     struct quorum_state *s = node->state;
 
-    snprintf(buf, len, "%d/%d agree, need %d; %" PRIu64 " bad, %" PRIu64
-             " failed", s->last_agree, s->n, s->threshold, s->bad,
-             s->failed);
+    if (s->votes == 0)
+        snprintf(buf, len, "%d copies, %d must agree", s->n, s->threshold);
+    else
+        snprintf(buf, len, "last read %d/%d agree, %d needed; %" PRIu64
+                 " bad, %" PRIu64 " failed", s->last_agree, s->n,
+                 s->threshold, s->bad, s->failed);
 }
 
 const struct bk_driver bk_driver_quorum = {

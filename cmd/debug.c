@@ -247,9 +247,12 @@ void cmd_message_note(struct bk_dev *dev, enum bk_message_kind kind,
     case BK_MSG_REPORT: out_error(st->out, "%s", text); break;
     case BK_MSG_WARNING: out_warn(st->out, "%s", text); break;
     case BK_MSG_FATAL:
-        /* As qemu-io: nothing more is printed, nothing is closed. */
         out_eprintf(st->out, "%s\n", text);
-        out_flush(st->out);
+        /* Headless, as qemu-io: nothing more is printed, nothing is
+         * closed.  A TUI keeps the screen (the request failed with EIO):
+         * ending there would leave the terminal unrestored. */
+        if (st->out != NULL)
+            break;
         fflush(NULL);
         exit(1);
     }
