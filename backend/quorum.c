@@ -19,9 +19,10 @@
  * first: among versions with the most votes, the one whose first child
  * comes last.
  *
- * qemu reports bad children and failed votes as QMP events (QUORUM_*),
- * which qemu-io does not print; blkmon counts them for the TUI's picture
- * of the stack (describe).
+ * qemu reports bad children (a read or write that failed, or data
+ * outvoted) and failed votes as QMP events (QUORUM_REPORT_BAD,
+ * QUORUM_FAILURE), which qemu-io does not print; blkmon counts them for
+ * the TUI's picture of the stack (describe).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -447,6 +448,7 @@ static void quorum_read_done(struct bk_io *child)
 
     r->part[i].ret = child->ret;
     r->success += child->ret == 0;
+    s->bad += child->ret != 0;
     bk_io_free(child);
     if (--r->left == 0)
         quorum_vote(r);
@@ -461,6 +463,7 @@ static void quorum_fifo_done(struct bk_io *child)
     int ret = child->ret;
 
     bk_io_free(child);
+    s->bad += ret < 0;
     if (ret < 0 && r->next < s->n) {
         quorum_fifo_next(r);
         return;
@@ -513,6 +516,7 @@ static void quorum_all_done(struct bk_io *child)
 
     r->part[i].ret = child->ret;
     r->success += child->ret == 0;
+    s->bad += child->ret != 0;
     bk_io_free(child);
     if (--r->left > 0)
         return;
