@@ -155,9 +155,10 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
         ret = -EINVAL;
         if (drv->close != NULL)
             drv->close(node);
+        bk_node_close(node->data);
         bk_node_close(node->file);
         bk_node_close(node->backing);
-        node->file = node->backing = NULL;
+        node->file = node->backing = node->data = NULL;
     }
     if (ret < 0) {
         bk_opts_free(node->open_opts);
