@@ -219,6 +219,7 @@ const struct bk_driver bk_driver_blkverify = {
     .protocol_name = "blkverify",
     .child_name = "raw",
     .is_filter = true,
+    .no_reopen = true,
     .open = bv_open,
     .get_length = bv_get_length,
     .preadv = bv_preadv,

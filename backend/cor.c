@@ -98,7 +98,10 @@ static int cor_open(struct bk_node *node, struct bk_opts *opts,
 
     if (ret < 0)
         return ret;
-    ret = cor_take_bottom(node, opts, cause);
+    /* As qemu: the child first, then this node's common options. */
+    ret = bk_node_open_common(node, opts, cause);
+    if (ret == 0)
+        ret = cor_take_bottom(node, opts, cause);
     if (ret < 0) {
         bk_node_close(node->file);
         node->file = NULL;
@@ -279,8 +282,10 @@ static void cor_preadv(struct bk_io *io)
 const struct bk_driver bk_driver_copy_on_read = {
     .name = "copy-on-read",
     .child_name = "file",
+    .is_format = true,
     .is_filter = true,
     .writes_on_read = true,
+    .no_reopen = true,
     .state_size = sizeof(struct cor_state),
     .open = cor_open,
     .get_length = cor_get_length,

@@ -204,13 +204,18 @@ struct bk_driver {
     /* The option name of the child its data goes to: "file", "image". */
     const char *child_name;
     size_t state_size;
-    bool is_format;            /* probed/raw-like layer over a "file" */
+    bool is_format;            /* a layer over a "file" child that it
+                                  opens first, before its own common
+                                  options (raw, qcow2, and the filters
+                                  qemu opens that way) */
     bool is_filter;            /* passes its child's data through as is */
     bool supports_backing;     /* unallocated ranges read from "backing" */
     bool supports_compressed;  /* takes BK_REQ_COMPRESSED writes */
     bool grows_file;           /* writes past its file's end (qcow2) */
     bool writes_on_read;       /* writes into its child even when only
                                   read (copy-on-read): needs it writable */
+    bool no_reopen;            /* qemu's driver cannot be reopened: every
+                                  reopen of a stack holding it fails */
 
     int (*open)(struct bk_node *node, struct bk_opts *opts, const char *filename,
                 char **cause);

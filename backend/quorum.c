@@ -611,6 +611,7 @@ static void quorum_describe(struct bk_node *node, char *buf, size_t len)
 
 const struct bk_driver bk_driver_quorum = {
     .name = "quorum",
+    .no_reopen = true,
     .state_size = sizeof(struct quorum_state),
     .open = quorum_open,
     .close = quorum_close,

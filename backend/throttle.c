@@ -28,8 +28,12 @@ static int throttle_open(struct bk_node *node, struct bk_opts *opts,
     ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
     if (ret < 0)
         return ret;
-    group = bk_opts_take(opts, "throttle-group");
-    if (group == NULL) {
+    /* As qemu: the child first, then this node's common options. */
+    ret = bk_node_open_common(node, opts, cause);
+    group = ret < 0 ? NULL : bk_opts_take(opts, "throttle-group");
+    if (ret < 0) {
+        /* said */
+    } else if (group == NULL) {
         *cause = strfmt("Please specify a throttle group");
         ret = -EINVAL;
     } else if ((s->tg = bk_throttle_group_find(group)) == NULL) {
@@ -107,6 +111,7 @@ static void throttle_describe(struct bk_node *node, char *buf, size_t len)
 const struct bk_driver bk_driver_throttle = {
     .name = "throttle",
     .child_name = "file",
+    .is_format = true,
     .is_filter = true,
     .state_size = sizeof(struct throttle_state),
     .open = throttle_open,
