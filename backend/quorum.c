@@ -527,13 +527,13 @@ static void quorum_all(struct bk_io *io)
 {
     struct quorum_state *s = io->node->state;
     struct quorum_req *r = quorum_req_new(io);
-    enum bk_op op = io->op == BK_OP_FLUSH ? BK_OP_FLUSH : io->op;
+    /* A flush's flags are the generic layer's own (flush_to_os). */
+    unsigned flags = io->op == BK_OP_FLUSH ? 0 : io->flags;
 
     r->left = s->n;
     for (int i = 0; i < s->n; i++)
-        bk_node_submit(bk_io_new(s->child[i], op, io->offset, io->bytes,
-                                 io->iov, io->iovcnt,
-                                 op == BK_OP_FLUSH ? 0 : io->flags, io->req,
+        bk_node_submit(bk_io_new(s->child[i], io->op, io->offset, io->bytes,
+                                 io->iov, io->iovcnt, flags, io->req,
                                  quorum_all_done, r));
 }
 
