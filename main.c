@@ -467,6 +467,17 @@ static int main_tls(struct main_args *a, const struct main_opt *opt,
 static int main_object(struct main_args *a, const struct main_opt *opt,
                        const char *arg)
 {
+    /* Throttle groups, for the throttle driver; nothing else. */
+    if (strncmp(arg, "throttle-group", 14) == 0 &&
+        (arg[14] == ',' || arg[14] == '\0')) {
+        char *cause = NULL;
+
+        if (bk_throttle_group_add(arg, &cause) == 0)
+            return 0;
+        out_error(NULL, "%s", cause);
+        free(cause);
+        return -1;
+    }
     out_error(NULL, "--object is not supported by blkmon: %s", arg);
     return -1;
 }

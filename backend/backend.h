@@ -145,6 +145,15 @@ size_t bk_opts_qemu_order(const struct bk_opts *opts, size_t *order,
 int bk_opts_parse(struct bk_opts *opts, const char *text,
                   const char *implied_key, char **cause);
 
+/* ---- Objects --------------------------------------------------------- */
+/*
+ * --object throttle-group,id=ID,x-bps-total=...: a group of limits that
+ * throttle nodes (throttle-group=ID) share, for the rest of the process.
+ * def is the whole definition, "throttle-group" first.  0, or -EINVAL
+ * with *cause in qemu's words.
+ */
+int bk_throttle_group_add(const char *def, char **cause);
+
 /* ---- Devices --------------------------------------------------------- */
 
 /* Open flags: the qemu-io options map onto these. */
@@ -242,6 +251,9 @@ bool bk_dev_top_is_format(const struct bk_dev *dev);
  * or NULL for a format. */
 const char *bk_dev_protocol_name(const struct bk_dev *dev);
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev);
+/* The stack as a one-line picture, top first: "raw > throttle[tg: 2
+ * waiting] > blkdebug > file". */
+void bk_dev_describe_stack(struct bk_dev *dev, char *buf, size_t len);
 /* Length in bytes as the block layer reports it (rounded up to 512). */
 int64_t bk_dev_length(struct bk_dev *dev);
 /* The required alignment of the bottom node (512 or 4096 with O_DIRECT). */
@@ -393,7 +405,11 @@ typedef void bk_debug_fn(struct bk_dev *dev, enum bk_debug_note note,
  * observer with a message callback was added reach it then.
  */
 enum bk_message_kind { BK_MSG_PLAIN, BK_MSG_REPORT, BK_MSG_WARNING,
-                       BK_MSG_TEXT /* as is: no line end added */ };
+                       BK_MSG_TEXT /* as is: no line end added */,
+                       /* plain, and the device can no longer be trusted
+                        * (blkverify saw its images differ): qemu-io
+                        * exits at once with status 1 */
+                       BK_MSG_FATAL };
 typedef void bk_message_fn(struct bk_dev *dev, enum bk_message_kind kind,
                            const char *text, void *arg);
 /* A rule caused a fault. */

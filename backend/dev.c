@@ -63,75 +63,26 @@ const char *const bk_op_names[BK_OP__MAX] = {
 /* ---- probing --------------------------------------------------------- */
 
 /*
- * What qemu reads to guess a format: the first 2 KiB of the protocol node
- * (a file, or blkdebug over one), read through the stack, so that an
- * armed blkdebug rule can fail the probe as it fails qemu's.
- */
-enum { DEV_PROBE_BYTES = 2048 };
-
-struct probe_read {
-    bool done;
-    int ret;
-};
-
-static void probe_read_done(struct bk_io *io)
-{
-    struct probe_read *p = io->cb_arg;
-
-    p->ret = io->ret;
-    p->done = true;
-    bk_io_free(io);
-}
-
-/*
  * Open the protocol node the format will sit on, read its start and name
- * the format.  The node is left in dev->stack.preopened for the format
- * driver to adopt.  0, or -errno with *cause.
+ * the format (probe-open.c).  The node is left in dev->stack.preopened for
+ * the format driver to adopt.  0, or -errno with *cause.
  */
 static int dev_probe(struct bk_dev *dev, struct bk_opts *opts,
                      const char *filename, unsigned flags,
                      const char **format, char **cause)
 {
     struct bk_node *file = NULL;
-    struct probe_read p = { 0 };
-    struct iovec iov;
-    int64_t len;
-    void *buf;
     int ret;
 
     ret = bk_stack_open_child(&dev->stack, flags, opts, "file", filename,
                               "file", &file, cause);
     if (ret < 0)
         return ret;
-    len = bk_node_length(file);
-    len = len < DEV_PROBE_BYTES ? len : DEV_PROBE_BYTES;
-    if (posix_memalign(&buf, 4096, DEV_PROBE_BYTES) != 0)
-        abort();
-    memset(buf, 0, DEV_PROBE_BYTES);
-    if (len > 0) {
-        iov = (struct iovec){ buf, (size_t)len };
-        bk_node_submit(bk_io_new(file, BK_OP_READ, 0, len, &iov, 1, 0, NULL,
-                                 probe_read_done, &p));
-        while (!p.done)
-            bk_loop_iterate(dev->loop, -1);
-        if (p.ret < 0) {
-            *cause = strfmt("Could not read image for determining its "
-                            "format: %s", strerror(-p.ret));
-            free(buf);
-            bk_node_close(file);
-            return p.ret;
-        }
-    }
-    *format = bk_probe_format(buf, (size_t)len);
-    free(buf);
-    if (*format != NULL && bk_driver_find(&dev->stack, *format) == NULL) {
-        *cause = strfmt("image format '%s' is not supported (blkmon drives "
-                        "raw and qcow2 images)", *format);
+    ret = bk_stack_probe_node(&dev->stack, file, format, cause);
+    if (ret < 0) {
         bk_node_close(file);
-        return -ENOTSUP;
+        return ret;
     }
-    if (*format == NULL)
-        *format = "raw";
     dev->stack.preopened = file;
     return 0;
 }
@@ -200,6 +151,18 @@ static int dev_check_writable(struct bk_dev *dev, unsigned flags,
         }
         resize = resize || n->drv->grows_file;
     }
+    return 0;
+}
+
+/* A node that writes into its child when read (copy-on-read) needs the
+ * write permission on a read-only device too: qemu refuses it then. */
+static int dev_check_writes_on_read(struct bk_dev *dev, char **cause)
+{
+    for (struct bk_node *n = dev->top; n != NULL; n = n->file)
+        if (n->drv->writes_on_read && !(n->open_flags & BK_O_RDWR)) {
+            *cause = strfmt("Block node is read-only");
+            return -EACCES;
+        }
     return 0;
 }
 
@@ -299,7 +262,24 @@ static void dev_notice(void *opaque, const struct bk_notice *n)
         dev_tell_debug(dev, BK_NOTE_RESUMED, n->tag, n->req);
         break;
     case BK_NOTICE_GUESSED_FORMAT:
-        dev->probe_warning = true;
+        if (n->tag == NULL) {
+            dev->probe_warning = true;
+            break;
+        }
+        /* A child's: qemu warns as it opens it, in the same words. */
+        {
+            char *text = strfmt(
+                "WARNING: Image format was not specified for '%s' and "
+                "probing guessed raw.\n"
+                "         Automatically detecting the format is dangerous "
+                "for raw images, write operations on block 0 will be "
+                "restricted.\n"
+                "         Specify the 'raw' format explicitly to remove the "
+                "restrictions.\n", n->tag);
+
+            dev_tell_message(dev, BK_MSG_TEXT, text);
+            free(text);
+        }
         break;
     case BK_NOTICE_MESSAGE:
         dev_tell_message(dev, n->message, n->text);
@@ -423,6 +403,8 @@ int bk_dev_open_warn(struct bk_loop *loop, const char *filename,
     if (ret == 0)
         ret = bk_perm_update(dev->top, dev_perm(dev->flags & BK_O_RDWR),
                              BK_PERM_ALL, cause);
+    if (ret == 0)
+        ret = dev_check_writes_on_read(dev, cause);
     if (ret < 0) {
         bk_node_close(dev->top);
         goto fail;
@@ -512,7 +494,13 @@ int bk_dev_want_write(struct bk_dev *dev, char **cause)
 bool bk_dev_format_probed(const struct bk_dev *dev) { return dev->probed; }
 struct bk_loop *bk_dev_loop(const struct bk_dev *dev) { return dev->loop; }
 const char *bk_dev_format_name(const struct bk_dev *dev) { return dev->top->drv->name; }
-bool bk_dev_top_is_format(const struct bk_dev *dev) { return dev->top->drv->is_format; }
+void bk_dev_describe_stack(struct bk_dev *dev, char *buf, size_t len)
+{
+    bk_node_describe(dev->top, buf, len);
+}
+
+/* As qemu tells them: a protocol driver has a prefix of its own. */
+bool bk_dev_top_is_format(const struct bk_dev *dev) { return dev->top->drv->protocol_name == NULL; }
 const char *bk_dev_protocol_name(const struct bk_dev *dev)
 {
     return dev->top->drv->protocol_name;

@@ -20,6 +20,10 @@ extern const struct bk_driver bk_driver_nbd_tcp;
 extern const struct bk_driver bk_driver_nbd_unix;
 extern const struct bk_driver bk_driver_host_cdrom;
 extern const struct bk_driver bk_driver_host_device;
+extern const struct bk_driver bk_driver_copy_on_read;
+extern const struct bk_driver bk_driver_blkverify;
+extern const struct bk_driver bk_driver_throttle;
+extern const struct bk_driver bk_driver_quorum;
 
 const struct bk_driver *const bk_drivers[] = {
     &bk_driver_raw,
@@ -37,5 +41,9 @@ const struct bk_driver *const bk_drivers[] = {
      * order) */
     &bk_driver_host_cdrom,
     &bk_driver_host_device,
+    &bk_driver_copy_on_read,
+    &bk_driver_blkverify,
+    &bk_driver_throttle,
+    &bk_driver_quorum,
     NULL,
 };

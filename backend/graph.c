@@ -6,6 +6,8 @@
  * these, and they call nothing.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "backend/node.h"
 
@@ -57,4 +59,38 @@ struct bk_node *bk_node_filter_or_cow(struct bk_node *node)
     if (node->drv->is_filter)
         return node->file;
     return bk_node_cow(node);
+}
+
+/* Append one node and what is under it; a second child in braces. */
+static void describe_at(struct bk_node *node, char *buf, size_t len)
+{
+    size_t used = strlen(buf);
+    char extra[128] = "";
+
+    if (node == NULL || used + 1 >= len)
+        return;
+    if (node->drv->describe != NULL)
+        node->drv->describe(node, extra, sizeof(extra));
+    snprintf(buf + used, len - used, "%s%s%s%s", used > 0 ? " > " : "",
+             node->drv->name, extra[0] ? "[" : "", extra);
+    if (extra[0]) {
+        used = strlen(buf);
+        snprintf(buf + used, len - used, "]");
+    }
+    if (node->data != NULL) {
+        used = strlen(buf);
+        snprintf(buf + used, len - used, " {");
+        describe_at(node->data, buf, len);
+        used = strlen(buf);
+        snprintf(buf + used, len - used, "}");
+    }
+    describe_at(node->file, buf, len);
+}
+
+void bk_node_describe(struct bk_node *node, char *buf, size_t len)
+{
+    if (len == 0)
+        return;
+    buf[0] = '\0';
+    describe_at(node, buf, len);
 }

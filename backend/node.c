@@ -82,10 +82,19 @@ void bk_node_event(struct bk_node *node, enum rules_event ev, struct bk_io *io,
  */
 static int64_t node_cluster_size(struct bk_node *node);
 
+/* A read that copies what it reads from below into the node: the node's
+ * own -C, or a copy-on-read filter above asking for it. */
+static bool io_copy_on_read(const struct bk_io *io)
+{
+    return io->op == BK_OP_READ &&
+           ((io->node->open_flags & BK_O_COPY_ON_READ) ||
+            (io->flags & BK_REQ_COPY_ON_READ));
+}
+
 static void io_range(const struct bk_io *io, int64_t *start, int64_t *end)
 {
     /* A copy-on-read read serialises over whole clusters, as qemu's. */
-    if (io->op == BK_OP_READ && (io->node->open_flags & BK_O_COPY_ON_READ)) {
+    if (io_copy_on_read(io)) {
         int64_t cs = node_cluster_size(io->node);
 
         *start = io->align_offset - io->align_offset % cs;
@@ -466,10 +475,12 @@ static void read_bounced(struct bk_io *io)
 static void read_aligned(struct bk_io *io)
 {
     uint32_t align = io->node->bl.request_alignment;
+    /* The driver is not to see the flag (a filter would pass it on). */
+    unsigned flags = io->flags & ~(unsigned)BK_REQ_COPY_ON_READ;
 
     if (align <= 1 || (io->offset % align == 0 && io->bytes % align == 0)) {
         driver_call_split(io, BK_OP_READ, io->offset, io->bytes, io->iov,
-                          io->iovcnt, io->flags, io_finish);
+                          io->iovcnt, flags, io_finish);
         return;
     }
     /* Unaligned: read the covering aligned range into a bounce buffer. */
@@ -477,7 +488,7 @@ static void read_aligned(struct bk_io *io)
         node_alloc_bounce(io->node, (size_t)io->align_bytes);
     io->u.bounce_iov.iov_len = (size_t)io->align_bytes;
     driver_call_split(io, BK_OP_READ, io->align_offset, io->align_bytes,
-                      &io->u.bounce_iov, 1, io->flags, read_bounced);
+                      &io->u.bounce_iov, 1, flags, read_bounced);
 }
 
 /* ---- copy-on-read ----------------------------------------------------- */
@@ -712,7 +723,7 @@ static void read_status_done(void *arg, int ret, const struct bk_io_status *st,
 
 static void read_start(struct bk_io *io)
 {
-    if ((io->node->open_flags & BK_O_COPY_ON_READ) && io->bytes > 0) {
+    if (io_copy_on_read(io) && io->bytes > 0) {
         bk_node_status_above(io->node, io->node, true, false, io->offset,
                              io->bytes, io->req, read_status_done, io);
         return;
@@ -1446,8 +1457,7 @@ void bk_node_submit(struct bk_io *io)
     io->serialising = ((io->op == BK_OP_WRITE || io->op == BK_OP_WRITE_ZEROES)
                        && (io->align_offset != io->offset
                            || io->align_bytes != io->bytes)) ||
-                      (io->op == BK_OP_READ &&
-                       (node->open_flags & BK_O_COPY_ON_READ));
+                      io_copy_on_read(io);
     if (io->op == BK_OP_TRUNCATE)
         io->serialising = false;
     io->cb_wait = NULL;

@@ -87,6 +87,14 @@ struct bk_io_status {
  */
 enum { BK_TRUNC_MODE_MASK = 0xff, BK_TRUNC_ZERO_WRITE = 1 << 8 };
 
+/*
+ * A read io's flag besides backend.h's BK_REQ_*: the generic layer of the
+ * node it enters copies what the read finds below into that node, as the
+ * node's own copy-on-read (-C) would (qemu's BDRV_REQ_COPY_ON_READ, which
+ * the copy-on-read filter adds).  Drivers never see it.
+ */
+enum { BK_REQ_COPY_ON_READ = 1 << 16 };
+
 /* Flags a driver's block status may give besides backend.h's BK_BS_*. */
 enum {
     BK_BS_RAW     = 1u << 16,  /* ask `file` at `map`: it knows */
@@ -196,11 +204,18 @@ struct bk_driver {
     /* The option name of the child its data goes to: "file", "image". */
     const char *child_name;
     size_t state_size;
-    bool is_format;            /* probed/raw-like layer over a "file" */
+    bool is_format;            /* a layer over a "file" child that it
+                                  opens first, before its own common
+                                  options (raw, qcow2, and the filters
+                                  qemu opens that way) */
     bool is_filter;            /* passes its child's data through as is */
     bool supports_backing;     /* unallocated ranges read from "backing" */
     bool supports_compressed;  /* takes BK_REQ_COMPRESSED writes */
     bool grows_file;           /* writes past its file's end (qcow2) */
+    bool writes_on_read;       /* writes into its child even when only
+                                  read (copy-on-read): needs it writable */
+    bool no_reopen;            /* qemu's driver cannot be reopened: every
+                                  reopen of a stack holding it fails */
 
     int (*open)(struct bk_node *node, struct bk_opts *opts, const char *filename,
                 char **cause);
@@ -278,6 +293,9 @@ struct bk_driver {
     /* What bk_dev_storage tells of this (bottom) node.  Missing: its
      * driver's name and the node's file name, nothing more. */
     void (*storage)(struct bk_node *node, struct bk_storage *st);
+    /* Live words for the node's place in a stack picture ("tg: 3
+     * waiting"), or nothing (buf left empty).  May be NULL. */
+    void (*describe)(struct bk_node *node, char *buf, size_t len);
 
     void (*debug_event)(struct bk_node *node, enum rules_event ev,
                         struct bk_io *io, bk_io_cb *cont);
@@ -354,7 +372,9 @@ enum bk_notice_kind {
     BK_NOTICE_FAULT,           /* a rule caused fault (an error: counted) */
     BK_NOTICE_SUSPENDED,       /* req parked at a breakpoint called tag */
     BK_NOTICE_RESUMED,         /* ... and let go from it */
-    BK_NOTICE_GUESSED_FORMAT,  /* raw opened a guessed format writable */
+    BK_NOTICE_GUESSED_FORMAT,  /* raw opened a guessed format writable;
+                                  tag: the file name of a node under the
+                                  top (a filter's child), NULL: the top */
     BK_NOTICE_MESSAGE,         /* words for the user: text, message */
 };
 struct bk_notice {
@@ -515,6 +535,9 @@ int bk_node_get_info(struct bk_node *node, struct bk_info *info);
 
 /* The first node from top down whose driver keeps breakpoints, or NULL. */
 struct bk_node *bk_node_debug(struct bk_node *top);
+/* The stack from node down its data children, as a one-line picture:
+ * "raw > throttle[tg: 2 waiting] > file" (graph.c). */
+void bk_node_describe(struct bk_node *node, char *buf, size_t len);
 /* The bottom (protocol) node of a stack. */
 struct bk_node *bk_node_bottom(struct bk_node *node);
 int64_t bk_node_length(struct bk_node *node);
@@ -535,6 +558,24 @@ int bk_opts_parse_size(const char *text, uint64_t *out);
 
 /* Bytes node takes on its storage, as qemu counts them, or -errno. */
 int64_t bk_node_allocated_size(struct bk_node *node);
+
+/*
+ * Guess the format of what the protocol node file holds, reading its start
+ * through the stack (iterates the loop): *format names a driver of the
+ * stack ("raw" when nothing else fits).  0, or -errno with *cause
+ * (probe-open.c).
+ */
+int bk_stack_probe_node(struct bk_stack *stack, struct bk_node *file,
+                        const char **format, char **cause);
+/*
+ * Open a child as qemu opens one without a default driver: with the
+ * driver its options name, or else a protocol node from them and the
+ * format guessed over it (a guessed raw is probed: BK_O_PROBED).
+ */
+int bk_stack_open_probed(struct bk_stack *stack, unsigned parent_flags,
+                         struct bk_opts *opts, const char *child_name,
+                         const char *filename, struct bk_node **childp,
+                         char **cause);
 
 /* The non-raw format a first sector looks like, or NULL (probe.c). */
 const char *bk_probe_format(const void *buf, size_t len);

@@ -101,7 +101,9 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
         node->bl.request_alignment = 512;
         /* qemu warns here, and only when the image may be written. */
         if (node->open_flags & BK_O_RDWR)
-            bk_stack_notify(node->stack, BK_NOTICE_GUESSED_FORMAT, NULL,
+            bk_stack_notify(node->stack, BK_NOTICE_GUESSED_FORMAT,
+                            (node->open_flags & BK_O_TOP) ? NULL
+                                                          : node->filename,
                             NULL);
     }
     node->bl.buf_align = node->file->bl.buf_align;

@@ -251,6 +251,12 @@ static int prepare_node(struct reopen_queue *q, size_t i, unsigned dev_flags,
                         "enabled", n->node_name);
         return -EINVAL;
     }
+    if (n->drv->no_reopen) {
+        *cause = strfmt("Block format '%s' used by node '%s' does not "
+                        "support reopening files", n->drv->name,
+                        n->node_name);
+        return -ENOTSUP;
+    }
     /* The driver's own options, made ready. */
     if (n->drv->reopen_prepare != NULL) {
         ret = n->drv->reopen_prepare(n, mine, r->flags, cause);

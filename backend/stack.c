@@ -67,7 +67,7 @@ void bk_stack_message(struct bk_stack *stack, enum bk_message_kind kind,
 static const char *const foreign_protocols[] = {
     "ssh", "http", "https", "ftp", "ftps",
     "iscsi", "iser", "rbd", "gluster", "gluster+tcp", "gluster+unix",
-    "gluster+rdma", "nfs", "fat", "throttle", "blkverify", "quorum", "vvfat", NULL
+    "gluster+rdma", "nfs", "fat", "vvfat", NULL
 };
 
 /*
@@ -168,7 +168,9 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
     if (ret == 0)
         ret = drv->open(node, opts, filename, cause);
     if (ret == 0 && bk_opts_first_leftover(opts, &key)) {
-        *cause = drv->is_format
+        /* qemu words it by how the driver opens: as a protocol (it has
+         * a prefix) or as a format. */
+        *cause = drv->protocol_name == NULL
             ? strfmt("Block format '%s' does not support the "
                                "option '%s'", drv->name, key)
             : strfmt("Block protocol '%s' doesn't support the "
@@ -176,9 +178,10 @@ int bk_node_open(struct bk_stack *stack, const struct bk_driver *drv,
         ret = -EINVAL;
         if (drv->close != NULL)
             drv->close(node);
+        bk_node_close(node->data);
         bk_node_close(node->file);
         bk_node_close(node->backing);
-        node->file = node->backing = NULL;
+        node->file = node->backing = node->data = NULL;
     }
     if (ret < 0) {
         bk_opts_free(node->open_opts);
@@ -400,7 +403,14 @@ int bk_node_get_info(struct bk_node *node, struct bk_info *info)
     *info = (struct bk_info){ 0 };
     if (node->drv->get_info != NULL)
         return node->drv->get_info(node, info);
-    if (node->drv->is_filter && node->file != NULL)
-        return bk_node_get_info(node->file, info);
+    /* A filter passes on its child's info, but not what is specific to
+     * the child's format: qemu asks only the top driver for that. */
+    if (node->drv->is_filter && node->file != NULL) {
+        int ret = bk_node_get_info(node->file, info);
+
+        free(info->specific);
+        info->specific = NULL;
+        return ret;
+    }
     return -ENOTSUP;
 }

@@ -20,6 +20,7 @@
  *                                     TAG within TIMEOUT_MS.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,5 +246,14 @@ void cmd_message_note(struct bk_dev *dev, enum bk_message_kind kind,
     case BK_MSG_TEXT: out_eprintf(st->out, "%s", text); break;
     case BK_MSG_REPORT: out_error(st->out, "%s", text); break;
     case BK_MSG_WARNING: out_warn(st->out, "%s", text); break;
+    case BK_MSG_FATAL:
+        out_eprintf(st->out, "%s\n", text);
+        /* Headless, as qemu-io: nothing more is printed, nothing is
+         * closed.  A TUI keeps the screen (the request failed with EIO):
+         * ending there would leave the terminal unrestored. */
+        if (st->out != NULL)
+            break;
+        fflush(NULL);
+        exit(1);
     }
 }

@@ -19,13 +19,18 @@ bool tui_model_image(struct tui *t, struct tui_model_image *img)
         return tui_remote_image(t->remote, img);
     if (dev == NULL)
         return false;
-    if (img != NULL)
+    /* A local device shows its whole stack where the format goes. */
+    static char stack[256];
+
+    if (img != NULL) {
+        bk_dev_describe_stack(dev, stack, sizeof(stack));
         *img = (struct tui_model_image){
             .filename = bk_dev_filename(dev),
-            .format = bk_dev_format_name(dev),
+            .format = stack,
             .length = t->w.length,
             .blkdebug = bk_dev_has_debug(dev),
         };
+    }
     return true;
 }
 
