@@ -580,6 +580,16 @@ void bk_dev_for_each_break(const struct bk_dev *dev,
                            void (*fn)(const char *event, const char *tag,
                                       void *arg),
                            void *arg);
+/*
+ * Every suspension, newest first: a request held by two breakpoints at
+ * once (both fired on one event) is visited under each tag.  req is NULL
+ * for a record parked without a request (an internal one).
+ */
+void bk_dev_for_each_suspension(const struct bk_dev *dev,
+                                void (*fn)(const char *tag,
+                                           const struct bk_req *req,
+                                           void *arg),
+                                void *arg);
 /* The rules engine of the blkdebug node (rules/rules.h), or NULL. */
 struct rules_engine *bk_dev_rules(struct bk_dev *dev);
 /*

@@ -470,6 +470,31 @@ static void blkdebug_for_each_break(struct bk_node *node,
     rules_foreach(s->rules, visit_break, &v);
 }
 
+struct susp_visit {
+    void (*fn)(const char *tag, const struct bk_req *req, void *arg);
+    void *arg;
+};
+
+static void visit_suspension(const char *tag, void *cookie, void *arg)
+{
+    struct susp_visit *v = arg;
+    struct parked *p = cookie;
+
+    v->fn(tag, p != NULL ? p->io->req : NULL, v->arg);
+}
+
+static void blkdebug_for_each_suspension(struct bk_node *node,
+                                         void (*fn)(const char *tag,
+                                                    const struct bk_req *req,
+                                                    void *arg),
+                                         void *arg)
+{
+    struct blkdebug_state *s = node->state;
+    struct susp_visit v = { fn, arg };
+
+    rules_foreach_suspended(s->rules, visit_suspension, &v);
+}
+
 static struct rules_engine *blkdebug_rules(struct bk_node *node)
 {
     return ((struct blkdebug_state *)node->state)->rules;
@@ -535,6 +560,7 @@ static const struct bk_debug_ops blkdebug_debug_ops = {
     .resume_all = blkdebug_resume_all,
     .powercut = blkdebug_powercut,
     .for_each_break = blkdebug_for_each_break,
+    .for_each_suspension = blkdebug_for_each_suspension,
     .rules = blkdebug_rules,
 };
 

@@ -76,6 +76,18 @@ void bk_dev_for_each_break(const struct bk_dev *dev,
         n->drv->debug->for_each_break(n, fn, arg);
 }
 
+void bk_dev_for_each_suspension(const struct bk_dev *dev,
+                                void (*fn)(const char *tag,
+                                           const struct bk_req *req,
+                                           void *arg),
+                                void *arg)
+{
+    struct bk_node *n = debug_node(dev);
+
+    if (n != NULL && n->drv->debug->for_each_suspension != NULL)
+        n->drv->debug->for_each_suspension(n, fn, arg);
+}
+
 int bk_dev_powercut(struct bk_dev *dev, double keep, bool exit,
                     struct bk_fault *out)
 {

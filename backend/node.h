@@ -193,6 +193,12 @@ struct bk_debug_ops {
                            void (*fn)(const char *event, const char *tag,
                                       void *arg),
                            void *arg);
+    /* Every suspension: a request held under two tags shows twice. */
+    void (*for_each_suspension)(struct bk_node *node,
+                                void (*fn)(const char *tag,
+                                           const struct bk_req *req,
+                                           void *arg),
+                                void *arg);
     struct rules_engine *(*rules)(struct bk_node *node);
 };
 

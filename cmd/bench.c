@@ -25,6 +25,7 @@
 #include "cmd/bench.h"
 #include "cmd/bench-hist.h"
 #include "cmd/out.h"
+#include "util/units.h"
 
 struct bench_slot {
     struct bk_req req;
@@ -365,6 +366,7 @@ void bench_print_report(struct out *o, const struct bench_job *job)
 {
     struct bench_progress pr;
     double secs;
+    char p50[16], p99[16], mx[16];
 
     if (job->first_error != 0) {
         /* qemu-img's words (it exits here; the command fails instead). */
@@ -383,9 +385,11 @@ void bench_print_report(struct out *o, const struct bench_job *job)
     out_printf(o, "bench: %.0f IOPS, %.2f MiB/s\n",
                secs > 0 ? (double)pr.done / secs : 0.0,
                secs > 0 ? (double)pr.bytes / secs / (1024.0 * 1024.0) : 0.0);
-    out_printf(o, "bench: latency p50 %.1f us, p99 %.1f us, max %.1f us\n",
-               (double)pr.lat_p50_ns / 1e3, (double)pr.lat_p99_ns / 1e3,
-               (double)pr.lat_max_ns / 1e3);
+    /* The units the TUI's panes use (util/units.h). */
+    out_printf(o, "bench: latency p50 %s, p99 %s, max %s\n",
+               units_duration(p50, sizeof(p50), pr.lat_p50_ns),
+               units_duration(p99, sizeof(p99), pr.lat_p99_ns),
+               units_duration(mx, sizeof(mx), pr.lat_max_ns));
 }
 
 void bench_free(struct bench_job *job)

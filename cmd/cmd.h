@@ -87,6 +87,15 @@ struct cmd_state {
     /* The sessions sharing this one's image (group.c); NULL: alone. */
     struct cmd_group *group;
     struct cmd_state *group_next;
+    /*
+     * A command that waits (sleep, wait_break) says so here while it waits,
+     * and gives up when cancel is set: a front end's Ctrl-C, or
+     * remove_break of the tag wait_break waits for (which no headless
+     * script can do while it waits: headless waits as qemu-io does).
+     */
+    const char *waiting;         /* the waiting command's name, or NULL */
+    const char *waiting_tag;     /* wait_break's tag, or NULL */
+    bool cancel;
 };
 
 /* A session on loop with no image: output to stdio, requests from the

@@ -156,6 +156,10 @@ static int remove_break_exec(struct cmd_state *st, int argc, char **argv)
     if (ret < 0)
         out_printf(st->out, "Could not remove breakpoint %s: %s\n", argv[1],
                    strerror(-ret));
+    /* A wait_break for the tag could only wait for ever now (a front end
+     * runs this while it waits). */
+    if (st->waiting_tag != NULL && strcmp(st->waiting_tag, argv[1]) == 0)
+        st->cancel = true;
     return ret;
 }
 
@@ -177,44 +181,64 @@ static bool waited_for(struct cmd_state *st, const char *tag)
            st->debug->is_suspended(st->dev, tag);
 }
 
+/* Iterate the loop until tag is waited for, the deadline (0: none)
+ * passes, or the wait is given up: 0, -ETIMEDOUT, -ECANCELED. */
+static int wait_break_loop(struct cmd_state *st, const char *tag,
+                           int64_t deadline)
+{
+    while (!waited_for(st, tag)) {
+        int64_t left = deadline - bk_now_ns();
+
+        /* The session ends (quit elsewhere, its client gone). */
+        if (st->quit)
+            return -ECANCELED;
+        if (st->cancel) {
+            out_printf(st->out, "wait_break: stopped waiting for '%s'\n",
+                       tag);
+            return -ECANCELED;
+        }
+        if (deadline != 0 && left <= 0)
+            return -ETIMEDOUT;
+        bk_loop_iterate(st->loop, deadline == 0 ? -1
+                                  : (int)((left + 999999) / 1000000));
+    }
+    return 0;
+}
+
 static int wait_break_exec(struct cmd_state *st, int argc, char **argv)
 {
-    unsigned long ms;
-    int64_t deadline, left;
+    const char *was = st->waiting, *was_tag = st->waiting_tag;
+    unsigned long ms = 0;
+    int64_t deadline = 0;
     char *end;
+    int ret;
 
     if (argc > 3)
         return bad_count(st, argc, argv[0], 1);
-    if (argc == 2) {
-        /* qemu-io's: for ever, if need be (or until the session ends:
-         * quit from another one, a control client gone). */
-        while (!waited_for(st, argv[1])) {
-            if (st->quit)
-                return -ECANCELED;
-            bk_loop_iterate(st->loop, -1);
+    if (argc == 3) {
+        ms = strtoul(argv[2], &end, 10);
+        if (argv[2][0] < '0' || argv[2][0] > '9' || *end != '\0' ||
+            ms > 365ul * 86400 * 1000) {
+            out_printf(st->out, "wait_break: '%s' is not a timeout in "
+                       "milliseconds\n", argv[2]);
+            return -EINVAL;
         }
-        return 0;
+        deadline = bk_now_ns() + (int64_t)ms * 1000000;
+        if (deadline == 0)
+            deadline = 1;
     }
-    ms = strtoul(argv[2], &end, 10);
-    if (argv[2][0] < '0' || argv[2][0] > '9' || *end != '\0' ||
-        ms > 365ul * 86400 * 1000) {
-        out_printf(st->out, "wait_break: '%s' is not a timeout in "
-                   "milliseconds\n", argv[2]);
-        return -EINVAL;
-    }
-    deadline = bk_now_ns() + (int64_t)ms * 1000000;
-    while (!waited_for(st, argv[1])) {
-        if (st->quit)
-            return -ECANCELED;
-        left = deadline - bk_now_ns();
-        if (left <= 0) {
-            out_printf(st->out, "wait_break: no request suspended as "
-                       "'%s' within %lu ms\n", argv[1], ms);
-            return -ETIMEDOUT;
-        }
-        bk_loop_iterate(st->loop, (int)((left + 999999) / 1000000));
-    }
-    return 0;
+    /* Without a timeout: qemu-io's, for ever if need be. */
+    st->waiting = argv[0];
+    st->waiting_tag = argv[1];
+    st->cancel = false;
+    ret = wait_break_loop(st, argv[1], deadline);
+    st->waiting = was;
+    st->waiting_tag = was_tag;
+    st->cancel = false;
+    if (ret == -ETIMEDOUT)
+        out_printf(st->out, "wait_break: no request suspended as "
+                   "'%s' within %lu ms\n", argv[1], ms);
+    return ret;
 }
 
 static bool debug_is_suspended(struct bk_dev *dev, const char *tag)

@@ -63,6 +63,7 @@ static long sleep_expired(struct bk_loop *loop, void *arg)
 /* The loop keeps running while we sleep: aio completions still report. */
 static int sleep_exec(struct cmd_state *st, int argc, char **argv)
 {
+    const char *was;
     bool expired = false;
     char *end;
     long ms;
@@ -83,11 +84,21 @@ static int sleep_exec(struct cmd_state *st, int argc, char **argv)
     if (timer <= 0)
         return -ENOMEM;
     /* A session being ended (quit elsewhere, its client gone) stops
-     * sleeping: the timer must not outlive the flag it sets. */
-    while (!expired && !st->quit)
+     * sleeping, as a front end's cancel does: the timer must not outlive
+     * the flag it sets. */
+    was = st->waiting;
+    st->waiting = argv[0];
+    st->cancel = false;
+    while (!expired && !st->quit && !st->cancel)
         bk_loop_iterate(st->loop, -1);
+    st->waiting = was;
     if (!expired)
         bk_loop_del_timer(st->loop, timer);
+    if (st->cancel) {
+        st->cancel = false;
+        out_printf(st->out, "sleep: cancelled\n");
+        return -ECANCELED;
+    }
     return 0;
 }
 

@@ -10,15 +10,21 @@
  *                "subs":[[id|null,event|null,op,offset,length,at_event,
  *                         layer],...]},
  *    "breaks":[[event,tag],...],
+ *    "susps":[[id,tag],...],
  *    "rules":null|{"state":S,"list":[[id,action,event,iotypes,sector,
  *                armed,disabled,matched,injected],...]},
  *    "dev":{"errors":N,"injected":N},
  *    "stats":{"t0":NS,"interval_ns":NS,"cur":I,
  *             "totals":[[ops,bytes,errors] x3 (read, write, other)],
- *             "latency":[count,p50,p90,p99,max],
+ *             "latency":[count,p50,p90,p99,max,decades x8],
+ *             "latency_by":[[count,p50,p90,p99,max] x3 (read, write, other)],
  *             "intervals":[[i,rops,rbytes,rerr,wops,wbytes,werr,
  *                           oops,obytes,oerr],...]},
  *    "heat":[[kind,offset,bytes,t_ns],...],
+ *    "log":{"done":[E,...],"errors":[E,...],"susp":[E,...]}, each E
+ *          [seq,id,op,offset,length,t_ns,lat_ns,ret,rule,srckind,srcid,
+ *           resumed,tag,event]: the entries of tui/reqlog.h's rings newer
+ *           than the last frame's (all of them in a full frame),
  *    "alloc":{"ranges":[[offset,length,[start,end,...]],...]},
  *    "layers":null|{"guest":[length,err,[[offset,length,kind],...]],
  *                   "host":[length,err,[[offset,length,kind],...]]},
@@ -58,6 +64,7 @@
 #include "tui/extmap.h"
 #include "tui/heat.h"
 #include "tui/layers.h"
+#include "tui/reqlog.h"
 #include "tui/stats.h"
 
 #define VIEW_FRAME_MS     100
@@ -86,6 +93,8 @@ struct ctl_view {
     struct view_ranges rescan, dirty;
     struct tui_heat *heat;
     struct tui_stats *stats;
+    struct tui_reqlog *log;
+    uint64_t log_sent;           /* the newest log entry frames carried */
     int64_t last_count;          /* interval of the last request end */
     bool changed;
     int timer;
@@ -148,6 +157,7 @@ static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
     if (dev != v->dev)
         return;
     tui_stats_add_req(v->stats, req);
+    tui_reqlog_req_end(v->log, req);
     v->last_count = tui_stats_current(v->stats);
     tui_heat_note_req(v->heat, req);
     if (req->op == BK_OP_TRUNCATE && req->ret >= 0) {
@@ -170,11 +180,20 @@ static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
 static void view_debug(struct bk_dev *dev, enum bk_debug_note note,
                        const char *tag, const struct bk_req *req, void *arg)
 {
-    (void)dev;
-    (void)note;
-    (void)tag;
-    (void)req;
+    struct ctl_view *v = arg;
+
+    if (dev == v->dev)
+        tui_reqlog_debug(v->log, note, tag, req);
     ctl_view_dirty(arg);
+}
+
+static void view_fault(struct bk_dev *dev, const struct bk_fault *f,
+                       void *arg)
+{
+    struct ctl_view *v = arg;
+
+    if (dev == v->dev)
+        tui_reqlog_fault(v->log, f);
 }
 
 static void view_image(struct cmd_group *g, struct bk_dev *dev, void *arg)
@@ -207,6 +226,7 @@ static void view_forget(struct ctl_view *v)
     v->layers = NULL;
     v->rescan.n = v->dirty.n = 0;
     tui_heat_clear(v->heat);
+    tui_reqlog_clear(v->log);
 }
 
 static void view_follow(struct ctl_view *v, struct bk_dev *dev)
@@ -225,7 +245,8 @@ static void view_follow(struct ctl_view *v, struct bk_dev *dev)
     }
     v->layers = tui_layers_open(dev);
     v->obs = (struct bk_observer){ .req_end = view_req_end,
-                                   .debug = view_debug, .arg = v };
+                                   .debug = view_debug, .fault = view_fault,
+                                   .arg = v };
     bk_dev_add_observer(dev, &v->obs);
 }
 
@@ -348,6 +369,62 @@ static void put_break(const char *event, const char *tag, void *arg)
     jb_open(b, '[');
     jb_str(b, event);
     jb_str(b, tag);
+    jb_close(b, ']');
+}
+
+/* A suspension: a request held by two tags is listed under each. */
+static void put_susp(const char *tag, const struct bk_req *req, void *arg)
+{
+    struct view_walk *w = arg;
+
+    if (req == NULL || w->n++ >= VIEW_MAX_REQS)
+        return;
+    jb_open(w->b, '[');
+    jb_u64(w->b, req->id);
+    jb_str(w->b, tag);
+    jb_close(w->b, ']');
+}
+
+static void put_latency(struct jbuf *b, const struct tui_stats_latency *lat)
+{
+    jb_open(b, '[');
+    jb_u64(b, lat->count);
+    jb_i64(b, lat->p50);
+    jb_i64(b, lat->p90);
+    jb_i64(b, lat->p99);
+    jb_i64(b, lat->max);
+    for (int d = 0; d < TUI_STATS_DECADES; d++)
+        jb_u64(b, lat->decade[d]);
+    jb_close(b, ']');
+}
+
+static void put_log(struct ctl_view *v, struct jbuf *b, const char *key,
+                    enum tui_reqlog_ring r, uint64_t after)
+{
+    jb_key(b, key);
+    jb_open(b, '[');
+    for (size_t i = 0; i < tui_reqlog_count(v->log, r); i++) {
+        const struct tui_reqlog_entry *e = tui_reqlog_get(v->log, r, i);
+
+        if (e->seq <= after)
+            continue;
+        jb_open(b, '[');
+        jb_u64(b, e->seq);
+        jb_u64(b, e->id);
+        jb_u64(b, (uint64_t)e->op);
+        jb_i64(b, e->offset);
+        jb_i64(b, e->bytes);
+        jb_i64(b, e->t_ns);
+        jb_i64(b, e->lat_ns);
+        jb_i64(b, e->ret);
+        jb_u64(b, e->rule);
+        jb_i64(b, e->src_kind);
+        jb_u64(b, e->src_id);
+        jb_bool(b, e->resumed);
+        jb_str(b, e->tag);
+        jb_str(b, e->event);
+        jb_close(b, ']');
+    }
     jb_close(b, ']');
 }
 
@@ -493,6 +570,14 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     if (dev != NULL)
         bk_dev_for_each_break(dev, put_break, b);
     jb_close(b, ']');
+    jb_key(b, "susps");
+    jb_open(b, '[');
+    if (dev != NULL) {
+        struct view_walk sw = { b, 0 };
+
+        bk_dev_for_each_suspension(dev, put_susp, &sw);
+    }
+    jb_close(b, ']');
     jb_key(b, "rules");
     if (e == NULL) {
         jb_null(b);
@@ -515,18 +600,25 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     jb_key(b, "injected");
     jb_u64(b, bs.injected);
     jb_close(b, '}');
+    jb_key(b, "log");
+    jb_open(b, '{');
+    put_log(v, b, "done", TUI_LOG_DONE, full ? 0 : v->log_sent);
+    put_log(v, b, "errors", TUI_LOG_ERROR, full ? 0 : v->log_sent);
+    put_log(v, b, "susp", TUI_LOG_SUSP, full ? 0 : v->log_sent);
+    jb_close(b, '}');
     jb_key(b, "heat");
     jb_open(b, '[');
     tui_heat_for_each(v->heat, now, put_touch, b);
     jb_close(b, ']');
     jb_key(b, "latency");
     lat = tui_stats_latency(v->stats, TUI_ST_ALL, true);
+    put_latency(b, &lat);
+    jb_key(b, "latency_by");
     jb_open(b, '[');
-    jb_u64(b, lat.count);
-    jb_i64(b, lat.p50);
-    jb_i64(b, lat.p90);
-    jb_i64(b, lat.p99);
-    jb_i64(b, lat.max);
+    for (int c = 0; c < TUI_ST__MAX; c++) {
+        lat = tui_stats_latency(v->stats, (enum tui_stats_class)c, true);
+        put_latency(b, &lat);
+    }
     jb_close(b, ']');
     jb_key(b, "totals");
     jb_open(b, '[');
@@ -679,6 +771,7 @@ static void view_frames(struct ctl_view *v)
         }
     }
     jb_free(&full);
+    v->log_sent = tui_reqlog_seq(v->log);
     v->dirty.n = 0;
     v->changed = false;
     if (v->layers != NULL)
@@ -785,7 +878,8 @@ struct ctl_view *ctl_view_new(struct ctl_server *s)
     v->srv = s;
     v->heat = tui_heat_new(0, 0, 0);
     v->stats = tui_stats_new(0, 0, bk_now_ns());
-    if (v->heat == NULL || v->stats == NULL)
+    v->log = tui_reqlog_new(0);
+    if (v->heat == NULL || v->stats == NULL || v->log == NULL)
         abort();
     v->last_count = -2;
     jb_init(&v->frame);
@@ -806,6 +900,7 @@ void ctl_view_free(struct ctl_view *v)
     view_forget(v);
     tui_heat_free(v->heat);
     tui_stats_free(v->stats);
+    tui_reqlog_free(v->log);
     jb_free(&v->frame);
     free(v);
 }

@@ -45,9 +45,8 @@ static void app_bench_notify(struct bench_job *job, enum bench_event ev,
     struct tui *t = arg;
 
     (void)job;
-    tui_app_status(t, ev == BENCH_STARTED
-                          ? "bench running in the background (F8 stops it)"
-                          : "bench finished");
+    tui_app_status(t, ev == BENCH_STARTED ? "bench started"
+                                          : "bench finished");
     tui_app_data_dirty(t);
 }
 
@@ -83,6 +82,8 @@ struct tui *tui_new(const struct tui_options *opts, struct cmd_state *st)
     }
     tui_lineedit_init(&t->le);
     t->focus = TUI_PANE_CMDLINE;
+    t->last_focus = TUI_PANE_ALLOC;
+    t->zoomed = -1;
     t->st = st;
     t->loop = st->loop;
     t->sink = (struct out){ .sink = app_sink, .arg = t };
@@ -115,6 +116,7 @@ static void app_free(struct tui *t)
     free(t->hist_path);
     tui_lineedit_fini(&t->le);
     tui_alloc_scratch_free(&t->alloc_scratch);
+    free(t->ps.reqs);
     free(t);
 }
 
@@ -295,9 +297,14 @@ void tui_app_submit(struct tui *t, const char *line, bool echo)
         tui_app_status(t, "quitting: '%s' not run", line);
         return;
     }
+    /* A wait_break waits for a request some later line must issue: that
+     * line runs now, or the breakpoint could never be hit. */
+    if (t->running != NULL && t->st->waiting_tag != NULL &&
+        tui_cmdq_count(t->queue) == 0) {
+        app_exec(t, line, echo);
+        return;
+    }
     tui_cmdq_push(t->queue, line);
-    if (t->running != NULL)
-        tui_app_status(t, "queued behind '%s': %s", t->running, line);
     tui_app_dirty(t);
 }
 
@@ -366,9 +373,6 @@ void tui_app_quit(struct tui *t)
                           "blkmon: %zu queued command%s dropped", dropped,
                           dropped == 1 ? "" : "s");
     app_disarm(t);
-    if (t->running != NULL)
-        tui_app_status(t, "quitting after '%s' (F10 again: abandon it)",
-                       t->running);
     tui_app_dirty(t);
 }
 

@@ -29,7 +29,7 @@
 #include "tui/model.h"
 #include "tui/outbuf.h"
 #include "tui/stats.h"
-#include "tui/susp.h"
+#include "tui/reqlog.h"
 #include "tui/tui.h"
 #include "tui/viewport.h"
 
@@ -42,6 +42,7 @@ enum {
 
 #define TUI_FRAME_NS    (100 * 1000000LL)  /* data-driven redraws: 10/s */
 #define TUI_SAMPLE_MS   250                /* stats interval, 4/s */
+#define TUI_QD_SAMPLES  240                /* queue depth: a minute */
 
 /* A range the allocation map must re-read from the file system. */
 struct tui_rescan {
@@ -56,7 +57,7 @@ struct tui_watch {
     struct tui_rescan *rescan;     /* pending rescans, coalesced */
     size_t nrescan, caprescan;
     struct tui_heat *heat;
-    struct tui_susp *susp;
+    struct tui_reqlog *log;        /* completions, errors, suspensions */
     struct tui_layers *layers;     /* a format's views (layers.h), or NULL */
     struct bk_observer observer;   /* on dev */
 };
@@ -69,18 +70,58 @@ struct tui_alloc_scratch {
     size_t cap;
 };
 
+/* A request as the Requests pane keeps it (a copy: paused, it stays). */
+struct tui_req_row {
+    uint64_t id;               /* a sub-request: its request's, or 0 */
+    enum bk_op op;
+    enum bk_req_state state;
+    int64_t offset, bytes, submit_ns;
+    char src[16];
+    char event[40];            /* a sub-request: what it does */
+    char tag[48];
+    bool sub;                  /* a format's own I/O (bk_subreq) */
+    bool at_event;             /* sub: held at its event (a breakpoint) */
+    int layer;                 /* sub: 0 the image, 1 its backing file... */
+};
+
+enum tui_req_sort {
+    TUI_REQ_SORT_AGE,        /* oldest first */
+    TUI_REQ_SORT_OFFSET,
+    TUI_REQ_SORT_OP,
+    TUI_REQ_SORT_STATE,      /* parked, in flight, queued */
+    TUI_REQ_SORT__MAX
+};
+extern const char *const tui_req_sort_names[TUI_REQ_SORT__MAX];
+#define TUI_REQ_VIEWS 3            /* outstanding, completed, errors */
+extern const char *const tui_req_view_names[TUI_REQ_VIEWS];
+
 struct tui_pane_state {
     struct tui_view view;          /* Allocation */
     bool view_ok;
     bool host_view;                /* Allocation: a format's file (layers.h) */
     struct tui_view hview;         /* ... and where it looks */
     bool hview_ok;
+    int64_t cursor;                /* Allocation: the byte under the cell
+                                      cursor (zooms keep it in view) */
     size_t req_top;                /* Requests: first row shown */
     size_t req_rows;               /* rows last drawn (page size) */
+    struct tui_req_row *reqs;      /* Requests: the rows of the last frame */
+    size_t nreq, capreq, req_total;
+    enum tui_req_sort req_sort;    /* s */
+    int req_view;                  /* v: outstanding, completed, errors */
+    bool susp_history;             /* Suspended: h shows the history */
+    int tp_view;                   /* Throughput: v: rates, latency, QD */
+    char req_filter[64];           /* /: rows containing it, or "" */
+    char out_filter[64];           /* Output's */
+    size_t rule_sel;               /* Rules: the selected row... */
+    unsigned rule_sel_id;          /* ...and its rule's id */
+    size_t rule_top;               /* the first row shown (clicks) */
     size_t susp_sel;               /* Suspended: selected row */
     char susp_sel_key[96];         /* its identity, to follow it */
+    size_t susp_top;               /* its first row shown (clicks) */
     size_t out_back;               /* Output: lines scrolled back, 0 follows */
     size_t out_rows;
+    int out_hscroll;               /* Output, not wrapping: first column */
 };
 
 struct tui {
@@ -119,6 +160,10 @@ struct tui {
     bool data_dirty;
     int64_t last_draw_ns;
     int focus;                     /* a tui_pane */
+    int last_focus;                /* the last pane focused but the
+                                      command line (what F2 maximises) */
+    int zoomed;                    /* the maximised pane, or -1 */
+    unsigned hidden;               /* 1 << pane: hidden (number keys) */
     bool help;                     /* F1 overlay shown */
     size_t help_top;
     struct tui_rect rect[TUI_PANE__MAX];
@@ -127,6 +172,14 @@ struct tui {
     int cursor_y, cursor_x;        /* where the command line wants it */
     int cols, lines;
     struct tui_pane_state ps;
+    bool exact_offsets;            /* offsets in bytes, not units (F7) */
+    bool out_nowrap;               /* Output: cut long lines, scroll (w) */
+    bool tp_iops;                  /* Throughput: graph IOPS (i) */
+    bool paused;                   /* space: Requests and Output hold still */
+    uint32_t qd[TUI_QD_SAMPLES];   /* queue depth, per stats interval */
+    int64_t qd_last;               /* the interval last sampled */
+    int64_t paused_ns;
+    uint64_t paused_out;           /* Output lines ever added, at pause */
     struct tui_alloc_scratch alloc_scratch;
     char status[256];              /* a transient message */
     int64_t status_ns;

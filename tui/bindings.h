@@ -23,6 +23,7 @@ struct tui_binding {
     int key;               /* a tui_key */
     const char *command;
     const char *help;
+    const char *bar;       /* its word on the function-key bar, or NULL */
 };
 
 extern const struct tui_binding tui_bindings[];

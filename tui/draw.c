@@ -28,10 +28,32 @@ const struct tui_panel_class *const tui_panels[TUI_PANE__MAX] = {
     [TUI_PANE_CLIENTS] = &tui_panel_clients,
 };
 
-/* The arrangement: the Clients pane only while there are exports. */
+/* One pane maximised (F2, as tmux's prefix-z): it takes the room of
+ * all the others but the command line and the status line. */
+static struct tui_lnode draw_zoom_rows[] = {
+    { .kind = TUI_LEAF, .weight = 1, .min_w = 20, .min_h = 3 },
+    { .kind = TUI_LEAF, .pane = TUI_PANE_CMDLINE, .fixed = 3, .min_w = 20,
+      .min_h = 3 },
+    { .kind = TUI_LEAF, .pane = TUI_PANE_STATUS, .fixed = 1, .min_w = 20 },
+};
+static const struct tui_lnode draw_zoom_layout = {
+    .kind = TUI_TB, .child = draw_zoom_rows, .nchild = 3,
+};
+
+/* The arrangement: one pane maximised; else all, the Clients pane only
+ * while there are exports. */
 static const struct tui_lnode *draw_layout(const struct tui *t)
 {
-    return t->layout_exports ? &tui_layout_exports : &tui_layout_default;
+    static struct tui_lnode pool[48];
+
+    if (t->zoomed >= 0) {
+        draw_zoom_rows[0].pane = t->zoomed;
+        return &draw_zoom_layout;
+    }
+    /* Panes hidden by their number keys give their room away. */
+    return tui_layout_prune(t->layout_exports ? &tui_layout_exports
+                                              : &tui_layout_default,
+                            t->hidden, pool, sizeof(pool) / sizeof(pool[0]));
 }
 
 void tui_relayout(struct tui *t)
@@ -48,23 +70,26 @@ void tui_relayout(struct tui *t)
 
 static void draw_too_small(struct tui *t)
 {
-    char msg[128];
-    int y = t->lines / 2, w;
+    char msg[128], line[128];
+    const char *p = msg;
+    int nlines = 0, y;
 
     tui_layout_too_small(draw_layout(t), t->cols, t->lines, msg,
                          sizeof(msg));
-    w = tui_width(msg);
-    if (w > t->cols)
-        w = t->cols;
-    /* Wrap by hand on very narrow terminals: the message must be legible. */
-    if (tui_width(msg) > t->cols && t->lines > 2) {
-        for (int i = 0, off = 0; i < t->lines && msg[off] != '\0'; i++) {
-            int n = tui_put(i, 0, t->cols, TUI_R_WARNING, msg + off);
+    /* Wrapped between words, centred: legible on any width. */
+    for (const char *q = msg; *q != '\0'; nlines++) {
+        size_t skip, k = tui_wrap(q, t->cols, &skip);
 
-            off += n;
-        }
-    } else {
-        tui_put(y, (t->cols - w) / 2, t->cols, TUI_R_WARNING, msg);
+        q += k + skip;
+    }
+    y = t->lines > nlines + 1 ? (t->lines - 1 - nlines) / 2 : 0;
+    for (; *p != '\0' && y < t->lines; y++) {
+        size_t skip, k = tui_wrap(p, t->cols, &skip);
+
+        snprintf(line, sizeof(line), "%.*s", (int)k, p);
+        tui_put(y, (t->cols - tui_width(line)) / 2, t->cols, TUI_R_WARNING,
+                line);
+        p += k + skip;
     }
     if (t->lines > 1)
         tui_put(t->lines - 1, 0, t->cols, TUI_R_DIM, "F10: quit");

@@ -18,6 +18,14 @@ int tui_putf(int y, int x, int maxw, enum tui_role role, const char *fmt,
 int tui_put_right(int y, int x, int maxw, enum tui_role role, const char *s);
 /* Display columns of s (as tui_put would draw it). */
 int tui_width(const char *s);
+/* Bytes of s that fit in maxw columns (whole characters). */
+size_t tui_fit(const char *s, int maxw);
+/*
+ * Wrapping: the bytes of s for one line of maxw columns, broken after a
+ * word when one ends in the line's last two thirds; *skip gets the blanks
+ * to pass over before the next line.  Always at least one byte.
+ */
+size_t tui_wrap(const char *s, int maxw, size_t *skip);
 /* maxw blanks in role. */
 void tui_fill(int y, int x, int maxw, enum tui_role role);
 /* A pane frame: title at the top left, info at the top right. */

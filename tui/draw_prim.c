@@ -95,6 +95,18 @@ int tui_putf(int y, int x, int maxw, enum tui_role role, const char *fmt, ...)
     return tui_put(y, x, maxw, role, buf);
 }
 
+/* Display columns of the first n bytes of s. */
+static int tui_width_n(const char *s, size_t n)
+{
+    char buf[1024];
+
+    if (n >= sizeof(buf))
+        n = sizeof(buf) - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return tui_width(buf);
+}
+
 int tui_width(const char *s)
 {
     wchar_t wc[PRIM_CHUNK];
@@ -107,6 +119,43 @@ int tui_width(const char *s)
         s += bytes;
     }
     return total;
+}
+
+size_t tui_fit(const char *s, int maxw)
+{
+    wchar_t wc[PRIM_CHUNK];
+    size_t total = 0, bytes;
+    int cols;
+
+    while (maxw > 0 && s[total] != '\0' &&
+           prim_decode(s + total, maxw, wc, PRIM_CHUNK, &cols, &bytes) > 0) {
+        total += bytes;
+        maxw -= cols;
+    }
+    return total;
+}
+
+size_t tui_wrap(const char *s, int maxw, size_t *skip)
+{
+    size_t fit = tui_fit(s, maxw), cut = fit;
+
+    *skip = 0;
+    if (s[fit] == '\0')
+        return fit;
+    /* The last blank that keeps a word whole, unless it would leave the
+     * line nearly empty (a long path then breaks where it must). */
+    for (size_t i = fit; i > 0; i--) {
+        if (s[i] == ' ') {
+            if (tui_width_n(s, i) >= maxw / 3)
+                cut = i;
+            break;
+        }
+    }
+    if (cut == 0)
+        cut = fit > 0 ? fit : 1;
+    while (s[cut + *skip] == ' ')
+        (*skip)++;
+    return cut;
 }
 
 int tui_put_right(int y, int x, int maxw, enum tui_role role, const char *s)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "backend/backend.h"
+#include "util/units.h"
 
 #define NUNITS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -17,16 +18,9 @@ static const char *const size_units[] = { "B", "KiB", "MiB", "GiB", "TiB",
                                           "PiB", "EiB" };
 static const char *const count_units[] = { "", "k", "M", "G", "T" };
 
-/* x in [0, 1000): 3 significant digits, integers without decimals. */
 static int fmt_sig3(char *buf, size_t size, double x, const char *unit)
 {
-    if (x == (double)(int64_t)x)
-        return snprintf(buf, size, "%d%s", (int)x, unit);
-    if (x < 9.995)
-        return snprintf(buf, size, "%.2f%s", x, unit);
-    if (x < 99.95)
-        return snprintf(buf, size, "%.1f%s", x, unit);
-    return snprintf(buf, size, "%.0f%s", x, unit);
+    return units_sig3(buf, size, x, unit);
 }
 
 /* Scale x by base until it prints below 1000 (rounding included). */
@@ -82,26 +76,43 @@ const char *tui_fmt_count(char *buf, size_t size, double n)
 
 const char *tui_fmt_duration(char *buf, size_t size, int64_t ns)
 {
-    double x = ns < 0 ? 0 : (double)ns;
-    int64_t s = ns / 1000000000;
+    return units_duration(buf, size, ns);
+}
 
-    if (x < 999.5)
-        snprintf(buf, size, "%.0f ns", x);
-    else if (x < 999.5e3)
-        fmt_sig3(buf, size, x / 1e3, " us");
-    else if (x < 999.5e6)
-        fmt_sig3(buf, size, x / 1e6, " ms");
-    else if (s < 60)
-        fmt_sig3(buf, size, x / 1e9, " s");
-    else if (s < 3600)
-        snprintf(buf, size, "%dm%02ds", (int)(s / 60), (int)(s % 60));
-    else if (s < 100 * 3600)
-        snprintf(buf, size, "%dh%02dm", (int)(s / 3600),
-                 (int)(s / 60 % 60));
-    else
-        snprintf(buf, size, "%dd%02dh", (int)(s / 86400),
-                 (int)(s / 3600 % 24));
-    return buf;
+const char *tui_fmt_latency(char *buf, size_t size, int64_t ns,
+                            uint64_t count)
+{
+    if (count == 0) {
+        snprintf(buf, size, "-");
+        return buf;
+    }
+    return units_duration(buf, size, ns);
+}
+
+const char *tui_fmt_offset(char *buf, size_t size, int64_t offset,
+                           bool exact)
+{
+    if (exact) {
+        snprintf(buf, size, "%" PRId64, offset);
+        return buf;
+    }
+    return tui_fmt_size(buf, size, offset);
+}
+
+static const char *const fmt_op_words[BK_OP__MAX] = {
+    [BK_OP_READ] = "read",
+    [BK_OP_WRITE] = "write",
+    [BK_OP_WRITE_ZEROES] = "wzero",
+    [BK_OP_DISCARD] = "disc",
+    [BK_OP_FLUSH] = "flush",
+    [BK_OP_TRUNCATE] = "trunc",
+    [BK_OP_BLOCK_STATUS] = "stat",
+};
+
+const char *tui_fmt_op(enum bk_op op)
+{
+    return (unsigned)op < BK_OP__MAX && fmt_op_words[op] != NULL
+           ? fmt_op_words[op] : "?";
 }
 
 static const char *const fmt_source_words[] = {

@@ -15,9 +15,59 @@
 #include <unistd.h>
 
 #include "tui/bindings.h"
+#include "tui/draw.h"
 #include "tui/key.h"
 #include "tui/panel.h"
 #include "tui/screen.h"
+
+/* The pane on screen at (y, x), or -1. */
+static int input_pane_at(const struct tui *t, int y, int x)
+{
+    for (int p = 0; p < TUI_PANE__MAX; p++) {
+        struct tui_rect r = t->rect[p];
+
+        if (r.w > 0 && r.h > 0 && y >= r.y && y < r.y + r.h && x >= r.x &&
+            x < r.x + r.w)
+            return p;
+    }
+    return -1;
+}
+
+/*
+ * The mouse: the wheel scrolls the pane under it (three rows a notch, as
+ * its Up/Down keys would); a click focuses the pane under it and selects
+ * the row (Suspended, Rules) or cell (Allocation) clicked.
+ */
+static unsigned input_mouse(struct tui *t)
+{
+    MEVENT ev;
+    int p;
+    struct tui_rect in;
+
+    if (getmouse(&ev) != OK || t->help || t->too_small)
+        return TUI_HR_IGNORED;
+    p = input_pane_at(t, ev.y, ev.x);
+    if (p < 0 || !tui_panels[p]->focusable)
+        return TUI_HR_IGNORED;
+    in = tui_inner(t->rect[p]);
+    if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+        int key = ev.bstate & BUTTON4_PRESSED ? TUI_KEY_UP : TUI_KEY_DOWN;
+
+        for (int i = 0; i < 3 && tui_panels[p]->key != NULL; i++)
+            tui_panels[p]->key(t, key);
+        return TUI_HR_HANDLED | TUI_HR_REDRAW;
+    }
+    if (!(ev.bstate & BUTTON1_PRESSED))
+        return TUI_HR_IGNORED;
+    t->focus = p;
+    if (p != TUI_PANE_CMDLINE)
+        t->last_focus = p;
+    if (ev.y >= in.y && ev.y < in.y + in.h && ev.x >= in.x &&
+        ev.x < in.x + in.w)
+        if (tui_panels[p]->click != NULL)
+            tui_panels[p]->click(t, ev.y - in.y, ev.x - in.x);
+    return TUI_HR_HANDLED | TUI_HR_REDRAW;
+}
 
 unsigned tui_input_key(struct tui *t, int key)
 {
@@ -34,6 +84,8 @@ unsigned tui_input_key(struct tui *t, int key)
         clearok(curscr, TRUE);
         return TUI_HR_HANDLED | TUI_HR_REDRAW;
     }
+    if (key == TUI_KEY_MOUSE)
+        return input_mouse(t);
     if (t->help)
         return tui_help_key(t, key);
     if (t->too_small) {

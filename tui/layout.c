@@ -104,6 +104,46 @@ int tui_layout_place(const struct tui_lnode *root, struct tui_rect area,
     return 0;
 }
 
+/* Copy n into pool without the hidden leaves; NULL when nothing is left. */
+static const struct tui_lnode *prune(const struct tui_lnode *n,
+                                     unsigned hidden, struct tui_lnode *pool,
+                                     size_t cap, size_t *used)
+{
+    struct tui_lnode *out, *kids;
+    size_t k = 0;
+
+    if (n->kind == TUI_LEAF)
+        return (hidden & (1u << n->pane)) ? NULL : n;
+    if (*used + 1 + n->nchild > cap)
+        return n;                  /* no room: the tree as it is */
+    out = &pool[(*used)++];
+    kids = &pool[*used];
+    *used += n->nchild;
+    for (size_t i = 0; i < n->nchild; i++) {
+        const struct tui_lnode *c = prune(&n->child[i], hidden, pool, cap,
+                                          used);
+
+        if (c != NULL)
+            kids[k++] = *c;
+    }
+    if (k == 0)
+        return NULL;
+    *out = *n;
+    out->child = kids;
+    out->nchild = k;
+    return out;
+}
+
+const struct tui_lnode *tui_layout_prune(const struct tui_lnode *root,
+                                         unsigned hidden,
+                                         struct tui_lnode *pool, size_t cap)
+{
+    size_t used = 0;
+    const struct tui_lnode *r = prune(root, hidden, pool, cap, &used);
+
+    return r != NULL ? r : root;
+}
+
 const char *tui_layout_too_small(const struct tui_lnode *root, int w, int h,
                                  char *buf, size_t size)
 {

@@ -40,6 +40,14 @@ void tui_layout_min(const struct tui_lnode *root, int *w, int *h);
  */
 int tui_layout_place(const struct tui_lnode *root, struct tui_rect area,
                      struct tui_rect *out);
+/*
+ * The tree without the panes whose bit is set in hidden (1 << pane): a
+ * split gives their room to its other children, and disappears when none
+ * is left.  The copy is made in pool (cap nodes; too few: root as is).
+ */
+const struct tui_lnode *tui_layout_prune(const struct tui_lnode *root,
+                                         unsigned hidden,
+                                         struct tui_lnode *pool, size_t cap);
 /* "Terminal too small: 60x20 needed, 50x12 available." into buf. */
 const char *tui_layout_too_small(const struct tui_lnode *root, int w, int h,
                                  char *buf, size_t size);

@@ -70,6 +70,18 @@ void tui_model_for_each_break(struct tui *t,
         bk_dev_for_each_break(t->w.dev, fn, arg);
 }
 
+void tui_model_for_each_suspension(struct tui *t,
+                                   void (*fn)(const char *tag,
+                                              const struct bk_req *req,
+                                              void *arg),
+                                   void *arg)
+{
+    if (t->remote != NULL)
+        tui_remote_for_each_suspension(t->remote, fn, arg);
+    else if (t->w.dev != NULL)
+        bk_dev_for_each_suspension(t->w.dev, fn, arg);
+}
+
 bool tui_model_rules(struct tui *t, int *state, size_t *count)
 {
     struct rules_engine *e;
@@ -122,11 +134,12 @@ bool tui_model_bench(struct tui *t, struct bench_progress *out)
     return true;
 }
 
-struct tui_stats_latency tui_model_latency(struct tui *t)
+struct tui_stats_latency tui_model_latency(struct tui *t,
+                                           enum tui_stats_class c)
 {
     if (t->remote != NULL)
-        return tui_remote_latency(t->remote);
-    return tui_stats_latency(t->stats, TUI_ST_ALL, true);
+        return tui_remote_latency(t->remote, c);
+    return tui_stats_latency(t->stats, c, true);
 }
 
 struct tui_stats_total tui_model_total(struct tui *t, enum tui_stats_class c)

@@ -48,6 +48,13 @@ void tui_model_for_each_break(struct tui *t,
                               void (*fn)(const char *event, const char *tag,
                                          void *arg),
                               void *arg);
+/* Every suspension, newest first: a request two breakpoints hold is
+ * visited under each tag. */
+void tui_model_for_each_suspension(struct tui *t,
+                                   void (*fn)(const char *tag,
+                                              const struct bk_req *req,
+                                              void *arg),
+                                   void *arg);
 /* The blkdebug rules: false when the image has none (no blkdebug node). */
 bool tui_model_rules(struct tui *t, int *state, size_t *count);
 void tui_model_for_each_rule(struct tui *t,
@@ -57,8 +64,10 @@ void tui_model_for_each_rule(struct tui *t,
 void tui_model_dev_stats(struct tui *t, struct bk_stats *out);
 /* The session's background bench run, if one runs. */
 bool tui_model_bench(struct tui *t, struct bench_progress *out);
-/* Latency over the last minute, and totals since the start. */
-struct tui_stats_latency tui_model_latency(struct tui *t);
+/* Latency over the last minute (of one class, or TUI_ST_ALL), and
+ * totals since the start. */
+struct tui_stats_latency tui_model_latency(struct tui *t,
+                                           enum tui_stats_class c);
 struct tui_stats_total tui_model_total(struct tui *t, enum tui_stats_class c);
 /* The session's command running, and how many wait behind it. */
 const char *tui_model_running(struct tui *t, size_t *queued);

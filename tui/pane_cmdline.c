@@ -169,6 +169,9 @@ static unsigned cmdline_key(struct tui *t, int key)
     case TUI_KEY_PGDN:
         return tui_output_scroll(t, key);
     case TUI_KEY_CTRL('C'):
+        /* On an empty line: the binding's (cancel a waiting command). */
+        if (tui_lineedit_text(&t->le)[0] == '\0')
+            return TUI_HR_IGNORED;
         tui_lineedit_clear(&t->le);
         tui_history_reset(t->hist);
         tui_app_status(t, "line cleared (quit: F10 or 'quit')");
@@ -253,7 +256,16 @@ static void cmdline_draw(struct tui *t, struct tui_rect r, bool focus,
     const char *prompt = "blkmon> ";
     int pw;
 
-    cmdline_storage_info(t, info, infosize);
+    /* What runs first (never cut), then what the image sits on. */
+    tui_session_state(t, info, infosize);
+    {
+        char storage[256] = "";
+        size_t n = strlen(info);
+
+        cmdline_storage_info(t, storage, sizeof(storage));
+        if (storage[0] != '\0' && n < infosize)
+            snprintf(info + n, infosize - n, " | %s", storage);
+    }
     tui_fill(r.y, r.x, r.w, TUI_R_INPUT);
     pw = tui_put(r.y, r.x, r.w, TUI_R_PROMPT, prompt);
     if (r.w - pw < 2)

@@ -24,6 +24,8 @@ struct tui_panel_class {
     void (*draw)(struct tui *t, struct tui_rect inner, bool focus,
                  char *info, size_t infosize);
     unsigned (*key)(struct tui *t, int key);   /* NULL: no keys of its own */
+    /* A click at (row, col) of its inside: select what is there. */
+    void (*click)(struct tui *t, int row, int col);   /* may be NULL */
 };
 
 extern const struct tui_panel_class tui_panel_alloc;
@@ -66,6 +68,17 @@ void tui_alloc_scratch_free(struct tui_alloc_scratch *sc);
 bool tui_alloc_whole(struct tui *t);
 bool tui_alloc_pan_rows(struct tui *t, int64_t rows);
 bool tui_alloc_page(struct tui *t, int pages);
+/* The cell cursor: move by cells; put an offset under it (false: past
+ * the end). */
+bool tui_alloc_cursor(struct tui *t, int64_t cells);
+bool tui_alloc_goto(struct tui *t, int64_t offset);
+
+/* "running: LINE (+2 queued)", "ready"...: the session's state now. */
+void tui_session_state(struct tui *t, char *buf, size_t size);
+
+/* The Rules pane's selected rule (a copy); false when there is none. */
+struct rules_rule;
+bool tui_rules_selected(struct tui *t, struct rules_rule *out);
 
 /* Output pane scrolling, shared with the command line's PgUp/PgDn. */
 unsigned tui_output_scroll(struct tui *t, int key);

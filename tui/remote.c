@@ -49,6 +49,11 @@ struct remote_break {
     char tag[48];
 };
 
+struct remote_susp {
+    uint64_t id;
+    char tag[48];
+};
+
 struct tui_remote {
     struct tui *t;
     int fd;
@@ -72,12 +77,15 @@ struct tui_remote {
     size_t nreqs, count;
     struct remote_break *breaks;
     size_t nbreaks;
+    struct remote_susp *susps;   /* every (request, tag) suspension */
+    uint64_t log_seq[TUI_LOG__MAX];   /* the newest log entry mirrored */
+    size_t nsusps;
     bool has_rules;
     int state;
     struct rules_rule *rules;
     size_t nrules;
     struct bk_stats dev;
-    struct tui_stats_latency lat;
+    struct tui_stats_latency lat[TUI_ST__MAX + 1];   /* by class; ALL */
     struct tui_stats_total totals[TUI_ST__MAX];
     int64_t stats_t0;            /* the server's sampler's, ours aligned */
     bool has_bench;
@@ -289,9 +297,12 @@ static void mirror_image(struct tui_remote *r, const struct json_value *img,
             w->map = tui_extmap_new(length);
         if (w->heat == NULL)
             w->heat = tui_heat_new(0, 0, 0);
-        if (w->susp == NULL)
-            w->susp = tui_susp_new();
-        if (w->heat == NULL || w->susp == NULL)
+        if (w->log == NULL)
+            w->log = tui_reqlog_new(0);
+        else
+            tui_reqlog_clear(w->log);
+        memset(r->log_seq, 0, sizeof(r->log_seq));
+        if (w->heat == NULL || w->log == NULL)
             abort();
         t->ps.view_ok = false;
     }
@@ -343,9 +354,6 @@ static void mirror_requests(struct tui_remote *r, const struct json_value *rq)
             x->req.suspend_event = x->event;
             x->req.suspend_tag = x->tag;
             x->req.suspend_ns = a->items[10].i + r->offset;
-            /* The Suspended pane's waiting time. */
-            if (r->t->w.susp != NULL)
-                tui_susp_note(r->t->w.susp, x->req.id, x->req.suspend_ns);
         }
         r->nreqs++;
     }
@@ -369,6 +377,25 @@ static void mirror_breaks(struct tui_remote *r, const struct json_value *b)
         copy_str(r->breaks[r->nbreaks].tag, sizeof(r->breaks[0].tag),
                  &b->items[i].items[1]);
         r->nbreaks++;
+    }
+}
+
+static void mirror_susps(struct tui_remote *r, const struct json_value *b)
+{
+    size_t n = b != NULL && b->type == JSON_ARRAY ? b->n : 0;
+
+    free(r->susps);
+    r->susps = calloc(n ? n : 1, sizeof(*r->susps));
+    if (r->susps == NULL)
+        abort();
+    r->nsusps = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (b->items[i].type != JSON_ARRAY || b->items[i].n < 2)
+            continue;
+        r->susps[r->nsusps].id = (uint64_t)b->items[i].items[0].i;
+        copy_str(r->susps[r->nsusps].tag, sizeof(r->susps[0].tag),
+                 &b->items[i].items[1]);
+        r->nsusps++;
     }
 }
 
@@ -590,6 +617,63 @@ static void mirror_exports(struct tui_remote *r, const struct json_value *l)
     }
 }
 
+/* New entries of the run's request log, onto this process's clock. */
+static void mirror_log_ring(struct tui_remote *r, const struct json_value *a,
+                            enum tui_reqlog_ring ring)
+{
+    struct tui_reqlog *log = r->t->w.log;
+    size_t n = a != NULL && a->type == JSON_ARRAY ? a->n : 0;
+
+    for (size_t i = 0; log != NULL && i < n; i++) {
+        const struct json_value *x = &a->items[i];
+        struct tui_reqlog_entry e = { 0 };
+
+        if (x->type != JSON_ARRAY || x->n < 14)
+            continue;
+        e.seq = (uint64_t)x->items[0].i;
+        if (e.seq <= r->log_seq[ring])
+            continue;
+        r->log_seq[ring] = e.seq;
+        e.id = (uint64_t)x->items[1].i;
+        e.op = (enum bk_op)x->items[2].i;
+        if ((unsigned)e.op >= BK_OP__MAX)
+            e.op = BK_OP_READ;
+        e.offset = x->items[3].i;
+        e.bytes = x->items[4].i;
+        e.t_ns = x->items[5].i + r->offset;
+        e.lat_ns = x->items[6].i;
+        e.ret = (int)x->items[7].i;
+        e.rule = (unsigned)x->items[8].i;
+        e.src_kind = (int)x->items[9].i;
+        e.src_id = (uint64_t)x->items[10].i;
+        e.resumed = json_true(&x->items[11]);
+        copy_str(e.tag, sizeof(e.tag), &x->items[12]);
+        copy_str(e.event, sizeof(e.event), &x->items[13]);
+        tui_reqlog_add(log, ring, &e);
+    }
+}
+
+static void mirror_log(struct tui_remote *r, const struct json_value *l)
+{
+    mirror_log_ring(r, json_get(l, "done"), TUI_LOG_DONE);
+    mirror_log_ring(r, json_get(l, "errors"), TUI_LOG_ERROR);
+    mirror_log_ring(r, json_get(l, "susp"), TUI_LOG_SUSP);
+}
+
+static void mirror_latency(struct tui_stats_latency *out,
+                           const struct json_value *lat)
+{
+    if (lat != NULL && lat->type == JSON_ARRAY && lat->n >= 5) {
+        *out = (struct tui_stats_latency){
+            .count = (uint64_t)lat->items[0].i, .p50 = lat->items[1].i,
+            .p90 = lat->items[2].i, .p99 = lat->items[3].i,
+            .max = lat->items[4].i,
+        };
+        for (size_t d = 0; d < TUI_STATS_DECADES && 5 + d < lat->n; d++)
+            out->decade[d] = (uint64_t)lat->items[5 + d].i;
+    }
+}
+
 static void remote_frame(struct tui_remote *r, const struct json_value *v)
 {
     struct tui *t = r->t;
@@ -602,8 +686,10 @@ static void remote_frame(struct tui_remote *r, const struct json_value *v)
     mirror_image(r, json_get(v, "image"), full);
     mirror_requests(r, json_get(v, "requests"));
     mirror_breaks(r, json_get(v, "breaks"));
+    mirror_susps(r, json_get(v, "susps"));
     mirror_rules(r, json_get(v, "rules"));
     mirror_heat(r, json_get(v, "heat"));
+    mirror_log(r, json_get(v, "log"));
     mirror_alloc(r, json_get(v, "alloc"));
     mirror_stats(r, json_get(v, "stats"), full);
     mirror_session(r, json_get(v, "session"));
@@ -611,12 +697,11 @@ static void remote_frame(struct tui_remote *r, const struct json_value *v)
     tui_rqmap_mirror(&r->qmap, v);
     r->dev.errors = (uint64_t)json_int(json_get(dev, "errors"), 0);
     r->dev.injected = (uint64_t)json_int(json_get(dev, "injected"), 0);
-    if (lat != NULL && lat->type == JSON_ARRAY && lat->n >= 5)
-        r->lat = (struct tui_stats_latency){
-            .count = (uint64_t)lat->items[0].i, .p50 = lat->items[1].i,
-            .p90 = lat->items[2].i, .p99 = lat->items[3].i,
-            .max = lat->items[4].i,
-        };
+    mirror_latency(&r->lat[TUI_ST_ALL], lat);
+    lat = json_get(v, "latency_by");
+    for (int c = 0; c < TUI_ST__MAX && lat != NULL &&
+                    lat->type == JSON_ARRAY && (size_t)c < lat->n; c++)
+        mirror_latency(&r->lat[c], &lat->items[c]);
     for (int c = 0; c < TUI_ST__MAX && tot != NULL &&
                     tot->type == JSON_ARRAY && (size_t)c < tot->n; c++) {
         const struct json_value *a = &tot->items[c];
@@ -749,6 +834,7 @@ void tui_remote_free(struct tui_remote *r)
     free(r->format);
     free(r->reqs);
     free(r->breaks);
+    free(r->susps);
     free(r->rules);
     free(r->running);
     exports_free(r);
@@ -800,6 +886,20 @@ void tui_remote_for_each_break(struct tui_remote *r,
         fn(r->breaks[i].event, r->breaks[i].tag, arg);
 }
 
+void tui_remote_for_each_suspension(struct tui_remote *r,
+                                    void (*fn)(const char *tag,
+                                               const struct bk_req *req,
+                                               void *arg),
+                                    void *arg)
+{
+    for (size_t i = 0; i < r->nsusps; i++)
+        for (size_t k = 0; k < r->nreqs; k++)
+            if (r->reqs[k].req.id == r->susps[i].id) {
+                fn(r->susps[i].tag, &r->reqs[k].req, arg);
+                break;
+            }
+}
+
 bool tui_remote_rules(struct tui_remote *r, int *state, size_t *count)
 {
     if (!r->has_rules)
@@ -831,9 +931,10 @@ bool tui_remote_bench(struct tui_remote *r, struct bench_progress *out)
     return true;
 }
 
-struct tui_stats_latency tui_remote_latency(struct tui_remote *r)
+struct tui_stats_latency tui_remote_latency(struct tui_remote *r,
+                                           enum tui_stats_class c)
 {
-    return r->lat;
+    return r->lat[c <= TUI_ST_ALL ? c : TUI_ST_ALL];
 }
 
 struct tui_stats_total tui_remote_total(struct tui_remote *r,

@@ -43,6 +43,11 @@ void tui_remote_for_each_break(struct tui_remote *r,
                                void (*fn)(const char *event, const char *tag,
                                           void *arg),
                                void *arg);
+void tui_remote_for_each_suspension(struct tui_remote *r,
+                                    void (*fn)(const char *tag,
+                                               const struct bk_req *req,
+                                               void *arg),
+                                    void *arg);
 bool tui_remote_rules(struct tui_remote *r, int *state, size_t *count);
 void tui_remote_for_each_rule(struct tui_remote *r,
                               void (*fn)(const struct rules_rule *rule,
@@ -50,7 +55,8 @@ void tui_remote_for_each_rule(struct tui_remote *r,
                               void *arg);
 void tui_remote_dev_stats(struct tui_remote *r, struct bk_stats *out);
 bool tui_remote_bench(struct tui_remote *r, struct bench_progress *out);
-struct tui_stats_latency tui_remote_latency(struct tui_remote *r);
+struct tui_stats_latency tui_remote_latency(struct tui_remote *r,
+                                           enum tui_stats_class c);
 struct tui_stats_total tui_remote_total(struct tui_remote *r,
                                         enum tui_stats_class c);
 const char *tui_remote_running(struct tui_remote *r, size_t *queued);

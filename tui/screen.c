@@ -57,6 +57,10 @@ int tui_screen_start(const struct tui_theme *theme, char **cause)
     nonl();
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
+    /* Clicks focus and select, the wheel scrolls (input.c); no click
+     * delay: a click is a press. */
+    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(0);
     curs_set(1);
     tui_theme_curses_start(&caps);
     tui_theme_resolve(theme, &caps, &res);

@@ -344,6 +344,16 @@ struct tui_stats_latency tui_stats_latency(const struct tui_stats *s,
     }
     if (l.count == 0)
         return out;
+    for (int b = 0; b < TUI_STATS_BUCKETS; b++) {
+        int64_t mid = tui_stats_bucket_mid(b), edge = 10000;
+        int d = 0;
+
+        while (d < TUI_STATS_DECADES - 1 && mid >= edge) {
+            edge *= 10;
+            d++;
+        }
+        out.decade[d] += n[b];
+    }
     out.count = l.count;
     out.max = l.max;
     out.mean = l.sum / (int64_t)l.count;

@@ -50,9 +50,14 @@ struct tui_stats_rate {
     double bytes_per_s, iops;
 };
 
+/* Latency in log buckets, a decade each: under 10 us, 10-100 us, ...,
+ * 1-10 s, 10 s and more. */
+#define TUI_STATS_DECADES 8
+
 struct tui_stats_latency {
     uint64_t count;
     int64_t p50, p90, p99, max, mean;   /* ns; 0 when count is 0 */
+    uint64_t decade[TUI_STATS_DECADES]; /* requests per decade bucket */
 };
 
 struct tui_stats;

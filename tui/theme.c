@@ -25,7 +25,7 @@
 enum { D = TUI_COLOR_DEFAULT, BLACK = 0, RED, GREEN, YELLOW, BLUE, MAGENTA,
        CYAN, WHITE, B_BLACK, B_RED, B_GREEN, B_YELLOW, B_BLUE, B_MAGENTA,
        B_CYAN, B_WHITE };
-enum { BO = TUI_A_BOLD, RV = TUI_A_REVERSE };
+enum { BO = TUI_A_BOLD, RV = TUI_A_REVERSE, UL = TUI_A_UNDERLINE };
 
 static const struct {
     const char *name;
@@ -47,8 +47,9 @@ static const struct {
     [TUI_R_CELL_NONE]           = { "cell.none",        { D, D, 0 }, 0 },
     [TUI_R_RECENT_WRITE]        = { "recent.write",     { B_RED, D, BO }, BO },
     [TUI_R_RECENT_WRITE_FADING] = { "recent.write.fading", { RED, D, 0 }, BO },
-    [TUI_R_RECENT_READ]         = { "recent.read",      { B_BLUE, D, BO }, BO },
-    [TUI_R_RECENT_READ_FADING]  = { "recent.read.fading", { BLUE, D, 0 }, 0 },
+    /* Monochrome: written bold, read underlined, never both bold. */
+    [TUI_R_RECENT_READ]         = { "recent.read",      { B_BLUE, D, BO }, UL },
+    [TUI_R_RECENT_READ_FADING]  = { "recent.read.fading", { BLUE, D, 0 }, UL },
     [TUI_R_MARK_OUTSTANDING]    = { "marker.outstanding", { BLACK, YELLOW, 0 }, RV },
     [TUI_R_MARK_SUSPENDED]      = { "marker.suspended", { B_WHITE, MAGENTA, BO }, BO | RV },
     [TUI_R_MARK_INJECT]         = { "marker.inject",    { B_WHITE, RED, BO }, RV },
@@ -170,7 +171,7 @@ static int parse_attr(struct parse *p, const char *word, bool mono,
             continue;
         if (mono && (attr_names[i].attr & ~TUI_A_MONO_MASK))
             return parse_fail(p, "attribute '%s' is not for [mono] "
-                           "(use bold, reverse or normal)", word);
+                           "(use bold, underline, reverse or normal)", word);
         *attrs |= attr_names[i].attr;
         return 0;
     }

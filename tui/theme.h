@@ -85,7 +85,9 @@ enum {
     TUI_A_BLINK     = 1 << 4,
     TUI_A_ITALIC    = 1 << 5,
 };
-#define TUI_A_MONO_MASK (TUI_A_BOLD | TUI_A_REVERSE)
+/* What a monochrome terminal shows for sure (a vt100 underlines too):
+ * enough to tell written (bold) from read (underlined) cells apart. */
+#define TUI_A_MONO_MASK (TUI_A_BOLD | TUI_A_REVERSE | TUI_A_UNDERLINE)
 
 /* Colour numbers: -1 the terminal's default, 0-7 ANSI, 8-15 bright, 16-255 xterm. */
 #define TUI_COLOR_DEFAULT (-1)

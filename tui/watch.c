@@ -28,6 +28,8 @@ static void watch_observer(struct bk_dev *dev, const struct bk_req *req,
                            void *arg);
 static void watch_debug(struct bk_dev *dev, enum bk_debug_note note,
                         const char *tag, const struct bk_req *req, void *arg);
+static void watch_fault(struct bk_dev *dev, const struct bk_fault *f,
+                        void *arg);
 static long watch_tick(struct bk_loop *loop, void *arg);
 static void watch_scan(struct tui *t);
 
@@ -59,8 +61,8 @@ static void watch_attach(struct tui *t, struct bk_dev *dev)
     w->length = bk_dev_length(dev);
     w->unmap = (bk_dev_flags(dev) & BK_O_UNMAP) != 0;
     w->heat = tui_heat_new(0, 0, 0);
-    w->susp = tui_susp_new();
-    if (w->heat == NULL || w->susp == NULL)
+    w->log = tui_reqlog_new(0);
+    if (w->heat == NULL || w->log == NULL)
         abort();
     tui_stats_free(t->stats);
     t->stats = tui_stats_new(0, 0, now);
@@ -70,7 +72,8 @@ static void watch_attach(struct tui *t, struct bk_dev *dev)
     w->layers = tui_layers_open(dev);
     t->ps.view_ok = t->ps.hview_ok = false;
     w->observer = (struct bk_observer){ .req_end = watch_observer,
-                                        .debug = watch_debug, .arg = t };
+                                        .debug = watch_debug,
+                                        .fault = watch_fault, .arg = t };
     bk_dev_add_observer(dev, &w->observer);
     /* Opening is not activity: an image nobody touches costs no ticks. */
     t->last_activity_ns = now - WATCH_GRAPH_NS - 1;
@@ -90,7 +93,7 @@ void tui_watch_detach(struct tui *t)
     tui_extmap_free(w->map);
     tui_layers_free(w->layers);
     tui_heat_free(w->heat);
-    tui_susp_free(w->susp);
+    tui_reqlog_free(w->log);
     free(w->rescan);
     *w = (struct tui_watch){ 0 };
     t->ps.view_ok = t->ps.hview_ok = false;
@@ -169,6 +172,7 @@ static void watch_observer(struct bk_dev *dev, const struct bk_req *req,
         return;
     tui_stats_add_req(t->stats, req);
     tui_heat_note_req(w->heat, req);
+    tui_reqlog_req_end(w->log, req);
     if (req->op == BK_OP_TRUNCATE && req->ret >= 0) {
         w->length = bk_dev_length(dev);
         if (t->ps.view_ok)
@@ -184,6 +188,16 @@ static void watch_observer(struct bk_dev *dev, const struct bk_req *req,
     tui_app_data_dirty(t);
 }
 
+/* A fault: the error log names the rule of the request it failed. */
+static void watch_fault(struct bk_dev *dev, const struct bk_fault *f,
+                        void *arg)
+{
+    struct tui *t = arg;
+
+    if (dev == t->w.dev)
+        tui_reqlog_fault(t->w.log, f);
+}
+
 static void watch_debug(struct bk_dev *dev, enum bk_debug_note note,
                         const char *tag, const struct bk_req *req, void *arg)
 {
@@ -192,14 +206,7 @@ static void watch_debug(struct bk_dev *dev, enum bk_debug_note note,
     if (dev != t->w.dev)
         return;
     /* The session's own observer prints qemu's two lines in Output. */
-    (void)tag;
-    if (note == BK_NOTE_SUSPENDED) {
-        if (req != NULL)
-            tui_susp_note(t->w.susp, req->id, bk_now_ns());
-    } else {
-        if (req != NULL)
-            tui_susp_forget(t->w.susp, req->id);
-    }
+    tui_reqlog_debug(t->w.log, note, tag, req);
     t->last_activity_ns = bk_now_ns();
     tui_watch_wake(t);
     tui_app_data_dirty(t);
@@ -227,14 +234,33 @@ static bool watch_idle(struct tui *t, int64_t now)
     return now - t->last_activity_ns > WATCH_GRAPH_NS;
 }
 
+/* Queue depth over time: the most requests outstanding seen in each
+ * stats interval; intervals the tick slept through (idle) held none. */
+static void watch_sample_qd(struct tui *t)
+{
+    int64_t cur = tui_stats_current(t->stats);
+    uint32_t n = (uint32_t)tui_model_outstanding(t);
+
+    if (cur < t->qd_last || cur - t->qd_last > TUI_QD_SAMPLES)
+        memset(t->qd, 0, sizeof(t->qd));
+    else
+        for (int64_t i = t->qd_last + 1; i <= cur; i++)
+            t->qd[i % TUI_QD_SAMPLES] = 0;
+    t->qd_last = cur;
+    if (n > t->qd[cur % TUI_QD_SAMPLES])
+        t->qd[cur % TUI_QD_SAMPLES] = n;
+}
+
 static long watch_tick(struct bk_loop *loop, void *arg)
 {
     struct tui *t = arg;
     int64_t now = bk_now_ns();
 
     (void)loop;
-    if (t->stats != NULL)
+    if (t->stats != NULL) {
         tui_stats_advance(t->stats, now);
+        watch_sample_qd(t);
+    }
     if (t->status[0] != '\0' && now - t->status_ns >= WATCH_STATUS_NS)
         t->status[0] = '\0';
     tui_app_dirty(t);

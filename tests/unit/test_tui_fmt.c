@@ -71,13 +71,36 @@ static void test_fmt_duration_from_nanoseconds_to_days(void **state)
     assert_string_equal(tui_fmt_duration(b, sizeof(b), 3400000), "3.40 ms");
     assert_string_equal(tui_fmt_duration(b, sizeof(b), 1250000000),
                         "1.25 s");
+    /* Seconds up to 1000 of them: "p50 1m13s" beside "9.37 ms" read
+     * badly. */
+    assert_string_equal(tui_fmt_duration(b, sizeof(b), 73000000000LL),
+                        "73 s");
     assert_string_equal(tui_fmt_duration(b, sizeof(b), 125000000000LL),
-                        "2m05s");
+                        "125 s");
+    assert_string_equal(tui_fmt_duration(b, sizeof(b), 1000000000000LL),
+                        "16m40s");
     assert_string_equal(tui_fmt_duration(b, sizeof(b), 3720000000000LL),
                         "1h02m");
     assert_string_equal(tui_fmt_duration(b, sizeof(b),
                                          (int64_t)200 * 3600 * 1000000000LL),
                         "8d08h");
+}
+
+static void test_fmt_latency_and_offsets(void **state)
+{
+    char b[32];
+
+    (void)state;
+    /* No request measured: a dash, not a "0 ns" measurement. */
+    assert_string_equal(tui_fmt_latency(b, sizeof(b), 0, 0), "-");
+    assert_string_equal(tui_fmt_latency(b, sizeof(b), 0, 3), "0 ns");
+    assert_string_equal(tui_fmt_latency(b, sizeof(b), 9371600, 1), "9.37 ms");
+    assert_string_equal(tui_fmt_offset(b, sizeof(b), 200LL << 30, false),
+                        "200 GiB");
+    assert_string_equal(tui_fmt_offset(b, sizeof(b), 2101248, false),
+                        "2.00 MiB");
+    assert_string_equal(tui_fmt_offset(b, sizeof(b), 2101248, true),
+                        "2101248");
 }
 
 static void test_fmt_source_names_kind_and_client(void **state)
@@ -104,6 +127,7 @@ int main(void)
         cmocka_unit_test(test_fmt_mibps_keeps_three_significant_digits),
         cmocka_unit_test(test_fmt_count_scales_by_thousands),
         cmocka_unit_test(test_fmt_duration_from_nanoseconds_to_days),
+        cmocka_unit_test(test_fmt_latency_and_offsets),
         cmocka_unit_test(test_fmt_source_names_kind_and_client),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

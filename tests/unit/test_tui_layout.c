@@ -154,10 +154,41 @@ static void test_layout_equal_weights_differ_by_at_most_one(void **state)
     }
 }
 
+/* Hidden panes give their room to the others: the rest still tiles the
+ * screen exactly, and a split left empty disappears. */
+static void test_layout_prune_hidden_panes(void **state)
+{
+    struct tui_lnode pool[48];
+    struct tui_rect r[TUI_PANE__MAX];
+    const struct tui_lnode *root;
+    unsigned hidden = 1u << TUI_PANE_ALLOC | 1u << TUI_PANE_SUSPENDED;
+
+    (void)state;
+    memset(r, 0, sizeof(r));
+    root = tui_layout_prune(&tui_layout_default, hidden, pool, 48);
+    assert_int_equal(tui_layout_place(root, (struct tui_rect){ 0, 0, 80, 24 },
+                                      r), 0);
+    assert_int_equal(r[TUI_PANE_ALLOC].w, 0);
+    assert_int_equal(r[TUI_PANE_SUSPENDED].w, 0);
+    assert_int_equal(r[TUI_PANE_REQUESTS].w, 80);
+    /* Both panes of the bottom row hidden: the row goes, the top grows. */
+    memset(r, 0, sizeof(r));
+    hidden = 1u << TUI_PANE_THROUGHPUT | 1u << TUI_PANE_OUTPUT;
+    root = tui_layout_prune(&tui_layout_default, hidden, pool, 48);
+    assert_int_equal(tui_layout_place(root, (struct tui_rect){ 0, 0, 80, 24 },
+                                      r), 0);
+    assert_int_equal(r[TUI_PANE_OUTPUT].h, 0);
+    assert_int_equal(r[TUI_PANE_ALLOC].h, 24 - 3 - 1);
+    /* A pool too small for the copy: the tree as it is. */
+    assert_ptr_equal(tui_layout_prune(&tui_layout_default, 0, pool, 2),
+                     &tui_layout_default);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_default_tiles_common_terminal_sizes),
+        cmocka_unit_test(test_layout_prune_hidden_panes),
         cmocka_unit_test(test_layout_rules_pane_gives_way_when_small),
         cmocka_unit_test(test_layout_exports_adds_clients_above_output),
         cmocka_unit_test(test_layout_minimum_and_too_small_message),

@@ -162,6 +162,23 @@ static void test_stats_latency_percentiles_within_bound(void **state)
     l = tui_stats_latency(s, TUI_ST_READ, false);
     assert_int_equal(l.count, 500);
     assert_int_equal(l.max, 999 * US);
+    /* In decades: the reads of 1..9 us, 10..99 us, 100..999 us (odd ones),
+     * to within a bucket's width at the edges. */
+    {
+        uint64_t sum = 0;
+
+        for (int d = 0; d < TUI_STATS_DECADES; d++)
+            sum += l.decade[d];
+        assert_int_equal(sum, 500);
+        assert_true(l.decade[0] >= 4 && l.decade[0] <= 6);
+        assert_true(l.decade[1] >= 43 && l.decade[1] <= 47);
+        /* A value within a bucket's width (6.25%) of an edge may be
+         * counted on either side of it. */
+        assert_true(l.decade[2] >= 450 - 32);
+        assert_true(l.decade[2] + l.decade[3] >= 448 &&
+                    l.decade[2] + l.decade[3] <= 452);
+        assert_int_equal(l.decade[4], 0);
+    }
     tui_stats_free(s);
 }
 

@@ -128,8 +128,8 @@ static void test_theme_errors_name_file_line_and_problem(void **state)
     assert_err("border = red default shiny\n", "unknown attribute 'shiny'");
     assert_err("border red default\n", "expected 'role = ...'");
     assert_err("[colours]\n", "unknown section '[colours]'");
-    assert_err("[mono]\nborder = underline\n",
-               "x.theme:2: attribute 'underline' is not for [mono]");
+    assert_err("[mono]\nborder = italic\n",
+               "x.theme:2: attribute 'italic' is not for [mono]");
     assert_err("[mono]\nborder = red\n", "unknown attribute 'red'");
     assert_err("[mono]\nborder =\n", "'border' needs attributes");
 }
@@ -229,12 +229,13 @@ static void test_theme_resolve_keeps_text_visible(void **state)
     assert_int_equal(r.pair[r.role[TUI_R_ERROR].pair].fg, 7);
 }
 
-static void test_theme_resolve_mono_uses_only_bold_and_reverse(void **state)
+static void test_theme_resolve_mono_uses_only_bold_underline_reverse(
+    void **state)
 {
     struct tui_theme t = builtin();
     struct tui_term_caps caps = { 256, 256, true, true };   /* NO_COLOR */
     struct tui_resolved r;
-    t.mono[TUI_R_TITLE] = TUI_A_BOLD | TUI_A_UNDERLINE;     /* set by code */
+    t.mono[TUI_R_TITLE] = TUI_A_BOLD | TUI_A_ITALIC;        /* set by code */
     tui_theme_resolve(&t, &caps, &r);
     assert_int_equal(r.mode, TUI_MODE_MONO);
     assert_int_equal(r.npairs, 0);
@@ -244,6 +245,9 @@ static void test_theme_resolve_mono_uses_only_bold_and_reverse(void **state)
     }
     assert_int_equal(r.role[TUI_R_TITLE].attrs, TUI_A_BOLD);
     assert_int_equal(r.role[TUI_R_SELECTION].attrs, TUI_A_REVERSE);
+    /* Written and read cells look different without colour. */
+    assert_int_not_equal(r.role[TUI_R_RECENT_WRITE].attrs,
+                         r.role[TUI_R_RECENT_READ].attrs);
 }
 
 static void test_theme_resolve_out_of_pairs_falls_back_to_mono(void **state)
@@ -382,7 +386,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_theme_resolve_8_colours),
         cmocka_unit_test(test_theme_resolve_without_default_colours),
         cmocka_unit_test(test_theme_resolve_keeps_text_visible),
-        cmocka_unit_test(test_theme_resolve_mono_uses_only_bold_and_reverse),
+        cmocka_unit_test(
+            test_theme_resolve_mono_uses_only_bold_underline_reverse),
         cmocka_unit_test(test_theme_resolve_out_of_pairs_falls_back_to_mono),
         cmocka_unit_test(test_theme_find_searches_dirs_in_order),
         cmocka_unit_test(test_theme_load_named),
