@@ -409,6 +409,7 @@ static void conn_free(struct nbd_conn *c)
     free(c->meta_export);
     free(c->peer);
     free(c->in);
+    nbd_bufs_clear(&c->bufs);
     free(c);
 }
 

@@ -54,8 +54,19 @@
 /* TRIM and WRITE_ZEROES longer than this go to the device in pieces. */
 #define NBD_EFFECT_CHUNK    (1LL << 30)
 
+/* Spare request buffers kept per connection (bufs.c). */
+#define NBD_BUFS_MAX        64
+#define NBD_BUFS_BYTES      (16u * 1024 * 1024)
+
 struct nbd_conn;
 struct nbd_req;
+
+struct nbd_bufs {
+    unsigned n;
+    size_t bytes;
+    void *buf[NBD_BUFS_MAX];
+    size_t size[NBD_BUFS_MAX];
+};
 
 struct nbd_listener {
     struct bk_loop *loop;
@@ -141,6 +152,8 @@ struct nbd_conn {
     uint8_t *in;
     size_t in_start, in_end;
 
+    struct nbd_bufs bufs;                /* for the next requests */
+
     /* Output. */
     struct nbd_out *out_head, *out_tail;
     size_t out_off;                      /* bytes of out_head already sent */
@@ -178,6 +191,13 @@ struct nbd_req {
     uint32_t *ext;                       /* block status: pairs, wire order */
     unsigned next_ext, max_ext;
 };
+
+/* ---- bufs.c ---- */
+/* A buffer of size for dev: a spare one of that size, or a new one. */
+void *nbd_bufs_get(struct nbd_bufs *b, struct bk_dev *dev, size_t size);
+/* Keep p (from nbd_bufs_get, size bytes) for later, or free it. */
+void nbd_bufs_put(struct nbd_bufs *b, void *p, size_t size);
+void nbd_bufs_clear(struct nbd_bufs *b);
 
 /* ---- listen.c ---- */
 void nbd_listener_conn_gone(struct nbd_listener *lis, struct nbd_conn *c);

@@ -74,7 +74,7 @@ void nbd_req_put(struct nbd_req *q)
         q->next->prev = q->prev;
     c->nreqs--;
     nbd_conn_hold(c, -(long)(q->data_size + (size_t)q->max_ext * 8));
-    free(q->data);
+    nbd_bufs_put(&c->bufs, q->data, q->data_size);
     free(q->ext);
     free(q->msg);
     free(q);
@@ -107,7 +107,7 @@ static bool tx_alloc(struct nbd_req *q, size_t size)
 {
     if (size == 0)
         return true;
-    q->data = bk_dev_alloc_buf(q->conn->exp->dev, size);
+    q->data = nbd_bufs_get(&q->conn->bufs, q->conn->exp->dev, size);
     if (q->data == NULL)
         return false;
     q->data_size = size;
