@@ -50,6 +50,15 @@ void bk_loop_free(struct bk_loop *loop);
 /* Watch fd for readability; one handler per fd. */
 int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg);
 /*
+ * The same for a peer that may wait a moment for the loop: while busy(arg)
+ * is false, fd does not keep the loop from counting as idle, so a small
+ * page-cache transfer may run on the loop thread itself (file.c's
+ * file_idle_inline) rather than on a worker.  An NBD client with one
+ * request in flight is such a peer: it sends nothing until answered.
+ */
+int bk_loop_add_peer_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
+                        void *arg, bool (*busy)(void *arg));
+/*
  * What a watched fd is waited for: BK_FD_READ (the default), BK_FD_WRITE,
  * both, or 0 (not polled at all, hang-ups included).  The handler runs
  * when any of them is ready and finds out which by trying (non-blocking

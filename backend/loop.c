@@ -119,6 +119,12 @@ int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
     return bk_loop_add_engine_fd(loop, fd, fn, arg, NULL);
 }
 
+int bk_loop_add_peer_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
+                        void *arg, bool (*busy)(void *arg))
+{
+    return bk_loop_add_engine_fd(loop, fd, fn, arg, busy);
+}
+
 bool bk_loop_idle(const struct bk_loop *loop)
 {
     if (loop->defer_head != NULL || loop->ntimers > 0 ||
@@ -307,12 +313,27 @@ static void loop_pass(struct bk_loop *loop, int timeout_ms)
      * Ready work first, one item; then only peek at descriptors, so a
      * stream of completions cannot starve the terminal or stdin.
      */
+    bool ran_items = false;
+
     for (int i = 0; i < LOOP_BATCH; i++) {
         if (!bk_pool_run_one_done(&loop->pool) &&
             !loop_run_one_deferred(loop))
             break;
         loop->ran++;
         timeout_ms = 0;
+        ran_items = true;
+    }
+    /*
+     * What ran may have ended what the caller waits for: the pass must not
+     * sleep.  It peeks at descriptors only while more work is ready, which
+     * would otherwise keep running before them; with none, the next pass
+     * polls anyway, and a peek now is a system call for nothing (one per
+     * request an NBD export serves at depth 1).  Due timers still run.
+     */
+    if (ran_items && loop->defer_head == NULL &&
+        atomic_load_explicit(&loop->pool.ndone, memory_order_relaxed) == 0) {
+        loop_run_timers(loop);
+        return;
     }
 
     timeout_ns = timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000000;

@@ -40,6 +40,14 @@ static void serve_signal_ready(struct bk_loop *loop, int fd, void *arg)
         bk_dev_resume_all(st->dev);
 }
 
+/* A quit waits a moment for a blocking call on the loop thread to end,
+ * as it waits for the requests in flight. */
+static bool serve_signal_busy(void *arg)
+{
+    (void)arg;
+    return false;
+}
+
 void export_serve_watch(struct cmd_state *st)
 {
     if (export_count(st->exports) > 0)
@@ -60,7 +68,8 @@ void export_serve_catch(struct cmd_state *st)
     sa.sa_handler = serve_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    bk_loop_add_fd(st->loop, serve_pipe[0], serve_signal_ready, st);
+    bk_loop_add_peer_fd(st->loop, serve_pipe[0], serve_signal_ready, st,
+                        serve_signal_busy);
 }
 
 void export_serve(struct cmd_state *st)

@@ -49,6 +49,20 @@ static long conn_handshake_timeout(struct bk_loop *loop, void *arg)
     return -1;
 }
 
+/*
+ * For bk_loop_idle: may the loop keep this client waiting for a blocking
+ * call (a small page-cache write on the loop thread)?  Yes when it is the
+ * only client: the requests it has in flight are counted by the loop, and
+ * with one, at depth 1, it sends nothing until that one is answered.  With
+ * other clients, one of them could be kept waiting for another's write.
+ */
+static bool conn_busy(void *arg)
+{
+    const struct nbd_conn *c = arg;
+
+    return c->lis->nconns > 1;
+}
+
 struct nbd_conn *nbd_conn_new(struct nbd_listener *lis, int fd)
 {
     struct nbd_conn *c = calloc(1, sizeof(*c));
@@ -66,7 +80,7 @@ struct nbd_conn *nbd_conn_new(struct nbd_listener *lis, int fd)
     lis->conns = c;
     lis->nconns++;
     c->events = BK_FD_READ;
-    if (bk_loop_add_fd(lis->loop, fd, conn_ready, c) < 0) {
+    if (bk_loop_add_peer_fd(lis->loop, fd, conn_ready, c, conn_busy) < 0) {
         c->busy++;
         nbd_conn_close(c, true, "cannot watch the socket");
         c->busy--;
@@ -267,8 +281,9 @@ static bool conn_reading(const struct nbd_conn *c)
 }
 
 /* Read what the socket has into the input buffer (or straight into the
- * payload being read): > 0 bytes, 0 at its end, -EAGAIN, -errno. */
-static ssize_t conn_fill(struct nbd_conn *c)
+ * payload being read): > 0 bytes, 0 at its end, -EAGAIN, -errno.  *all
+ * is set when the read filled what it was given, so that more may wait. */
+static ssize_t conn_fill(struct nbd_conn *c, bool *all)
 {
     ssize_t n;
 
@@ -281,6 +296,7 @@ static ssize_t conn_fill(struct nbd_conn *c)
         n = nbd_tls_recv(c->tls, c->in + c->in_end, NBD_IN_SIZE - c->in_end);
         if (n > 0)
             c->in_end += (size_t)n;
+        *all = true;   /* GnuTLS may hold decrypted bytes: ask again */
         return n;
     }
     if (c->state == NBD_CS_REQ_DATA && c->in_end == 0) {
@@ -292,6 +308,7 @@ static ssize_t conn_fill(struct nbd_conn *c)
         };
 
         n = readv(c->fd, iov, 2);
+        *all = n == (ssize_t)(left + NBD_IN_SIZE);
         if (n > 0) {
             size_t mine = (size_t)n < left ? (size_t)n : left;
 
@@ -302,6 +319,7 @@ static ssize_t conn_fill(struct nbd_conn *c)
         }
     } else {
         n = read(c->fd, c->in + c->in_end, NBD_IN_SIZE - c->in_end);
+        *all = n == (ssize_t)(NBD_IN_SIZE - c->in_end);
         if (n > 0)
             c->in_end += (size_t)n;
     }
@@ -327,9 +345,18 @@ static bool conn_tls_step(struct nbd_conn *c)
     return true;
 }
 
+/*
+ * After a read that did not fill its buffer the socket is most likely
+ * empty: the buffered input is parsed and the loop polls again, rather
+ * than a read learn it with EAGAIN, a system call per request served at
+ * depth 1.  Bytes that came meanwhile make the poll return at once.
+ */
 static void conn_run_input(struct nbd_conn *c)
 {
+    bool drained = false;
+
     for (;;) {
+        bool all = false;
         ssize_t n;
 
         if (c->state == NBD_CS_TLS_HANDSHAKE && !c->hard) {
@@ -338,13 +365,14 @@ static void conn_run_input(struct nbd_conn *c)
             continue;
         }
         conn_parse(c);
-        if (!conn_reading(c))
+        if (!conn_reading(c) || drained)
             return;
         if (c->in_end == NBD_IN_SIZE)
             return;   /* cannot happen: every state consumes its input */
-        n = conn_fill(c);
+        n = conn_fill(c, &all);
         if (n == -EAGAIN)
             return;
+        drained = n > 0 && !all;
         if (n < 0) {
             nbd_conn_close(c, true, "read failed");
             return;

@@ -27,6 +27,14 @@ const struct export_ops nbd_export_ops = {
     .free = nbd_export_free,
 };
 
+/* A client connecting while the loop makes a blocking call only waits a
+ * moment longer for its greeting (bk_loop_add_peer_fd). */
+static bool listener_busy(void *arg)
+{
+    (void)arg;
+    return false;
+}
+
 static void listener_accept(struct bk_loop *loop, int fd, void *arg)
 {
     struct nbd_listener *lis = arg;
@@ -112,7 +120,8 @@ static int listener_new(struct bk_loop *loop, const char *text,
     if (ret < 0)
         goto fail;
     lis->where = nbd_addr_text(&lis->addr);
-    ret = bk_loop_add_fd(loop, lis->fd, listener_accept, lis);
+    ret = bk_loop_add_peer_fd(loop, lis->fd, listener_accept, lis,
+                              listener_busy);
     if (ret < 0) {
         *cause = strfmt("cannot watch the listening socket: %s",
                         strerror(-ret));
