@@ -224,6 +224,53 @@ static void test_cached_reads_stay_off_the_pool_after_other_work(void **state)
     assert_memory_equal(io.buf, "cached", 6);
 }
 
+/*
+ * A cached read larger than the loop copies itself goes to a worker, with
+ * either engine: the ring would copy it on the loop thread.  Both workers
+ * are held, so a read on the pool cannot end until they are let go, where
+ * one on the ring (or on the loop) would end at once.
+ */
+static void test_large_cached_reads_go_to_the_pool(void **state)
+{
+    struct fixture *f = *state;
+    enum { LEN = 128 * 1024 };
+    static unsigned char buf[LEN], want[LEN];
+    struct iovec iov = { buf, LEN };
+    struct bk_req req = { .op = BK_OP_READ, .offset = 65536, .bytes = LEN,
+                          .iov = &iov, .iovcnt = 1 };
+    struct blocker b[2];
+    atomic_int started;
+    atomic_bool release;
+    bool ended_while_held;
+
+    memset(want, 0x3c, LEN);
+    assert_int_equal(pwrite(f->fd, want, LEN, 65536), LEN);
+    atomic_init(&started, 0);
+    atomic_init(&release, false);
+    for (int i = 0; i < 2; i++) {
+        b[i] = (struct blocker){ .work = { .work = blocker_work,
+                                           .done = blocker_done },
+                                 .started = &started, .release = &release };
+        bk_pool_submit(f->loop, &b[i].work);
+    }
+    while (atomic_load(&started) < 2)
+        sched_yield();
+
+    bk_submit(f->dev, &req);
+    for (int i = 0; i < 20; i++)
+        bk_loop_iterate(f->loop, 1);
+    ended_while_held = req.state == BK_REQ_DONE;
+
+    atomic_store(&release, true);
+    while (!b[0].done || !b[1].done)
+        bk_loop_iterate(f->loop, -1);
+    bk_drain(f->dev);
+    assert_false(ended_while_held);
+    assert_int_equal(req.state, BK_REQ_DONE);
+    assert_int_equal(req.ret, 0);
+    assert_memory_equal(buf, want, LEN);
+}
+
 /* Writes one at a time and many at once land in the file. */
 static void test_writes_reach_the_file_at_a_later_pass(void **state)
 {
@@ -371,6 +418,16 @@ static void test_loop_is_idle_only_when_nothing_waits(void **state)
     busy = false;
     bk_loop_del_fd(loop, fds[0]);
 
+    /* A peer that may wait a moment (an NBD client with its one request
+     * in flight), and one that may not. */
+    assert_int_equal(bk_loop_add_peer_fd(loop, fds[0], fd_ready, &busy,
+                                         engine_busy), 0);
+    assert_true(bk_loop_idle(loop));
+    busy = true;
+    assert_false(bk_loop_idle(loop));
+    busy = false;
+    bk_loop_del_fd(loop, fds[0]);
+
     bk_loop_set_before_sleep(loop, before_sleep, NULL);
     assert_false(bk_loop_idle(loop));     /* a screen */
     bk_loop_set_before_sleep(loop, NULL, NULL);
@@ -478,6 +535,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_cached_reads_return_the_data_at_a_later_pass),
         T(test_cached_reads_stay_off_the_pool_after_other_work),
+        T(test_large_cached_reads_go_to_the_pool),
         T(test_writes_reach_the_file_at_a_later_pass),
         T(test_read_across_the_end_of_the_file_gives_zeroes),
         T(test_files_that_refuse_nowait_fall_back),

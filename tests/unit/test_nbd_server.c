@@ -278,6 +278,139 @@ static void test_go_then_requests_are_validated(void **state)
     assert_false(get(f, rep, 1));
 }
 
+/* Through NBD_OPT_GO, plain replies. */
+static void go(struct fixture *f)
+{
+    uint8_t p[6] = { 0 };
+    struct nbd_opt_reply o;
+    char buf[256];
+
+    greet(f, 3);
+    opt(f, NBD_OPT_GO, p, sizeof(p));
+    do
+        o = opt_reply(f, buf, sizeof(buf));
+    while (o.type == NBD_REP_INFO);
+    assert_int_equal(o.type, NBD_REP_ACK);
+}
+
+static void simple_ok(struct fixture *f, uint64_t want_cookie)
+{
+    uint8_t rep[NBD_SIMPLE_REPLY_SIZE];
+    uint64_t cookie;
+    uint32_t err;
+
+    assert_true(get(f, rep, sizeof(rep)));
+    assert_int_equal(nbd_decode_simple_reply(rep, &err, &cookie), 0);
+    assert_int_equal(err, 0);
+    assert_int_equal(cookie, want_cookie);
+}
+
+/*
+ * An ended request's buffer is kept for the next of the same length, and
+ * handed out again with the new request's data in it, not the old one's:
+ * a write, then two reads that pass through the same buffer and each get
+ * what the file holds; a read of another length takes a buffer of its own.
+ * Both requests of a pair sent in one piece are answered.
+ */
+static void test_request_buffers_are_kept_for_the_next(void **state)
+{
+    struct fixture *f = *state;
+    static uint8_t data[4096], got[4096];
+    uint8_t req[2 * NBD_REQUEST_SIZE];
+    struct nbd_request r = { .type = NBD_CMD_WRITE, .cookie = 1,
+                             .offset = 8192, .length = sizeof(data) };
+    struct nbd_conn *c;
+    void *kept;
+
+    go(f);
+    c = f->lis->conns;
+    assert_non_null(c);
+    memset(data, 0x5a, sizeof(data));
+    nbd_encode_request(req, &r);
+    put(f, req, NBD_REQUEST_SIZE);
+    put(f, data, sizeof(data));
+    simple_ok(f, 1);
+    assert_int_equal(c->bufs.n, 1);
+    assert_int_equal(c->bufs.bytes, sizeof(data));
+    kept = c->bufs.buf[0];
+
+    /* Two reads at once: the first takes the kept buffer, the second a
+     * new one, and both come back to be kept. */
+    r = (struct nbd_request){ .type = NBD_CMD_READ, .cookie = 2,
+                              .offset = 8192, .length = sizeof(got) };
+    nbd_encode_request(req, &r);
+    r.cookie = 3;
+    r.offset = 0;
+    nbd_encode_request(req + NBD_REQUEST_SIZE, &r);
+    put(f, req, sizeof(req));
+    for (int i = 0; i < 2; i++) {
+        uint8_t rep[NBD_SIMPLE_REPLY_SIZE];
+        uint64_t cookie;
+        uint32_t err;
+
+        assert_true(get(f, rep, sizeof(rep)));
+        assert_int_equal(nbd_decode_simple_reply(rep, &err, &cookie), 0);
+        assert_int_equal(err, 0);
+        assert_true(get(f, got, sizeof(got)));
+        if (cookie == 2) {
+            assert_memory_equal(got, data, sizeof(got));
+        } else {
+            assert_int_equal(cookie, 3);
+            for (size_t j = 0; j < sizeof(got); j++)
+                assert_int_equal(got[j], 0);
+        }
+    }
+    assert_int_equal(c->bufs.n, 2);
+    assert_true(c->bufs.buf[0] == kept || c->bufs.buf[1] == kept);
+
+    /* Another length: a buffer of its own, kept beside the others. */
+    r = (struct nbd_request){ .type = NBD_CMD_READ, .cookie = 4,
+                              .offset = 8192, .length = 512 };
+    nbd_encode_request(req, &r);
+    put(f, req, NBD_REQUEST_SIZE);
+    simple_ok(f, 4);
+    assert_true(get(f, got, 512));
+    assert_memory_equal(got, data, 512);
+    assert_int_equal(c->bufs.n, 3);
+    assert_int_equal(c->bufs.bytes, 2 * sizeof(data) + 512);
+}
+
+/* The spare buffers are bounded in number and in bytes; the rest are
+ * freed (a leak shows under make asan). */
+static void test_spare_buffers_are_bounded(void **state)
+{
+    struct fixture *f = *state;
+    struct nbd_bufs b = { 0 };
+    size_t big = NBD_BUFS_BYTES / 2 + 1;
+
+    (void)f;
+    for (int i = 0; i < NBD_BUFS_MAX + 3; i++)
+        nbd_bufs_put(&b, nbd_bufs_get(&b, f->dev, 512), 512);
+    assert_int_equal(b.n, 1);            /* the same one, over and over */
+    {
+        void *p[NBD_BUFS_MAX + 3];
+
+        for (int i = 0; i < NBD_BUFS_MAX + 3; i++)
+            p[i] = nbd_bufs_get(&b, f->dev, 512);
+        for (int i = 0; i < NBD_BUFS_MAX + 3; i++) {
+            assert_non_null(p[i]);
+            assert_int_equal((uintptr_t)p[i] % 4096, 0);
+            nbd_bufs_put(&b, p[i], 512);
+        }
+    }
+    assert_int_equal(b.n, NBD_BUFS_MAX);
+    assert_int_equal(b.bytes, (size_t)NBD_BUFS_MAX * 512);
+    nbd_bufs_clear(&b);
+    assert_int_equal(b.n, 0);
+    assert_int_equal(b.bytes, 0);
+
+    nbd_bufs_put(&b, nbd_bufs_get(&b, f->dev, big), big);
+    nbd_bufs_put(&b, nbd_bufs_get(&b, f->dev, big + 1), big + 1);
+    assert_int_equal(b.n, 1);            /* the second would pass the cap */
+    assert_int_equal(b.bytes, big);
+    nbd_bufs_clear(&b);
+}
+
 /* tx_check alone, on a connection the test builds. */
 static void test_validator_answers_in_qemus_order(void **state)
 {
@@ -343,6 +476,8 @@ int main(void)
         T(test_meta_context_needs_structured_replies),
         T(test_go_then_requests_are_validated),
         T(test_validator_answers_in_qemus_order),
+        T(test_request_buffers_are_kept_for_the_next),
+        T(test_spare_buffers_are_bounded),
 #undef T
     };
 
