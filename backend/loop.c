@@ -307,14 +307,13 @@ static void loop_pass(struct bk_loop *loop, int timeout_ms)
     size_t npfd = loop->nfds + 1;
     int64_t timer_ns, timeout_ns;
     struct timespec ts;
+    bool ran_items = false;
     int n;
 
     /*
      * Ready work first, one item; then only peek at descriptors, so a
      * stream of completions cannot starve the terminal or stdin.
      */
-    bool ran_items = false;
-
     for (int i = 0; i < LOOP_BATCH; i++) {
         if (!bk_pool_run_one_done(&loop->pool) &&
             !loop_run_one_deferred(loop))

@@ -348,8 +348,9 @@ static bool conn_tls_step(struct nbd_conn *c)
 /*
  * After a read that did not fill its buffer the socket is most likely
  * empty: the buffered input is parsed and the loop polls again, rather
- * than a read learn it with EAGAIN, a system call per request served at
- * depth 1.  Bytes that came meanwhile make the poll return at once.
+ * than read again only to learn from EAGAIN that it is (a system call per
+ * request served at depth 1).  Bytes that came meanwhile make the poll
+ * return at once.
  */
 static void conn_run_input(struct nbd_conn *c)
 {
