@@ -414,18 +414,28 @@ static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
         }
     }
     if (hub_wants(h, EV_REQUEST)) {
-        struct ev_req_rec r;
+        struct ev_req_rec local, *r = &local;
+        struct evstream *stream = h->stream != NULL &&
+                                  (h->stream_mask & (1u << EV_REQUEST))
+                                  ? h->stream : NULL;
 
-        ev_req_rec_fill(&r, req, hub_t(h, req->complete_ns),
+        /* The stream's record is filled where it lies in its ring: this
+         * runs once per request. */
+        if (stream != NULL)
+            r = evstream_request_begin(stream, ev_req_rec_namelen(req));
+        ev_req_rec_fill(r, req, hub_t(h, req->complete_ns),
                         fn != NULL ? fn->rule : 0,
                         fn != NULL ? (int)fn->kind : -1);
-        if (h->stream != NULL && (h->stream_mask & (1u << EV_REQUEST)))
-            evstream_request(h->stream, &r);
         if (h->trace != NULL)
-            evstream_request(h->trace, &r);
+            evstream_request(h->trace, r);
+        /* Committed, the record stays where it is until this thread
+         * appends again, which only a subscriber's callback below could
+         * do: so it is formatted for them first. */
+        if (stream != NULL)
+            evstream_request_commit(stream);
         if (h->subs_mask & (1u << EV_REQUEST)) {
             jb_reset(b);
-            ev_format_request(b, &r);
+            ev_format_request(b, r);
             for (struct ev_sub *s = h->subs, *next; s != NULL; s = next) {
                 next = s->next;
                 if (s->mask & (1u << EV_REQUEST))
@@ -440,11 +450,19 @@ static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
     }
 }
 
+size_t ev_req_rec_namelen(const struct bk_req *req)
+{
+    const struct bk_source *src = req->source;
+    size_t n = src != NULL && src->name != NULL ? strlen(src->name) : 0;
+
+    return n < sizeof(((struct ev_req_rec *)NULL)->name)
+           ? n : sizeof(((struct ev_req_rec *)NULL)->name);
+}
+
 void ev_req_rec_fill(struct ev_req_rec *r, const struct bk_req *req,
                      int64_t t, unsigned rule, int fault)
 {
     const struct bk_source *src = req->source;
-    size_t n = src != NULL && src->name != NULL ? strlen(src->name) : 0;
 
     r->t = t;
     r->id = req->id;
@@ -459,8 +477,8 @@ void ev_req_rec_fill(struct ev_req_rec *r, const struct bk_req *req,
     r->has_src = src != NULL;
     r->src_kind = src != NULL ? (uint8_t)src->kind : 0;
     r->src_id = src != NULL ? src->id : 0;
-    r->namelen = (uint8_t)(n < sizeof(r->name) ? n : sizeof(r->name));
-    if (n > 0)
+    r->namelen = (uint8_t)ev_req_rec_namelen(req);
+    if (r->namelen > 0)
         memcpy(r->name, src->name, r->namelen);
 }
 

@@ -40,6 +40,7 @@ struct evstream {
     _Atomic size_t head;     /* the writer's: next byte to read */
     _Atomic size_t tail;     /* the loop's: next byte to write */
     size_t woke_at;          /* loop: tail when the writer was last woken */
+    size_t pending;          /* loop: the begun record's length */
 
     int fd;
     bool own_fd;
@@ -258,17 +259,35 @@ static void evs_commit(struct evstream *s, size_t len)
     }
 }
 
-void evstream_request(struct evstream *s, const struct ev_req_rec *r)
+static size_t evs_req_len(size_t namelen)
 {
-    size_t len = (sizeof(struct evs_hdr) +
-                  offsetof(struct ev_req_rec, name) + r->namelen + 7) & ~7ul;
-    char *p = evs_reserve(s, len);
-    struct evs_hdr *h = (struct evs_hdr *)(void *)p;
+    return (sizeof(struct evs_hdr) + offsetof(struct ev_req_rec, name) +
+            namelen + 7) & ~7ul;
+}
+
+struct ev_req_rec *evstream_request_begin(struct evstream *s,
+                                          size_t namelen)
+{
+    size_t len = evs_req_len(namelen);
+    struct evs_hdr *h = (struct evs_hdr *)(void *)evs_reserve(s, len);
 
     h->len = (uint32_t)len;
     h->type = EVS_REQ;
-    memcpy(h + 1, r, offsetof(struct ev_req_rec, name) + r->namelen);
-    evs_commit(s, len);
+    s->pending = len;
+    return (struct ev_req_rec *)(void *)(h + 1);
+}
+
+void evstream_request_commit(struct evstream *s)
+{
+    evs_commit(s, s->pending);
+    s->pending = 0;
+}
+
+void evstream_request(struct evstream *s, const struct ev_req_rec *r)
+{
+    memcpy(evstream_request_begin(s, r->namelen), r,
+           offsetof(struct ev_req_rec, name) + r->namelen);
+    evstream_request_commit(s);
 }
 
 void evstream_line(struct evstream *s, const char *line, size_t n)

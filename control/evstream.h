@@ -54,6 +54,8 @@ struct ev_req_rec {
 };
 void ev_req_rec_fill(struct ev_req_rec *r, const struct bk_req *req,
                      int64_t t, unsigned rule, int fault);
+/* The bytes of the request's source name a record stores. */
+size_t ev_req_rec_namelen(const struct bk_req *req);
 /* A record as a line: the event stream's JSON, or the trace's
  * blkparse-like text (trace.c). */
 typedef void ev_format_fn(struct jbuf *b, const struct ev_req_rec *r);
@@ -64,6 +66,14 @@ ev_format_fn ev_format_request, ev_format_trace;
 struct evstream *evstream_new(int fd, bool own_fd, ev_format_fn *format);
 /* A request ended (the record filled by ev_req_rec_fill). */
 void evstream_request(struct evstream *s, const struct ev_req_rec *r);
+/*
+ * The same without a copy: room in the ring for a record whose name has
+ * namelen bytes, to fill with ev_req_rec_fill and then commit.  Nothing
+ * else may be appended in between.
+ */
+struct ev_req_rec *evstream_request_begin(struct evstream *s,
+                                          size_t namelen);
+void evstream_request_commit(struct evstream *s);
 /* Any other event, as its finished line (with '\n'). */
 void evstream_line(struct evstream *s, const char *line, size_t len);
 /* Wait until everything appended so far is written. */
