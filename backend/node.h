@@ -317,6 +317,24 @@ struct bk_driver {
                   void *arg);
 };
 
+/*
+ * A one-child pass-through's defaults (filter.c), for the driver tables
+ * of filters and raw.  get_length: the child's.  forward: io's request
+ * to node->file as it is, ending io with the child's result; pass: the
+ * same at another offset or with other flags.  open: the "file" child,
+ * then the node's common options (0, or -errno with *cause and no
+ * child); drop_child undoes it when the driver's own options fail.
+ * take_limits: what the child does natively (FUA, truncate flags), its
+ * buffer alignment and transfer limit.
+ */
+int64_t bk_filter_get_length(struct bk_node *node);
+void bk_filter_forward(struct bk_io *io);
+void bk_filter_pass(struct bk_io *io, int64_t offset, unsigned flags);
+int bk_filter_open(struct bk_node *node, struct bk_opts *opts,
+                   const char *filename, char **cause);
+void bk_filter_drop_child(struct bk_node *node);
+void bk_filter_take_limits(struct bk_node *node);
+
 /* Permissions (BK_PERM_*, backend.h) go down a stack: each node needs
  * some of its children and lets others have some (perm.c); the protocol
  * nodes at the bottom lock their files accordingly (lock.c). */
