@@ -282,33 +282,6 @@ struct split_ctx {
     bool fallback;
 };
 
-/* The part [skip, skip+len) of an iovec array, as a new array. */
-static struct iovec *iov_slice(const struct iovec *iov, int iovcnt,
-                               int64_t skip, int64_t len, int *outcnt)
-{
-    struct iovec *out = calloc((size_t)iovcnt, sizeof(*out));
-    int n = 0;
-
-    if (out == NULL)
-        abort();
-    for (int i = 0; i < iovcnt && len > 0; i++) {
-        int64_t l = (int64_t)iov[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if (l > len)
-            l = len;
-        out[n++] = (struct iovec){ (char *)iov[i].iov_base + skip, (size_t)l };
-        len -= l;
-        skip = 0;
-    }
-    *outcnt = n;
-    return out;
-}
-
 static void split_next(struct bk_io *io);
 
 static void split_piece_done(struct bk_io *io)
@@ -394,7 +367,7 @@ static void split_next(struct bk_io *io)
     {
         int n;
 
-        sp->slice = iov_slice(sp->iov, sp->iovcnt, sp->skip, num, &n);
+        sp->slice = bk_iov_slice(sp->iov, sp->iovcnt, sp->skip, num, &n);
         driver_call(io, sp->op, sp->offset, num, sp->slice, n, sp->flags,
                     split_piece_done);
     }
@@ -665,7 +638,7 @@ static void cor_status_done(void *arg, int ret, const struct bk_io_status *st,
 
         if (len > io->bytes - c->progress)
             len = io->bytes - c->progress;
-        c->sub = iov_slice(io->iov, io->iovcnt, c->progress, len, &n);
+        c->sub = bk_iov_slice(io->iov, io->iovcnt, c->progress, len, &n);
         driver_call(io, BK_OP_READ, io->offset + c->progress, len, c->sub, n,
                     0, cor_advance);
     }

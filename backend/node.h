@@ -153,6 +153,10 @@ size_t bk_iov_size(const struct iovec *iov, int n);
 bool bk_iov_aligned(const struct iovec *iov, int n, size_t align);
 /* Is every byte of the buffers zero? */
 bool bk_iov_is_zero(const struct iovec *iov, int n);
+/* The bytes [skip, skip+len) of iov[0..iovcnt) as a new array of
+ * *outcnt buffers (free it; the data is not copied). */
+struct iovec *bk_iov_slice(const struct iovec *iov, int iovcnt, int64_t skip,
+                           int64_t len, int *outcnt);
 
 struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         int64_t bytes, struct iovec *iov, int iovcnt,
