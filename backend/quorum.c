@@ -440,7 +440,8 @@ static int quorum_child_index(struct quorum_state *s, struct bk_node *n)
     abort();
 }
 
-static void quorum_read_done(struct bk_io *child)
+/* Note what a child's part of r gave; true when it was the last part. */
+static bool quorum_part_done(struct bk_io *child)
 {
     struct quorum_req *r = child->cb_arg;
     struct quorum_state *s = r->io->node->state;
@@ -450,7 +451,14 @@ static void quorum_read_done(struct bk_io *child)
     r->success += child->ret == 0;
     s->bad += child->ret != 0;
     bk_io_free(child);
-    if (--r->left == 0)
+    return --r->left == 0;
+}
+
+static void quorum_read_done(struct bk_io *child)
+{
+    struct quorum_req *r = child->cb_arg;
+
+    if (quorum_part_done(child))
         quorum_vote(r);
 }
 
@@ -512,15 +520,10 @@ static void quorum_all_done(struct bk_io *child)
 {
     struct quorum_req *r = child->cb_arg;
     struct quorum_state *s = r->io->node->state;
-    int i = quorum_child_index(s, child->node);
 
-    r->part[i].ret = child->ret;
-    r->success += child->ret == 0;
-    s->bad += child->ret != 0;
-    bk_io_free(child);
-    if (--r->left > 0)
-        return;
-    quorum_req_end(r, r->success >= s->threshold ? 0 : quorum_vote_error(r));
+    if (quorum_part_done(child))
+        quorum_req_end(r, r->success >= s->threshold ? 0
+                                                     : quorum_vote_error(r));
 }
 
 static void quorum_all(struct bk_io *io)
