@@ -351,8 +351,9 @@ void qcow2_event(struct qcow2_state *s, enum rules_event ev)
 
 void qcow2_iov_init(struct qcow2_iov *q)
 {
-    q->v = NULL;
-    q->n = q->cap = 0;
+    q->v = q->inl;
+    q->n = 0;
+    q->cap = (int)(sizeof(q->inl) / sizeof(q->inl[0]));
 }
 
 void qcow2_iov_reset(struct qcow2_iov *q)
@@ -362,7 +363,8 @@ void qcow2_iov_reset(struct qcow2_iov *q)
 
 void qcow2_iov_destroy(struct qcow2_iov *q)
 {
-    free(q->v);
+    if (q->v != q->inl)
+        free(q->v);
     qcow2_iov_init(q);
 }
 
@@ -371,33 +373,52 @@ void qcow2_iov_add(struct qcow2_iov *q, void *base, size_t len)
     if (len == 0)
         return;
     if (q->n == q->cap) {
-        int cap = q->cap ? 2 * q->cap : 4;
-        struct iovec *v = realloc(q->v, (size_t)cap * sizeof(*v));
+        int cap = 2 * q->cap;
+        struct iovec *v = malloc((size_t)cap * sizeof(*v));
 
         if (v == NULL)
             abort();
+        memcpy(v, q->v, (size_t)q->n * sizeof(*v));
+        if (q->v != q->inl)
+            free(q->v);
         q->v = v;
         q->cap = cap;
     }
     q->v[q->n++] = (struct iovec){ base, len };
 }
 
+/*
+ * The part of buffer v that [*skip, +*len) of an array takes, walking the
+ * array buffer by buffer: its length (0 when v lies wholly before the
+ * range) and *base; *skip and *len move past v.
+ */
+static size_t iov_piece(const struct iovec *v, size_t *skip, size_t *len,
+                        char **base)
+{
+    size_t l = v->iov_len;
+
+    if (*skip >= l) {
+        *skip -= l;
+        return 0;
+    }
+    l -= *skip;
+    if (l > *len)
+        l = *len;
+    *base = (char *)v->iov_base + *skip;
+    *len -= l;
+    *skip = 0;
+    return l;
+}
+
 void qcow2_iov_concat(struct qcow2_iov *q, const struct iovec *iov, int n,
                       size_t skip, size_t len)
 {
     for (int i = 0; i < n && len > 0; i++) {
-        size_t l = iov[i].iov_len;
+        char *base;
+        size_t l = iov_piece(&iov[i], &skip, &len, &base);
 
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if (l > len)
-            l = len;
-        qcow2_iov_add(q, (char *)iov[i].iov_base + skip, l);
-        len -= l;
-        skip = 0;
+        if (l > 0)
+            qcow2_iov_add(q, base, l);
     }
 }
 
@@ -406,16 +427,9 @@ int qcow2_iov_count(const struct iovec *iov, int n, size_t skip, size_t len)
     int count = 0;
 
     for (int i = 0; i < n && len > 0; i++) {
-        size_t l = iov[i].iov_len;
+        char *base;
 
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        len -= l < len ? l : len;
-        skip = 0;
-        count++;
+        count += iov_piece(&iov[i], &skip, &len, &base) > 0;
     }
     return count;
 }
@@ -424,18 +438,11 @@ void qcow2_iov_memset(const struct iovec *iov, int n, size_t skip, int c,
                       size_t len)
 {
     for (int i = 0; i < n && len > 0; i++) {
-        size_t l = iov[i].iov_len;
+        char *base;
+        size_t l = iov_piece(&iov[i], &skip, &len, &base);
 
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if (l > len)
-            l = len;
-        memset((char *)iov[i].iov_base + skip, c, l);
-        len -= l;
-        skip = 0;
+        if (l > 0)
+            memset(base, c, l);
     }
 }
 

@@ -633,8 +633,11 @@ int qcow2_layout(struct bk_node *node, int64_t *file_length,
                  void *arg);
 /* A growing iovec array (QEMU's QEMUIOVector, what qcow2 needs of it). */
 struct qcow2_iov {
-    struct iovec *v;
+    struct iovec *v;            /* inl, or allocated once it is too small */
     int n, cap;
+    /* Most requests' buffers fit here: no allocation per request (the
+     * record lives on its caller's stack and is never copied). */
+    struct iovec inl[4];
 };
 void qcow2_iov_init(struct qcow2_iov *q);
 void qcow2_iov_reset(struct qcow2_iov *q);
