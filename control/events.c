@@ -53,7 +53,7 @@ const char *const ev_kind_names[EV__MAX] = {
     [EV_DROPPED] = "dropped",
 };
 
-static const char *const ev_src_names[] = {
+const char *const ev_source_names[EV_SOURCE_KINDS] = {
     [BK_SRC_COMMAND] = "command",
     [BK_SRC_BENCH] = "bench",
     [BK_SRC_TUI] = "tui",
@@ -63,7 +63,7 @@ static const char *const ev_src_names[] = {
     [BK_SRC_INTERNAL] = "internal",
 };
 
-static const char *const ev_fault_names[] = {
+const char *const ev_fault_names[EV_FAULT_KINDS] = {
     [BK_FAULT_ERROR] = "error",
     [BK_FAULT_DELAY] = "delay",
     [BK_FAULT_HANG] = "hang",
@@ -208,9 +208,8 @@ static void put_source(struct jbuf *b, const struct bk_source *src)
     }
     jb_open(b, '{');
     jb_key(b, "kind");
-    jb_str(b, (size_t)src->kind < sizeof(ev_src_names) /
-                  sizeof(ev_src_names[0]) && ev_src_names[src->kind] != NULL
-              ? ev_src_names[src->kind] : "unknown");
+    jb_str(b, (size_t)src->kind < EV_SOURCE_KINDS
+              ? ev_source_names[src->kind] : "unknown");
     jb_key(b, "id");
     jb_u64(b, src->id);
     jb_key(b, "name");
@@ -552,9 +551,8 @@ static const struct src_frag *src_frag(const struct ev_req_rec *r,
  */
 void ev_format_request(struct jbuf *b, const struct ev_req_rec *r)
 {
-    const char *src = r->src_kind < sizeof(ev_src_names) /
-                      sizeof(ev_src_names[0]) && ev_src_names[r->src_kind]
-                      ? ev_src_names[r->src_kind] : "unknown";
+    const char *src = r->src_kind < EV_SOURCE_KINDS
+                      ? ev_source_names[r->src_kind] : "unknown";
     char *p;
 
     /* Numbers at most 20 digits each, names escaped apart. */
