@@ -580,6 +580,11 @@ struct bk_opts *bk_opts_extract_prefix(struct bk_opts *opts,
  * *cause. */
 int bk_opts_take_number(struct bk_opts *opts, const char *key, uint64_t *out,
                         char **cause);
+/* Take key as a qemu bool option into *out, left as it is when absent;
+ * *given (may be NULL) says whether it was there.  0, or -EINVAL with
+ * qemu's words in *cause. */
+int bk_opts_take_bool(struct bk_opts *opts, const char *key, bool *out,
+                      bool *given, char **cause);
 /* Parse a qemu bool: on/off/yes/no/true/false. */
 int bk_opts_parse_bool(const char *text, bool *out);
 int bk_opts_parse_size(const char *text, uint64_t *out);

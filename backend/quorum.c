@@ -91,28 +91,13 @@ static int quorum_count_children(const struct bk_opts *opts)
     return n == max + 1 ? n : -1;
 }
 
-static int quorum_take_bool(struct bk_opts *opts, const char *key, bool *out,
-                            char **cause)
-{
-    char *v = bk_opts_take(opts, key);
-    int ret = 0;
-
-    *out = false;
-    if (v != NULL && bk_opts_parse_bool(v, out) < 0) {
-        *cause = strfmt("Parameter '%s' expects 'on' or 'off'", key);
-        ret = -EINVAL;
-    }
-    free(v);
-    return ret;
-}
-
 /* The options qemu reads before it opens a child, in its order. */
 static int quorum_take_options(struct quorum_state *s, struct bk_opts *opts,
                                char **cause)
 {
     char *v = bk_opts_take(opts, "vote-threshold");
     char *pattern;
-    bool blkverify, rewrite;
+    bool blkverify = false, rewrite = false;
     int ret;
 
     if (v != NULL) {
@@ -129,9 +114,10 @@ static int quorum_take_options(struct quorum_state *s, struct bk_opts *opts,
         s->threshold = t > 1000000 ? 1000000 : (int)t;
         free(v);
     }
-    ret = quorum_take_bool(opts, "blkverify", &blkverify, cause);
+    ret = bk_opts_take_bool(opts, "blkverify", &blkverify, NULL, cause);
     if (ret == 0)
-        ret = quorum_take_bool(opts, "rewrite-corrupted", &rewrite, cause);
+        ret = bk_opts_take_bool(opts, "rewrite-corrupted", &rewrite, NULL,
+                                cause);
     if (ret < 0)
         return ret;
     if (s->threshold < 1) {
