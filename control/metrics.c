@@ -215,6 +215,19 @@ static void m_rule(const struct rules_rule *r, void *arg)
     jb_raw(c->b, line, (size_t)n);
 }
 
+/* One export's line of a per-export metric. */
+static void m_export(struct jbuf *b, const char *metric,
+                     const struct export *x, uint64_t value)
+{
+    jb_raw(b, metric, strlen(metric));
+    jb_lit(b, "{kind=\"");
+    m_label(b, x->ops->kind);
+    jb_lit(b, "\",export=\"");
+    m_label(b, x->name);
+    jb_lit(b, "\"} ");
+    m_num(b, value);
+}
+
 static void m_body(struct metrics *m, struct jbuf *b)
 {
     struct export_set *set = m->owner->exports;
@@ -309,24 +322,13 @@ static void m_body(struct metrics *m, struct jbuf *b)
     if (export_count(set) > 0) {
         m_help(b, "blkmon_export_clients", "gauge",
                "Clients connected to each export.");
-        for (struct export *x = export_first(set); x != NULL; x = x->next) {
-            jb_lit(b, "blkmon_export_clients{kind=\"");
-            m_label(b, x->ops->kind);
-            jb_lit(b, "\",export=\"");
-            m_label(b, x->name);
-            jb_lit(b, "\"} ");
-            m_num(b, x->nclients);
-        }
+        for (struct export *x = export_first(set); x != NULL; x = x->next)
+            m_export(b, "blkmon_export_clients", x, x->nclients);
         m_help(b, "blkmon_export_connections_total", "counter",
                "Clients that ever connected to each export.");
-        for (struct export *x = export_first(set); x != NULL; x = x->next) {
-            jb_lit(b, "blkmon_export_connections_total{kind=\"");
-            m_label(b, x->ops->kind);
-            jb_lit(b, "\",export=\"");
-            m_label(b, x->name);
-            jb_lit(b, "\"} ");
-            m_num(b, x->nclients_total);
-        }
+        for (struct export *x = export_first(set); x != NULL; x = x->next)
+            m_export(b, "blkmon_export_connections_total", x,
+                     x->nclients_total);
     }
     m_help(b, "blkmon_start_time_seconds", "gauge",
            "When blkmon started, in seconds since the Unix epoch.");
