@@ -165,6 +165,8 @@ struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
 void bk_io_free(struct bk_io *io);
 /* Free the records bk_io_free kept on node for reuse (at close). */
 void bk_node_free_spare_ios(struct bk_node *node);
+/* The same for the contexts of the writes node ended (node.c). */
+void bk_node_free_spare_writes(struct bk_node *node);
 /* End io with ret: calls its cb.  Safe from any loop-thread context. */
 void bk_io_complete(struct bk_io *io, int ret);
 /* End io with ret at the next loop pass, not inline. */
@@ -482,9 +484,12 @@ struct bk_node {
     struct bk_io *tracked, *tracked_tail;
     size_t nserialising;
 
-    /* Ended io records kept for reuse (node.c), linked by wait_next. */
+    /* Ended io records kept for reuse (node.c), linked by wait_next;
+     * ended writes' contexts likewise (node.c). */
     struct bk_io *spare_ios;
     unsigned nspare_ios;
+    struct write_ctx *spare_writes;
+    unsigned nspare_writes;
 };
 
 /* Generic entry points: every layer submits to its child through these. */
