@@ -489,6 +489,8 @@ struct qcow2_state {
 
     struct qcow2_sub *subs, *subs_tail;   /* sub-requests, oldest first */
     const char *sync_what;       /* the last event outside a request */
+    struct spawn_task *spare_tasks;   /* ended, kept for reuse (io.c) */
+    unsigned nspare_tasks;
 };
 
 static inline uint64_t qcow2_offset_into_cluster(const struct qcow2_state *s,
@@ -578,6 +580,8 @@ static inline uint64_t qcow2_l2meta_cow_end(const struct qcow2_l2meta *m)
 
 /* Run fn for io in a new coroutine; io ends with fn's return value. */
 void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io));
+/* Free the task records qcow2_spawn kept for reuse (at close). */
+void qcow2_free_spare_tasks(struct qcow2_state *s);
 /* Run fn(arg) in a coroutine serving no request and iterate the loop
  * until it ends (open, close, reopen); its return value. */
 int qcow2_run_sync(struct bk_node *node, int (*fn)(void *arg), void *arg);
