@@ -172,3 +172,29 @@ struct iovec *bk_iov_slice(const struct iovec *iov, int iovcnt, int64_t skip,
     *outcnt = n;
     return out;
 }
+
+void bk_iov_fill(const struct iovec *iov, int iovcnt, size_t skip,
+                 const void *src, size_t len)
+{
+    const char *from = src;
+
+    for (int i = 0; i < iovcnt && len > 0; i++) {
+        size_t n = iov[i].iov_len;
+
+        if (skip >= n) {
+            skip -= n;
+            continue;
+        }
+        n -= skip;
+        if (n > len)
+            n = len;
+        if (from != NULL) {
+            memcpy((char *)iov[i].iov_base + skip, from, n);
+            from += n;
+        } else {
+            memset((char *)iov[i].iov_base + skip, 0, n);
+        }
+        len -= n;
+        skip = 0;
+    }
+}

@@ -543,21 +543,7 @@ static void cor_copied(struct bk_io *io)
     if (len > io->bytes - c->progress)
         len = io->bytes - c->progress;
     /* The caller's part of what was copied. */
-    for (int i = 0; i < io->iovcnt && len > 0; i++) {
-        size_t l = io->iov[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if ((int64_t)l > len)
-            l = (size_t)len;
-        memcpy((char *)io->iov[i].iov_base + skip, src, l);
-        src += l;
-        len -= (int64_t)l;
-        skip = 0;
-    }
+    bk_iov_fill(io->iov, io->iovcnt, skip, src, (size_t)len);
     cor_advance(io);
 }
 

@@ -157,6 +157,10 @@ bool bk_iov_is_zero(const struct iovec *iov, int n);
  * *outcnt buffers (free it; the data is not copied). */
 struct iovec *bk_iov_slice(const struct iovec *iov, int iovcnt, int64_t skip,
                            int64_t len, int *outcnt);
+/* Copy len bytes of src (NULL: zeroes) into the buffers from byte skip
+ * on, as far as they go (qemu's iov_from_buf, iov_memset). */
+void bk_iov_fill(const struct iovec *iov, int iovcnt, size_t skip,
+                 const void *src, size_t len);
 
 struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         int64_t bytes, struct iovec *iov, int iovcnt,

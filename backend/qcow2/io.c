@@ -469,18 +469,6 @@ int qcow2_iov_count(const struct iovec *iov, int n, size_t skip, size_t len)
     return count;
 }
 
-void qcow2_iov_memset(const struct iovec *iov, int n, size_t skip, int c,
-                      size_t len)
-{
-    for (int i = 0; i < n && len > 0; i++) {
-        char *base;
-        size_t l = iov_piece(&iov[i], &skip, &len, &base);
-
-        if (l > 0)
-            memset(base, c, l);
-    }
-}
-
 size_t qcow2_iov_total(const struct qcow2_iov *q)
 {
     return bk_iov_size(q->v, q->n);

@@ -652,8 +652,6 @@ void qcow2_iov_concat(struct qcow2_iov *q, const struct iovec *iov, int n,
                       size_t skip, size_t len);
 /* How many buffers [skip, skip+len) of iov spans. */
 int qcow2_iov_count(const struct iovec *iov, int n, size_t skip, size_t len);
-void qcow2_iov_memset(const struct iovec *iov, int n, size_t skip, int c,
-                      size_t len);
 size_t qcow2_iov_total(const struct qcow2_iov *q);
 
 /* ---- the image as a whole (image.c) ------------------------------------- */
