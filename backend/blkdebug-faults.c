@@ -224,26 +224,6 @@ static void child_submit(struct bk_io *io, enum bk_op op, int64_t bytes,
                              iovcnt, io->flags, io->req, child_done, io));
 }
 
-/* The first bytes of iov as a new array. */
-static struct iovec *iov_prefix(const struct iovec *iov, int iovcnt,
-                                int64_t bytes, int *outcnt)
-{
-    struct iovec *out = calloc((size_t)iovcnt + 1, sizeof(*out));
-    int n = 0;
-
-    if (out == NULL)
-        abort();
-    for (int i = 0; i < iovcnt && bytes > 0; i++) {
-        size_t len = iov[i].iov_len < (size_t)bytes ? iov[i].iov_len
-                                                    : (size_t)bytes;
-
-        out[n++] = (struct iovec){ iov[i].iov_base, len };
-        bytes -= (int64_t)len;
-    }
-    *outcnt = n;
-    return out;
-}
-
 /* A write, perhaps corrupted, perhaps torn, perhaps into the cache. */
 static void go_write(struct bk_io *io, struct bd_job *job)
 {
@@ -274,7 +254,7 @@ static void go_write(struct bk_io *io, struct bd_job *job)
     if (job != NULL && job->v.torn_rule != 0) {
         bytes = (int64_t)job->v.torn_bytes;
         if (iov != NULL) {
-            job->slice = iov_prefix(iov, iovcnt, bytes, &iovcnt);
+            job->slice = bk_iov_slice(iov, iovcnt, 0, bytes, &iovcnt);
             iov = job->slice;
         }
     }

@@ -258,11 +258,6 @@ static void blkdebug_close(struct bk_node *node)
     s->rules = NULL;
 }
 
-static int64_t blkdebug_get_length(struct bk_node *node)
-{
-    return bk_node_length(node->file);
-}
-
 /* ---- events and breakpoints ------------------------------------------ */
 
 /* The types of request the engine knows, by op. */
@@ -586,7 +581,7 @@ const struct bk_driver bk_driver_blkdebug = {
     .state_size = sizeof(struct blkdebug_state),
     .open = blkdebug_open,
     .close = blkdebug_close,
-    .get_length = blkdebug_get_length,
+    .get_length = bk_filter_get_length,
     .preadv = blkdebug_preadv,
     .pwritev = blkdebug_pwritev,
     .pwrite_zeroes = blkdebug_pwrite_zeroes,

@@ -198,22 +198,6 @@ static void bv_pwritev(struct bk_io *io)
     bv_both(io, io->iov, io->iovcnt, r);
 }
 
-static void bv_truncate_done(struct bk_io *child)
-{
-    struct bk_io *io = child->cb_arg;
-    int ret = child->ret;
-
-    bk_io_free(child);
-    bk_io_complete(io, ret);
-}
-
-static void bv_truncate(struct bk_io *io)
-{
-    bk_node_submit(bk_io_new(io->node->file, BK_OP_TRUNCATE, io->offset, 0,
-                             NULL, 0, io->flags, io->req, bv_truncate_done,
-                             io));
-}
-
 const struct bk_driver bk_driver_blkverify = {
     .name = "blkverify",
     .protocol_name = "blkverify",
@@ -224,5 +208,5 @@ const struct bk_driver bk_driver_blkverify = {
     .get_length = bv_get_length,
     .preadv = bv_preadv,
     .pwritev = bv_pwritev,
-    .truncate = bv_truncate,
+    .truncate = bk_filter_forward,     /* the reference only */
 };

@@ -94,50 +94,20 @@ static int cor_take_bottom(struct bk_node *node, struct bk_opts *opts,
 static int cor_open(struct bk_node *node, struct bk_opts *opts,
                     const char *filename, char **cause)
 {
-    int ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
+    int ret = bk_filter_open(node, opts, filename, cause);
 
     if (ret < 0)
         return ret;
-    /* As qemu: the child first, then this node's common options. */
-    ret = bk_node_open_common(node, opts, cause);
-    if (ret == 0)
-        ret = cor_take_bottom(node, opts, cause);
+    ret = cor_take_bottom(node, opts, cause);
     if (ret < 0) {
-        bk_node_close(node->file);
-        node->file = NULL;
+        bk_filter_drop_child(node);
         return ret;
     }
-    node->supported_write_flags = node->file->supported_write_flags &
-                                  BK_REQ_FUA;
-    node->supported_truncate_flags = node->file->supported_truncate_flags;
-    node->bl.buf_align = node->file->bl.buf_align;
-    node->bl.max_transfer = node->file->bl.max_transfer;
+    bk_filter_take_limits(node);
     return 0;
 }
 
-static int64_t cor_get_length(struct bk_node *node)
-{
-    return bk_node_length(node->file);
-}
-
 /* ---- I/O ------------------------------------------------------------- */
-
-static void cor_child_done(struct bk_io *child)
-{
-    struct bk_io *io = child->cb_arg;
-    int ret = child->ret;
-
-    bk_io_free(child);
-    bk_io_complete(io, ret);
-}
-
-/* Writes, zero writes, discards and truncates go down as they are. */
-static void cor_forward(struct bk_io *io)
-{
-    bk_node_submit(bk_io_new(io->node->file, io->op, io->offset, io->bytes,
-                             io->iov, io->iovcnt, io->flags, io->req,
-                             cor_child_done, io));
-}
 
 static void cor_walk_next(struct cor_walk *w);
 
@@ -169,31 +139,11 @@ static void cor_walk_read_done(struct bk_io *child)
 static void cor_walk_read(struct cor_walk *w)
 {
     struct bk_io *io = w->io;
-    int64_t skip = w->done, len = w->n;
-    int n = 0;
 
     /* The part of the caller's buffers this range fills. */
-    w->slice = calloc((size_t)io->iovcnt + 1, sizeof(*w->slice));
-    if (w->slice == NULL)
-        abort();
-    for (int i = 0; i < io->iovcnt && len > 0; i++) {
-        int64_t l = (int64_t)io->iov[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if (l > len)
-            l = len;
-        w->slice[n++] = (struct iovec){
-            (char *)io->iov[i].iov_base + skip, (size_t)l };
-        len -= l;
-        skip = 0;
-    }
-    w->nslice = n;
+    w->slice = bk_iov_slice(io->iov, io->iovcnt, w->done, w->n, &w->nslice);
     bk_node_submit(bk_io_new(io->node->file, BK_OP_READ,
-                             io->offset + w->done, w->n, w->slice, n,
+                             io->offset + w->done, w->n, w->slice, w->nslice,
                              w->flags, io->req, cor_walk_read_done, w));
 }
 
@@ -266,10 +216,7 @@ static void cor_preadv(struct bk_io *io)
     struct cor_walk *w;
 
     if (s->bottom == NULL || io->bytes == 0) {
-        bk_node_submit(bk_io_new(io->node->file, BK_OP_READ, io->offset,
-                                 io->bytes, io->iov, io->iovcnt,
-                                 io->flags | BK_REQ_COPY_ON_READ, io->req,
-                                 cor_child_done, io));
+        bk_filter_pass(io, io->offset, io->flags | BK_REQ_COPY_ON_READ);
         return;
     }
     w = calloc(1, sizeof(*w));
@@ -288,10 +235,11 @@ const struct bk_driver bk_driver_copy_on_read = {
     .no_reopen = true,
     .state_size = sizeof(struct cor_state),
     .open = cor_open,
-    .get_length = cor_get_length,
+    .get_length = bk_filter_get_length,
     .preadv = cor_preadv,
-    .pwritev = cor_forward,
-    .pwrite_zeroes = cor_forward,
-    .pdiscard = cor_forward,
-    .truncate = cor_forward,
+    /* Writes, zero writes, discards and truncates go down as they are. */
+    .pwritev = bk_filter_forward,
+    .pwrite_zeroes = bk_filter_forward,
+    .pdiscard = bk_filter_forward,
+    .truncate = bk_filter_forward,
 };

@@ -46,20 +46,11 @@ static int take_enum(struct bk_opts *opts, const char *key,
 static int take_bool(struct bk_opts *opts, const char *key, int *out,
                      char **cause)
 {
-    char *v = bk_opts_take(opts, key);
-    bool b;
+    bool b, given;
+    int ret = bk_opts_take_bool(opts, key, &b, &given, cause);
 
-    *out = -1;
-    if (v == NULL)
-        return 0;
-    if (bk_opts_parse_bool(v, &b) < 0) {
-        *cause = strfmt("Parameter '%s' expects 'on' or 'off'", key);
-        free(v);
-        return -EINVAL;
-    }
-    *out = b;
-    free(v);
-    return 0;
+    *out = ret == 0 && given ? b : -1;
+    return ret;
 }
 
 static int take_number(struct bk_opts *opts, const char *key, char **cause)

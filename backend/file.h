@@ -98,6 +98,27 @@ int file_check_perm(struct bk_node *node, uint64_t perm, uint64_t shared,
 void file_set_perm(struct bk_node *node, uint64_t perm, uint64_t shared);
 void file_abort_perm(struct bk_node *node);
 void file_storage(struct bk_node *node, struct bk_storage *st);
+/*
+ * Those ops as designated initializers, for the table of each file-like
+ * driver (file, host_device, host_cdrom), which adds its names, open and
+ * what it alone has (info, block status, probing, a medium).
+ */
+#define FILE_DRIVER_OPS                                                     \
+    .state_size = sizeof(struct file_state),                                \
+    .close = file_close,                                                    \
+    .reopen = file_reopen,                                                  \
+    .get_length = file_get_length,                                          \
+    .preadv = file_preadv,                                                  \
+    .pwritev = file_pwritev,                                                \
+    .pwrite_zeroes = file_pwrite_zeroes,                                    \
+    .pdiscard = file_pdiscard,                                              \
+    .flush_to_disk = file_flush,                                            \
+    .truncate = file_truncate,                                              \
+    .get_allocated_size = file_get_allocated_size,                          \
+    .check_perm = file_check_perm,                                          \
+    .set_perm = file_set_perm,                                              \
+    .abort_perm = file_abort_perm,                                          \
+    .storage = file_storage
 
 /* ---- image locks (lock.c) ---- */
 /* mode: the locking option (-1 absent, 0 off, 1 on, 2 auto). */

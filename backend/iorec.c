@@ -146,3 +146,55 @@ bool bk_iov_is_zero(const struct iovec *iov, int n)
     return true;
 }
 
+struct iovec *bk_iov_slice(const struct iovec *iov, int iovcnt, int64_t skip,
+                           int64_t len, int *outcnt)
+{
+    /* One more than could be needed: never a calloc of nothing. */
+    struct iovec *out = calloc((size_t)iovcnt + 1, sizeof(*out));
+    int n = 0;
+
+    if (out == NULL)
+        abort();
+    for (int i = 0; i < iovcnt && len > 0; i++) {
+        int64_t l = (int64_t)iov[i].iov_len;
+
+        if (skip >= l) {
+            skip -= l;
+            continue;
+        }
+        l -= skip;
+        if (l > len)
+            l = len;
+        out[n++] = (struct iovec){ (char *)iov[i].iov_base + skip, (size_t)l };
+        len -= l;
+        skip = 0;
+    }
+    *outcnt = n;
+    return out;
+}
+
+void bk_iov_fill(const struct iovec *iov, int iovcnt, size_t skip,
+                 const void *src, size_t len)
+{
+    const char *from = src;
+
+    for (int i = 0; i < iovcnt && len > 0; i++) {
+        size_t n = iov[i].iov_len;
+
+        if (skip >= n) {
+            skip -= n;
+            continue;
+        }
+        n -= skip;
+        if (n > len)
+            n = len;
+        if (from != NULL) {
+            memcpy((char *)iov[i].iov_base + skip, from, n);
+            from += n;
+        } else {
+            memset((char *)iov[i].iov_base + skip, 0, n);
+        }
+        len -= n;
+        skip = 0;
+    }
+}

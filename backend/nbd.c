@@ -668,18 +668,8 @@ static void nbd_preadv(struct bk_io *io)
     if (end > s->info.size) {
         uint64_t from = (uint64_t)io->offset > s->info.size
                         ? 0 : s->info.size - (uint64_t)io->offset;
-        uint64_t skip = from;
 
-        for (int i = 0; i < io->iovcnt; i++) {
-            uint64_t l = io->iov[i].iov_len;
-
-            if (skip >= l) {
-                skip -= l;
-                continue;
-            }
-            memset((char *)io->iov[i].iov_base + skip, 0, l - skip);
-            skip = 0;
-        }
+        bk_iov_fill(io->iov, io->iovcnt, (size_t)from, NULL, SIZE_MAX);
         if ((uint64_t)io->offset >= s->info.size) {
             bk_io_complete(io, 0);
             return;

@@ -33,23 +33,16 @@ int bk_take_node_flags(struct bk_opts *opts, unsigned *flags, bool device,
          * retried read-only here. */
         { "auto-read-only", 0, false, true },
     };
-    char *v;
 
     for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
-        bool b;
+        bool b, given;
 
         if (bools[i].device_only && !device)
             continue;
-        v = bk_opts_take(opts, bools[i].key);
-        if (v == NULL)
-            continue;
-        if (bk_opts_parse_bool(v, &b) < 0) {
-            *cause = strfmt("Parameter '%s' expects 'on' or 'off'",
-                                      bools[i].key);
-            free(v);
+        if (bk_opts_take_bool(opts, bools[i].key, &b, &given, cause) < 0)
             return -EINVAL;
-        }
-        free(v);
+        if (!given)
+            continue;
         /* read-only=on makes the node read-only (a writable open then
          * fails once the stack is open, as in qemu); read-only=off makes
          * a -r open writable. */

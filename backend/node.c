@@ -282,33 +282,6 @@ struct split_ctx {
     bool fallback;
 };
 
-/* The part [skip, skip+len) of an iovec array, as a new array. */
-static struct iovec *iov_slice(const struct iovec *iov, int iovcnt,
-                               int64_t skip, int64_t len, int *outcnt)
-{
-    struct iovec *out = calloc((size_t)iovcnt, sizeof(*out));
-    int n = 0;
-
-    if (out == NULL)
-        abort();
-    for (int i = 0; i < iovcnt && len > 0; i++) {
-        int64_t l = (int64_t)iov[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if (l > len)
-            l = len;
-        out[n++] = (struct iovec){ (char *)iov[i].iov_base + skip, (size_t)l };
-        len -= l;
-        skip = 0;
-    }
-    *outcnt = n;
-    return out;
-}
-
 static void split_next(struct bk_io *io);
 
 static void split_piece_done(struct bk_io *io)
@@ -394,7 +367,7 @@ static void split_next(struct bk_io *io)
     {
         int n;
 
-        sp->slice = iov_slice(sp->iov, sp->iovcnt, sp->skip, num, &n);
+        sp->slice = bk_iov_slice(sp->iov, sp->iovcnt, sp->skip, num, &n);
         driver_call(io, sp->op, sp->offset, num, sp->slice, n, sp->flags,
                     split_piece_done);
     }
@@ -570,21 +543,7 @@ static void cor_copied(struct bk_io *io)
     if (len > io->bytes - c->progress)
         len = io->bytes - c->progress;
     /* The caller's part of what was copied. */
-    for (int i = 0; i < io->iovcnt && len > 0; i++) {
-        size_t l = io->iov[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if ((int64_t)l > len)
-            l = (size_t)len;
-        memcpy((char *)io->iov[i].iov_base + skip, src, l);
-        src += l;
-        len -= (int64_t)l;
-        skip = 0;
-    }
+    bk_iov_fill(io->iov, io->iovcnt, skip, src, (size_t)len);
     cor_advance(io);
 }
 
@@ -665,7 +624,7 @@ static void cor_status_done(void *arg, int ret, const struct bk_io_status *st,
 
         if (len > io->bytes - c->progress)
             len = io->bytes - c->progress;
-        c->sub = iov_slice(io->iov, io->iovcnt, c->progress, len, &n);
+        c->sub = bk_iov_slice(io->iov, io->iovcnt, c->progress, len, &n);
         driver_call(io, BK_OP_READ, io->offset + c->progress, len, c->sub, n,
                     0, cor_advance);
     }
@@ -772,7 +731,59 @@ struct write_ctx {
     int nseq, iseq;
     int after_seq;                 /* step to take after the events */
     int ret;
+    struct write_ctx *next_spare;  /* on node->spare_writes */
 };
+
+/*
+ * Every write on every node it crosses has a context: ended ones stay on
+ * their node for the next write, as io records do (iorec.c), rather than
+ * a calloc and a free per write and node.  AddressSanitizer builds keep
+ * none, so that a context used after its write ended is still caught.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+enum { NODE_SPARE_WRITES_MAX = 0 };
+#else
+enum { NODE_SPARE_WRITES_MAX = 64 };
+#endif
+
+static struct write_ctx *write_ctx_get(struct bk_node *node)
+{
+    struct write_ctx *w = node->spare_writes;
+
+    if (w == NULL) {
+        w = calloc(1, sizeof(*w));
+        if (w == NULL)
+            abort();
+        return w;
+    }
+    node->spare_writes = w->next_spare;
+    node->nspare_writes--;
+    memset(w, 0, sizeof(*w));
+    return w;
+}
+
+static void write_ctx_put(struct bk_node *node, struct write_ctx *w)
+{
+    free(w->padded);
+    if (node->nspare_writes + 1 > NODE_SPARE_WRITES_MAX) {
+        free(w);
+        return;
+    }
+    w->next_spare = node->spare_writes;
+    node->spare_writes = w;
+    node->nspare_writes++;
+}
+
+void bk_node_free_spare_writes(struct bk_node *node)
+{
+    struct write_ctx *w;
+
+    while ((w = node->spare_writes) != NULL) {
+        node->spare_writes = w->next_spare;
+        free(w);
+    }
+    node->nspare_writes = 0;
+}
 
 static void write_step(struct bk_io *io);
 
@@ -1060,8 +1071,7 @@ static void write_end(struct bk_io *io)
     if (io->ret > 0)
         io->ret = 0;
     note_write(io->node, io->align_offset, io->align_bytes);
-    free(w->padded);
-    free(w);
+    write_ctx_put(io->node, w);
     io->u.write = NULL;
     io_finish(io);
 }
@@ -1079,11 +1089,9 @@ static void write_step(struct bk_io *io)
 
 static void write_start(struct bk_io *io)
 {
-    struct write_ctx *w = calloc(1, sizeof(*w));
+    struct write_ctx *w = write_ctx_get(io->node);
     int64_t align = io->node->bl.request_alignment;
 
-    if (w == NULL)
-        abort();
     io->u.write = w;
     if (align > 1) {
         w->head = io->offset - io->align_offset;

@@ -153,6 +153,14 @@ size_t bk_iov_size(const struct iovec *iov, int n);
 bool bk_iov_aligned(const struct iovec *iov, int n, size_t align);
 /* Is every byte of the buffers zero? */
 bool bk_iov_is_zero(const struct iovec *iov, int n);
+/* The bytes [skip, skip+len) of iov[0..iovcnt) as a new array of
+ * *outcnt buffers (free it; the data is not copied). */
+struct iovec *bk_iov_slice(const struct iovec *iov, int iovcnt, int64_t skip,
+                           int64_t len, int *outcnt);
+/* Copy len bytes of src (NULL: zeroes) into the buffers from byte skip
+ * on, as far as they go (qemu's iov_from_buf, iov_memset). */
+void bk_iov_fill(const struct iovec *iov, int iovcnt, size_t skip,
+                 const void *src, size_t len);
 
 struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         int64_t bytes, struct iovec *iov, int iovcnt,
@@ -161,6 +169,8 @@ struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
 void bk_io_free(struct bk_io *io);
 /* Free the records bk_io_free kept on node for reuse (at close). */
 void bk_node_free_spare_ios(struct bk_node *node);
+/* The same for the contexts of the writes node ended (node.c). */
+void bk_node_free_spare_writes(struct bk_node *node);
 /* End io with ret: calls its cb.  Safe from any loop-thread context. */
 void bk_io_complete(struct bk_io *io, int ret);
 /* End io with ret at the next loop pass, not inline. */
@@ -317,6 +327,24 @@ struct bk_driver {
                   void *arg);
 };
 
+/*
+ * A one-child pass-through's defaults (filter.c), for the driver tables
+ * of filters and raw.  get_length: the child's.  forward: io's request
+ * to node->file as it is, ending io with the child's result; pass: the
+ * same at another offset or with other flags.  open: the "file" child,
+ * then the node's common options (0, or -errno with *cause and no
+ * child); drop_child undoes it when the driver's own options fail.
+ * take_limits: what the child does natively (FUA, truncate flags), its
+ * buffer alignment and transfer limit.
+ */
+int64_t bk_filter_get_length(struct bk_node *node);
+void bk_filter_forward(struct bk_io *io);
+void bk_filter_pass(struct bk_io *io, int64_t offset, unsigned flags);
+int bk_filter_open(struct bk_node *node, struct bk_opts *opts,
+                   const char *filename, char **cause);
+void bk_filter_drop_child(struct bk_node *node);
+void bk_filter_take_limits(struct bk_node *node);
+
 /* Permissions (BK_PERM_*, backend.h) go down a stack: each node needs
  * some of its children and lets others have some (perm.c); the protocol
  * nodes at the bottom lock their files accordingly (lock.c). */
@@ -460,9 +488,12 @@ struct bk_node {
     struct bk_io *tracked, *tracked_tail;
     size_t nserialising;
 
-    /* Ended io records kept for reuse (node.c), linked by wait_next. */
+    /* Ended io records kept for reuse (node.c), linked by wait_next;
+     * ended writes' contexts likewise (node.c). */
     struct bk_io *spare_ios;
     unsigned nspare_ios;
+    struct write_ctx *spare_writes;
+    unsigned nspare_writes;
 };
 
 /* Generic entry points: every layer submits to its child through these. */
@@ -558,6 +589,11 @@ struct bk_opts *bk_opts_extract_prefix(struct bk_opts *opts,
  * *cause. */
 int bk_opts_take_number(struct bk_opts *opts, const char *key, uint64_t *out,
                         char **cause);
+/* Take key as a qemu bool option into *out, left as it is when absent;
+ * *given (may be NULL) says whether it was there.  0, or -EINVAL with
+ * qemu's words in *cause. */
+int bk_opts_take_bool(struct bk_opts *opts, const char *key, bool *out,
+                      bool *given, char **cause);
 /* Parse a qemu bool: on/off/yes/no/true/false. */
 int bk_opts_parse_bool(const char *text, bool *out);
 int bk_opts_parse_size(const char *text, uint64_t *out);

@@ -52,7 +52,6 @@ static int null_open(struct bk_node *node, struct bk_opts *opts,
 {
     struct null_state *s = node->state;
     const char *name = node->drv->protocol_name;
-    char *zeroes;
     bool given;
     int ret;
 
@@ -73,13 +72,10 @@ static int null_open(struct bk_node *node, struct bk_opts *opts,
     ret = null_take_latency(opts, &s->latency_ns, cause);
     if (ret < 0)
         return ret;
-    zeroes = bk_opts_take(opts, "read-zeroes");
-    if (zeroes != NULL && bk_opts_parse_bool(zeroes, &s->read_zeroes) < 0) {
-        *cause = strfmt("Parameter 'read-zeroes' expects 'on' or 'off'");
-        free(zeroes);
-        return -EINVAL;
-    }
-    free(zeroes);
+    ret = bk_opts_take_bool(opts, "read-zeroes", &s->read_zeroes, NULL,
+                            cause);
+    if (ret < 0)
+        return ret;
     node->supported_write_flags = BK_REQ_FUA;
     /* qemu names such a node by its driver's file name. */
     if (node->filename == NULL)

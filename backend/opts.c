@@ -300,6 +300,22 @@ int bk_opts_take_number(struct bk_opts *opts, const char *key, uint64_t *out,
     return 0;
 }
 
+int bk_opts_take_bool(struct bk_opts *opts, const char *key, bool *out,
+                      bool *given, char **cause)
+{
+    char *text = bk_opts_take(opts, key);
+    int ret = 0;
+
+    if (given != NULL)
+        *given = text != NULL;
+    if (text != NULL && bk_opts_parse_bool(text, out) < 0) {
+        *cause = strfmt("Parameter '%s' expects 'on' or 'off'", key);
+        ret = -EINVAL;
+    }
+    free(text);
+    return ret;
+}
+
 int bk_opts_parse_bool(const char *text, bool *out)
 {
     static const struct { const char *name; bool value; } words[] = {

@@ -91,28 +91,13 @@ static int quorum_count_children(const struct bk_opts *opts)
     return n == max + 1 ? n : -1;
 }
 
-static int quorum_take_bool(struct bk_opts *opts, const char *key, bool *out,
-                            char **cause)
-{
-    char *v = bk_opts_take(opts, key);
-    int ret = 0;
-
-    *out = false;
-    if (v != NULL && bk_opts_parse_bool(v, out) < 0) {
-        *cause = strfmt("Parameter '%s' expects 'on' or 'off'", key);
-        ret = -EINVAL;
-    }
-    free(v);
-    return ret;
-}
-
 /* The options qemu reads before it opens a child, in its order. */
 static int quorum_take_options(struct quorum_state *s, struct bk_opts *opts,
                                char **cause)
 {
     char *v = bk_opts_take(opts, "vote-threshold");
     char *pattern;
-    bool blkverify, rewrite;
+    bool blkverify = false, rewrite = false;
     int ret;
 
     if (v != NULL) {
@@ -129,9 +114,10 @@ static int quorum_take_options(struct quorum_state *s, struct bk_opts *opts,
         s->threshold = t > 1000000 ? 1000000 : (int)t;
         free(v);
     }
-    ret = quorum_take_bool(opts, "blkverify", &blkverify, cause);
+    ret = bk_opts_take_bool(opts, "blkverify", &blkverify, NULL, cause);
     if (ret == 0)
-        ret = quorum_take_bool(opts, "rewrite-corrupted", &rewrite, cause);
+        ret = bk_opts_take_bool(opts, "rewrite-corrupted", &rewrite, NULL,
+                                cause);
     if (ret < 0)
         return ret;
     if (s->threshold < 1) {
@@ -440,7 +426,8 @@ static int quorum_child_index(struct quorum_state *s, struct bk_node *n)
     abort();
 }
 
-static void quorum_read_done(struct bk_io *child)
+/* Note what a child's part of r gave; true when it was the last part. */
+static bool quorum_part_done(struct bk_io *child)
 {
     struct quorum_req *r = child->cb_arg;
     struct quorum_state *s = r->io->node->state;
@@ -450,7 +437,14 @@ static void quorum_read_done(struct bk_io *child)
     r->success += child->ret == 0;
     s->bad += child->ret != 0;
     bk_io_free(child);
-    if (--r->left == 0)
+    return --r->left == 0;
+}
+
+static void quorum_read_done(struct bk_io *child)
+{
+    struct quorum_req *r = child->cb_arg;
+
+    if (quorum_part_done(child))
         quorum_vote(r);
 }
 
@@ -512,15 +506,10 @@ static void quorum_all_done(struct bk_io *child)
 {
     struct quorum_req *r = child->cb_arg;
     struct quorum_state *s = r->io->node->state;
-    int i = quorum_child_index(s, child->node);
 
-    r->part[i].ret = child->ret;
-    r->success += child->ret == 0;
-    s->bad += child->ret != 0;
-    bk_io_free(child);
-    if (--r->left > 0)
-        return;
-    quorum_req_end(r, r->success >= s->threshold ? 0 : quorum_vote_error(r));
+    if (quorum_part_done(child))
+        quorum_req_end(r, r->success >= s->threshold ? 0
+                                                     : quorum_vote_error(r));
 }
 
 static void quorum_all(struct bk_io *io)

@@ -72,26 +72,21 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
 
     /* As qemu: the child first, then this node's common options, then
      * its own. */
-    ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
+    ret = bk_filter_open(node, opts, filename, cause);
     if (ret < 0)
         return ret;
-    ret = bk_node_open_common(node, opts, cause);
-    if (ret == 0)
-        ret = bk_opts_take_size(opts, "offset", &s->offset, &has_offset, cause);
+    ret = bk_opts_take_size(opts, "offset", &s->offset, &has_offset, cause);
     if (ret == 0)
         ret = bk_opts_take_size(opts, "size", &s->size, &s->has_size, cause);
     if (ret < 0) {
-        bk_node_close(node->file);
-        node->file = NULL;
+        bk_filter_drop_child(node);
         return ret;
     }
     if (!has_offset)
         s->offset = 0;
     s->data_role = s->offset != 0 || s->has_size;
-    node->supported_write_flags = node->file->supported_write_flags & BK_REQ_FUA;
-    node->supported_truncate_flags = node->file->supported_truncate_flags;
+    bk_filter_take_limits(node);
     node->bl.request_alignment = 1;
-    node->bl.max_transfer = node->file->bl.max_transfer;
     if (node->open_flags & BK_O_PROBED) {
         /*
          * A guessed format protects sector 0 (see raw_pwritev); whole
@@ -106,14 +101,11 @@ static int raw_open(struct bk_node *node, struct bk_opts *opts,
                                                           : node->filename,
                             NULL);
     }
-    node->bl.buf_align = node->file->bl.buf_align;
     ret = raw_check_window(&(struct raw_window){ s->offset, s->size,
                                                  s->has_size },
                            raw_file_length(node), cause);
-    if (ret < 0) {
-        bk_node_close(node->file);
-        node->file = NULL;
-    }
+    if (ret < 0)
+        bk_filter_drop_child(node);
     return ret;
 }
 
@@ -133,24 +125,12 @@ static int raw_get_info(struct bk_node *node, struct bk_info *info)
     return bk_node_get_info(node->file, info);
 }
 
-static void raw_child_done(struct bk_io *child)
-{
-    struct bk_io *io = child->cb_arg;
-    int ret = child->ret;
-
-    bk_io_free(child);
-    bk_io_complete(io, ret);
-}
-
+/* Down to the file, shifted by the window's offset. */
 static void raw_forward(struct bk_io *io)
 {
     struct raw_state *s = io->node->state;
-    struct bk_io *child = bk_io_new(io->node->file, io->op,
-                                    io->offset + (int64_t)s->offset,
-                                    io->bytes, io->iov, io->iovcnt, io->flags,
-                                    io->req, raw_child_done, io);
 
-    bk_node_submit(child);
+    bk_filter_pass(io, io->offset + (int64_t)s->offset, io->flags);
 }
 
 static void raw_truncate(struct bk_io *io)

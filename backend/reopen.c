@@ -128,17 +128,11 @@ static int take_bool(struct bk_opts *mine, const char *key, unsigned bit,
                      bool invert, unsigned *flags, unsigned *explicit_flags,
                      char **cause)
 {
-    char *v = bk_opts_take(mine, key);
-    bool b;
+    bool b, given;
+    int ret = bk_opts_take_bool(mine, key, &b, &given, cause);
 
-    if (v == NULL)
-        return 0;
-    if (bk_opts_parse_bool(v, &b) < 0) {
-        *cause = strfmt("Parameter '%s' expects 'on' or 'off'", key);
-        free(v);
-        return -EINVAL;
-    }
-    free(v);
+    if (ret < 0 || !given)
+        return ret;
     if (b != invert)
         *flags |= bit;
     else

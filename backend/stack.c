@@ -391,6 +391,7 @@ void bk_node_close(struct bk_node *node)
     bk_node_close(node->file);
     bk_node_close(node->backing);
     bk_node_free_spare_ios(node);
+    bk_node_free_spare_writes(node);
     bk_opts_free(node->open_opts);
     free(node->node_name);
     free(node->filename);

@@ -25,15 +25,11 @@ static int throttle_open(struct bk_node *node, struct bk_opts *opts,
     char *group;
     int ret;
 
-    ret = bk_node_open_child(node, opts, "file", filename, "file", cause);
+    ret = bk_filter_open(node, opts, filename, cause);
     if (ret < 0)
         return ret;
-    /* As qemu: the child first, then this node's common options. */
-    ret = bk_node_open_common(node, opts, cause);
-    group = ret < 0 ? NULL : bk_opts_take(opts, "throttle-group");
-    if (ret < 0) {
-        /* said */
-    } else if (group == NULL) {
+    group = bk_opts_take(opts, "throttle-group");
+    if (group == NULL) {
         *cause = strfmt("Please specify a throttle group");
         ret = -EINVAL;
     } else if ((s->tg = bk_throttle_group_find(group)) == NULL) {
@@ -42,16 +38,11 @@ static int throttle_open(struct bk_node *node, struct bk_opts *opts,
     }
     free(group);
     if (ret < 0) {
-        bk_node_close(node->file);
-        node->file = NULL;
+        bk_filter_drop_child(node);
         return ret;
     }
     bk_throttle_group_ref(s->tg);
-    node->supported_write_flags = node->file->supported_write_flags &
-                                  BK_REQ_FUA;
-    node->supported_truncate_flags = node->file->supported_truncate_flags;
-    node->bl.buf_align = node->file->bl.buf_align;
-    node->bl.max_transfer = node->file->bl.max_transfer;
+    bk_filter_take_limits(node);
     return 0;
 }
 
@@ -64,34 +55,13 @@ static void throttle_close(struct bk_node *node)
     s->tg = NULL;
 }
 
-static int64_t throttle_get_length(struct bk_node *node)
-{
-    return bk_node_length(node->file);
-}
-
-static void throttle_child_done(struct bk_io *child)
-{
-    struct bk_io *io = child->cb_arg;
-    int ret = child->ret;
-
-    bk_io_free(child);
-    bk_io_complete(io, ret);
-}
-
-static void throttle_forward(struct bk_io *io)
-{
-    bk_node_submit(bk_io_new(io->node->file, io->op, io->offset, io->bytes,
-                             io->iov, io->iovcnt, io->flags, io->req,
-                             throttle_child_done, io));
-}
-
 /* Wait for the group, then go down. */
 static void throttle_admit(struct bk_io *io)
 {
     struct throttle_state *s = io->node->state;
 
     bk_throttle_group_admit(s->tg, io, io->op != BK_OP_READ, io->bytes,
-                            throttle_forward);
+                            bk_filter_forward);
 }
 
 /* The group, and what waits in it. */
@@ -116,11 +86,11 @@ const struct bk_driver bk_driver_throttle = {
     .state_size = sizeof(struct throttle_state),
     .open = throttle_open,
     .close = throttle_close,
-    .get_length = throttle_get_length,
+    .get_length = bk_filter_get_length,
     .preadv = throttle_admit,
     .pwritev = throttle_admit,
     .pwrite_zeroes = throttle_admit,
     .pdiscard = throttle_admit,
-    .truncate = throttle_forward,
+    .truncate = bk_filter_forward,
     .describe = throttle_describe,
 };

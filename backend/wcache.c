@@ -205,31 +205,6 @@ static void layer_put(struct layer *l, struct ext x)
     }
 }
 
-/* Copy len bytes (NULL: zeroes) into iov from byte skip on. */
-static void iov_fill(struct iovec *iov, int iovcnt, size_t skip,
-                     const unsigned char *src, size_t len)
-{
-    for (int i = 0; i < iovcnt && len > 0; i++) {
-        size_t n = iov[i].iov_len;
-
-        if (skip >= n) {
-            skip -= n;
-            continue;
-        }
-        n -= skip;
-        if (n > len)
-            n = len;
-        if (src != NULL) {
-            memcpy((char *)iov[i].iov_base + skip, src, n);
-            src += n;
-        } else {
-            memset((char *)iov[i].iov_base + skip, 0, n);
-        }
-        len -= n;
-        skip = 0;
-    }
-}
-
 /* Lay the layer's bytes of [off, off+len) over the buffers. */
 static void layer_patch(const struct layer *l, int64_t off, int64_t len,
                         struct iovec *iov, int iovcnt)
@@ -241,9 +216,9 @@ static void layer_patch(const struct layer *l, int64_t off, int64_t len,
         int64_t a = e->off > off ? e->off : off;
         int64_t b = e->off + e->len < end ? e->off + e->len : end;
 
-        iov_fill(iov, iovcnt, (size_t)(a - off),
-                 e->data != NULL ? e->data + (a - e->off) : NULL,
-                 (size_t)(b - a));
+        bk_iov_fill(iov, iovcnt, (size_t)(a - off),
+                    e->data != NULL ? e->data + (a - e->off) : NULL,
+                    (size_t)(b - a));
     }
 }
 

@@ -49,6 +49,10 @@ void ctl_server_stop(struct ctl_server *s);
  * session): stop reading commands, let parked requests go. */
 void ctl_quit_headless(void *arg);
 
+/* The control socket a client names (unix:PATH) into *a: 0, or -EINVAL
+ * said on standard error (ctl and attach). */
+struct nbd_addr;
+int ctl_socket_parse(const char *text, struct nbd_addr *a);
 /* blkmon ctl ADDR COMMAND...: the exit status. */
 int ctl_client_main(int argc, char **argv);
 

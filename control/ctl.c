@@ -179,6 +179,21 @@ static int ctl_run(struct ctl_client *c, const char *cmd, int *status)
     return 0;
 }
 
+int ctl_socket_parse(const char *text, struct nbd_addr *a)
+{
+    char *cause = NULL;
+
+    if (nbd_addr_parse(text, a, &cause) < 0 || !a->is_unix) {
+        fprintf(stderr, "%s: %s\n", out_progname(),
+                cause != NULL ? cause : "the control socket is unix:PATH");
+        free(cause);
+        if (cause == NULL)
+            nbd_addr_clear(a);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int ctl_client_main(int argc, char **argv)
 {
     static const struct option lopts[] = {
@@ -219,12 +234,7 @@ int ctl_client_main(int argc, char **argv)
         free(c);
         return 2;
     }
-    if (nbd_addr_parse(argv[optind], &a, &cause) < 0 || !a.is_unix) {
-        fprintf(stderr, "%s: %s\n", out_progname(),
-                cause != NULL ? cause : "the control socket is unix:PATH");
-        free(cause);
-        if (cause == NULL)
-            nbd_addr_clear(&a);
+    if (ctl_socket_parse(argv[optind], &a) < 0) {
         free(c);
         return 2;
     }

@@ -53,7 +53,7 @@ const char *const ev_kind_names[EV__MAX] = {
     [EV_DROPPED] = "dropped",
 };
 
-static const char *const ev_src_names[] = {
+const char *const ev_source_names[EV_SOURCE_KINDS] = {
     [BK_SRC_COMMAND] = "command",
     [BK_SRC_BENCH] = "bench",
     [BK_SRC_TUI] = "tui",
@@ -63,7 +63,7 @@ static const char *const ev_src_names[] = {
     [BK_SRC_INTERNAL] = "internal",
 };
 
-static const char *const ev_fault_names[] = {
+const char *const ev_fault_names[EV_FAULT_KINDS] = {
     [BK_FAULT_ERROR] = "error",
     [BK_FAULT_DELAY] = "delay",
     [BK_FAULT_HANG] = "hang",
@@ -170,12 +170,9 @@ static void line_begin(struct ev_hub *h, enum ev_kind k, int64_t ns)
 
     jb_reset(b);
     jb_open(b, '{');
-    jb_key(b, "v");
-    jb_u64(b, EV_SCHEMA_VERSION);
-    jb_key(b, "event");
-    jb_str(b, ev_kind_names[k]);
-    jb_key(b, "t");
-    jb_i64(b, hub_t(h, ns));
+    jb_kv_u64(b, "v", EV_SCHEMA_VERSION);
+    jb_kv_str(b, "event", ev_kind_names[k]);
+    jb_kv_i64(b, "t", hub_t(h, ns));
 }
 
 /* Close the line and hand it to every sink that takes k. */
@@ -208,13 +205,10 @@ static void put_source(struct jbuf *b, const struct bk_source *src)
     }
     jb_open(b, '{');
     jb_key(b, "kind");
-    jb_str(b, (size_t)src->kind < sizeof(ev_src_names) /
-                  sizeof(ev_src_names[0]) && ev_src_names[src->kind] != NULL
-              ? ev_src_names[src->kind] : "unknown");
-    jb_key(b, "id");
-    jb_u64(b, src->id);
-    jb_key(b, "name");
-    jb_str(b, src->name);
+    jb_str(b, (size_t)src->kind < EV_SOURCE_KINDS
+              ? ev_source_names[src->kind] : "unknown");
+    jb_kv_u64(b, "id", src->id);
+    jb_kv_str(b, "name", src->name);
     jb_close(b, '}');
 }
 
@@ -239,15 +233,11 @@ static void put_errno(struct jbuf *b, const char *key, int err)
 /* The request members every request-shaped event has. */
 static void put_req(struct jbuf *b, const struct bk_req *req)
 {
-    jb_key(b, "id");
-    jb_u64(b, req->id);
+    jb_kv_u64(b, "id", req->id);
     put_source(b, req->source);
-    jb_key(b, "op");
-    jb_str(b, op_name(req->op));
-    jb_key(b, "offset");
-    jb_i64(b, req->offset);
-    jb_key(b, "length");
-    jb_i64(b, req->bytes);
+    jb_kv_str(b, "op", op_name(req->op));
+    jb_kv_i64(b, "offset", req->offset);
+    jb_kv_i64(b, "length", req->bytes);
 }
 
 static void put_image(struct jbuf *b, struct bk_dev *dev)
@@ -257,16 +247,11 @@ static void put_image(struct jbuf *b, struct bk_dev *dev)
         return;
     }
     jb_open(b, '{');
-    jb_key(b, "filename");
-    jb_str(b, bk_dev_filename(dev));
-    jb_key(b, "format");
-    jb_str(b, bk_dev_format_name(dev));
-    jb_key(b, "length");
-    jb_i64(b, bk_dev_length(dev));
-    jb_key(b, "read_only");
-    jb_bool(b, bk_dev_read_only(dev));
-    jb_key(b, "blkdebug");
-    jb_bool(b, bk_dev_has_debug(dev));
+    jb_kv_str(b, "filename", bk_dev_filename(dev));
+    jb_kv_str(b, "format", bk_dev_format_name(dev));
+    jb_kv_i64(b, "length", bk_dev_length(dev));
+    jb_kv_bool(b, "read_only", bk_dev_read_only(dev));
+    jb_kv_bool(b, "blkdebug", bk_dev_has_debug(dev));
     jb_close(b, '}');
 }
 
@@ -300,16 +285,11 @@ static void put_class(struct jbuf *b, struct tui_stats *s, const char *name,
 
     jb_key(b, name);
     jb_open(b, '{');
-    jb_key(b, "bytes_per_s");
-    jb_u64(b, (uint64_t)(r.bytes_per_s + 0.5));
-    jb_key(b, "iops");
-    jb_u64(b, (uint64_t)(r.iops + 0.5));
-    jb_key(b, "ops");
-    jb_u64(b, t.ops);
-    jb_key(b, "bytes");
-    jb_u64(b, t.bytes);
-    jb_key(b, "errors");
-    jb_u64(b, t.errors);
+    jb_kv_u64(b, "bytes_per_s", (uint64_t)(r.bytes_per_s + 0.5));
+    jb_kv_u64(b, "iops", (uint64_t)(r.iops + 0.5));
+    jb_kv_u64(b, "ops", t.ops);
+    jb_kv_u64(b, "bytes", t.bytes);
+    jb_kv_u64(b, "errors", t.errors);
     jb_close(b, '}');
 }
 
@@ -340,32 +320,22 @@ static void hub_stats_emit(struct ev_hub *h)
         bk_dev_stats(h->dev, &bs);
     }
     line_begin(h, EV_STATS, 0);
-    jb_key(b, "interval_ms");
-    jb_u64(b, EV_STATS_MS);
+    jb_kv_u64(b, "interval_ms", EV_STATS_MS);
     put_class(b, h->stats, "read", TUI_ST_READ);
     put_class(b, h->stats, "write", TUI_ST_WRITE);
     put_class(b, h->stats, "other", TUI_ST_OTHER);
     jb_key(b, "latency_ns");
     jb_open(b, '{');
-    jb_key(b, "count");
-    jb_u64(b, lat.count);
-    jb_key(b, "p50");
-    jb_i64(b, lat.p50);
-    jb_key(b, "p90");
-    jb_i64(b, lat.p90);
-    jb_key(b, "p99");
-    jb_i64(b, lat.p99);
-    jb_key(b, "max");
-    jb_i64(b, lat.max);
+    jb_kv_u64(b, "count", lat.count);
+    jb_kv_i64(b, "p50", lat.p50);
+    jb_kv_i64(b, "p90", lat.p90);
+    jb_kv_i64(b, "p99", lat.p99);
+    jb_kv_i64(b, "max", lat.max);
     jb_close(b, '}');
-    jb_key(b, "errors");
-    jb_u64(b, bs.errors);
-    jb_key(b, "injected");
-    jb_u64(b, bs.injected);
-    jb_key(b, "outstanding");
-    jb_u64(b, cnt.outstanding);
-    jb_key(b, "suspended");
-    jb_u64(b, cnt.suspended);
+    jb_kv_u64(b, "errors", bs.errors);
+    jb_kv_u64(b, "injected", bs.injected);
+    jb_kv_u64(b, "outstanding", cnt.outstanding);
+    jb_kv_u64(b, "suspended", cnt.suspended);
     line_send(h, EV_STATS);
 }
 
@@ -552,9 +522,8 @@ static const struct src_frag *src_frag(const struct ev_req_rec *r,
  */
 void ev_format_request(struct jbuf *b, const struct ev_req_rec *r)
 {
-    const char *src = r->src_kind < sizeof(ev_src_names) /
-                      sizeof(ev_src_names[0]) && ev_src_names[r->src_kind]
-                      ? ev_src_names[r->src_kind] : "unknown";
+    const char *src = r->src_kind < EV_SOURCE_KINDS
+                      ? ev_source_names[r->src_kind] : "unknown";
     char *p;
 
     /* Numbers at most 20 digits each, names escaped apart. */
@@ -626,8 +595,7 @@ static void hub_debug(struct bk_dev *dev, enum bk_debug_note note,
     if (!hub_wants(h, k))
         return;
     line_begin(h, k, 0);
-    jb_key(b, "tag");
-    jb_str(b, tag);
+    jb_kv_str(b, "tag", tag);
     jb_key(b, "request");
     if (req != NULL) {
         jb_open(b, '{');
@@ -674,10 +642,8 @@ static void hub_fault(struct bk_dev *dev, const struct bk_fault *f,
     if (!hub_wants(h, EV_FAULT))
         return;
     line_begin(h, EV_FAULT, 0);
-    jb_key(b, "kind");
-    jb_str(b, ev_fault_names[f->kind]);
-    jb_key(b, "rule");
-    jb_u64(b, f->rule);
+    jb_kv_str(b, "kind", ev_fault_names[f->kind]);
+    jb_kv_u64(b, "rule", f->rule);
     jb_key(b, "request");
     if (f->req != NULL)
         jb_u64(b, f->req->id);
@@ -685,49 +651,37 @@ static void hub_fault(struct bk_dev *dev, const struct bk_fault *f,
         jb_null(b);
     if (f->req != NULL)
         put_source(b, f->req->source);
-    jb_key(b, "op");
-    jb_str(b, op_name(f->op));
-    jb_key(b, "offset");
-    jb_i64(b, f->offset);
-    jb_key(b, "length");
-    jb_i64(b, f->bytes);
+    jb_kv_str(b, "op", op_name(f->op));
+    jb_kv_i64(b, "offset", f->offset);
+    jb_kv_i64(b, "length", f->bytes);
     if (f->error < 0)
         put_errno(b, "errno", f->error);
     switch (f->kind) {
     case BK_FAULT_DELAY:
     case BK_FAULT_HANG:
     case BK_FAULT_HANG_TIMEOUT:
-        jb_key(b, "ns");
-        jb_i64(b, f->ns);
+        jb_kv_i64(b, "ns", f->ns);
         break;
     case BK_FAULT_CORRUPT:
-        jb_key(b, "bits");
-        jb_u64(b, f->amount);
+        jb_kv_u64(b, "bits", f->amount);
         break;
     case BK_FAULT_TORN:
-        jb_key(b, "written");
-        jb_u64(b, f->amount);
+        jb_kv_u64(b, "written", f->amount);
         break;
     case BK_FAULT_POWERCUT:
-        jb_key(b, "writes");
-        jb_u64(b, f->writes);
-        jb_key(b, "lost_sectors");
-        jb_u64(b, f->amount);
-        jb_key(b, "kept_sectors");
-        jb_u64(b, f->kept);
-        jb_key(b, "exit");
-        jb_bool(b, f->exit);
+        jb_kv_u64(b, "writes", f->writes);
+        jb_kv_u64(b, "lost_sectors", f->amount);
+        jb_kv_u64(b, "kept_sectors", f->kept);
+        jb_kv_bool(b, "exit", f->exit);
         break;
     default:
         break;
     }
     if (f->sector >= 0) {
-        jb_key(b, "sector");
-        jb_i64(b, f->sector);
+        jb_kv_i64(b, "sector", f->sector);
     }
     if (f->tag != NULL) {
-        jb_key(b, "tag");
-        jb_str(b, f->tag);
+        jb_kv_str(b, "tag", f->tag);
     }
     line_send(h, EV_FAULT);
 }
@@ -752,10 +706,8 @@ static void hub_rules(const struct rules_rule *r, enum rules_change what,
         if (!hub_wants(h, EV_STATE))
             return;
         line_begin(h, EV_STATE, 0);
-        jb_key(b, "old");
-        jb_i64(b, old_state);
-        jb_key(b, "new");
-        jb_i64(b, new_state);
+        jb_kv_i64(b, "old", old_state);
+        jb_kv_i64(b, "new", new_state);
         line_send(h, EV_STATE);
         return;
     }
@@ -763,14 +715,10 @@ static void hub_rules(const struct rules_rule *r, enum rules_change what,
         return;
     text = rules_describe(r);
     line_begin(h, EV_RULE, 0);
-    jb_key(b, "change");
-    jb_str(b, ev_change_names[what]);
-    jb_key(b, "id");
-    jb_u64(b, r->id);
-    jb_key(b, "group");
-    jb_str(b, rules_action_names[r->action]);
-    jb_key(b, "rule");
-    jb_str(b, text);
+    jb_kv_str(b, "change", ev_change_names[what]);
+    jb_kv_u64(b, "id", r->id);
+    jb_kv_str(b, "group", rules_action_names[r->action]);
+    jb_kv_str(b, "rule", text);
     line_send(h, EV_RULE);
     free(text);
 }
@@ -786,10 +734,8 @@ void ev_hub_command(struct ev_hub *h, const struct bk_source *src,
         return;
     line_begin(h, EV_COMMAND, 0);
     put_source(b, src);
-    jb_key(b, "line");
-    jb_str(b, line);
-    jb_key(b, "ok");
-    jb_bool(b, ret >= 0);
+    jb_kv_str(b, "line", line);
+    jb_kv_bool(b, "ok", ret >= 0);
     if (ret < 0)
         put_errno(b, "errno", ret);
     line_send(h, EV_COMMAND);
@@ -805,17 +751,12 @@ void ev_hub_client(struct ev_hub *h, bool connected, const char *kind,
     if (!hub_wants(h, EV_CLIENT))
         return;
     line_begin(h, EV_CLIENT, 0);
-    jb_key(b, "change");
-    jb_str(b, connected ? "connected" : "disconnected");
-    jb_key(b, "kind");
-    jb_str(b, kind);
-    jb_key(b, "id");
-    jb_u64(b, src != NULL ? src->id : 0);
-    jb_key(b, "peer");
-    jb_str(b, peer);
+    jb_kv_str(b, "change", connected ? "connected" : "disconnected");
+    jb_kv_str(b, "kind", kind);
+    jb_kv_u64(b, "id", src != NULL ? src->id : 0);
+    jb_kv_str(b, "peer", peer);
     if (export_name != NULL) {
-        jb_key(b, "export");
-        jb_str(b, export_name);
+        jb_kv_str(b, "export", export_name);
     }
     line_send(h, EV_CLIENT);
 }
@@ -843,8 +784,7 @@ static void hub_image(struct cmd_group *g, struct bk_dev *dev, void *arg)
     h->dev = NULL;
     if (hub_wants(h, EV_IMAGE)) {
         line_begin(h, EV_IMAGE, 0);
-        jb_key(b, "change");
-        jb_str(b, dev != NULL ? "opened" : "closed");
+        jb_kv_str(b, "change", dev != NULL ? "opened" : "closed");
         jb_key(b, "image");
         put_image(b, dev);
         line_send(h, EV_IMAGE);
@@ -905,10 +845,8 @@ static void hub_hello_line(struct ev_hub *h)
 
     clock_gettime(CLOCK_REALTIME, &wall);
     line_begin(h, EV_HELLO, 0);
-    jb_key(b, "version");
-    jb_str(b, BLKMON_VERSION);
-    jb_key(b, "pid");
-    jb_i64(b, (int64_t)getpid());
+    jb_kv_str(b, "version", BLKMON_VERSION);
+    jb_kv_i64(b, "pid", (int64_t)getpid());
     /* Wall-clock time of "t": 0, so that "t" can be dated. */
     jb_key(b, "epoch_ns");
     jb_i64(b, (int64_t)wall.tv_sec * 1000000000 + wall.tv_nsec -

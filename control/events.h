@@ -52,6 +52,12 @@ enum ev_kind {
 /* "request", "suspended", ...: the names "event" holds and "events on"
  * takes. */
 extern const char *const ev_kind_names[EV__MAX];
+/* The words the events (and the metrics) give a fault's kind and a
+ * request's source, by enum bk_fault_kind and enum bk_source_kind. */
+enum { EV_FAULT_KINDS = BK_FAULT_POWERCUT + 1,
+       EV_SOURCE_KINDS = BK_SRC_INTERNAL + 1 };
+extern const char *const ev_fault_names[EV_FAULT_KINDS];
+extern const char *const ev_source_names[EV_SOURCE_KINDS];
 /* "request,break,..." into a mask ("all", and "break" for both suspend
  * kinds); 0 and -EINVAL on an unknown name. */
 int ev_parse_kinds(const char *text, unsigned *mask);

@@ -164,6 +164,17 @@ static void *evs_thread(void *arg)
     return NULL;
 }
 
+/* Free what evstream_new made, once no thread runs (the fd is left). */
+static void evs_destroy(struct evstream *s)
+{
+    pthread_mutex_destroy(&s->lock);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->room);
+    jb_free(&s->out);
+    free(s->ring);
+    free(s);
+}
+
 struct evstream *evstream_new(int fd, bool own_fd, ev_format_fn *format)
 {
     struct evstream *s = calloc(1, sizeof(*s));
@@ -188,12 +199,7 @@ struct evstream *evstream_new(int fd, bool own_fd, ev_format_fn *format)
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&s->room, NULL);
     if (pthread_create(&s->thread, NULL, evs_thread, s) != 0) {
-        pthread_mutex_destroy(&s->lock);
-        pthread_cond_destroy(&s->wake);
-        pthread_cond_destroy(&s->room);
-        jb_free(&s->out);
-        free(s->ring);
-        free(s);
+        evs_destroy(s);
         return NULL;
     }
     return s;
@@ -334,10 +340,5 @@ void evstream_free(struct evstream *s)
     pthread_join(s->thread, NULL);
     if (s->own_fd)
         close(s->fd);
-    pthread_mutex_destroy(&s->lock);
-    pthread_cond_destroy(&s->wake);
-    pthread_cond_destroy(&s->room);
-    jb_free(&s->out);
-    free(s->ring);
-    free(s);
+    evs_destroy(s);
 }

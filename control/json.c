@@ -451,64 +451,9 @@ static int jin_word(struct jin *in, const char *w)
     return 0;
 }
 
-static int jin_value(struct jin *in, int depth);
-
-static int jin_container(struct jin *in, int depth, char close)
-{
-    bool first = true;
-
-    if (depth >= JSON_MAX_DEPTH)
-        return jin_fail(in, "nested too deep");
-    in->p++;
-    for (;;) {
-        jin_ws(in);
-        if (in->p >= in->end)
-            return jin_fail(in, "cut short");
-        if (*in->p == close && first) {
-            in->p++;
-            return 0;
-        }
-        if (close == '}') {
-            if (*in->p != '"')
-                return jin_fail(in, "expected a member name");
-            if (jin_string(in, NULL) < 0)
-                return -EINVAL;
-            jin_ws(in);
-            if (in->p >= in->end || *in->p != ':')
-                return jin_fail(in, "expected ':'");
-            in->p++;
-        }
-        if (jin_value(in, depth + 1) < 0)
-            return -EINVAL;
-        first = false;
-        jin_ws(in);
-        if (in->p >= in->end)
-            return jin_fail(in, "cut short");
-        if (*in->p == close) {
-            in->p++;
-            return 0;
-        }
-        if (*in->p != ',')
-            return jin_fail(in, "expected ',' or the end");
-        in->p++;
-    }
-}
-
-static int jin_value(struct jin *in, int depth)
-{
-    jin_ws(in);
-    if (in->p >= in->end)
-        return jin_fail(in, "value missing");
-    switch (*in->p) {
-    case '"': return jin_string(in, NULL);
-    case '{': return jin_container(in, depth, '}');
-    case '[': return jin_container(in, depth, ']');
-    case 't': return jin_word(in, "true");
-    case 'f': return jin_word(in, "false");
-    case 'n': return jin_word(in, "null");
-    default:  return jin_number(in);
-    }
-}
+/* Read one value into v, or with v NULL only check it (a request's
+ * members other than its own). */
+static int jin_tree(struct jin *in, struct json_value *v, int depth);
 
 int json_parse_request(const char *text, size_t len, struct json_request *req,
                        char **cause)
@@ -575,14 +520,14 @@ int json_parse_request(const char *text, size_t len, struct json_request *req,
                          : "\"id\" must be a string, a number or null");
                 goto fail;
             }
-            if (jin_value(&in, 1) < 0) {
+            if (jin_tree(&in, NULL, 1) < 0) {
                 jb_free(&key);
                 goto fail;
             }
             req->id = strndup(vstart, (size_t)(in.p - vstart));
             if (req->id == NULL)
                 abort();
-        } else if (jin_value(&in, 1) < 0) {
+        } else if (jin_tree(&in, NULL, 1) < 0) {
             jb_free(&key);
             goto fail;
         }
@@ -620,8 +565,6 @@ void json_request_fini(struct json_request *req)
 
 /* ---- trees --------------------------------------------------------------- */
 
-static int jin_tree(struct jin *in, struct json_value *v, int depth);
-
 static void tree_push(struct json_value *v, struct json_value *item,
                       char *key)
 {
@@ -648,7 +591,8 @@ static int jin_tree_container(struct jin *in, struct json_value *v,
 
     if (depth >= JSON_MAX_DEPTH)
         return jin_fail(in, "nested too deep");
-    v->type = close == '}' ? JSON_OBJECT : JSON_ARRAY;
+    if (v != NULL)
+        v->type = close == '}' ? JSON_OBJECT : JSON_ARRAY;
     in->p++;
     for (;;) {
         struct json_value item = { 0 };
@@ -666,13 +610,18 @@ static int jin_tree_container(struct jin *in, struct json_value *v,
 
             if (*in->p != '"')
                 return jin_fail(in, "expected a member name");
-            jb_init(&k);
-            jb_raw(&k, "", 0);
-            if (jin_string(in, &k) < 0) {
-                jb_free(&k);
-                return -EINVAL;
+            if (v == NULL) {
+                if (jin_string(in, NULL) < 0)
+                    return -EINVAL;
+            } else {
+                jb_init(&k);
+                jb_raw(&k, "", 0);
+                if (jin_string(in, &k) < 0) {
+                    jb_free(&k);
+                    return -EINVAL;
+                }
+                key = k.p;
             }
-            key = k.p;
             jin_ws(in);
             if (in->p >= in->end || *in->p != ':') {
                 free(key);
@@ -680,12 +629,13 @@ static int jin_tree_container(struct jin *in, struct json_value *v,
             }
             in->p++;
         }
-        if (jin_tree(in, &item, depth + 1) < 0) {
+        if (jin_tree(in, v != NULL ? &item : NULL, depth + 1) < 0) {
             free(key);
             json_value_fini(&item);
             return -EINVAL;
         }
-        tree_push(v, &item, key);
+        if (v != NULL)
+            tree_push(v, &item, key);
         first = false;
         jin_ws(in);
         if (in->p >= in->end)
@@ -708,6 +658,16 @@ static int jin_tree(struct jin *in, struct json_value *v, int depth)
     jin_ws(in);
     if (in->p >= in->end)
         return jin_fail(in, "value missing");
+    if (v == NULL) {
+        switch (*in->p) {
+        case '"': return jin_string(in, NULL);
+        case 't': return jin_word(in, "true");
+        case 'f': return jin_word(in, "false");
+        case 'n': return jin_word(in, "null");
+        case '{': case '[': break;
+        default:  return jin_number(in);
+        }
+    }
     switch (*in->p) {
     case '"':
         jb_init(&b);

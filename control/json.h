@@ -53,6 +53,27 @@ void jb_str(struct jbuf *b, const char *s);
 void jb_strn(struct jbuf *b, const char *s, size_t n);
 /* A value already in JSON (an echoed id). */
 void jb_json(struct jbuf *b, const char *json);
+/* A member, "key": value (after a comma if one is due). */
+static inline void jb_kv_u64(struct jbuf *b, const char *key, uint64_t v)
+{
+    jb_key(b, key);
+    jb_u64(b, v);
+}
+static inline void jb_kv_i64(struct jbuf *b, const char *key, int64_t v)
+{
+    jb_key(b, key);
+    jb_i64(b, v);
+}
+static inline void jb_kv_bool(struct jbuf *b, const char *key, bool v)
+{
+    jb_key(b, key);
+    jb_bool(b, v);
+}
+static inline void jb_kv_str(struct jbuf *b, const char *key, const char *s)
+{
+    jb_key(b, key);
+    jb_str(b, s);
+}
 
 /* Digits of v into buf (at least 20 bytes); returns their count. */
 size_t json_utoa(uint64_t v, char *buf);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/events.h"
 #include "control/json.h"
 #include "control/metrics.h"
 #include "export/export.h"
@@ -45,13 +46,6 @@ static const char *const m_bounds_text[] = {
 };
 #define M_BUCKETS (sizeof(m_bounds_ns) / sizeof(m_bounds_ns[0]))
 
-static const char *const m_fault_names[] = {
-    [BK_FAULT_ERROR] = "error", [BK_FAULT_DELAY] = "delay",
-    [BK_FAULT_HANG] = "hang", [BK_FAULT_HANG_TIMEOUT] = "hang-timeout",
-    [BK_FAULT_CORRUPT] = "corrupt", [BK_FAULT_DROP] = "drop",
-    [BK_FAULT_TORN] = "torn", [BK_FAULT_POWERCUT] = "powercut",
-};
-#define M_FAULTS (sizeof(m_fault_names) / sizeof(m_fault_names[0]))
 
 struct m_hist {
     uint64_t n[M_BUCKETS + 1];       /* the last: past every bound */
@@ -88,7 +82,7 @@ struct metrics {
     uint64_t ops[BK_OP__MAX][2];     /* [op][0 ok, 1 error] */
     uint64_t bytes[BK_OP__MAX];
     struct m_hist hist[M_CLASSES];
-    uint64_t faults[M_FAULTS];
+    uint64_t faults[EV_FAULT_KINDS];
 };
 
 static void m_conn_free(struct m_conn *c);
@@ -129,7 +123,7 @@ static void m_fault(struct bk_dev *dev, const struct bk_fault *f, void *arg)
     struct metrics *m = arg;
 
     (void)dev;
-    if ((unsigned)f->kind < M_FAULTS)
+    if ((unsigned)f->kind < EV_FAULT_KINDS)
         m->faults[f->kind]++;
 }
 
@@ -199,34 +193,39 @@ static void m_count_req(const struct bk_req *req, void *arg)
         c->inflight++;
 }
 
+/* A per-rule counter: its name, and which count of the rule it gives. */
+struct m_rule_counter {
+    struct jbuf *b;
+    const char *metric;
+    bool injected;              /* faults caused, not conditions met */
+};
+
 static void m_rule(const struct rules_rule *r, void *arg)
 {
-    struct jbuf *b = arg;
+    const struct m_rule_counter *c = arg;
     char line[160];
     int n;
 
     if (r->action == RULES_SUSPEND)
         return;
-    n = snprintf(line, sizeof(line), "blkmon_rule_hits_total{rule=\"%u\","
-                 "group=\"%s\"} %llu\n", r->id,
-                 rules_action_names[r->action],
-                 (unsigned long long)r->matched);
-    jb_raw(b, line, (size_t)n);
+    n = snprintf(line, sizeof(line), "%s{rule=\"%u\",group=\"%s\"} %llu\n",
+                 c->metric, r->id, rules_action_names[r->action],
+                 (unsigned long long)(c->injected ? r->injected
+                                                  : r->matched));
+    jb_raw(c->b, line, (size_t)n);
 }
 
-static void m_rule_injected(const struct rules_rule *r, void *arg)
+/* One export's line of a per-export metric. */
+static void m_export(struct jbuf *b, const char *metric,
+                     const struct export *x, uint64_t value)
 {
-    struct jbuf *b = arg;
-    char line[160];
-    int n;
-
-    if (r->action == RULES_SUSPEND)
-        return;
-    n = snprintf(line, sizeof(line), "blkmon_rule_injected_total{rule=\"%u\","
-                 "group=\"%s\"} %llu\n", r->id,
-                 rules_action_names[r->action],
-                 (unsigned long long)r->injected);
-    jb_raw(b, line, (size_t)n);
+    jb_raw(b, metric, strlen(metric));
+    jb_lit(b, "{kind=\"");
+    m_label(b, x->ops->kind);
+    jb_lit(b, "\",export=\"");
+    m_label(b, x->name);
+    jb_lit(b, "\"} ");
+    m_num(b, value);
 }
 
 static void m_body(struct metrics *m, struct jbuf *b)
@@ -295,9 +294,9 @@ static void m_body(struct metrics *m, struct jbuf *b)
     m_num(b, cnt.suspended);
     m_help(b, "blkmon_faults_total", "counter",
            "Faults rules injected, by kind.");
-    for (size_t k = 0; k < M_FAULTS; k++) {
+    for (size_t k = 0; k < EV_FAULT_KINDS; k++) {
         snprintf(line, sizeof(line), "blkmon_faults_total{kind=\"%s\"} ",
-                 m_fault_names[k]);
+                 ev_fault_names[k]);
         jb_raw(b, line, strlen(line));
         m_num(b, m->faults[k]);
     }
@@ -309,10 +308,12 @@ static void m_body(struct metrics *m, struct jbuf *b)
         jb_raw(b, line, strlen(line));
         m_help(b, "blkmon_rule_hits_total", "counter",
                "Requests or events that met each rule's conditions.");
-        rules_foreach(e, m_rule, b);
+        rules_foreach(e, m_rule, &(struct m_rule_counter){
+                          b, "blkmon_rule_hits_total", false });
         m_help(b, "blkmon_rule_injected_total", "counter",
                "Faults each rule caused.");
-        rules_foreach(e, m_rule_injected, b);
+        rules_foreach(e, m_rule, &(struct m_rule_counter){
+                          b, "blkmon_rule_injected_total", true });
     }
     m_help(b, "blkmon_image_size_bytes", "gauge",
            "The open image's length (0: none open).");
@@ -321,24 +322,13 @@ static void m_body(struct metrics *m, struct jbuf *b)
     if (export_count(set) > 0) {
         m_help(b, "blkmon_export_clients", "gauge",
                "Clients connected to each export.");
-        for (struct export *x = export_first(set); x != NULL; x = x->next) {
-            jb_lit(b, "blkmon_export_clients{kind=\"");
-            m_label(b, x->ops->kind);
-            jb_lit(b, "\",export=\"");
-            m_label(b, x->name);
-            jb_lit(b, "\"} ");
-            m_num(b, x->nclients);
-        }
+        for (struct export *x = export_first(set); x != NULL; x = x->next)
+            m_export(b, "blkmon_export_clients", x, x->nclients);
         m_help(b, "blkmon_export_connections_total", "counter",
                "Clients that ever connected to each export.");
-        for (struct export *x = export_first(set); x != NULL; x = x->next) {
-            jb_lit(b, "blkmon_export_connections_total{kind=\"");
-            m_label(b, x->ops->kind);
-            jb_lit(b, "\",export=\"");
-            m_label(b, x->name);
-            jb_lit(b, "\"} ");
-            m_num(b, x->nclients_total);
-        }
+        for (struct export *x = export_first(set); x != NULL; x = x->next)
+            m_export(b, "blkmon_export_connections_total", x,
+                     x->nclients_total);
     }
     m_help(b, "blkmon_start_time_seconds", "gauge",
            "When blkmon started, in seconds since the Unix epoch.");

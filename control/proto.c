@@ -155,8 +155,7 @@ void ctl_json_reply(struct jbuf *b, const char *id, int ret,
     jb_open(b, '{');
     jb_key(b, "id");
     jb_json(b, id != NULL ? id : "null");
-    jb_key(b, "ok");
-    jb_bool(b, ret >= 0);
+    jb_kv_bool(b, "ok", ret >= 0);
     jb_key(b, "output");
     jb_strn(b, out != NULL ? out : "", out != NULL ? outlen : 0);
     jb_key(b, "error");
@@ -165,8 +164,7 @@ void ctl_json_reply(struct jbuf *b, const char *id, int ret,
     else
         jb_null(b);
     if (ret < 0) {
-        jb_key(b, "errno");
-        jb_str(b, ctl_errno_name(ret, nb, sizeof(nb)));
+        jb_kv_str(b, "errno", ctl_errno_name(ret, nb, sizeof(nb)));
     }
     jb_close(b, '}');
     jb_lit(b, "\n");

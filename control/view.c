@@ -297,14 +297,9 @@ static void put_req(const struct bk_req *req, void *arg)
     jb_close(b, ']');
 }
 
-struct view_subs {
-    struct jbuf *b;
-    size_t n;
-};
-
 static void put_subreq(const struct bk_subreq *sub, void *arg)
 {
-    struct view_subs *w = arg;
+    struct view_walk *w = arg;
     struct jbuf *b = w->b;
 
     if (w->n++ >= VIEW_MAX_REQS)
@@ -522,31 +517,21 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
 
     jb_reset(b);
     jb_open(b, '{');
-    jb_key(b, "v");
-    jb_u64(b, EV_SCHEMA_VERSION);
-    jb_key(b, "event");
-    jb_str(b, "view");
-    jb_key(b, "now");
-    jb_i64(b, now);
-    jb_key(b, "full");
-    jb_bool(b, full);
+    jb_kv_u64(b, "v", EV_SCHEMA_VERSION);
+    jb_kv_str(b, "event", "view");
+    jb_kv_i64(b, "now", now);
+    jb_kv_bool(b, "full", full);
     jb_key(b, "image");
     if (dev == NULL) {
         jb_null(b);
     } else {
         jb_open(b, '{');
-        jb_key(b, "filename");
-        jb_str(b, bk_dev_filename(dev));
-        jb_key(b, "format");
-        jb_str(b, bk_dev_format_name(dev));
-        jb_key(b, "length");
-        jb_i64(b, v->length);
-        jb_key(b, "blkdebug");
-        jb_bool(b, bk_dev_has_debug(dev));
-        jb_key(b, "unmap");
-        jb_bool(b, v->unmap);
-        jb_key(b, "map");
-        jb_bool(b, v->map != NULL);
+        jb_kv_str(b, "filename", bk_dev_filename(dev));
+        jb_kv_str(b, "format", bk_dev_format_name(dev));
+        jb_kv_i64(b, "length", v->length);
+        jb_kv_bool(b, "blkdebug", bk_dev_has_debug(dev));
+        jb_kv_bool(b, "unmap", v->unmap);
+        jb_kv_bool(b, "map", v->map != NULL);
         jb_close(b, '}');
     }
     jb_key(b, "requests");
@@ -556,13 +541,12 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     if (dev != NULL)
         bk_dev_for_each_req(dev, put_req, &w);
     jb_close(b, ']');
-    jb_key(b, "count");
-    jb_u64(b, w.n);
+    jb_kv_u64(b, "count", w.n);
     jb_key(b, "subs");
     jb_open(b, '[');
     if (dev != NULL && v->layers != NULL)
         bk_dev_for_each_subreq(dev, put_subreq,
-                               &(struct view_subs){ b, 0 });
+                               &(struct view_walk){ b, 0 });
     jb_close(b, ']');
     jb_close(b, '}');
     jb_key(b, "breaks");
@@ -583,8 +567,7 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
         jb_null(b);
     } else {
         jb_open(b, '{');
-        jb_key(b, "state");
-        jb_i64(b, rules_state(e));
+        jb_kv_i64(b, "state", rules_state(e));
         jb_key(b, "list");
         jb_open(b, '[');
         rules_foreach(e, put_rule, b);
@@ -595,10 +578,8 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
         bk_dev_stats(dev, &bs);
     jb_key(b, "dev");
     jb_open(b, '{');
-    jb_key(b, "errors");
-    jb_u64(b, bs.errors);
-    jb_key(b, "injected");
-    jb_u64(b, bs.injected);
+    jb_kv_u64(b, "errors", bs.errors);
+    jb_kv_u64(b, "injected", bs.injected);
     jb_close(b, '}');
     jb_key(b, "log");
     jb_open(b, '{');
@@ -667,12 +648,9 @@ static void view_own(struct ctl_view *v, struct ctl_sess *ss,
         from = cur - 240 > 0 ? cur - 240 : 0;
     jb_key(b, "stats");
     jb_open(b, '{');
-    jb_key(b, "t0");
-    jb_i64(b, tui_stats_t0(st));
-    jb_key(b, "interval_ns");
-    jb_i64(b, tui_stats_interval_ns(st));
-    jb_key(b, "cur");
-    jb_i64(b, cur);
+    jb_kv_i64(b, "t0", tui_stats_t0(st));
+    jb_kv_i64(b, "interval_ns", tui_stats_interval_ns(st));
+    jb_kv_i64(b, "cur", cur);
     jb_key(b, "intervals");
     jb_open(b, '[');
     for (int64_t i = from; i < cur; i++) {
@@ -702,10 +680,8 @@ static void view_own(struct ctl_view *v, struct ctl_sess *ss,
         queued++;
     jb_key(b, "session");
     jb_open(b, '{');
-    jb_key(b, "running");
-    jb_str(b, ss->running != NULL ? ss->running->line : NULL);
-    jb_key(b, "queued");
-    jb_u64(b, queued);
+    jb_kv_str(b, "running", ss->running != NULL ? ss->running->line : NULL);
+    jb_kv_u64(b, "queued", queued);
     jb_key(b, "bench");
     if (job == NULL) {
         jb_null(b);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmd/out.h"
+#include "control/control.h"
 #include "nbd/addr.h"
 #include "tui/app.h"
 #include "tui/remote.h"
@@ -52,14 +53,8 @@ int tui_attach_main(int argc, char **argv)
         attach_usage();
         return 2;
     }
-    if (nbd_addr_parse(argv[optind], &a, &cause) < 0 || !a.is_unix) {
-        fprintf(stderr, "%s: %s\n", out_progname(),
-                cause != NULL ? cause : "the control socket is unix:PATH");
-        free(cause);
-        if (cause == NULL)
-            nbd_addr_clear(&a);
+    if (ctl_socket_parse(argv[optind], &a) < 0)
         return 2;
-    }
     if (!tui_possible()) {
         fprintf(stderr, "%s: attach needs a terminal (standard input and "
                 "output)\n", out_progname());

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "control/events.h"
 #include "control/json.h"
 #include "export/export.h"
 #include "tui/app.h"
@@ -214,12 +215,6 @@ static int errno_lookup(const char *name)
 /* A fault event back into the struct the local TUI formats its line from. */
 static void remote_fault(struct tui_remote *r, const struct json_value *v)
 {
-    static const char *const kinds[] = {
-        [BK_FAULT_ERROR] = "error", [BK_FAULT_DELAY] = "delay",
-        [BK_FAULT_HANG] = "hang", [BK_FAULT_HANG_TIMEOUT] = "hang-timeout",
-        [BK_FAULT_CORRUPT] = "corrupt", [BK_FAULT_DROP] = "drop",
-        [BK_FAULT_TORN] = "torn", [BK_FAULT_POWERCUT] = "powercut",
-    };
     struct bk_fault f = { .sector = -1 };
     const char *kind = json_str(json_get(v, "kind"));
     const struct json_value *src = json_get(v, "source");
@@ -228,10 +223,10 @@ static void remote_fault(struct tui_remote *r, const struct json_value *v)
     char line[512];
     size_t k;
 
-    for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-        if (kind != NULL && strcmp(kinds[k], kind) == 0)
+    for (k = 0; k < EV_FAULT_KINDS; k++)
+        if (kind != NULL && strcmp(ev_fault_names[k], kind) == 0)
             break;
-    if (k == sizeof(kinds) / sizeof(kinds[0]))
+    if (k == EV_FAULT_KINDS)
         return;
     f.kind = (enum bk_fault_kind)k;
     f.rule = (unsigned)json_int(json_get(v, "rule"), 0);
@@ -251,16 +246,10 @@ static void remote_fault(struct tui_remote *r, const struct json_value *v)
     f.exit = json_true(json_get(v, "exit"));
     /* The line names an export's client: the request's source. */
     if (src != NULL && src->type == JSON_OBJECT) {
-        static const char *const kinds_src[] = {
-            [BK_SRC_COMMAND] = "command", [BK_SRC_BENCH] = "bench",
-            [BK_SRC_TUI] = "tui", [BK_SRC_NBD] = "nbd",
-            [BK_SRC_FUSE] = "fuse", [BK_SRC_CONTROL] = "control",
-            [BK_SRC_INTERNAL] = "internal",
-        };
         const char *sk = json_str(json_get(src, "kind"));
 
-        for (size_t i = 0; i < sizeof(kinds_src) / sizeof(kinds_src[0]); i++)
-            if (sk != NULL && strcmp(kinds_src[i], sk) == 0)
+        for (size_t i = 0; i < EV_SOURCE_KINDS; i++)
+            if (sk != NULL && strcmp(ev_source_names[i], sk) == 0)
                 source.kind = (enum bk_source_kind)i;
         source.id = (uint64_t)json_int(json_get(src, "id"), 0);
         source.name = json_str(json_get(src, "name"));

@@ -463,6 +463,22 @@ static int handle_dependencies(struct qcow2_state *s, uint64_t guest_offset,
     return 0;
 }
 
+/* The clusters a write of bytes at guest_offset may take in one step: to
+ * the end of its L2 slice, and no more than a request's worth. */
+static uint64_t write_span(struct qcow2_state *s, uint64_t guest_offset,
+                           uint64_t bytes)
+{
+    uint64_t nb = qcow2_size_to_clusters(s, qcow2_offset_into_cluster(
+                                                s, guest_offset) + bytes);
+    unsigned l2_index = qcow2_offset_to_l2_slice_index(s, guest_offset);
+
+    if (nb > s->l2_slice_size - l2_index)
+        nb = s->l2_slice_size - l2_index;
+    if (nb > (uint64_t)(QCOW2_REQUEST_MAX_BYTES >> s->cluster_bits))
+        nb = QCOW2_REQUEST_MAX_BYTES >> s->cluster_bits;
+    return nb;
+}
+
 /* Clusters at guest_offset that may be written in place: 1 with *bytes
  * cut to them, 0 when there are none (*bytes 0 when there is one but not
  * at the required *host_offset). */
@@ -471,16 +487,12 @@ static int handle_copied(struct qcow2_state *s, uint64_t guest_offset,
                          struct qcow2_l2meta **m)
 {
     uint64_t in_cluster = qcow2_offset_into_cluster(s, guest_offset);
-    uint64_t nb = qcow2_size_to_clusters(s, in_cluster + *bytes);
-    unsigned l2_index = qcow2_offset_to_l2_slice_index(s, guest_offset);
+    uint64_t nb = write_span(s, guest_offset, *bytes);
+    unsigned l2_index;
     uint64_t entry, cluster_offset;
     void *slice;
     int ret;
 
-    if (nb > s->l2_slice_size - l2_index)
-        nb = s->l2_slice_size - l2_index;
-    if (nb > (uint64_t)(QCOW2_REQUEST_MAX_BYTES >> s->cluster_bits))
-        nb = QCOW2_REQUEST_MAX_BYTES >> s->cluster_bits;
     ret = qcow2_get_cluster_table(s, guest_offset, &slice, &l2_index);
     if (ret < 0)
         return ret;
@@ -528,16 +540,12 @@ static int handle_alloc(struct qcow2_state *s, uint64_t guest_offset,
                         struct qcow2_l2meta **m)
 {
     uint64_t in_cluster = qcow2_offset_into_cluster(s, guest_offset);
-    uint64_t nb = qcow2_size_to_clusters(s, in_cluster + *bytes);
-    unsigned l2_index = qcow2_offset_to_l2_slice_index(s, guest_offset);
+    uint64_t nb = write_span(s, guest_offset, *bytes);
+    unsigned l2_index;
     uint64_t alloc_offset, requested, avail, nb_bytes;
     void *slice;
     int ret;
 
-    if (nb > s->l2_slice_size - l2_index)
-        nb = s->l2_slice_size - l2_index;
-    if (nb > (uint64_t)(QCOW2_REQUEST_MAX_BYTES >> s->cluster_bits))
-        nb = QCOW2_REQUEST_MAX_BYTES >> s->cluster_bits;
     ret = qcow2_get_cluster_table(s, guest_offset, &slice, &l2_index);
     if (ret < 0)
         return ret;

@@ -23,7 +23,30 @@ struct spawn_task {
     int (*fn)(struct bk_io *io);
     int ret;
     const char *what;            /* the last event it fired (sub-requests) */
+    struct spawn_task *next_spare;   /* on the state's spare_tasks */
 };
+
+/*
+ * Ended task records stay on the state for the next request, as io
+ * records stay on their node (iorec.c), rather than a malloc and a free
+ * per request.  AddressSanitizer builds keep none.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+enum { QCOW2_SPARE_TASKS_MAX = 0 };
+#else
+enum { QCOW2_SPARE_TASKS_MAX = 64 };
+#endif
+
+void qcow2_free_spare_tasks(struct qcow2_state *s)
+{
+    struct spawn_task *t;
+
+    while ((t = s->spare_tasks) != NULL) {
+        s->spare_tasks = t->next_spare;
+        free(t);
+    }
+    s->nspare_tasks = 0;
+}
 
 static void task_main(void *arg)
 {
@@ -36,19 +59,31 @@ static void task_exit(void *arg)
 {
     struct spawn_task *t = arg;
     struct bk_io *io = t->io;
+    struct qcow2_state *s = io->node->state;
     int ret = t->ret;
 
-    free(t);
+    if (s->nspare_tasks + 1 > QCOW2_SPARE_TASKS_MAX) {
+        free(t);
+    } else {
+        t->next_spare = s->spare_tasks;
+        s->spare_tasks = t;
+        s->nspare_tasks++;
+    }
     bk_io_complete(io, ret);
 }
 
 void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io))
 {
-    struct spawn_task *t = malloc(sizeof(*t));
+    struct qcow2_state *s = io->node->state;
+    struct spawn_task *t = s->spare_tasks;
     struct bk_co *co;
 
-    if (t == NULL)
+    if (t != NULL) {
+        s->spare_tasks = t->next_spare;
+        s->nspare_tasks--;
+    } else if ((t = malloc(sizeof(*t))) == NULL) {
         abort();
+    }
     *t = (struct spawn_task){ .io = io, .fn = fn };
     co = bk_co_new(task_main, t);
     bk_co_set_data(co, t);
@@ -351,8 +386,9 @@ void qcow2_event(struct qcow2_state *s, enum rules_event ev)
 
 void qcow2_iov_init(struct qcow2_iov *q)
 {
-    q->v = NULL;
-    q->n = q->cap = 0;
+    q->v = q->inl;
+    q->n = 0;
+    q->cap = (int)(sizeof(q->inl) / sizeof(q->inl[0]));
 }
 
 void qcow2_iov_reset(struct qcow2_iov *q)
@@ -362,7 +398,8 @@ void qcow2_iov_reset(struct qcow2_iov *q)
 
 void qcow2_iov_destroy(struct qcow2_iov *q)
 {
-    free(q->v);
+    if (q->v != q->inl)
+        free(q->v);
     qcow2_iov_init(q);
 }
 
@@ -371,33 +408,52 @@ void qcow2_iov_add(struct qcow2_iov *q, void *base, size_t len)
     if (len == 0)
         return;
     if (q->n == q->cap) {
-        int cap = q->cap ? 2 * q->cap : 4;
-        struct iovec *v = realloc(q->v, (size_t)cap * sizeof(*v));
+        int cap = 2 * q->cap;
+        struct iovec *v = malloc((size_t)cap * sizeof(*v));
 
         if (v == NULL)
             abort();
+        memcpy(v, q->v, (size_t)q->n * sizeof(*v));
+        if (q->v != q->inl)
+            free(q->v);
         q->v = v;
         q->cap = cap;
     }
     q->v[q->n++] = (struct iovec){ base, len };
 }
 
+/*
+ * The part of buffer v that [*skip, +*len) of an array takes, walking the
+ * array buffer by buffer: its length (0 when v lies wholly before the
+ * range) and *base; *skip and *len move past v.
+ */
+static size_t iov_piece(const struct iovec *v, size_t *skip, size_t *len,
+                        char **base)
+{
+    size_t l = v->iov_len;
+
+    if (*skip >= l) {
+        *skip -= l;
+        return 0;
+    }
+    l -= *skip;
+    if (l > *len)
+        l = *len;
+    *base = (char *)v->iov_base + *skip;
+    *len -= l;
+    *skip = 0;
+    return l;
+}
+
 void qcow2_iov_concat(struct qcow2_iov *q, const struct iovec *iov, int n,
                       size_t skip, size_t len)
 {
     for (int i = 0; i < n && len > 0; i++) {
-        size_t l = iov[i].iov_len;
+        char *base;
+        size_t l = iov_piece(&iov[i], &skip, &len, &base);
 
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if (l > len)
-            l = len;
-        qcow2_iov_add(q, (char *)iov[i].iov_base + skip, l);
-        len -= l;
-        skip = 0;
+        if (l > 0)
+            qcow2_iov_add(q, base, l);
     }
 }
 
@@ -406,37 +462,11 @@ int qcow2_iov_count(const struct iovec *iov, int n, size_t skip, size_t len)
     int count = 0;
 
     for (int i = 0; i < n && len > 0; i++) {
-        size_t l = iov[i].iov_len;
+        char *base;
 
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        len -= l < len ? l : len;
-        skip = 0;
-        count++;
+        count += iov_piece(&iov[i], &skip, &len, &base) > 0;
     }
     return count;
-}
-
-void qcow2_iov_memset(const struct iovec *iov, int n, size_t skip, int c,
-                      size_t len)
-{
-    for (int i = 0; i < n && len > 0; i++) {
-        size_t l = iov[i].iov_len;
-
-        if (skip >= l) {
-            skip -= l;
-            continue;
-        }
-        l -= skip;
-        if (l > len)
-            l = len;
-        memset((char *)iov[i].iov_base + skip, c, l);
-        len -= l;
-        skip = 0;
-    }
 }
 
 size_t qcow2_iov_total(const struct qcow2_iov *q)

@@ -723,6 +723,7 @@ static void qcow2_free_state(struct qcow2_state *s)
         s->discards = d->next;
         free(d);
     }
+    qcow2_free_spare_tasks(s);
     memset(s, 0, sizeof(*s));
 }
 

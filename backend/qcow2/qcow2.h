@@ -489,6 +489,8 @@ struct qcow2_state {
 
     struct qcow2_sub *subs, *subs_tail;   /* sub-requests, oldest first */
     const char *sync_what;       /* the last event outside a request */
+    struct spawn_task *spare_tasks;   /* ended, kept for reuse (io.c) */
+    unsigned nspare_tasks;
 };
 
 static inline uint64_t qcow2_offset_into_cluster(const struct qcow2_state *s,
@@ -578,6 +580,8 @@ static inline uint64_t qcow2_l2meta_cow_end(const struct qcow2_l2meta *m)
 
 /* Run fn for io in a new coroutine; io ends with fn's return value. */
 void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io));
+/* Free the task records qcow2_spawn kept for reuse (at close). */
+void qcow2_free_spare_tasks(struct qcow2_state *s);
 /* Run fn(arg) in a coroutine serving no request and iterate the loop
  * until it ends (open, close, reopen); its return value. */
 int qcow2_run_sync(struct bk_node *node, int (*fn)(void *arg), void *arg);
@@ -633,8 +637,11 @@ int qcow2_layout(struct bk_node *node, int64_t *file_length,
                  void *arg);
 /* A growing iovec array (QEMU's QEMUIOVector, what qcow2 needs of it). */
 struct qcow2_iov {
-    struct iovec *v;
+    struct iovec *v;            /* inl, or allocated once it is too small */
     int n, cap;
+    /* Most requests' buffers fit here: no allocation per request (the
+     * record lives on its caller's stack and is never copied). */
+    struct iovec inl[4];
 };
 void qcow2_iov_init(struct qcow2_iov *q);
 void qcow2_iov_reset(struct qcow2_iov *q);
@@ -645,8 +652,6 @@ void qcow2_iov_concat(struct qcow2_iov *q, const struct iovec *iov, int n,
                       size_t skip, size_t len);
 /* How many buffers [skip, skip+len) of iov spans. */
 int qcow2_iov_count(const struct iovec *iov, int n, size_t skip, size_t len);
-void qcow2_iov_memset(const struct iovec *iov, int n, size_t skip, int c,
-                      size_t len);
 size_t qcow2_iov_total(const struct qcow2_iov *q);
 
 /* ---- the image as a whole (image.c) ------------------------------------- */

@@ -36,7 +36,7 @@ static int read_backing(struct qcow2_state *s, uint64_t offset,
         qcow2_iov_destroy(&q);
     }
     if (ret == 0 && n < bytes)
-        qcow2_iov_memset(iov, iovcnt, skip + n, 0, bytes - n);
+        bk_iov_fill(iov, iovcnt, skip + n, NULL, bytes - n);
     return ret;
 }
 
@@ -87,7 +87,7 @@ int qcow2_co_preadv(struct qcow2_state *s, uint64_t offset, uint64_t bytes,
         if (type == QCOW2_SC_ZERO_PLAIN || type == QCOW2_SC_ZERO_ALLOC ||
             ((type == QCOW2_SC_UNALLOCATED_PLAIN ||
               type == QCOW2_SC_UNALLOCATED_ALLOC) && s->node->backing == NULL)) {
-            qcow2_iov_memset(iov, iovcnt, skip, 0, cur);
+            bk_iov_fill(iov, iovcnt, skip, NULL, cur);
         } else {
             struct qcow2_task t = {
                 .fn = read_task, .s = s, .type = type, .host_offset = host,
