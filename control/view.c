@@ -209,6 +209,15 @@ static void view_image(struct cmd_group *g, struct bk_dev *dev, void *arg)
     ctl_view_dirty(v);
 }
 
+/* A session's command starts: its TUI shows it as the one running (a
+ * sleep or wait_break may change nothing else for a long while). */
+static void view_start(struct cmd_state *st, const char *line, void *arg)
+{
+    (void)st;
+    (void)line;
+    ctl_view_dirty(arg);
+}
+
 static void view_ran(struct cmd_state *st, const char *line, int ret,
                      void *arg)
 {
@@ -883,7 +892,7 @@ struct ctl_view *ctl_view_new(struct ctl_server *s)
         abort();
     v->last_count = -2;
     jb_init(&v->frame);
-    cmd_group_watch(s->group, view_image, NULL, view_ran, v);
+    cmd_group_watch(s->group, view_image, view_start, view_ran, v);
     view_follow(v, s->owner->dev);
     return v;
 }

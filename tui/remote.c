@@ -66,6 +66,7 @@ struct tui_remote {
     struct jbuf out;             /* requests not yet written */
     size_t out_off;
     uint64_t next_id;
+    uint64_t cancel_id;          /* the last "cancel" sent, or 0 */
 
     /* The mirror. */
     bool has_image;
@@ -173,6 +174,16 @@ void tui_remote_send(struct tui_remote *r, const char *line)
     remote_request(r, line);
 }
 
+void tui_remote_cancel(struct tui_remote *r)
+{
+    if (r->fd < 0) {
+        tui_app_status(r->t, "not attached any more: nothing to cancel");
+        return;
+    }
+    remote_request(r, "cancel");
+    r->cancel_id = r->next_id;
+}
+
 /* ---- lines that are not frames ------------------------------------------- */
 
 static void remote_text(struct tui_remote *r, enum tui_out_kind kind,
@@ -186,8 +197,36 @@ static void remote_text(struct tui_remote *r, enum tui_out_kind kind,
     }
 }
 
+/*
+ * The answer to Ctrl-C goes to the status line, as a local TUI's does: the
+ * run's "cancel" says it in the same words, one line, less the key that
+ * resumes a parked request (EBUSY), which is this TUI's to name.
+ */
+static void remote_cancelled(struct tui_remote *r, const struct json_value *v)
+{
+    const char *text = json_str(json_get(v, "output"));
+    const char *err = json_str(json_get(v, "errno"));
+    size_t n;
+
+    if (text == NULL || *text == '\0')
+        text = json_str(json_get(v, "error"));
+    if (text == NULL)
+        text = "";
+    n = strcspn(text, "\n");
+    tui_app_status(r->t, "%.*s%s", (int)n, text,
+                   err != NULL && strcmp(err, "EBUSY") == 0 ? " (F5)" : "");
+}
+
 static void remote_reply(struct tui_remote *r, const struct json_value *v)
 {
+    const struct json_value *id = json_get(v, "id");
+
+    if (r->cancel_id != 0 && id != NULL && id->type == JSON_NUMBER &&
+        (uint64_t)id->i == r->cancel_id) {
+        r->cancel_id = 0;
+        remote_cancelled(r, v);
+        return;
+    }
     remote_text(r, TUI_OUT_TEXT, json_get(v, "output"));
     remote_text(r, TUI_OUT_ERROR, json_get(v, "error"));
 }

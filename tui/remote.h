@@ -29,6 +29,9 @@ struct tui_remote *tui_remote_new(struct tui *t, int fd, const char *where);
 void tui_remote_free(struct tui_remote *r);
 /* Send a command line; its reply shows in Output. */
 void tui_remote_send(struct tui_remote *r, const char *line);
+/* Ctrl-C: ask the run to cancel this TUI's command that waits; the answer
+ * shows in the status line, in the local TUI's words. */
+void tui_remote_cancel(struct tui_remote *r);
 const char *tui_remote_where(const struct tui_remote *r);
 /* Why the connection ended (NULL while it lasts). */
 const char *tui_remote_gone(const struct tui_remote *r);

@@ -19,6 +19,7 @@
 #include "rules/rules.h"
 #include "tui/panel.h"
 #include "tui/qmap.h"
+#include "tui/remote.h"
 #include "tui/screen.h"
 
 static int tc_focus_next(struct cmd_state *st, int argc, char **argv);
@@ -417,14 +418,20 @@ static int tc_pan(struct cmd_state *st, int argc, char **argv)
 }
 
 /* Ctrl-C: a command that waits (sleep, wait_break) gives up; one whose
- * request is parked cannot, and the user is told how to free it. */
+ * request is parked cannot, and the user is told how to free it.
+ * Attached, the command runs in the run's blkmon: it is asked there, and
+ * its answer comes to the status line (remote.c). */
 static int tc_cancel(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
     size_t queued;
     const char *running = tui_model_running(t, &queued);
 
-    if (t->remote != NULL || running == NULL) {
+    if (t->remote != NULL) {
+        tui_remote_cancel(t->remote);
+        return 0;
+    }
+    if (running == NULL) {
         tui_app_status(t, "nothing to cancel");
         return -ENOENT;
     }
