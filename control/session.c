@@ -22,6 +22,13 @@
  * from the loop's stack and yielding back to it; coroutines a command's
  * driver starts (qcow2) nest inside it as they do anywhere.
  *
+ * One exception to the order, the TUI's: a wait_break waits for a
+ * request that a later command may be the one to issue, so a command
+ * that comes while it waits, with nothing queued, runs at once, nested in
+ * the wait on the same fiber (a *side* job), as the TUI nests it; the
+ * wait ends when that command's request parks.  Its text reply still
+ * comes in its place, after the wait_break's.
+ *
  * An open, close or reopen (CMD_F_IMAGE) replaces or reopens what every
  * session's commands use, so its fiber starts it only from the top of
  * the loop's stack (not from inside a pass, where some caller may hold
@@ -282,14 +289,37 @@ static void sess_co_done(void *arg)
     ss->srv->activity++;
 }
 
+/* Run the side job, if one came, on the fiber's stack (from a wait in
+ * it, or before the next queued job when the wait ended first). */
+static void sess_run_side(struct ctl_sess *ss)
+{
+    struct ctl_job *j = ss->side;
+
+    if (j == NULL || ss->side_running)
+        return;
+    ss->side = NULL;
+    ss->side_running = true;
+    if (ss->ending) {
+        cap_add(&j->cap, OUT_STDERR, "blkmon is stopping\n", 19);
+        j->ret = -ESHUTDOWN;
+    } else {
+        sess_exec(ss, j);
+    }
+    ss->side_running = false;
+    sess_reply(ss, j);
+    sess_after(ss);
+}
+
 static void sess_fiber(void *arg)
 {
     struct ctl_sess *ss = arg;
 
     for (;;) {
-        struct ctl_job *j = ss->queue;
+        struct ctl_job *j;
         unsigned flags;
 
+        sess_run_side(ss);
+        j = ss->queue;
         if (j == NULL) {
             if (ss->ending)
                 return;
@@ -326,6 +356,7 @@ void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req)
 {
     struct ctl_job *j = job_new(req);
     struct ctl_conn *c = ss->conn;
+    unsigned flags;
 
     if (!req->json)
         j->seq = c->next_seq++;
@@ -340,10 +371,18 @@ void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req)
         sess_reply(ss, j);
         return;
     }
-    if (cmd_line_flags(&ss->st, j->line, NULL) & CMD_F_CONTROL) {
+    flags = cmd_line_flags(&ss->st, j->line, NULL);
+    if (flags & CMD_F_CONTROL) {
         sess_exec(ss, j);
         sess_reply(ss, j);
         sess_after(ss);
+        return;
+    }
+    if (ss->running != NULL && ss->st.waiting_tag != NULL &&
+        ss->queue == NULL && ss->side == NULL && !ss->side_running &&
+        !(flags & CMD_F_IMAGE)) {
+        ss->side = j;
+        ss->srv->activity++;
         return;
     }
     if (ss->queue_tail != NULL)
@@ -395,6 +434,8 @@ struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c)
 
 static void sess_drop_queue(struct ctl_sess *ss)
 {
+    job_free(ss->side);
+    ss->side = NULL;
     while (ss->queue != NULL) {
         struct ctl_job *j = ss->queue;
 
@@ -567,6 +608,9 @@ static bool sched_hook(struct bk_loop *loop, int *timeout_ms, bool nested,
                           ? -1 : bk_now_ns() + (int64_t)*timeout_ms * 1000000;
         ss->seen = sched_activity(s);
         bk_co_yield();
+        /* Resumed: a command for the wait_break waiting here runs now. */
+        if (ss->st.waiting_tag != NULL)
+            sess_run_side(ss);
         return true;
     }
     /* Another coroutine (a driver's) waiting by a pass of its own: the
