@@ -68,14 +68,20 @@ static void ctl_on_sigint(int sig)
 
 /*
  * SIGINT is blocked but while waiting for the server (ppoll), so that one
- * never slips in between a look at the count and the wait.
+ * never slips in between a look at the count and the wait.  Ignored when
+ * we start (a script's background job), it stays ignored.
  */
 static void ctl_catch_sigint(struct ctl_client *c)
 {
-    struct sigaction sa = { .sa_handler = ctl_on_sigint };
+    struct sigaction sa = { .sa_handler = ctl_on_sigint }, old;
     sigset_t set;
 
     sigemptyset(&sa.sa_mask);
+    sigemptyset(&c->waitmask);
+    if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler == SIG_IGN) {
+        sigprocmask(SIG_BLOCK, NULL, &c->waitmask);
+        return;
+    }
     sigaction(SIGINT, &sa, NULL);
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -82,10 +82,7 @@ struct ctl_sess {
     struct ctl_job *queue, *queue_tail;
     unsigned nqueued;
     struct ctl_job *running;     /* the job its fiber runs */
-    /* A job that runs nested in a waiting wait_break (session.c): the
-     * one waiting to, and whether one runs. */
-    struct ctl_job *side;
-    bool side_running;
+    bool side_running;           /* a job runs nested in a wait_break */
     struct bk_co *co;            /* its fiber (a coroutine), or NULL */
     bool co_done;                /* it returned: coro.c freed it */
     enum ctl_fstate fstate;

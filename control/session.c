@@ -23,11 +23,12 @@
  * driver starts (qcow2) nest inside it as they do anywhere.
  *
  * One exception to the order, the TUI's: a wait_break waits for a
- * request that a later command may be the one to issue, so a command
- * that comes while it waits, with nothing queued, runs at once, nested in
- * the wait on the same fiber (a *side* job), as the TUI nests it; the
- * wait ends when that command's request parks.  Its text reply still
- * comes in its place, after the wait_break's.
+ * request that a later command may be the one to issue, so while it
+ * waits the commands queued behind it run, one at a time, nested in the
+ * wait on the same fiber (*side* jobs), as the TUI nests a line typed
+ * meanwhile; the wait ends when their request parks (once the side job
+ * ends).  Their text replies still come in their place, after the
+ * wait_break's.
  *
  * An open, close or reopen (CMD_F_IMAGE) replaces or reopens what every
  * session's commands use, so its fiber starts it only from the top of
@@ -289,25 +290,35 @@ static void sess_co_done(void *arg)
     ss->srv->activity++;
 }
 
-/* Run the side job, if one came, on the fiber's stack (from a wait in
- * it, or before the next queued job when the wait ended first). */
-static void sess_run_side(struct ctl_sess *ss)
+static struct ctl_job *sess_pop(struct ctl_sess *ss)
 {
-    struct ctl_job *j = ss->side;
+    struct ctl_job *j = ss->queue;
 
-    if (j == NULL || ss->side_running)
-        return;
-    ss->side = NULL;
+    ss->queue = j->next;
+    if (ss->queue == NULL)
+        ss->queue_tail = NULL;
+    ss->nqueued--;
+    j->next = NULL;
+    return j;
+}
+
+/* From a wait_break waiting on the fiber: run the next queued job on the
+ * fiber's stack, nested in the wait (not an open or close: those need
+ * the top of the stack).  Whether one ran. */
+static bool sess_run_side(struct ctl_sess *ss)
+{
+    struct ctl_job *j = ss->queue;
+
+    if (j == NULL || ss->side_running || ss->st.waiting_tag == NULL ||
+        ss->ending || (cmd_line_flags(&ss->st, j->line, NULL) & CMD_F_IMAGE))
+        return false;
+    j = sess_pop(ss);
     ss->side_running = true;
-    if (ss->ending) {
-        cap_add(&j->cap, OUT_STDERR, "blkmon is stopping\n", 19);
-        j->ret = -ESHUTDOWN;
-    } else {
-        sess_exec(ss, j);
-    }
+    sess_exec(ss, j);
     ss->side_running = false;
     sess_reply(ss, j);
     sess_after(ss);
+    return true;
 }
 
 static void sess_fiber(void *arg)
@@ -318,20 +329,14 @@ static void sess_fiber(void *arg)
         struct ctl_job *j;
         unsigned flags;
 
-        sess_run_side(ss);
-        j = ss->queue;
-        if (j == NULL) {
+        if (ss->queue == NULL) {
             if (ss->ending)
                 return;
             ss->fstate = CTL_F_IDLE;
             bk_co_yield();
             continue;
         }
-        ss->queue = j->next;
-        if (ss->queue == NULL)
-            ss->queue_tail = NULL;
-        ss->nqueued--;
-        j->next = NULL;
+        j = sess_pop(ss);
         ss->running = j;
         flags = cmd_line_flags(&ss->st, j->line, NULL);
         if ((flags & CMD_F_IMAGE) && !ss->ending) {
@@ -376,13 +381,6 @@ void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req)
         sess_exec(ss, j);
         sess_reply(ss, j);
         sess_after(ss);
-        return;
-    }
-    if (ss->running != NULL && ss->st.waiting_tag != NULL &&
-        ss->queue == NULL && ss->side == NULL && !ss->side_running &&
-        !(flags & CMD_F_IMAGE)) {
-        ss->side = j;
-        ss->srv->activity++;
         return;
     }
     if (ss->queue_tail != NULL)
@@ -434,8 +432,6 @@ struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c)
 
 static void sess_drop_queue(struct ctl_sess *ss)
 {
-    job_free(ss->side);
-    ss->side = NULL;
     while (ss->queue != NULL) {
         struct ctl_job *j = ss->queue;
 
@@ -603,14 +599,15 @@ static bool sched_hook(struct bk_loop *loop, int *timeout_ms, bool nested,
 
     (void)loop;
     if (ss != NULL && bk_co_self() == ss->co) {
+        /* A wait_break waits here: the commands behind it run first. */
+        if (sess_run_side(ss))
+            return true;
         ss->fstate = CTL_F_WAITING;
         ss->deadline_ns = *timeout_ms < 0
                           ? -1 : bk_now_ns() + (int64_t)*timeout_ms * 1000000;
         ss->seen = sched_activity(s);
         bk_co_yield();
-        /* Resumed: a command for the wait_break waiting here runs now. */
-        if (ss->st.waiting_tag != NULL)
-            sess_run_side(ss);
+        sess_run_side(ss);
         return true;
     }
     /* Another coroutine (a driver's) waiting by a pass of its own: the
