@@ -149,6 +149,21 @@ void ctl_json_reply(struct jbuf *b, const char *id, int ret,
                     const char *out, size_t outlen,
                     const char *err, size_t errlen)
 {
+    ctl_json_reply_open(b, id, ret, out, outlen, err, errlen);
+    ctl_json_reply_close(b);
+}
+
+void ctl_json_reply_close(struct jbuf *b)
+{
+    jb_close(b, '}');
+    jb_lit(b, "\n");
+    b->comma = false;
+}
+
+void ctl_json_reply_open(struct jbuf *b, const char *id, int ret,
+                         const char *out, size_t outlen,
+                         const char *err, size_t errlen)
+{
     char nb[16];
 
     b->comma = false;
@@ -168,7 +183,4 @@ void ctl_json_reply(struct jbuf *b, const char *id, int ret,
         jb_key(b, "errno");
         jb_str(b, ctl_errno_name(ret, nb, sizeof(nb)));
     }
-    jb_close(b, '}');
-    jb_lit(b, "\n");
-    b->comma = false;
 }

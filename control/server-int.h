@@ -45,9 +45,17 @@
 struct ev_sub;
 struct ctl_view;
 
+/* A stretch of a capture's text printed on one stream. */
+struct ctl_run {
+    bool err;
+    size_t len;
+};
+
 struct ctl_cap {
     struct jbuf all, out, err;   /* both streams; stdout; stderr */
     size_t dropped;              /* bytes past CTL_CAPTURE_MAX */
+    struct ctl_run *runs;        /* all, stream by stream, in order */
+    size_t nruns, runs_cap;
 };
 
 struct ctl_job {

@@ -66,6 +66,9 @@ static void cap_fini(struct ctl_cap *c)
     jb_free(&c->all);
     jb_free(&c->out);
     jb_free(&c->err);
+    free(c->runs);
+    c->runs = NULL;
+    c->nruns = c->runs_cap = 0;
 }
 
 static void cap_reset(struct ctl_cap *c)
@@ -74,6 +77,25 @@ static void cap_reset(struct ctl_cap *c)
     jb_reset(&c->out);
     jb_reset(&c->err);
     c->dropped = 0;
+    c->nruns = 0;
+}
+
+static void cap_run(struct ctl_cap *c, bool err, size_t len)
+{
+    if (c->nruns > 0 && c->runs[c->nruns - 1].err == err) {
+        c->runs[c->nruns - 1].len += len;
+        return;
+    }
+    if (c->nruns == c->runs_cap) {
+        size_t n = c->runs_cap ? c->runs_cap * 2 : 4;
+        struct ctl_run *r = realloc(c->runs, n * sizeof(*r));
+
+        if (r == NULL)
+            abort();
+        c->runs = r;
+        c->runs_cap = n;
+    }
+    c->runs[c->nruns++] = (struct ctl_run){ err, len };
 }
 
 static void cap_add(struct ctl_cap *c, enum out_stream stream,
@@ -85,6 +107,27 @@ static void cap_add(struct ctl_cap *c, enum out_stream stream,
     }
     jb_raw(&c->all, text, len);
     jb_raw(stream == OUT_STDERR ? &c->err : &c->out, text, len);
+    cap_run(c, stream == OUT_STDERR, len);
+}
+
+/* An attached TUI's "parts" (proto.h): both streams in the order printed,
+ * when there were both. */
+static void cap_put_parts(struct jbuf *b, const struct ctl_cap *c)
+{
+    size_t off = 0;
+
+    if (c->nruns < 2)
+        return;
+    jb_key(b, "parts");
+    jb_open(b, '[');
+    for (size_t i = 0; i < c->nruns; i++) {
+        jb_open(b, '[');
+        jb_str(b, c->runs[i].err ? "error" : "output");
+        jb_strn(b, c->all.p + off, c->runs[i].len);
+        jb_close(b, ']');
+        off += c->runs[i].len;
+    }
+    jb_close(b, ']');
 }
 
 /* The note a truncated capture ends with. */
@@ -99,6 +142,7 @@ static void cap_seal(struct ctl_cap *c)
                  "dropped]\n", c->dropped);
     jb_raw(&c->all, note, (size_t)n);
     jb_raw(&c->err, note, (size_t)n);
+    cap_run(c, true, (size_t)n);
     c->dropped = 0;
 }
 
@@ -163,8 +207,11 @@ static void sess_reply(struct ctl_sess *ss, struct ctl_job *j)
 
         cap_seal(&j->cap);
         jb_init(&b);
-        ctl_json_reply(&b, j->id, j->ret, j->cap.out.p, j->cap.out.len,
-                       j->cap.err.p, j->cap.err.len);
+        ctl_json_reply_open(&b, j->id, j->ret, j->cap.out.p,
+                            j->cap.out.len, j->cap.err.p, j->cap.err.len);
+        if (ss->attached)
+            cap_put_parts(&b, &j->cap);
+        ctl_json_reply_close(&b);
         ctl_conn_send(c, b.p, b.len);
         jb_free(&b);
         job_free(j);
@@ -214,6 +261,8 @@ static void sess_send_idle(struct ctl_sess *ss)
             jb_strn(&b, c->err.p, c->err.len);
         else
             jb_null(&b);
+        if (ss->attached)
+            cap_put_parts(&b, c);
         jb_close(&b, '}');
         jb_lit(&b, "\n");
         ctl_conn_send(ss->conn, b.p, b.len);

@@ -4,7 +4,12 @@
  * A frame is one JSON line:
  *
  *   {"v":1,"event":"view","t":T,"now":NS,"full":BOOL,
- *    "image":null|{"filename","format","length","blkdebug","unmap"},
+ *    "image":null|{"filename","format","length","blkdebug","unmap","map",
+ *                  "stack":"raw > blkdebug > file",
+ *                  "storage":{"driver","path"|null,"block_sizes":[lbs,pbs],
+ *                             "lockable","locking","locked","unshared"}},
+ *             (stack: the whole stack as the local TUI shows it; storage:
+ *             what it sits on, backend.h's bk_storage, perms as bits),
  *    "requests":{"count":N,"list":[[id,op,srckind,srcid,offset,length,
  *                state,submit_ns,event|null,tag|null,suspend_ns],...],
  *                "subs":[[id|null,event|null,op,offset,length,at_event,
@@ -520,6 +525,39 @@ static void put_export(struct jbuf *b, const struct export *x)
 }
 
 /* The part of a frame every attached session gets alike. */
+/* What the local TUI's status and Command line titles show of the image:
+ * its stack (live: a throttle's queue), the storage and its locks. */
+static void put_storage(struct jbuf *b, struct bk_dev *dev)
+{
+    struct bk_storage st;
+    char stack[256];
+
+    bk_dev_describe_stack(dev, stack, sizeof(stack));
+    jb_key(b, "stack");
+    jb_str(b, stack);
+    bk_dev_storage(dev, &st);
+    jb_key(b, "storage");
+    jb_open(b, '{');
+    jb_key(b, "driver");
+    jb_str(b, st.driver);
+    jb_key(b, "path");
+    jb_str(b, st.path);
+    jb_key(b, "block_sizes");
+    jb_open(b, '[');
+    jb_u64(b, st.logical_block_size);
+    jb_u64(b, st.physical_block_size);
+    jb_close(b, ']');
+    jb_key(b, "lockable");
+    jb_bool(b, st.lockable);
+    jb_key(b, "locking");
+    jb_bool(b, st.locking);
+    jb_key(b, "locked");
+    jb_u64(b, st.locked);
+    jb_key(b, "unshared");
+    jb_u64(b, st.unshared);
+    jb_close(b, '}');
+}
+
 static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
 {
     struct bk_dev *dev = v->dev;
@@ -556,6 +594,7 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
         jb_bool(b, v->unmap);
         jb_key(b, "map");
         jb_bool(b, v->map != NULL);
+        put_storage(b, dev);
         jb_close(b, '}');
     }
     jb_key(b, "requests");

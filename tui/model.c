@@ -36,7 +36,9 @@ bool tui_model_image(struct tui *t, struct tui_model_image *img)
 
 bool tui_model_storage(struct tui *t, struct bk_storage *st)
 {
-    if (t->remote != NULL || t->w.dev == NULL)
+    if (t->remote != NULL)
+        return tui_remote_storage(t->remote, st);
+    if (t->w.dev == NULL)
         return false;
     bk_dev_storage(t->w.dev, st);
     return true;

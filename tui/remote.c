@@ -70,7 +70,10 @@ struct tui_remote {
 
     /* The mirror. */
     bool has_image;
-    char *filename, *format;
+    char *filename, *format;     /* format: the stack when sent */
+    bool has_storage;
+    struct bk_storage storage;   /* driver and path: the two below */
+    char *storage_driver, *storage_path;
     int64_t length;
     bool blkdebug;
     int64_t offset;              /* our clock minus the server's */
@@ -219,12 +222,27 @@ static void remote_cancelled(struct tui_remote *r, const struct json_value *v)
 
 static void remote_reply(struct tui_remote *r, const struct json_value *v)
 {
-    const struct json_value *id = json_get(v, "id");
+    const struct json_value *id = json_get(v, "id"), *parts;
 
     if (r->cancel_id != 0 && id != NULL && id->type == JSON_NUMBER &&
         (uint64_t)id->i == r->cancel_id) {
         r->cancel_id = 0;
         remote_cancelled(r, v);
+        return;
+    }
+    parts = json_get(v, "parts");
+    if (parts != NULL && parts->type == JSON_ARRAY) {
+        /* Both streams, in the order printed. */
+        for (size_t i = 0; i < parts->n; i++) {
+            const struct json_value *p = &parts->items[i];
+            const char *stream;
+
+            if (p->type != JSON_ARRAY || p->n < 2)
+                continue;
+            stream = json_str(&p->items[0]);
+            remote_text(r, stream != NULL && strcmp(stream, "error") == 0
+                           ? TUI_OUT_ERROR : TUI_OUT_TEXT, &p->items[1]);
+        }
         return;
     }
     remote_text(r, TUI_OUT_TEXT, json_get(v, "output"));
@@ -321,6 +339,34 @@ static void copy_str(char *dst, size_t size, const struct json_value *v)
     snprintf(dst, size, "%s", s != NULL ? s : "?");
 }
 
+static void mirror_storage(struct tui_remote *r, const struct json_value *st)
+{
+    const struct json_value *bs = json_get(st, "block_sizes");
+    const char *driver = json_str(json_get(st, "driver"));
+    const char *path = json_str(json_get(st, "path"));
+
+    free(r->storage_driver);
+    free(r->storage_path);
+    r->storage_driver = r->storage_path = NULL;
+    r->has_storage = st != NULL && st->type == JSON_OBJECT && driver != NULL;
+    if (!r->has_storage)
+        return;
+    r->storage_driver = strdup(driver);
+    r->storage_path = path != NULL ? strdup(path) : NULL;
+    r->storage = (struct bk_storage){
+        .driver = r->storage_driver,
+        .path = r->storage_path,
+        .lockable = json_true(json_get(st, "lockable")),
+        .locking = json_true(json_get(st, "locking")),
+        .locked = (uint64_t)json_int(json_get(st, "locked"), 0),
+        .unshared = (uint64_t)json_int(json_get(st, "unshared"), 0),
+    };
+    if (bs != NULL && bs->type == JSON_ARRAY && bs->n >= 2) {
+        r->storage.logical_block_size = (uint32_t)bs->items[0].i;
+        r->storage.physical_block_size = (uint32_t)bs->items[1].i;
+    }
+}
+
 static void mirror_image(struct tui_remote *r, const struct json_value *img,
                          bool full)
 {
@@ -351,8 +397,12 @@ static void mirror_image(struct tui_remote *r, const struct json_value *img,
     free(r->filename);
     free(r->format);
     r->filename = strdup(has ? json_str(json_get(img, "filename")) : "");
-    r->format = strdup(has ? json_str(json_get(img, "format")) : "");
+    if (has && json_str(json_get(img, "stack")) != NULL)
+        r->format = strdup(json_str(json_get(img, "stack")));
+    else
+        r->format = strdup(has ? json_str(json_get(img, "format")) : "");
     r->blkdebug = json_true(json_get(img, "blkdebug"));
+    mirror_storage(r, has ? json_get(img, "storage") : NULL);
 }
 
 static void mirror_requests(struct tui_remote *r, const struct json_value *rq)
@@ -555,11 +605,16 @@ static void mirror_session(struct tui_remote *r, const struct json_value *s)
 {
     const struct json_value *b = json_get(s, "bench");
     const char *running = json_str(json_get(s, "running"));
+    bool had_bench = r->has_bench;
 
     free(r->running);
     r->running = running != NULL ? strdup(running) : NULL;
     r->queued = (size_t)json_int(json_get(s, "queued"), 0);
     r->has_bench = b != NULL && b->type == JSON_ARRAY && b->n >= 5;
+    /* The local TUI's notes on its background bench (app.c). */
+    if (r->has_bench != had_bench)
+        tui_app_status(r->t, r->has_bench ? "bench started"
+                                          : "bench finished");
     if (r->has_bench)
         r->bench = (struct bench_progress){
             .total = b->items[0].i,
@@ -871,6 +926,8 @@ void tui_remote_free(struct tui_remote *r)
     free(r->gone);
     free(r->filename);
     free(r->format);
+    free(r->storage_driver);
+    free(r->storage_path);
     free(r->reqs);
     free(r->breaks);
     free(r->susps);
@@ -900,6 +957,14 @@ bool tui_remote_image(struct tui_remote *r, struct tui_model_image *img)
     if (img != NULL)
         *img = (struct tui_model_image){ r->filename, r->format, r->length,
                                          r->blkdebug };
+    return true;
+}
+
+bool tui_remote_storage(struct tui_remote *r, struct bk_storage *st)
+{
+    if (!r->has_image || !r->has_storage)
+        return false;
+    *st = r->storage;
     return true;
 }
 

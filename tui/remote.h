@@ -38,6 +38,7 @@ const char *tui_remote_gone(const struct tui_remote *r);
 
 /* The mirror, for model.c. */
 bool tui_remote_image(struct tui_remote *r, struct tui_model_image *img);
+bool tui_remote_storage(struct tui_remote *r, struct bk_storage *st);
 size_t tui_remote_outstanding(struct tui_remote *r);
 void tui_remote_for_each_req(struct tui_remote *r,
                              void (*fn)(const struct bk_req *req, void *arg),
