@@ -17,7 +17,8 @@
  *    "breaks":[[event,tag],...],
  *    "susps":[[id,tag],...],
  *    "rules":null|{"state":S,"list":[[id,action,event,iotypes,sector,
- *                armed,disabled,matched,injected],...]},
+ *                armed,disabled,matched,injected,text],...]} (text: the
+ *                rule in the rule language, as rules lists it),
  *    "dev":{"errors":N,"injected":N},
  *    "stats":{"t0":NS,"interval_ns":NS,"cur":I,
  *             "totals":[[ops,bytes,errors] x3 (read, write, other)],
@@ -445,6 +446,7 @@ static void put_log(struct ctl_view *v, struct jbuf *b, const char *key,
 static void put_rule(const struct rules_rule *r, void *arg)
 {
     struct jbuf *b = arg;
+    char *text;
 
     jb_open(b, '[');
     jb_u64(b, r->id);
@@ -456,6 +458,9 @@ static void put_rule(const struct rules_rule *r, void *arg)
     jb_bool(b, r->disabled);
     jb_u64(b, r->matched);
     jb_u64(b, r->injected);
+    text = rules_describe(r);
+    jb_str(b, text);
+    free(text);
     jb_close(b, ']');
 }
 

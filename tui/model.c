@@ -98,6 +98,13 @@ bool tui_model_rules(struct tui *t, int *state, size_t *count)
     return true;
 }
 
+char *tui_model_rule_text(struct tui *t, const struct rules_rule *r)
+{
+    if (t->remote != NULL)
+        return tui_remote_rule_text(t->remote, r->id);
+    return rules_describe(r);
+}
+
 void tui_model_for_each_rule(struct tui *t,
                              void (*fn)(const struct rules_rule *r,
                                         void *arg),

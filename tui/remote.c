@@ -87,6 +87,7 @@ struct tui_remote {
     bool has_rules;
     int state;
     struct rules_rule *rules;
+    char **rule_text;            /* each rule in the rule language */
     size_t nrules;
     struct bk_stats dev;
     struct tui_stats_latency lat[TUI_ST__MAX + 1];   /* by class; ALL */
@@ -493,9 +494,13 @@ static void mirror_rules(struct tui_remote *r, const struct json_value *rs)
     const struct json_value *list = json_get(rs, "list");
     size_t n = list != NULL && list->type == JSON_ARRAY ? list->n : 0;
 
+    for (size_t i = 0; i < r->nrules; i++)
+        free(r->rule_text[i]);
+    free(r->rule_text);
     free(r->rules);
     r->rules = calloc(n ? n : 1, sizeof(*r->rules));
-    if (r->rules == NULL)
+    r->rule_text = calloc(n ? n : 1, sizeof(*r->rule_text));
+    if (r->rules == NULL || r->rule_text == NULL)
         abort();
     r->nrules = 0;
     r->has_rules = rs != NULL && rs->type == JSON_OBJECT;
@@ -520,6 +525,10 @@ static void mirror_rules(struct tui_remote *r, const struct json_value *rs)
         x->disabled = json_true(&a->items[6]);
         x->matched = (uint64_t)a->items[7].i;
         x->injected = (uint64_t)a->items[8].i;
+        if (a->n >= 10 && json_str(&a->items[9]) != NULL &&
+            (r->rule_text[r->nrules] = strdup(json_str(&a->items[9]))) ==
+            NULL)
+            abort();
         r->nrules++;
     }
 }
@@ -931,6 +940,9 @@ void tui_remote_free(struct tui_remote *r)
     free(r->reqs);
     free(r->breaks);
     free(r->susps);
+    for (size_t i = 0; i < r->nrules; i++)
+        free(r->rule_text[i]);
+    free(r->rule_text);
     free(r->rules);
     free(r->running);
     exports_free(r);
@@ -958,6 +970,14 @@ bool tui_remote_image(struct tui_remote *r, struct tui_model_image *img)
         *img = (struct tui_model_image){ r->filename, r->format, r->length,
                                          r->blkdebug };
     return true;
+}
+
+char *tui_remote_rule_text(struct tui_remote *r, unsigned id)
+{
+    for (size_t i = 0; i < r->nrules; i++)
+        if (r->rules[i].id == id && r->rule_text[i] != NULL)
+            return strdup(r->rule_text[i]);
+    return NULL;
 }
 
 bool tui_remote_storage(struct tui_remote *r, struct bk_storage *st)

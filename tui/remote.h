@@ -53,6 +53,8 @@ void tui_remote_for_each_suspension(struct tui_remote *r,
                                                void *arg),
                                     void *arg);
 bool tui_remote_rules(struct tui_remote *r, int *state, size_t *count);
+/* A rule as the run describes it (allocated), or NULL. */
+char *tui_remote_rule_text(struct tui_remote *r, unsigned id);
 void tui_remote_for_each_rule(struct tui_remote *r,
                               void (*fn)(const struct rules_rule *rule,
                                          void *arg),

@@ -583,7 +583,7 @@ static int tc_rule_selected(struct cmd_state *st, int argc, char **argv)
     } else if (strcmp(argv[1], "delete") == 0) {
         snprintf(line, sizeof(line), "rule del %u", r.id);
     } else if (strcmp(argv[1], "edit") == 0) {
-        char *d = rules_describe(&r);
+        char *d = tui_model_rule_text(t, &r);
 
         if (d == NULL)
             return -ENOMEM;
