@@ -155,6 +155,8 @@ void ctl_conn_update(struct ctl_conn *c);
 
 /* ---- session.c ---- */
 struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c);
+/* Free a job (one whose reply will not be sent). */
+void ctl_job_free(struct ctl_job *j);
 /* A request from the client: runs it now (control) or queues it. */
 void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req);
 /* The client is gone: end what runs, reap later. */

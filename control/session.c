@@ -166,7 +166,7 @@ static struct ctl_job *job_new(const struct ctl_request *req)
     return j;
 }
 
-static void job_free(struct ctl_job *j)
+void ctl_job_free(struct ctl_job *j)
 {
     if (j == NULL)
         return;
@@ -199,7 +199,7 @@ static void sess_reply(struct ctl_sess *ss, struct ctl_job *j)
     struct ctl_job **p;
 
     if (c == NULL || c->gone) {
-        job_free(j);
+        ctl_job_free(j);
         return;
     }
     if (j->json) {
@@ -214,7 +214,7 @@ static void sess_reply(struct ctl_sess *ss, struct ctl_job *j)
         ctl_json_reply_close(&b);
         ctl_conn_send(c, b.p, b.len);
         jb_free(&b);
-        job_free(j);
+        ctl_job_free(j);
         return;
     }
     for (p = &c->held; *p != NULL && (*p)->seq < j->seq; p = &(*p)->next)
@@ -228,7 +228,7 @@ static void sess_reply(struct ctl_sess *ss, struct ctl_job *j)
         c->held = h->next;
         c->nheld--;
         send_text(c, h);
-        job_free(h);
+        ctl_job_free(h);
         c->send_seq++;
     }
     ctl_conn_update(c);
@@ -485,7 +485,7 @@ static void sess_drop_queue(struct ctl_sess *ss)
         struct ctl_job *j = ss->queue;
 
         ss->queue = j->next;
-        job_free(j);
+        ctl_job_free(j);
     }
     ss->queue_tail = NULL;
     ss->nqueued = 0;
