@@ -260,26 +260,23 @@ static int resume_all_exec(struct cmd_state *st, int argc, char **argv)
 }
 
 /*
- * The texts are the TUI's status line for Ctrl-C (tui/tcmd.c), which an
- * attached TUI shows from this reply; the TUI adds its key, F5, to the
- * advice to resume.
+ * The words are those of the TUI's status line for Ctrl-C (cmd_cancel),
+ * which an attached TUI shows from this reply; the TUI adds its key, F5,
+ * to the advice to resume.
  */
 static int cancel_exec(struct cmd_state *st, int argc, char **argv)
 {
     struct ctl_sess *ss = st->frontend;
+    char msg[320];
+    int ret;
 
     (void)argc;
     (void)argv;
-    if (ss->running == NULL) {
-        out_eprintf(st->out, "nothing to cancel\n");
-        return -ENOENT;
-    }
-    if (st->waiting == NULL) {
-        out_eprintf(st->out, "'%s' waits for its request: resume it\n",
-                    ss->running->line);
-        return -EBUSY;
-    }
-    st->cancel = true;
-    out_printf(st->out, "cancelled '%s'\n", ss->running->line);
-    return 0;
+    ret = cmd_cancel(st, ss->running != NULL ? ss->running->line : NULL,
+                     msg, sizeof(msg));
+    if (ret < 0)
+        out_eprintf(st->out, "%s\n", msg);
+    else
+        out_printf(st->out, "%s\n", msg);
+    return ret;
 }

@@ -427,22 +427,16 @@ static int tc_cancel(struct cmd_state *st, int argc, char **argv)
     size_t queued;
     const char *running = tui_model_running(t, &queued);
 
+    char msg[320];
+    int ret;
+
     if (t->remote != NULL) {
         tui_remote_cancel(t->remote);
         return 0;
     }
-    if (running == NULL) {
-        tui_app_status(t, "nothing to cancel");
-        return -ENOENT;
-    }
-    if (st->waiting == NULL) {
-        tui_app_status(t, "'%s' waits for its request: resume it (F5)",
-                       running);
-        return -EBUSY;
-    }
-    st->cancel = true;
-    tui_app_status(t, "cancelled '%s'", running);
-    return 0;
+    ret = cmd_cancel(st, running, msg, sizeof(msg));
+    tui_app_status(t, "%s%s", msg, ret == -EBUSY ? " (F5)" : "");
+    return ret;
 }
 
 static int tc_goto(struct cmd_state *st, int argc, char **argv)
