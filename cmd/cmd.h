@@ -98,6 +98,16 @@ struct cmd_state {
     bool cancel;
 };
 
+/*
+ * A front end's Ctrl-C (the TUI's, a control client's "cancel"): the
+ * session's command that waits (sleep, wait_break) gives up.  running is
+ * its line (NULL: none runs).  0, -ENOENT when none runs, -EBUSY when it
+ * waits for its own request, which only a resume frees; what to tell the
+ * user, one line without a newline, into msg either way.
+ */
+int cmd_cancel(struct cmd_state *st, const char *running, char *msg,
+               size_t size);
+
 /* A session on loop with no image: output to stdio, requests from the
  * "command line", the blkdebug hooks. */
 void cmd_state_init(struct cmd_state *st, struct bk_loop *loop);

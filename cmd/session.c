@@ -6,6 +6,9 @@
  * zeroed cmd_state with a loop is a working session too (output to stdio);
  * cmd_state_init only names its source and installs the blkdebug hooks.
  */
+#include <errno.h>
+#include <stdio.h>
+
 #include "cmd/bench.h"
 #include "cmd/cmd.h"
 
@@ -22,4 +25,21 @@ void cmd_state_fini(struct cmd_state *st)
 {
     cmd_close_image(st);
     bench_set_background(st, NULL, NULL);
+}
+
+int cmd_cancel(struct cmd_state *st, const char *running, char *msg,
+               size_t size)
+{
+    if (running == NULL) {
+        snprintf(msg, size, "nothing to cancel");
+        return -ENOENT;
+    }
+    if (st->waiting == NULL) {
+        snprintf(msg, size, "'%s' waits for its request: resume it",
+                 running);
+        return -EBUSY;
+    }
+    st->cancel = true;
+    snprintf(msg, size, "cancelled '%s'", running);
+    return 0;
 }

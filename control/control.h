@@ -9,7 +9,16 @@
  * control commands (resume, break, rule...) run at once, even while one
  * of its commands waits; a command that waits (wait_break, sleep, a read
  * parked at a breakpoint) waits on a fiber of its session, so that it
- * holds up neither other clients nor the front end.
+ * holds up neither other clients nor the front end.  While a wait_break
+ * waits, the commands queued behind it run nested in it, as the TUI runs
+ * a line typed meanwhile: one of them may issue the request it waits for.
+ *
+ * A client cancels its own waiting command with the control command
+ * "cancel" (ctl-cmd.c), as Ctrl-C does in the TUI: a sleep or wait_break
+ * gives up (ECANCELED, in its own reply), and "cancel" answers
+ * "cancelled 'LINE'"; EBUSY when the command's request is parked (only a
+ * resume frees it), ENOENT when nothing runs.  blkmon attach sends it for
+ * Ctrl-C, blkmon ctl for SIGINT (then exits 130).
  *
  * The *event hub* (events.h) turns what happens to the image into JSON
  * lines for the event stream (--events) and for subscribed clients.

@@ -6,6 +6,10 @@
  *   events [on [KINDS] | off]   subscribe to the event stream's lines
  *                               (events.h); KINDS: all, or a list such as
  *                               request,break,rule
+ *   cancel                      the session's command that waits (sleep,
+ *                               wait_break) gives up, as Ctrl-C makes it
+ *                               in the TUI; what blkmon attach's Ctrl-C
+ *                               and blkmon ctl's SIGINT send
  *
  * Event lines come as "event LEN" frames to a client that subscribed with
  * a text request, as bare JSON lines to one that used a JSON request.  A
@@ -50,6 +54,7 @@ static const struct cmd_entry ctl_events_entry = {
 static int attach_exec(struct cmd_state *st, int argc, char **argv);
 static int resume_request_exec(struct cmd_state *st, int argc, char **argv);
 static int resume_all_exec(struct cmd_state *st, int argc, char **argv);
+static int cancel_exec(struct cmd_state *st, int argc, char **argv);
 
 /* The flags of the commands an attached TUI's keys send. */
 #define CTL_TUI_FLAGS (CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA)
@@ -85,8 +90,27 @@ static const struct cmd_entry ctl_resume_all_entry = {
     .oneline = "resumes every suspended request",
 };
 
+/* A control command, so that it runs while the command it cancels waits
+ * (and answers at once to a JSON request). */
+static const struct cmd_entry ctl_cancel_entry = {
+    .name = "cancel",
+    .exec = cancel_exec,
+    .flags = CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA,
+    .oneline = "stops this client's command that waits (sleep, wait_break)",
+    .help =
+        "\n"
+        " makes this client's running command give up, if it is one that\n"
+        " waits for time or for a breakpoint (sleep, wait_break): it ends\n"
+        " with ECANCELED and says so in its own reply.  A command whose\n"
+        " request is parked at a breakpoint cannot give up: resume the\n"
+        " request (EBUSY).  Nothing running: ENOENT.  Commands of other\n"
+        " clients are not touched.\n"
+        "\n",
+};
+
 const struct cmd_entry *const ctl_cmd_table[] = {
     &ctl_attach_entry,
+    &ctl_cancel_entry,
     &ctl_events_entry,
     &ctl_resume_all_entry,
     &ctl_resume_request_entry,
@@ -233,4 +257,26 @@ static int resume_all_exec(struct cmd_state *st, int argc, char **argv)
     }
     bk_dev_resume_all(st->dev);
     return 0;
+}
+
+/*
+ * The words are those of the TUI's status line for Ctrl-C (cmd_cancel),
+ * which an attached TUI shows from this reply; the TUI adds its key, F5,
+ * to the advice to resume.
+ */
+static int cancel_exec(struct cmd_state *st, int argc, char **argv)
+{
+    struct ctl_sess *ss = st->frontend;
+    char msg[320];
+    int ret;
+
+    (void)argc;
+    (void)argv;
+    ret = cmd_cancel(st, ss->running != NULL ? ss->running->line : NULL,
+                     msg, sizeof(msg));
+    if (ret < 0)
+        out_eprintf(st->out, "%s\n", msg);
+    else
+        out_printf(st->out, "%s\n", msg);
+    return ret;
 }

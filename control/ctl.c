@@ -15,9 +15,21 @@
  * others still run, as with qemu-io's -c), 2 when the server cannot be
  * reached or breaks the protocol.  A failed command's errno name goes to
  * standard error ("blkmon: wait_break A 100: ETIMEDOUT").
+ *
+ * SIGINT (Ctrl-C) while a command runs asks the server to cancel it, as
+ * Ctrl-C does in the TUI: the "cancel" control command, sent as a JSON
+ * request so that its answer comes at once rather than after the reply
+ * it would overtake.  A command that waits (wait_break, sleep) gives up
+ * and its reply is printed as usual; one whose request is parked cannot,
+ * and the server's advice is printed.  Then no further command is sent
+ * and the status is 130, the shell's for a SIGINT.  A second SIGINT, or
+ * one while no command runs, leaves at once (the server then ends the
+ * session: its waits give up, a parked request stays parked).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,12 +41,73 @@
 #include "control/proto.h"
 #include "nbd/addr.h"
 
+/* The exit status after a SIGINT. */
+#define CTL_EXIT_INTERRUPTED 130
+/* The id of the JSON request that cancels. */
+#define CTL_CANCEL_ID "\"cancel\""
+
 struct ctl_client {
     int fd;
     char buf[65536];
     size_t len, off;
     bool quiet;
+    sigset_t waitmask;           /* SIGINT let in while waiting only */
+    int sigints;                 /* SIGINTs acted on */
+    bool busy;                   /* a command's reply is awaited */
+    bool cancel_sent;
+    bool left;                   /* interrupted for good: no more reads */
 };
+
+static volatile sig_atomic_t ctl_sigints;
+
+static void ctl_on_sigint(int sig)
+{
+    (void)sig;
+    ctl_sigints++;
+}
+
+/*
+ * SIGINT is blocked but while waiting for the server (ppoll), so that one
+ * never slips in between a look at the count and the wait.  Ignored when
+ * we start (a script's background job), it stays ignored.
+ */
+static void ctl_catch_sigint(struct ctl_client *c)
+{
+    struct sigaction sa = { .sa_handler = ctl_on_sigint }, old;
+    sigset_t set;
+
+    sigemptyset(&sa.sa_mask);
+    sigemptyset(&c->waitmask);
+    if (sigaction(SIGINT, NULL, &old) == 0 && old.sa_handler == SIG_IGN) {
+        sigprocmask(SIG_BLOCK, NULL, &c->waitmask);
+        return;
+    }
+    sigaction(SIGINT, &sa, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, &c->waitmask);
+    sigdelset(&c->waitmask, SIGINT);
+}
+
+/* A SIGINT came: false to stop reading (leave), true to read on. */
+static bool ctl_interrupted(struct ctl_client *c)
+{
+    static const char req[] = "{\"id\":" CTL_CANCEL_ID
+                              ",\"cmd\":\"cancel\"}\n";
+
+    c->sigints = ctl_sigints;
+    if (!c->busy || c->cancel_sent) {
+        c->left = true;
+        return false;
+    }
+    c->cancel_sent = true;
+    if (send(c->fd, req, sizeof(req) - 1, MSG_NOSIGNAL) !=
+        (ssize_t)(sizeof(req) - 1)) {
+        c->left = true;
+        return false;
+    }
+    return true;
+}
 
 static void ctl_usage(void)
 {
@@ -52,36 +125,76 @@ static bool ctl_fill(struct ctl_client *c)
         c->len -= c->off;
         c->off = 0;
     }
-    if (c->len == sizeof(c->buf))
+    if (c->len == sizeof(c->buf) || c->left)
         return false;
-    do
-        n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-    while (n < 0 && errno == EINTR);
-    if (n <= 0)
-        return false;
-    c->len += (size_t)n;
-    return true;
+    for (;;) {
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+
+        if (ctl_sigints != c->sigints && !ctl_interrupted(c))
+            return false;
+        if (ppoll(&p, 1, NULL, &c->waitmask) < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len,
+                 MSG_DONTWAIT);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0)
+            return false;
+        c->len += (size_t)n;
+        return true;
+    }
 }
 
-/* One header line ("ok 12"), without its LF, into line. */
-static bool ctl_header(struct ctl_client *c, char *line, size_t size)
+/*
+ * One line, without its LF: a frame's header ("ok 12"), or the JSON line
+ * that answers a cancel.  *line points into the buffer, valid until the
+ * next read.
+ */
+static bool ctl_header(struct ctl_client *c, char **line, size_t *len)
 {
     for (;;) {
-        char *lf = memchr(c->buf + c->off, '\n', c->len - c->off);
+        char *p = c->buf + c->off;
+        char *lf = memchr(p, '\n', c->len - c->off);
 
         if (lf != NULL) {
-            size_t n = (size_t)(lf - (c->buf + c->off));
-
-            if (n >= size)
-                return false;
-            memcpy(line, c->buf + c->off, n);
-            line[n] = '\0';
-            c->off += n + 1;
+            *lf = '\0';
+            *line = p;
+            *len = (size_t)(lf - p);
+            c->off += *len + 1;
             return true;
         }
-        if (c->len - c->off > 256 || !ctl_fill(c))
+        if ((c->len - c->off > 256 && *p != '{') || !ctl_fill(c))
             return false;
     }
+}
+
+/* The answer to a cancel: nothing to say when it worked (the command's
+ * reply says it gave up); why not, when it did not. */
+static bool ctl_cancel_answer(const char *line, size_t len)
+{
+    struct json_value v;
+    const struct json_value *id;
+    const char *err, *text;
+    bool ok;
+
+    if (json_parse(line, len, &v, NULL) < 0)
+        return false;
+    id = json_get(&v, "id");
+    ok = id != NULL && json_str(id) != NULL &&
+         strcmp(json_str(id), "cancel") == 0;
+    err = json_str(json_get(&v, "error"));
+    text = json_str(json_get(&v, "output"));
+    if (ok && !json_true(json_get(&v, "ok")))
+        fprintf(stderr, "%s: cannot cancel: %.*s; interrupt again to leave "
+                "it\n", out_progname(),
+                (int)strcspn(err != NULL ? err : text != NULL ? text : "",
+                             "\n"),
+                err != NULL ? err : text != NULL ? text : "");
+    json_value_fini(&v);
+    return ok;
 }
 
 /* Copy len body bytes to f (NULL: drop them). */
@@ -113,12 +226,18 @@ static bool ctl_body(struct ctl_client *c, size_t len, FILE *f)
  */
 static int ctl_read_reply(struct ctl_client *c, char *errname, size_t size)
 {
-    char line[128], kind[16], name[64];
+    char *line, kind[16], name[64];
+    size_t linelen;
 
-    while (ctl_header(c, line, sizeof(line))) {
+    while (ctl_header(c, &line, &linelen)) {
         unsigned long long len;
         int n;
 
+        if (line[0] == '{') {
+            if (!c->cancel_sent || !ctl_cancel_answer(line, linelen))
+                return -1;
+            continue;
+        }
         name[0] = '\0';
         n = sscanf(line, "%15s %llu %63s", kind, &len, name);
         if (n < 2 || len > (1ull << 32))
@@ -166,7 +285,14 @@ static int ctl_run(struct ctl_client *c, const char *cmd, int *status)
                     out_progname(), strerror(err));
         return -1;
     }
+    c->busy = true;
     r = ctl_read_reply(c, errname, sizeof(errname));
+    c->busy = false;
+    if (r < 0 && c->left) {
+        fprintf(stderr, "%s: %s: interrupted, left without its reply\n",
+                out_progname(), cmd);
+        return -1;
+    }
     if (r < 0) {
         fprintf(stderr, "%s: %s: no reply (the server closed the "
                 "connection)\n", out_progname(), cmd);
@@ -246,8 +372,10 @@ int ctl_client_main(int argc, char **argv)
         return 2;
     }
     nbd_addr_clear(&a);
+    ctl_catch_sigint(c);
     if (optind + 1 < argc) {
-        for (int i = optind + 1; i < argc && status != 2; i++)
+        for (int i = optind + 1; i < argc && status != 2 &&
+                                 ctl_sigints == 0; i++)
             if (ctl_run(c, argv[i], &status) < 0)
                 status = 2;
     } else {
@@ -255,15 +383,25 @@ int ctl_client_main(int argc, char **argv)
         size_t cap = 0;
         ssize_t n;
 
-        while (status != 2 && (n = getline(&line, &cap, stdin)) >= 0) {
+        /* SIGINT while reading a line ends the input (EINTR). */
+        sigprocmask(SIG_SETMASK, &c->waitmask, NULL);
+        while (status != 2 && ctl_sigints == 0 &&
+               (n = getline(&line, &cap, stdin)) >= 0) {
+            sigset_t set;
+
+            sigemptyset(&set);
+            sigaddset(&set, SIGINT);
+            sigprocmask(SIG_BLOCK, &set, NULL);
             if (n > 0 && line[n - 1] == '\n')
                 line[n - 1] = '\0';
-            if (line[0] != '\0' && ctl_run(c, line, &status) < 0)
+            if (line[0] != '\0' && ctl_sigints == 0 &&
+                ctl_run(c, line, &status) < 0)
                 status = 2;
+            sigprocmask(SIG_SETMASK, &c->waitmask, NULL);
         }
         free(line);
     }
-    if (follow && status != 2) {
+    if (follow && status != 2 && ctl_sigints == 0) {
         char errname[64];
 
         /* Until the server closes: frames only, no replies expected. */
@@ -272,5 +410,5 @@ int ctl_client_main(int argc, char **argv)
     }
     close(c->fd);
     free(c);
-    return status;
+    return ctl_sigints != 0 ? CTL_EXIT_INTERRUPTED : status;
 }

@@ -149,6 +149,21 @@ void ctl_json_reply(struct jbuf *b, const char *id, int ret,
                     const char *out, size_t outlen,
                     const char *err, size_t errlen)
 {
+    ctl_json_reply_open(b, id, ret, out, outlen, err, errlen);
+    ctl_json_reply_close(b);
+}
+
+void ctl_json_reply_close(struct jbuf *b)
+{
+    jb_close(b, '}');
+    jb_lit(b, "\n");
+    b->comma = false;
+}
+
+void ctl_json_reply_open(struct jbuf *b, const char *id, int ret,
+                         const char *out, size_t outlen,
+                         const char *err, size_t errlen)
+{
     char nb[16];
 
     b->comma = false;
@@ -166,7 +181,4 @@ void ctl_json_reply(struct jbuf *b, const char *id, int ret,
     if (ret < 0) {
         jb_kv_str(b, "errno", ctl_errno_name(ret, nb, sizeof(nb)));
     }
-    jb_close(b, '}');
-    jb_lit(b, "\n");
-    b->comma = false;
 }

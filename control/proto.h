@@ -29,7 +29,11 @@
  *     {"id":ID,"ok":false,"output":"...","error":"...","errno":"EIO"}
  *
  * "output" is what the command printed on its standard output, "error"
- * what it printed on its error stream (null when nothing).  A JSON
+ * what it printed on its error stream (null when nothing).  To an
+ * attached TUI's session (control/view.h), when both streams printed, a
+ * reply (and an "output" event) also has "parts": [[STREAM, TEXT], ...],
+ * the same text in the order printed, STREAM "output" or "error", so that
+ * its Output pane shows the lines as a local TUI would.  A JSON
  * client's events and between-commands output are JSON lines too, with an
  * "event" member and no "id".
  *
@@ -82,5 +86,10 @@ void ctl_frame_header(struct jbuf *b, const char *kind, size_t len,
 void ctl_json_reply(struct jbuf *b, const char *id, int ret,
                     const char *out, size_t outlen,
                     const char *err, size_t errlen);
+/* The same in two halves, to add members between them. */
+void ctl_json_reply_open(struct jbuf *b, const char *id, int ret,
+                         const char *out, size_t outlen,
+                         const char *err, size_t errlen);
+void ctl_json_reply_close(struct jbuf *b);
 
 #endif

@@ -45,9 +45,17 @@
 struct ev_sub;
 struct ctl_view;
 
+/* A stretch of a capture's text printed on one stream. */
+struct ctl_run {
+    bool err;
+    size_t len;
+};
+
 struct ctl_cap {
     struct jbuf all, out, err;   /* both streams; stdout; stderr */
     size_t dropped;              /* bytes past CTL_CAPTURE_MAX */
+    struct ctl_run *runs;        /* all, stream by stream, in order */
+    size_t nruns, runs_cap;
 };
 
 struct ctl_job {
@@ -82,6 +90,7 @@ struct ctl_sess {
     struct ctl_job *queue, *queue_tail;
     unsigned nqueued;
     struct ctl_job *running;     /* the job its fiber runs */
+    bool side_running;           /* a job runs nested in a wait_break */
     struct bk_co *co;            /* its fiber (a coroutine), or NULL */
     bool co_done;                /* it returned: coro.c freed it */
     enum ctl_fstate fstate;
@@ -146,6 +155,8 @@ void ctl_conn_update(struct ctl_conn *c);
 
 /* ---- session.c ---- */
 struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c);
+/* Free a job (one whose reply will not be sent). */
+void ctl_job_free(struct ctl_job *j);
 /* A request from the client: runs it now (control) or queues it. */
 void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req);
 /* The client is gone: end what runs, reap later. */

@@ -136,12 +136,7 @@ static void conn_free(struct ctl_conn *c)
         struct ctl_job *j = c->held;
 
         c->held = j->next;
-        jb_free(&j->cap.all);
-        jb_free(&j->cap.out);
-        jb_free(&j->cap.err);
-        free(j->line);
-        free(j->id);
-        free(j);
+        ctl_job_free(j);
     }
     jb_free(&c->out);
     free(c->peer);

@@ -22,6 +22,14 @@
  * from the loop's stack and yielding back to it; coroutines a command's
  * driver starts (qcow2) nest inside it as they do anywhere.
  *
+ * One exception to the order, the TUI's: a wait_break waits for a
+ * request that a later command may be the one to issue, so while it
+ * waits the commands queued behind it run, one at a time, nested in the
+ * wait on the same fiber (*side* jobs), as the TUI nests a line typed
+ * meanwhile; the wait ends when their request parks (once the side job
+ * ends).  Their text replies still come in their place, after the
+ * wait_break's.
+ *
  * An open, close or reopen (CMD_F_IMAGE) replaces or reopens what every
  * session's commands use, so its fiber starts it only from the top of
  * the loop's stack (not from inside a pass, where some caller may hold
@@ -58,6 +66,9 @@ static void cap_fini(struct ctl_cap *c)
     jb_free(&c->all);
     jb_free(&c->out);
     jb_free(&c->err);
+    free(c->runs);
+    c->runs = NULL;
+    c->nruns = c->runs_cap = 0;
 }
 
 static void cap_reset(struct ctl_cap *c)
@@ -66,6 +77,25 @@ static void cap_reset(struct ctl_cap *c)
     jb_reset(&c->out);
     jb_reset(&c->err);
     c->dropped = 0;
+    c->nruns = 0;
+}
+
+static void cap_run(struct ctl_cap *c, bool err, size_t len)
+{
+    if (c->nruns > 0 && c->runs[c->nruns - 1].err == err) {
+        c->runs[c->nruns - 1].len += len;
+        return;
+    }
+    if (c->nruns == c->runs_cap) {
+        size_t n = c->runs_cap ? c->runs_cap * 2 : 4;
+        struct ctl_run *r = realloc(c->runs, n * sizeof(*r));
+
+        if (r == NULL)
+            abort();
+        c->runs = r;
+        c->runs_cap = n;
+    }
+    c->runs[c->nruns++] = (struct ctl_run){ err, len };
 }
 
 static void cap_add(struct ctl_cap *c, enum out_stream stream,
@@ -77,6 +107,27 @@ static void cap_add(struct ctl_cap *c, enum out_stream stream,
     }
     jb_raw(&c->all, text, len);
     jb_raw(stream == OUT_STDERR ? &c->err : &c->out, text, len);
+    cap_run(c, stream == OUT_STDERR, len);
+}
+
+/* An attached TUI's "parts" (proto.h): both streams in the order printed,
+ * when there were both. */
+static void cap_put_parts(struct jbuf *b, const struct ctl_cap *c)
+{
+    size_t off = 0;
+
+    if (c->nruns < 2)
+        return;
+    jb_key(b, "parts");
+    jb_open(b, '[');
+    for (size_t i = 0; i < c->nruns; i++) {
+        jb_open(b, '[');
+        jb_str(b, c->runs[i].err ? "error" : "output");
+        jb_strn(b, c->all.p + off, c->runs[i].len);
+        jb_close(b, ']');
+        off += c->runs[i].len;
+    }
+    jb_close(b, ']');
 }
 
 /* The note a truncated capture ends with. */
@@ -91,6 +142,7 @@ static void cap_seal(struct ctl_cap *c)
                  "dropped]\n", c->dropped);
     jb_raw(&c->all, note, (size_t)n);
     jb_raw(&c->err, note, (size_t)n);
+    cap_run(c, true, (size_t)n);
     c->dropped = 0;
 }
 
@@ -114,7 +166,7 @@ static struct ctl_job *job_new(const struct ctl_request *req)
     return j;
 }
 
-static void job_free(struct ctl_job *j)
+void ctl_job_free(struct ctl_job *j)
 {
     if (j == NULL)
         return;
@@ -147,7 +199,7 @@ static void sess_reply(struct ctl_sess *ss, struct ctl_job *j)
     struct ctl_job **p;
 
     if (c == NULL || c->gone) {
-        job_free(j);
+        ctl_job_free(j);
         return;
     }
     if (j->json) {
@@ -155,11 +207,14 @@ static void sess_reply(struct ctl_sess *ss, struct ctl_job *j)
 
         cap_seal(&j->cap);
         jb_init(&b);
-        ctl_json_reply(&b, j->id, j->ret, j->cap.out.p, j->cap.out.len,
-                       j->cap.err.p, j->cap.err.len);
+        ctl_json_reply_open(&b, j->id, j->ret, j->cap.out.p,
+                            j->cap.out.len, j->cap.err.p, j->cap.err.len);
+        if (ss->attached)
+            cap_put_parts(&b, &j->cap);
+        ctl_json_reply_close(&b);
         ctl_conn_send(c, b.p, b.len);
         jb_free(&b);
-        job_free(j);
+        ctl_job_free(j);
         return;
     }
     for (p = &c->held; *p != NULL && (*p)->seq < j->seq; p = &(*p)->next)
@@ -173,7 +228,7 @@ static void sess_reply(struct ctl_sess *ss, struct ctl_job *j)
         c->held = h->next;
         c->nheld--;
         send_text(c, h);
-        job_free(h);
+        ctl_job_free(h);
         c->send_seq++;
     }
     ctl_conn_update(c);
@@ -206,6 +261,8 @@ static void sess_send_idle(struct ctl_sess *ss)
             jb_strn(&b, c->err.p, c->err.len);
         else
             jb_null(&b);
+        if (ss->attached)
+            cap_put_parts(&b, c);
         jb_close(&b, '}');
         jb_lit(&b, "\n");
         ctl_conn_send(ss->conn, b.p, b.len);
@@ -282,26 +339,53 @@ static void sess_co_done(void *arg)
     ss->srv->activity++;
 }
 
+static struct ctl_job *sess_pop(struct ctl_sess *ss)
+{
+    struct ctl_job *j = ss->queue;
+
+    ss->queue = j->next;
+    if (ss->queue == NULL)
+        ss->queue_tail = NULL;
+    ss->nqueued--;
+    j->next = NULL;
+    return j;
+}
+
+/* From a wait_break waiting on the fiber: run the next queued job on the
+ * fiber's stack, nested in the wait (not an open or close: those need
+ * the top of the stack).  Whether one ran. */
+static bool sess_run_side(struct ctl_sess *ss)
+{
+    struct ctl_job *j = ss->queue;
+
+    if (j == NULL || ss->side_running || ss->st.waiting_tag == NULL ||
+        ss->ending || (cmd_line_flags(&ss->st, j->line, NULL) & CMD_F_IMAGE))
+        return false;
+    j = sess_pop(ss);
+    ss->side_running = true;
+    sess_exec(ss, j);
+    ss->side_running = false;
+    sess_reply(ss, j);
+    sess_after(ss);
+    return true;
+}
+
 static void sess_fiber(void *arg)
 {
     struct ctl_sess *ss = arg;
 
     for (;;) {
-        struct ctl_job *j = ss->queue;
+        struct ctl_job *j;
         unsigned flags;
 
-        if (j == NULL) {
+        if (ss->queue == NULL) {
             if (ss->ending)
                 return;
             ss->fstate = CTL_F_IDLE;
             bk_co_yield();
             continue;
         }
-        ss->queue = j->next;
-        if (ss->queue == NULL)
-            ss->queue_tail = NULL;
-        ss->nqueued--;
-        j->next = NULL;
+        j = sess_pop(ss);
         ss->running = j;
         flags = cmd_line_flags(&ss->st, j->line, NULL);
         if ((flags & CMD_F_IMAGE) && !ss->ending) {
@@ -326,6 +410,7 @@ void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req)
 {
     struct ctl_job *j = job_new(req);
     struct ctl_conn *c = ss->conn;
+    unsigned flags;
 
     if (!req->json)
         j->seq = c->next_seq++;
@@ -340,7 +425,8 @@ void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req)
         sess_reply(ss, j);
         return;
     }
-    if (cmd_line_flags(&ss->st, j->line, NULL) & CMD_F_CONTROL) {
+    flags = cmd_line_flags(&ss->st, j->line, NULL);
+    if (flags & CMD_F_CONTROL) {
         sess_exec(ss, j);
         sess_reply(ss, j);
         sess_after(ss);
@@ -399,7 +485,7 @@ static void sess_drop_queue(struct ctl_sess *ss)
         struct ctl_job *j = ss->queue;
 
         ss->queue = j->next;
-        job_free(j);
+        ctl_job_free(j);
     }
     ss->queue_tail = NULL;
     ss->nqueued = 0;
@@ -562,11 +648,15 @@ static bool sched_hook(struct bk_loop *loop, int *timeout_ms, bool nested,
 
     (void)loop;
     if (ss != NULL && bk_co_self() == ss->co) {
+        /* A wait_break waits here: the commands behind it run first. */
+        if (sess_run_side(ss))
+            return true;
         ss->fstate = CTL_F_WAITING;
         ss->deadline_ns = *timeout_ms < 0
                           ? -1 : bk_now_ns() + (int64_t)*timeout_ms * 1000000;
         ss->seen = sched_activity(s);
         bk_co_yield();
+        sess_run_side(ss);
         return true;
     }
     /* Another coroutine (a driver's) waiting by a pass of its own: the

@@ -4,7 +4,12 @@
  * A frame is one JSON line:
  *
  *   {"v":1,"event":"view","t":T,"now":NS,"full":BOOL,
- *    "image":null|{"filename","format","length","blkdebug","unmap"},
+ *    "image":null|{"filename","format","length","blkdebug","unmap","map",
+ *                  "stack":"raw > blkdebug > file",
+ *                  "storage":{"driver","path"|null,"block_sizes":[lbs,pbs],
+ *                             "lockable","locking","locked","unshared"}},
+ *             (stack: the whole stack as the local TUI shows it; storage:
+ *             what it sits on, backend.h's bk_storage, perms as bits),
  *    "requests":{"count":N,"list":[[id,op,srckind,srcid,offset,length,
  *                state,submit_ns,event|null,tag|null,suspend_ns],...],
  *                "subs":[[id|null,event|null,op,offset,length,at_event,
@@ -12,7 +17,8 @@
  *    "breaks":[[event,tag],...],
  *    "susps":[[id,tag],...],
  *    "rules":null|{"state":S,"list":[[id,action,event,iotypes,sector,
- *                armed,disabled,matched,injected],...]},
+ *                armed,disabled,matched,injected,text],...]} (text: the
+ *                rule in the rule language, as rules lists it),
  *    "dev":{"errors":N,"injected":N},
  *    "stats":{"t0":NS,"interval_ns":NS,"cur":I,
  *             "totals":[[ops,bytes,errors] x3 (read, write, other)],
@@ -207,6 +213,15 @@ static void view_image(struct cmd_group *g, struct bk_dev *dev, void *arg)
     for (struct ctl_sess *ss = v->srv->sessions; ss != NULL; ss = ss->next)
         ss->view_full = true;
     ctl_view_dirty(v);
+}
+
+/* A session's command starts: its TUI shows it as the one running (a
+ * sleep or wait_break may change nothing else for a long while). */
+static void view_start(struct cmd_state *st, const char *line, void *arg)
+{
+    (void)st;
+    (void)line;
+    ctl_view_dirty(arg);
 }
 
 static void view_ran(struct cmd_state *st, const char *line, int ret,
@@ -426,6 +441,7 @@ static void put_log(struct ctl_view *v, struct jbuf *b, const char *key,
 static void put_rule(const struct rules_rule *r, void *arg)
 {
     struct jbuf *b = arg;
+    char *text;
 
     jb_open(b, '[');
     jb_u64(b, r->id);
@@ -437,6 +453,9 @@ static void put_rule(const struct rules_rule *r, void *arg)
     jb_bool(b, r->disabled);
     jb_u64(b, r->matched);
     jb_u64(b, r->injected);
+    text = rules_describe(r);
+    jb_str(b, text);
+    free(text);
     jb_close(b, ']');
 }
 
@@ -506,6 +525,39 @@ static void put_export(struct jbuf *b, const struct export *x)
 }
 
 /* The part of a frame every attached session gets alike. */
+/* What the local TUI's status and Command line titles show of the image:
+ * its stack (live: a throttle's queue), the storage and its locks. */
+static void put_storage(struct jbuf *b, struct bk_dev *dev)
+{
+    struct bk_storage st;
+    char stack[256];
+
+    bk_dev_describe_stack(dev, stack, sizeof(stack));
+    jb_key(b, "stack");
+    jb_str(b, stack);
+    bk_dev_storage(dev, &st);
+    jb_key(b, "storage");
+    jb_open(b, '{');
+    jb_key(b, "driver");
+    jb_str(b, st.driver);
+    jb_key(b, "path");
+    jb_str(b, st.path);
+    jb_key(b, "block_sizes");
+    jb_open(b, '[');
+    jb_u64(b, st.logical_block_size);
+    jb_u64(b, st.physical_block_size);
+    jb_close(b, ']');
+    jb_key(b, "lockable");
+    jb_bool(b, st.lockable);
+    jb_key(b, "locking");
+    jb_bool(b, st.locking);
+    jb_key(b, "locked");
+    jb_u64(b, st.locked);
+    jb_key(b, "unshared");
+    jb_u64(b, st.unshared);
+    jb_close(b, '}');
+}
+
 static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
 {
     struct bk_dev *dev = v->dev;
@@ -532,6 +584,7 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
         jb_kv_bool(b, "blkdebug", bk_dev_has_debug(dev));
         jb_kv_bool(b, "unmap", v->unmap);
         jb_kv_bool(b, "map", v->map != NULL);
+        put_storage(b, dev);
         jb_close(b, '}');
     }
     jb_key(b, "requests");
@@ -859,7 +912,7 @@ struct ctl_view *ctl_view_new(struct ctl_server *s)
         abort();
     v->last_count = -2;
     jb_init(&v->frame);
-    cmd_group_watch(s->group, view_image, NULL, view_ran, v);
+    cmd_group_watch(s->group, view_image, view_start, view_ran, v);
     view_follow(v, s->owner->dev);
     return v;
 }

@@ -36,7 +36,9 @@ bool tui_model_image(struct tui *t, struct tui_model_image *img)
 
 bool tui_model_storage(struct tui *t, struct bk_storage *st)
 {
-    if (t->remote != NULL || t->w.dev == NULL)
+    if (t->remote != NULL)
+        return tui_remote_storage(t->remote, st);
+    if (t->w.dev == NULL)
         return false;
     bk_dev_storage(t->w.dev, st);
     return true;
@@ -94,6 +96,13 @@ bool tui_model_rules(struct tui *t, int *state, size_t *count)
     *state = rules_state(e);
     *count = rules_count(e);
     return true;
+}
+
+char *tui_model_rule_text(struct tui *t, const struct rules_rule *r)
+{
+    if (t->remote != NULL)
+        return tui_remote_rule_text(t->remote, r->id);
+    return rules_describe(r);
 }
 
 void tui_model_for_each_rule(struct tui *t,

@@ -61,6 +61,9 @@ void tui_model_for_each_rule(struct tui *t,
                              void (*fn)(const struct rules_rule *r,
                                         void *arg),
                              void *arg);
+/* A rule in the rule language, as "rules" lists it (allocated; the
+ * mirror's rules have only what the panes draw, not every key). */
+char *tui_model_rule_text(struct tui *t, const struct rules_rule *r);
 void tui_model_dev_stats(struct tui *t, struct bk_stats *out);
 /* The session's background bench run, if one runs. */
 bool tui_model_bench(struct tui *t, struct bench_progress *out);

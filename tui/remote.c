@@ -67,10 +67,14 @@ struct tui_remote {
     struct jbuf out;             /* requests not yet written */
     size_t out_off;
     uint64_t next_id;
+    uint64_t cancel_id;          /* the last "cancel" sent, or 0 */
 
     /* The mirror. */
     bool has_image;
-    char *filename, *format;
+    char *filename, *format;     /* format: the stack when sent */
+    bool has_storage;
+    struct bk_storage storage;   /* driver and path: the two below */
+    char *storage_driver, *storage_path;
     int64_t length;
     bool blkdebug;
     int64_t offset;              /* our clock minus the server's */
@@ -84,6 +88,7 @@ struct tui_remote {
     bool has_rules;
     int state;
     struct rules_rule *rules;
+    char **rule_text;            /* each rule in the rule language */
     size_t nrules;
     struct bk_stats dev;
     struct tui_stats_latency lat[TUI_ST__MAX + 1];   /* by class; ALL */
@@ -174,6 +179,16 @@ void tui_remote_send(struct tui_remote *r, const char *line)
     remote_request(r, line);
 }
 
+void tui_remote_cancel(struct tui_remote *r)
+{
+    if (r->fd < 0) {
+        tui_app_status(r->t, "not attached any more: nothing to cancel");
+        return;
+    }
+    remote_request(r, "cancel");
+    r->cancel_id = r->next_id;
+}
+
 /* ---- lines that are not frames ------------------------------------------- */
 
 static void remote_text(struct tui_remote *r, enum tui_out_kind kind,
@@ -187,8 +202,51 @@ static void remote_text(struct tui_remote *r, enum tui_out_kind kind,
     }
 }
 
+/*
+ * The answer to Ctrl-C goes to the status line, as a local TUI's does: the
+ * run's "cancel" says it in the same words, one line, less the key that
+ * resumes a parked request (EBUSY), which is this TUI's to name.
+ */
+static void remote_cancelled(struct tui_remote *r, const struct json_value *v)
+{
+    const char *text = json_str(json_get(v, "output"));
+    const char *err = json_str(json_get(v, "errno"));
+    size_t n;
+
+    if (text == NULL || *text == '\0')
+        text = json_str(json_get(v, "error"));
+    if (text == NULL)
+        text = "";
+    n = strcspn(text, "\n");
+    tui_app_status(r->t, "%.*s%s", (int)n, text,
+                   err != NULL && strcmp(err, "EBUSY") == 0 ? " (F5)" : "");
+}
+
 static void remote_reply(struct tui_remote *r, const struct json_value *v)
 {
+    const struct json_value *id = json_get(v, "id"), *parts;
+
+    if (r->cancel_id != 0 && id != NULL && id->type == JSON_NUMBER &&
+        (uint64_t)id->i == r->cancel_id) {
+        r->cancel_id = 0;
+        remote_cancelled(r, v);
+        return;
+    }
+    parts = json_get(v, "parts");
+    if (parts != NULL && parts->type == JSON_ARRAY) {
+        /* Both streams, in the order printed. */
+        for (size_t i = 0; i < parts->n; i++) {
+            const struct json_value *p = &parts->items[i];
+            const char *stream;
+
+            if (p->type != JSON_ARRAY || p->n < 2)
+                continue;
+            stream = json_str(&p->items[0]);
+            remote_text(r, stream != NULL && strcmp(stream, "error") == 0
+                           ? TUI_OUT_ERROR : TUI_OUT_TEXT, &p->items[1]);
+        }
+        return;
+    }
     remote_text(r, TUI_OUT_TEXT, json_get(v, "output"));
     remote_text(r, TUI_OUT_ERROR, json_get(v, "error"));
 }
@@ -271,6 +329,34 @@ static void copy_str(char *dst, size_t size, const struct json_value *v)
     snprintf(dst, size, "%s", s != NULL ? s : "?");
 }
 
+static void mirror_storage(struct tui_remote *r, const struct json_value *st)
+{
+    const struct json_value *bs = json_get(st, "block_sizes");
+    const char *driver = json_str(json_get(st, "driver"));
+    const char *path = json_str(json_get(st, "path"));
+
+    free(r->storage_driver);
+    free(r->storage_path);
+    r->storage_driver = r->storage_path = NULL;
+    r->has_storage = st != NULL && st->type == JSON_OBJECT && driver != NULL;
+    if (!r->has_storage)
+        return;
+    r->storage_driver = strdup(driver);
+    r->storage_path = path != NULL ? strdup(path) : NULL;
+    r->storage = (struct bk_storage){
+        .driver = r->storage_driver,
+        .path = r->storage_path,
+        .lockable = json_true(json_get(st, "lockable")),
+        .locking = json_true(json_get(st, "locking")),
+        .locked = (uint64_t)json_int(json_get(st, "locked"), 0),
+        .unshared = (uint64_t)json_int(json_get(st, "unshared"), 0),
+    };
+    if (bs != NULL && bs->type == JSON_ARRAY && bs->n >= 2) {
+        r->storage.logical_block_size = (uint32_t)bs->items[0].i;
+        r->storage.physical_block_size = (uint32_t)bs->items[1].i;
+    }
+}
+
 static void mirror_image(struct tui_remote *r, const struct json_value *img,
                          bool full)
 {
@@ -301,8 +387,12 @@ static void mirror_image(struct tui_remote *r, const struct json_value *img,
     free(r->filename);
     free(r->format);
     r->filename = strdup(has ? json_str(json_get(img, "filename")) : "");
-    r->format = strdup(has ? json_str(json_get(img, "format")) : "");
+    if (has && json_str(json_get(img, "stack")) != NULL)
+        r->format = strdup(json_str(json_get(img, "stack")));
+    else
+        r->format = strdup(has ? json_str(json_get(img, "format")) : "");
     r->blkdebug = json_true(json_get(img, "blkdebug"));
+    mirror_storage(r, has ? json_get(img, "storage") : NULL);
 }
 
 static void mirror_requests(struct tui_remote *r, const struct json_value *rq)
@@ -393,9 +483,13 @@ static void mirror_rules(struct tui_remote *r, const struct json_value *rs)
     const struct json_value *list = json_get(rs, "list");
     size_t n = list != NULL && list->type == JSON_ARRAY ? list->n : 0;
 
+    for (size_t i = 0; i < r->nrules; i++)
+        free(r->rule_text[i]);
+    free(r->rule_text);
     free(r->rules);
     r->rules = calloc(n ? n : 1, sizeof(*r->rules));
-    if (r->rules == NULL)
+    r->rule_text = calloc(n ? n : 1, sizeof(*r->rule_text));
+    if (r->rules == NULL || r->rule_text == NULL)
         abort();
     r->nrules = 0;
     r->has_rules = rs != NULL && rs->type == JSON_OBJECT;
@@ -420,6 +514,10 @@ static void mirror_rules(struct tui_remote *r, const struct json_value *rs)
         x->disabled = json_true(&a->items[6]);
         x->matched = (uint64_t)a->items[7].i;
         x->injected = (uint64_t)a->items[8].i;
+        if (a->n >= 10 && json_str(&a->items[9]) != NULL &&
+            (r->rule_text[r->nrules] = strdup(json_str(&a->items[9]))) ==
+            NULL)
+            abort();
         r->nrules++;
     }
 }
@@ -505,11 +603,16 @@ static void mirror_session(struct tui_remote *r, const struct json_value *s)
 {
     const struct json_value *b = json_get(s, "bench");
     const char *running = json_str(json_get(s, "running"));
+    bool had_bench = r->has_bench;
 
     free(r->running);
     r->running = running != NULL ? strdup(running) : NULL;
     r->queued = (size_t)json_int(json_get(s, "queued"), 0);
     r->has_bench = b != NULL && b->type == JSON_ARRAY && b->n >= 5;
+    /* The local TUI's notes on its background bench (app.c). */
+    if (r->has_bench != had_bench)
+        tui_app_status(r->t, r->has_bench ? "bench started"
+                                          : "bench finished");
     if (r->has_bench)
         r->bench = (struct bench_progress){
             .total = b->items[0].i,
@@ -821,9 +924,14 @@ void tui_remote_free(struct tui_remote *r)
     free(r->gone);
     free(r->filename);
     free(r->format);
+    free(r->storage_driver);
+    free(r->storage_path);
     free(r->reqs);
     free(r->breaks);
     free(r->susps);
+    for (size_t i = 0; i < r->nrules; i++)
+        free(r->rule_text[i]);
+    free(r->rule_text);
     free(r->rules);
     free(r->running);
     exports_free(r);
@@ -850,6 +958,22 @@ bool tui_remote_image(struct tui_remote *r, struct tui_model_image *img)
     if (img != NULL)
         *img = (struct tui_model_image){ r->filename, r->format, r->length,
                                          r->blkdebug };
+    return true;
+}
+
+char *tui_remote_rule_text(struct tui_remote *r, unsigned id)
+{
+    for (size_t i = 0; i < r->nrules; i++)
+        if (r->rules[i].id == id && r->rule_text[i] != NULL)
+            return strdup(r->rule_text[i]);
+    return NULL;
+}
+
+bool tui_remote_storage(struct tui_remote *r, struct bk_storage *st)
+{
+    if (!r->has_image || !r->has_storage)
+        return false;
+    *st = r->storage;
     return true;
 }
 

@@ -29,12 +29,16 @@ struct tui_remote *tui_remote_new(struct tui *t, int fd, const char *where);
 void tui_remote_free(struct tui_remote *r);
 /* Send a command line; its reply shows in Output. */
 void tui_remote_send(struct tui_remote *r, const char *line);
+/* Ctrl-C: ask the run to cancel this TUI's command that waits; the answer
+ * shows in the status line, in the local TUI's words. */
+void tui_remote_cancel(struct tui_remote *r);
 const char *tui_remote_where(const struct tui_remote *r);
 /* Why the connection ended (NULL while it lasts). */
 const char *tui_remote_gone(const struct tui_remote *r);
 
 /* The mirror, for model.c. */
 bool tui_remote_image(struct tui_remote *r, struct tui_model_image *img);
+bool tui_remote_storage(struct tui_remote *r, struct bk_storage *st);
 size_t tui_remote_outstanding(struct tui_remote *r);
 void tui_remote_for_each_req(struct tui_remote *r,
                              void (*fn)(const struct bk_req *req, void *arg),
@@ -49,6 +53,8 @@ void tui_remote_for_each_suspension(struct tui_remote *r,
                                                void *arg),
                                     void *arg);
 bool tui_remote_rules(struct tui_remote *r, int *state, size_t *count);
+/* A rule as the run describes it (allocated), or NULL. */
+char *tui_remote_rule_text(struct tui_remote *r, unsigned id);
 void tui_remote_for_each_rule(struct tui_remote *r,
                               void (*fn)(const struct rules_rule *rule,
                                          void *arg),

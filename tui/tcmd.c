@@ -19,6 +19,7 @@
 #include "rules/rules.h"
 #include "tui/panel.h"
 #include "tui/qmap.h"
+#include "tui/remote.h"
 #include "tui/screen.h"
 
 static int tc_focus_next(struct cmd_state *st, int argc, char **argv);
@@ -417,25 +418,25 @@ static int tc_pan(struct cmd_state *st, int argc, char **argv)
 }
 
 /* Ctrl-C: a command that waits (sleep, wait_break) gives up; one whose
- * request is parked cannot, and the user is told how to free it. */
+ * request is parked cannot, and the user is told how to free it.
+ * Attached, the command runs in the run's blkmon: it is asked there, and
+ * its answer comes to the status line (remote.c). */
 static int tc_cancel(struct cmd_state *st, int argc, char **argv)
 {
     struct tui *t = st->frontend;
     size_t queued;
     const char *running = tui_model_running(t, &queued);
 
-    if (t->remote != NULL || running == NULL) {
-        tui_app_status(t, "nothing to cancel");
-        return -ENOENT;
+    char msg[320];
+    int ret;
+
+    if (t->remote != NULL) {
+        tui_remote_cancel(t->remote);
+        return 0;
     }
-    if (st->waiting == NULL) {
-        tui_app_status(t, "'%s' waits for its request: resume it (F5)",
-                       running);
-        return -EBUSY;
-    }
-    st->cancel = true;
-    tui_app_status(t, "cancelled '%s'", running);
-    return 0;
+    ret = cmd_cancel(st, running, msg, sizeof(msg));
+    tui_app_status(t, "%s%s", msg, ret == -EBUSY ? " (F5)" : "");
+    return ret;
 }
 
 static int tc_goto(struct cmd_state *st, int argc, char **argv)
@@ -576,7 +577,7 @@ static int tc_rule_selected(struct cmd_state *st, int argc, char **argv)
     } else if (strcmp(argv[1], "delete") == 0) {
         snprintf(line, sizeof(line), "rule del %u", r.id);
     } else if (strcmp(argv[1], "edit") == 0) {
-        char *d = rules_describe(&r);
+        char *d = tui_model_rule_text(t, &r);
 
         if (d == NULL)
             return -ENOMEM;
