@@ -609,22 +609,6 @@ static void req_end(struct bk_req *req, int ret)
         dev->stats.errors++;
     else
         dev->stats.bytes[req->op] += (uint64_t)req->bytes;
-    if (ret == 0 && !(req->flags & BK_REQ_VMSTATE) &&
-        (req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES)) {
-        /* Writes may grow the file up to the rounded length.  Only a
-         * write that was done: a refused one may end past INT64_MAX.  A
-         * VM state write lies past the disk and grows nothing. */
-        int64_t end = req->offset + req->bytes;
-
-        for (struct bk_node *n = dev->top; n != NULL; n = n->file) {
-            if (end > n->total_bytes)
-                n->total_bytes = end;
-            /* Below a format that places data itself (qcow2), offsets
-             * are not the guest's: its file grows as it writes it. */
-            if (n->drv->grows_file)
-                break;
-        }
-    }
     /* Observers first: done() may free the request. */
     for (struct bk_observer *o = dev->observers, *next; o != NULL; o = next) {
         next = o->next;   /* an observer may remove itself */

@@ -15,7 +15,8 @@
  *   unaligned:  pwritev_rmw_head, read head, pwritev_rmw_after_head,
  *               pwritev_rmw_tail, read tail, pwritev_rmw_after_tail
  *   each aligned piece:  pwritev | pwritev_zero, driver write,
- *               FUA emulated by a flush of this node, pwritev_done
+ *               FUA emulated by a flush of this node, pwritev_done;
+ *               a piece that ended past the node's end grows it
  *
  * A flush writes back only when something was written since the last
  * successful flush (write_gen vs flushed_gen), fires flush_to_os and
@@ -976,9 +977,26 @@ static void write_pad_step(struct bk_io *io)
 }
 
 /*
+ * A segment written past the node's end grows the node to where it ended
+ * (qemu's bdrv_co_write_req_finish, after pwritev_done): only a write
+ * that succeeded, each node by what was written to it, so a format's
+ * file grows as the format allocates, whatever sits between them.  The
+ * length stays exact; readers round it to sectors as qemu counts them.
+ * Nothing else grows a node: a request past the device's end is refused,
+ * a discard never grows, and a VM state write passes no generic layer
+ * of the node that takes it.
+ */
+static void write_grow(struct bk_node *node, int64_t offset, int64_t bytes)
+{
+    if (bytes <= INT64_MAX - offset && offset + bytes > node->total_bytes)
+        node->total_bytes = offset + bytes;
+}
+
+/*
  * The segment phase: each segment is announced (pwritev or pwritev_zero),
  * written by the driver, made durable by a flush when FUA was asked and
- * the driver cannot do it, and followed by pwritev_done.
+ * the driver cannot do it, followed by pwritev_done, and grows the node
+ * when it ended past it.
  */
 static void write_seg_step(struct bk_io *io)
 {
@@ -1048,6 +1066,8 @@ static void write_seg_step(struct bk_io *io)
         return;
     case W_SEG_NEXT:
         io->ret = w->ret;
+        if (io->ret >= 0)
+            write_grow(node, s->offset, s->bytes);
         if (io->ret >= 0 && ++w->cur < w->nseg)
             write_goto(io, W_SEG_EVENT);
         else

@@ -470,7 +470,8 @@ struct bk_node {
     unsigned supported_write_flags;   /* BK_REQ_FUA if done natively */
     unsigned supported_truncate_flags;   /* BK_TRUNC_ZERO_WRITE or 0 */
     struct bk_limits bl;
-    int64_t total_bytes;          /* cached length, bytes, exact */
+    int64_t total_bytes;          /* cached length, bytes, exact; a
+                                     write past it grows it (node.c) */
     bool probed;                  /* format guessed, not given */
     char *node_name;              /* given, or made up as qemu does */
     struct bk_opts *open_opts;    /* the options it was opened with */

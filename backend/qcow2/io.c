@@ -216,11 +216,6 @@ static int node_io(struct qcow2_state *s, struct bk_node *node, enum bk_op op,
         sub_end(s, &sub);
     ret = child->ret;
     bk_io_free(child);
-    /* A write past the end grows the file and what sits on it. */
-    if (ret >= 0 && (op == BK_OP_WRITE || op == BK_OP_WRITE_ZEROES))
-        for (struct bk_node *n = node; n != NULL; n = n->file)
-            if (offset + bytes > n->total_bytes)
-                n->total_bytes = offset + bytes;
     return ret < 0 ? ret : 0;
 }
 
