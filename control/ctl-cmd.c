@@ -8,8 +8,10 @@
  *                               request,break,rule
  *   cancel                      the session's command that waits (sleep,
  *                               wait_break) gives up, as Ctrl-C makes it
- *                               in the TUI; what blkmon attach's Ctrl-C
- *                               and blkmon ctl's SIGINT send
+ *                               in the TUI, or its next command, sent and
+ *                               not started yet, is dropped; what blkmon
+ *                               attach's Ctrl-C and blkmon ctl's SIGINT
+ *                               send
  *
  * Event lines come as "event LEN" frames to a client that subscribed with
  * a text request, as bare JSON lines to one that used a JSON request.  A
@@ -103,8 +105,10 @@ static const struct cmd_entry ctl_cancel_entry = {
         " waits for time or for a breakpoint (sleep, wait_break): it ends\n"
         " with ECANCELED and says so in its own reply.  A command whose\n"
         " request is parked at a breakpoint cannot give up: resume the\n"
-        " request (EBUSY).  Nothing running: ENOENT.  Commands of other\n"
-        " clients are not touched.\n"
+        " request (EBUSY).  A command of this client sent and not started\n"
+        " yet is dropped: it ends with ECANCELED, and is not run.  Nothing\n"
+        " running or waiting: ENOENT.  Commands of other clients are not\n"
+        " touched.\n"
         "\n",
 };
 
@@ -272,6 +276,10 @@ static int cancel_exec(struct cmd_state *st, int argc, char **argv)
 
     (void)argc;
     (void)argv;
+    if (ss->running == NULL && ss->queue != NULL) {
+        ctl_sess_drop_next(ss);
+        return 0;
+    }
     ret = cmd_cancel(st, ss->running != NULL ? ss->running->line : NULL,
                      msg, sizeof(msg));
     if (ret < 0)

@@ -159,6 +159,9 @@ struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c);
 void ctl_job_free(struct ctl_job *j);
 /* A request from the client: runs it now (control) or queues it. */
 void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req);
+/* cancel with no command running: the next queued one (there must be
+ * one) is not run; it answers ECANCELED, and cancel says so. */
+void ctl_sess_drop_next(struct ctl_sess *ss);
 /* The client is gone: end what runs, reap later. */
 void ctl_sess_detach(struct ctl_sess *ss);
 /* Install the loop hook that runs the sessions' fibers. */

@@ -351,6 +351,17 @@ static struct ctl_job *sess_pop(struct ctl_sess *ss)
     return j;
 }
 
+void ctl_sess_drop_next(struct ctl_sess *ss)
+{
+    struct ctl_job *j = sess_pop(ss);
+
+    out_printf(ss->st.out, "cancelled '%s' before it started\n", j->line);
+    cap_add(&j->cap, OUT_STDERR, j->line, strlen(j->line));
+    cap_add(&j->cap, OUT_STDERR, ": cancelled before it started\n", 30);
+    j->ret = -ECANCELED;
+    sess_reply(ss, j);
+}
+
 /* From a wait_break waiting on the fiber: run the next queued job on the
  * fiber's stack, nested in the wait (not an open or close: those need
  * the top of the stack).  Whether one ran. */
