@@ -60,6 +60,11 @@ void ctl_server_stop(struct ctl_server *s);
  * session): stop reading commands, let parked requests go. */
 void ctl_quit_headless(void *arg);
 
+/* The commands only control sessions have (ctl-cmd.c: events, cancel,
+ * resume-request...), their front-end table; an attached TUI offers them
+ * in completion, since its lines run in such a session. */
+extern const struct cmd_entry *const ctl_cmd_table[];
+
 /* The control socket a client names (unix:PATH) into *a: 0, or -EINVAL
  * said on standard error (ctl and attach). */
 struct nbd_addr;

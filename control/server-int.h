@@ -177,8 +177,5 @@ void ctl_sess_reap_all(struct ctl_server *s);
 /* Send idle output of every session now. */
 void ctl_sess_flush_idle(struct ctl_server *s);
 
-/* ---- ctl-cmd.c ---- */
-/* The control sessions' own commands (the front-end table). */
-extern const struct cmd_entry *const ctl_cmd_table[];
 
 #endif
