@@ -201,6 +201,12 @@ static int attach_exec(struct cmd_state *st, int argc, char **argv)
     (void)argv;
     if (s->view == NULL)
         s->view = ctl_view_new(s);
+    /* Its requests are a TUI's, told apart from the run's own TUI by the
+     * session's number: "tui2" in the panes, {"kind":"tui","id":2,
+     * "name":"attach 2"} in events. */
+    ss->st.source.kind = BK_SRC_TUI;
+    snprintf((char *)ss->st.source.name, 32, "attach %llu",
+             (unsigned long long)ss->id);
     /* The Output pane's blkdebug and fault lines. */
     if (s->hub != NULL) {
         unsigned mask = 1u << EV_SUSPENDED | 1u << EV_RESUMED |

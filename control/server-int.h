@@ -103,6 +103,10 @@ struct ctl_sess {
     bool attached;               /* an attached TUI's: view frames */
     bool view_full;              /* its next frame is a full one */
     int64_t view_sent;           /* the last throughput interval sent */
+    /* What the Clients pane shows of it (view.c counts its requests'
+     * ends once a TUI attached; an attached TUI's requests say "tui"). */
+    int64_t connect_ns;
+    uint64_t requests, bytes_read, bytes_written, errors;
     struct ctl_sess *next;
 };
 

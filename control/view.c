@@ -37,6 +37,8 @@
  *    "exports":[[kind,name,where,read_only,draining,clients_ever,
  *                [[srckind,srcid,peer,inflight,requests,bytes_read,
  *                  bytes_written,errors,connect_ns],...]],...],
+ *              (the last, kind "control", is the control socket and its
+ *              clients' sessions: requests counted from the first attach),
  *    "session":{"running":LINE|null,"queued":N,
  *               "bench":null|[total,done,in_flight,elapsed_ns,limit_s]}}
  *
@@ -155,6 +157,34 @@ void ctl_view_dirty(struct ctl_view *v)
 
 /* ---- following the image ------------------------------------------------- */
 
+/* The control session that issued req, if one did. */
+static struct ctl_sess *view_sess_of(struct ctl_view *v,
+                                     const struct bk_source *src)
+{
+    if (src == NULL || src->id == 0 ||
+        (src->kind != BK_SRC_CONTROL && src->kind != BK_SRC_TUI))
+        return NULL;
+    for (struct ctl_sess *ss = v->srv->sessions; ss != NULL; ss = ss->next)
+        if (ss->id == src->id && &ss->st.source == src)
+            return ss;
+    return NULL;
+}
+
+static void view_count_sess(struct ctl_view *v, const struct bk_req *req)
+{
+    struct ctl_sess *ss = view_sess_of(v, req->source);
+
+    if (ss == NULL)
+        return;
+    ss->requests++;
+    if (req->ret < 0)
+        ss->errors++;
+    else if (req->op == BK_OP_READ)
+        ss->bytes_read += (uint64_t)req->bytes;
+    else if (req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES)
+        ss->bytes_written += (uint64_t)req->bytes;
+}
+
 static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
                          void *arg)
 {
@@ -162,6 +192,7 @@ static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
 
     if (dev != v->dev)
         return;
+    view_count_sess(v, req);
     tui_stats_add_req(v->stats, req);
     tui_reqlog_req_end(v->log, req);
     v->last_count = tui_stats_current(v->stats);
@@ -524,6 +555,59 @@ static void put_export(struct jbuf *b, const struct export *x)
     jb_close(b, ']');
 }
 
+struct view_inflight {
+    struct ctl_sess *ss;
+    unsigned n;
+};
+
+static void count_inflight(const struct bk_req *req, void *arg)
+{
+    struct view_inflight *f = arg;
+
+    if (req->source == &f->ss->st.source)
+        f->n++;
+}
+
+/*
+ * The control socket as one more "export" of the Clients pane: its
+ * sessions with a client (kind control, or tui once attached), so that
+ * the word the Requests pane shows for their requests has a row.
+ */
+static void put_control(struct ctl_view *v, struct jbuf *b)
+{
+    struct ctl_server *s = v->srv;
+
+    jb_open(b, '[');
+    jb_str(b, "control");
+    jb_str(b, s->where);
+    jb_str(b, s->where);
+    jb_bool(b, false);
+    jb_bool(b, false);
+    jb_u64(b, s->next_id);
+    jb_open(b, '[');
+    for (struct ctl_sess *ss = s->sessions; ss != NULL; ss = ss->next) {
+        struct view_inflight f = { ss, 0 };
+
+        if (ss->conn == NULL)
+            continue;
+        if (v->dev != NULL)
+            bk_dev_for_each_req(v->dev, count_inflight, &f);
+        jb_open(b, '[');
+        jb_u64(b, (uint64_t)ss->st.source.kind);
+        jb_u64(b, ss->id);
+        jb_str(b, ss->conn->peer);
+        jb_u64(b, f.n);
+        jb_u64(b, ss->requests);
+        jb_u64(b, ss->bytes_read);
+        jb_u64(b, ss->bytes_written);
+        jb_u64(b, ss->errors);
+        jb_i64(b, ss->connect_ns);
+        jb_close(b, ']');
+    }
+    jb_close(b, ']');
+    jb_close(b, ']');
+}
+
 /* The part of a frame every attached session gets alike. */
 /* What the local TUI's status and Command line titles show of the image:
  * its stack (live: a throttle's queue), the storage and its locks. */
@@ -685,6 +769,7 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     for (struct export *x = export_first(v->srv->owner->exports); x != NULL;
          x = x->next)
         put_export(b, x);
+    put_control(v, b);
     jb_close(b, ']');
 }
 

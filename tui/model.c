@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "export/export.h"
 #include "tui/app.h"
@@ -177,9 +178,10 @@ size_t tui_model_export_count(struct tui *t)
 {
     size_t n = 0;
 
+    /* Not an attached run's control socket (pane_clients.c lists it). */
     for (const struct export *x = tui_model_exports(t); x != NULL;
          x = x->next)
-        n++;
+        n += strcmp(x->ops->kind, "control") != 0;
     return n;
 }
 

@@ -76,7 +76,9 @@ struct tui_stats_total tui_model_total(struct tui *t, enum tui_stats_class c);
 const char *tui_model_running(struct tui *t, size_t *queued);
 
 /* The exports serving the image and their clients (the Clients pane):
- * the first (follow ->next), or NULL. */
+ * the first (follow ->next), or NULL.  Attached, the run's control
+ * socket is the last, of kind "control" (its clients are the control
+ * sessions), and is not counted. */
 struct export;
 const struct export *tui_model_exports(struct tui *t);
 size_t tui_model_export_count(struct tui *t);
