@@ -75,6 +75,10 @@ struct cmd_state {
 
     /* Background bench runs (bench-cmd.c); NULL: runs are foreground. */
     struct cmd_bench *bench;
+    /* The foreground run while its "bench" command waits, or NULL: so
+     * that "bench -k" (of this session, or --all) can stop it and a TUI
+     * show it. */
+    struct bench_job *bench_fg;
     /* aio commands submitted whose report is not printed yet: the
      * completion of a big read checks its pattern off the loop thread,
      * and aio_flush waits for that too. */

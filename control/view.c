@@ -39,8 +39,13 @@
  *                  bytes_written,errors,connect_ns],...]],...],
  *              (the last, kind "control", is the control socket and its
  *              clients' sessions: requests counted from the first attach),
- *    "session":{"running":LINE|null,"queued":N,
+ *    "benches":[[srckind,srcid,name,total,done,in_flight,elapsed_ns,
+ *                limit_s],...] (every session's run, background or
+ *                foreground: the command line's -c bench, a ctl client's;
+ *                whose by its session's source),
+ *    "session":{"running":LINE|null,"queued":N,"self":[srckind,srcid],
  *               "bench":null|[total,done,in_flight,elapsed_ns,limit_s]}}
+ *              (bench: this session's own run; self: its source)
  *
  * Times ("now", submit_ns, suspend_ns, t0, t_ns) are this process's
  * monotonic clock; the client shifts them by its own clock minus "now".
@@ -528,6 +533,33 @@ static void put_range(struct ctl_view *v, struct jbuf *b, int64_t offset,
     jb_close(b, ']');
 }
 
+static void put_progress(struct jbuf *b, struct bench_job *job)
+{
+    struct bench_progress p;
+
+    bench_progress(job, &p);
+    jb_i64(b, p.total);
+    jb_i64(b, p.done);
+    jb_i64(b, p.in_flight);
+    jb_i64(b, p.elapsed_ns);
+    jb_i64(b, (int64_t)p.time_limit);
+}
+
+static void put_bench(struct cmd_state *st, void *arg)
+{
+    struct bench_job *job = bench_session_job(st);
+    struct jbuf *b = arg;
+
+    if (job == NULL)
+        return;
+    jb_open(b, '[');
+    jb_u64(b, (uint64_t)st->source.kind);
+    jb_u64(b, st->source.id);
+    jb_str(b, st->source.name);
+    put_progress(b, job);
+    jb_close(b, ']');
+}
+
 static void put_export(struct jbuf *b, const struct export *x)
 {
     jb_open(b, '[');
@@ -771,6 +803,10 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
         put_export(b, x);
     put_control(v, b);
     jb_close(b, ']');
+    jb_key(b, "benches");
+    jb_open(b, '[');
+    cmd_group_for_each(v->srv->group, put_bench, b);
+    jb_close(b, ']');
 }
 
 /* What only this session gets: its intervals and its own commands. */
@@ -779,7 +815,7 @@ static void view_own(struct ctl_view *v, struct ctl_sess *ss,
 {
     struct tui_stats *st = v->stats;
     int64_t cur = tui_stats_current(st), from = ss->view_sent + 1;
-    struct bench_job *job = bench_background_job(&ss->st);
+    struct bench_job *job = bench_session_job(&ss->st);
     size_t queued = 0;
 
     if (full)
@@ -820,19 +856,17 @@ static void view_own(struct ctl_view *v, struct ctl_sess *ss,
     jb_open(b, '{');
     jb_kv_str(b, "running", ss->running != NULL ? ss->running->line : NULL);
     jb_kv_u64(b, "queued", queued);
+    jb_key(b, "self");
+    jb_open(b, '[');
+    jb_u64(b, (uint64_t)ss->st.source.kind);
+    jb_u64(b, ss->id);
+    jb_close(b, ']');
     jb_key(b, "bench");
     if (job == NULL) {
         jb_null(b);
     } else {
-        struct bench_progress p;
-
-        bench_progress(job, &p);
         jb_open(b, '[');
-        jb_i64(b, p.total);
-        jb_i64(b, p.done);
-        jb_i64(b, p.in_flight);
-        jb_i64(b, p.elapsed_ns);
-        jb_i64(b, (int64_t)p.time_limit);
+        put_progress(b, job);
         jb_close(b, ']');
     }
     jb_close(b, '}');

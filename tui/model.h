@@ -67,6 +67,11 @@ char *tui_model_rule_text(struct tui *t, const struct rules_rule *r);
 void tui_model_dev_stats(struct tui *t, struct bk_stats *out);
 /* The session's background bench run, if one runs. */
 bool tui_model_bench(struct tui *t, struct bench_progress *out);
+/* Another session's run (the command line's -c bench, a control
+ * client's, another attached TUI's), if one runs: *who is that session's
+ * source (its word in the panes: cmd, ctl2, tui3; name not kept). */
+bool tui_model_bench_other(struct tui *t, struct bench_progress *out,
+                           struct bk_source *who);
 /* Latency over the last minute (of one class, or TUI_ST_ALL), and
  * totals since the start. */
 struct tui_stats_latency tui_model_latency(struct tui *t,
