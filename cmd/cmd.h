@@ -104,7 +104,8 @@ struct cmd_state {
 
 /*
  * A front end's Ctrl-C (the TUI's, a control client's "cancel"): the
- * session's command that waits (sleep, wait_break) gives up.  running is
+ * session's command that waits (sleep, wait_break) gives up, a foreground
+ * bench stops (and reports).  running is
  * its line (NULL: none runs).  0, -ENOENT when none runs, -EBUSY when it
  * waits for its own request, which only a resume frees; what to tell the
  * user, one line without a newline, into msg either way.
