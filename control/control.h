@@ -15,7 +15,7 @@
  *
  * A client cancels its own waiting command with the control command
  * "cancel" (ctl-cmd.c), as Ctrl-C does in the TUI: a sleep or wait_break
- * gives up (ECANCELED, in its own reply), and "cancel" answers
+ * gives up (ECANCELED, in its own reply), a foreground bench stops, and "cancel" answers
  * "cancelled 'LINE'"; EBUSY when the command's request is parked (only a
  * resume frees it).  With none running, the client's next command, sent
  * and not started yet, is dropped (ECANCELED in its own reply, "cancelled

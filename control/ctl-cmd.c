@@ -98,12 +98,13 @@ static const struct cmd_entry ctl_cancel_entry = {
     .name = "cancel",
     .exec = cancel_exec,
     .flags = CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA,
-    .oneline = "stops this client's command that waits (sleep, wait_break)",
+    .oneline = "stops this client's command that waits (sleep, wait_break, bench)",
     .help =
         "\n"
         " makes this client's running command give up, if it is one that\n"
         " waits for time or for a breakpoint (sleep, wait_break): it ends\n"
-        " with ECANCELED and says so in its own reply.  A command whose\n"
+        " with ECANCELED and says so in its own reply; a foreground bench\n"
+        " stops and reports.  A command whose\n"
         " request is parked at a breakpoint cannot give up: resume the\n"
         " request (EBUSY).  A command of this client sent and not started\n"
         " yet is dropped: it ends with ECANCELED, and is not run.  Nothing\n"
