@@ -15,12 +15,13 @@
  *
  * A client cancels its own waiting command with the control command
  * "cancel" (ctl-cmd.c), as Ctrl-C does in the TUI: a sleep or wait_break
- * gives up (ECANCELED, in its own reply), a foreground bench stops, and "cancel" answers
- * "cancelled 'LINE'"; EBUSY when the command's request is parked (only a
- * resume frees it).  With none running, the client's next command, sent
- * and not started yet, is dropped (ECANCELED in its own reply, "cancelled
- * 'LINE' before it started"); ENOENT when there is none either.  blkmon attach sends it for
- * Ctrl-C, blkmon ctl for SIGINT (then exits 130).
+ * gives up (ECANCELED, in its own reply), a foreground bench stops, and
+ * "cancel" answers "cancelled 'LINE'"; EBUSY when the command's request
+ * is parked (only a resume frees it).  With none running, the client's
+ * next command, sent and not started yet, is dropped (ECANCELED in its
+ * own reply, "cancelled 'LINE' before it started"); ENOENT when there is
+ * none either.  blkmon attach sends it for Ctrl-C, blkmon ctl for SIGINT
+ * (then exits 130).
  *
  * The *event hub* (events.h) turns what happens to the image into JSON
  * lines for the event stream (--events) and for subscribed clients.

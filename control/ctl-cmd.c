@@ -98,7 +98,8 @@ static const struct cmd_entry ctl_cancel_entry = {
     .name = "cancel",
     .exec = cancel_exec,
     .flags = CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA,
-    .oneline = "stops this client's command that waits (sleep, wait_break, bench)",
+    .oneline = "stops this client's command that waits (sleep, "
+               "wait_break, bench)",
     .help =
         "\n"
         " makes this client's running command give up, if it is one that\n"

@@ -16,10 +16,11 @@
  * pane show for that client's requests.  Attached, the run's control
  * socket comes last, as "control unix:PATH: its sessions", each client's
  * session a row: ctl2 for a blkmon ctl or script, tui3 for an attached
- * TUI (this one among them), its requests counted from the first attach.  The pane reads the exports
- * each frame through the model (the counters live in export_client; an
- * attached TUI's are the mirror's) and keeps nothing; it is placed only
- * while the run has exports.
+ * TUI (this one among them), its requests counted from the first attach.
+ * The pane reads the exports each frame through the model (the counters
+ * live in export_client; an attached TUI's are the mirror's) and keeps
+ * nothing; it is placed only while the run has exports (attached, also
+ * when 7 asks for it: tcmd.c).
  */
 #include <inttypes.h>
 #include <stdio.h>

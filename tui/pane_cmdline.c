@@ -4,8 +4,9 @@
  *
  * Tab: with a word to complete it completes (commands, blkdebug events,
  * breakpoint tags; a second Tab with nothing to add lists the matches in
- * Output; attached, the run's control-session commands too); on an empty line it is left to the global binding and moves
- * focus, so Tab alone still walks the panes.  PgUp/PgDn scroll Output,
+ * Output; attached, the run's control-session commands too); on an empty
+ * line it is left to the global binding and moves focus, so Tab alone
+ * still walks the panes.  PgUp/PgDn scroll Output,
  * since that is where a command's answer goes.
  */
 #include <stdlib.h>
