@@ -43,7 +43,7 @@ const struct cmd_entry cmd_bench_entry = {
     .flags_for = bench_flags_for,
     .args = "[-qrw] [-c count] [-d depth] [-s size] [-S step] [-o offset] "
             "[-M percent] [--time secs] [--seed n] [--flush-interval n] "
-            "[--no-drain] [--pattern byte] [--keep-going] | -k",
+            "[--no-drain] [--pattern byte] [--keep-going] | -k [--all]",
     .oneline = "runs a benchmark on the open image, as qemu-img bench",
     .help =
         "\n"
@@ -71,7 +71,8 @@ const struct cmd_entry cmd_bench_entry = {
         " --pattern, -- byte the buffers are filled with (0)\n"
         " --keep-going, -- count failed requests instead of stopping at one\n"
         " -q, -- only qemu-img's lines, no summary\n"
-        " -k, -- stop the background run\n"
+        " -k, -- stop this session's run (in the TUI: F8)\n"
+        " --all, -- with -k: stop every session's run (a script's too)\n"
         "\n",
 };
 
@@ -84,6 +85,70 @@ static char *bench_buf(struct cmd_state *st, const struct bench_params *p)
 static unsigned bench_flags_for(int argc, char **argv)
 {
     return bench_parse_stops(argc, argv) ? CMD_F_CONTROL : 0;
+}
+
+/* bench -k --all: every session's run stops, each said by its session's
+ * name ("command line", "control 2", "attach 3"). */
+struct bench_stop_all {
+    struct out *out;
+    int stopped;
+};
+
+static void bench_stop_one(struct cmd_state *m, void *arg)
+{
+    struct bench_stop_all *a = arg;
+    struct bench_job *job = bench_session_job(m);
+
+    if (job == NULL)
+        return;
+    bench_stop(job);
+    out_printf(a->out, "bench: stopped the benchmark of '%s'\n",
+               m->source.name);
+    a->stopped++;
+}
+
+static void bench_find_other(struct cmd_state *m, void *arg)
+{
+    const struct cmd_state **found = arg;
+
+    if (*found == NULL && bench_session_job(m) != NULL)
+        *found = m;
+}
+
+/*
+ * bench -k: this session's run (in the background, or in the foreground
+ * of a command of its own that waits, which a control client can stop
+ * so); --all: every session's.  Another session's run is not stopped by
+ * a plain -k: someone else started it (a script's workload), so the
+ * answer says whose it is and how to stop it deliberately.
+ */
+static int bench_exec_stop(struct cmd_state *st, const struct bench_params *p)
+{
+    struct bench_job *own = bench_session_job(st);
+    struct bench_stop_all all = { st->out, 0 };
+    const struct cmd_state *other = NULL;
+
+    if (p->stop_all) {
+        if (st->group != NULL)
+            cmd_group_for_each(st->group, bench_stop_one, &all);
+        else
+            bench_stop_one(st, &all);
+        if (all.stopped > 0)
+            return 0;
+    } else if (own != NULL) {
+        bench_stop(own);
+        return 0;
+    } else if (st->group != NULL) {
+        cmd_group_for_each(st->group, bench_find_other, &other);
+    }
+    if (other != NULL) {
+        out_printf(st->out, "bench: the benchmark running is not this "
+                   "session's ('%s' runs it): 'bench -k --all' stops it\n",
+                   other->source.name);
+        return -EBUSY;
+    }
+    out_printf(st->out, "bench: no benchmark is running\n");
+    return -ENOENT;
 }
 
 static void bench_background_done(struct bench_job *job, void *arg)
@@ -108,14 +173,8 @@ static int bench_exec(struct cmd_state *st, int argc, char **argv)
 
     if (bench_parse(st->out, argc, argv, &p) < 0)
         return -EINVAL;
-    if (p.stop) {
-        if (b == NULL || b->job == NULL) {
-            out_printf(st->out, "bench: no benchmark is running\n");
-            return -ENOENT;
-        }
-        bench_stop(b->job);
-        return 0;
-    }
+    if (p.stop)
+        return bench_exec_stop(st, &p);
     ret = bench_check(st->out, st->dev, &p);
     if (ret < 0)
         return ret;
@@ -137,12 +196,14 @@ static int bench_exec(struct cmd_state *st, int argc, char **argv)
     }
     out_flush(st->out);   /* the header shows while the run goes on */
     job = bench_start(st->dev, &p, bench_buf(st, &p), NULL, NULL);
+    st->bench_fg = job;
     while (!bench_finished(job)) {
         /* The session is being ended (its control client left). */
         if (st->quit)
             bench_stop(job);
         bk_loop_iterate(st->loop, -1);
     }
+    st->bench_fg = NULL;
     bench_print_report(st->out, job);
     ret = bench_result(job);
     bench_free(job);
@@ -175,4 +236,11 @@ void bench_set_background(struct cmd_state *st, bench_notify_fn *notify,
 struct bench_job *bench_background_job(const struct cmd_state *st)
 {
     return st->bench != NULL ? st->bench->job : NULL;
+}
+
+struct bench_job *bench_session_job(const struct cmd_state *st)
+{
+    struct bench_job *job = bench_background_job(st);
+
+    return job != NULL ? job : st->bench_fg;
 }

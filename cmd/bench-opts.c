@@ -38,6 +38,7 @@ enum {
     OPT_SEED,
     OPT_TIME,
     OPT_KEEP_GOING,
+    OPT_ALL,
 };
 
 struct bench_opt;
@@ -105,6 +106,8 @@ static const struct bench_opt bench_opts[] = {
       .what = "Invalid time specified (seconds, above 0)" },
     { .val = OPT_KEEP_GOING, .long_name = "keep-going",
       .take = bench_take_on, .field = BENCH_FIELD(keep_going) },
+    { .val = OPT_ALL, .long_name = "all", .take = bench_take_on,
+      .field = BENCH_FIELD(stop_all) },
 };
 #define BENCH_NOPTS (sizeof(bench_opts) / sizeof(bench_opts[0]))
 
@@ -464,6 +467,8 @@ int bench_parse(struct out *o, int argc, char **argv, struct bench_params *p)
         return bench_usage(o);
     if (p->stop)
         return 0;
+    if (p->stop_all)
+        return bench_usage(o);    /* --all goes with -k only */
     writes = p->write_percent >= 0 ? p->write_percent > 0 : p->write;
     if (!writes && p->flush_interval) {
         out_error(o, "--flush-interval is only available in write tests");

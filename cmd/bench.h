@@ -51,6 +51,7 @@ struct bench_params {
     bool keep_going;        /* --keep-going: count failures, go on */
     bool count_given;       /* -c was given (with --time: both limit) */
     bool stop;              /* -k: stop the background run instead */
+    bool stop_all;          /* --all (with -k): every session's run */
 };
 
 /* What a run has done so far, for a progress display. */
@@ -132,5 +133,8 @@ void bench_set_background(struct cmd_state *st, bench_notify_fn *notify,
                           void *arg);
 /* The session's background run, or NULL. */
 struct bench_job *bench_background_job(const struct cmd_state *st);
+/* The session's run, background or foreground (while its "bench" command
+ * waits for it), or NULL: what a TUI shows of another session's run. */
+struct bench_job *bench_session_job(const struct cmd_state *st);
 
 #endif

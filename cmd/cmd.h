@@ -75,6 +75,10 @@ struct cmd_state {
 
     /* Background bench runs (bench-cmd.c); NULL: runs are foreground. */
     struct cmd_bench *bench;
+    /* The foreground run while its "bench" command waits, or NULL: so
+     * that "bench -k" (of this session, or --all) can stop it and a TUI
+     * show it. */
+    struct bench_job *bench_fg;
     /* aio commands submitted whose report is not printed yet: the
      * completion of a big read checks its pattern off the loop thread,
      * and aio_flush waits for that too. */
@@ -100,7 +104,8 @@ struct cmd_state {
 
 /*
  * A front end's Ctrl-C (the TUI's, a control client's "cancel"): the
- * session's command that waits (sleep, wait_break) gives up.  running is
+ * session's command that waits (sleep, wait_break) gives up, a foreground
+ * bench stops (and reports).  running is
  * its line (NULL: none runs).  0, -ENOENT when none runs, -EBUSY when it
  * waits for its own request, which only a resume frees; what to tell the
  * user, one line without a newline, into msg either way.

@@ -34,6 +34,13 @@ int cmd_cancel(struct cmd_state *st, const char *running, char *msg,
         snprintf(msg, size, "nothing to cancel");
         return -ENOENT;
     }
+    /* A foreground bench waits for nothing but its own run: it stops,
+     * as bench -k would stop it, and reports. */
+    if (st->bench_fg != NULL) {
+        bench_stop(st->bench_fg);
+        snprintf(msg, size, "cancelled '%s'", running);
+        return 0;
+    }
     if (st->waiting == NULL) {
         snprintf(msg, size, "'%s' waits for its request: resume it",
                  running);

@@ -15,10 +15,13 @@
  *
  * A client cancels its own waiting command with the control command
  * "cancel" (ctl-cmd.c), as Ctrl-C does in the TUI: a sleep or wait_break
- * gives up (ECANCELED, in its own reply), and "cancel" answers
- * "cancelled 'LINE'"; EBUSY when the command's request is parked (only a
- * resume frees it), ENOENT when nothing runs.  blkmon attach sends it for
- * Ctrl-C, blkmon ctl for SIGINT (then exits 130).
+ * gives up (ECANCELED, in its own reply), a foreground bench stops, and
+ * "cancel" answers "cancelled 'LINE'"; EBUSY when the command's request
+ * is parked (only a resume frees it).  With none running, the client's
+ * next command, sent and not started yet, is dropped (ECANCELED in its
+ * own reply, "cancelled 'LINE' before it started"); ENOENT when there is
+ * none either.  blkmon attach sends it for Ctrl-C, blkmon ctl for SIGINT
+ * (then exits 130).
  *
  * The *event hub* (events.h) turns what happens to the image into JSON
  * lines for the event stream (--events) and for subscribed clients.
@@ -57,6 +60,11 @@ void ctl_server_stop(struct ctl_server *s);
 /* The headless front end's quit for ctl_server_on_quit (arg: the owner
  * session): stop reading commands, let parked requests go. */
 void ctl_quit_headless(void *arg);
+
+/* The commands only control sessions have (ctl-cmd.c: events, cancel,
+ * resume-request...), their front-end table; an attached TUI offers them
+ * in completion, since its lines run in such a session. */
+extern const struct cmd_entry *const ctl_cmd_table[];
 
 /* The control socket a client names (unix:PATH) into *a: 0, or -EINVAL
  * said on standard error (ctl and attach). */

@@ -8,8 +8,10 @@
  *                               request,break,rule
  *   cancel                      the session's command that waits (sleep,
  *                               wait_break) gives up, as Ctrl-C makes it
- *                               in the TUI; what blkmon attach's Ctrl-C
- *                               and blkmon ctl's SIGINT send
+ *                               in the TUI, or its next command, sent and
+ *                               not started yet, is dropped; what blkmon
+ *                               attach's Ctrl-C and blkmon ctl's SIGINT
+ *                               send
  *
  * Event lines come as "event LEN" frames to a client that subscribed with
  * a text request, as bare JSON lines to one that used a JSON request.  A
@@ -96,15 +98,19 @@ static const struct cmd_entry ctl_cancel_entry = {
     .name = "cancel",
     .exec = cancel_exec,
     .flags = CMD_F_GLOBAL | CMD_F_CONTROL | CMD_F_EXTRA,
-    .oneline = "stops this client's command that waits (sleep, wait_break)",
+    .oneline = "stops this client's command that waits (sleep, "
+               "wait_break, bench)",
     .help =
         "\n"
         " makes this client's running command give up, if it is one that\n"
         " waits for time or for a breakpoint (sleep, wait_break): it ends\n"
-        " with ECANCELED and says so in its own reply.  A command whose\n"
+        " with ECANCELED and says so in its own reply; a foreground bench\n"
+        " stops and reports.  A command whose\n"
         " request is parked at a breakpoint cannot give up: resume the\n"
-        " request (EBUSY).  Nothing running: ENOENT.  Commands of other\n"
-        " clients are not touched.\n"
+        " request (EBUSY).  A command of this client sent and not started\n"
+        " yet is dropped: it ends with ECANCELED, and is not run.  Nothing\n"
+        " running or waiting: ENOENT.  Commands of other clients are not\n"
+        " touched.\n"
         "\n",
 };
 
@@ -197,6 +203,12 @@ static int attach_exec(struct cmd_state *st, int argc, char **argv)
     (void)argv;
     if (s->view == NULL)
         s->view = ctl_view_new(s);
+    /* Its requests are a TUI's, told apart from the run's own TUI by the
+     * session's number: "tui2" in the panes, {"kind":"tui","id":2,
+     * "name":"attach 2"} in events. */
+    ss->st.source.kind = BK_SRC_TUI;
+    snprintf((char *)ss->st.source.name, 32, "attach %llu",
+             (unsigned long long)ss->id);
     /* The Output pane's blkdebug and fault lines. */
     if (s->hub != NULL) {
         unsigned mask = 1u << EV_SUSPENDED | 1u << EV_RESUMED |
@@ -272,6 +284,10 @@ static int cancel_exec(struct cmd_state *st, int argc, char **argv)
 
     (void)argc;
     (void)argv;
+    if (ss->running == NULL && ss->queue != NULL) {
+        ctl_sess_drop_next(ss);
+        return 0;
+    }
     ret = cmd_cancel(st, ss->running != NULL ? ss->running->line : NULL,
                      msg, sizeof(msg));
     if (ret < 0)

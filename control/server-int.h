@@ -103,6 +103,10 @@ struct ctl_sess {
     bool attached;               /* an attached TUI's: view frames */
     bool view_full;              /* its next frame is a full one */
     int64_t view_sent;           /* the last throughput interval sent */
+    /* What the Clients pane shows of it (view.c counts its requests'
+     * ends once a TUI attached; an attached TUI's requests say "tui"). */
+    int64_t connect_ns;
+    uint64_t requests, bytes_read, bytes_written, errors;
     struct ctl_sess *next;
 };
 
@@ -159,6 +163,9 @@ struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c);
 void ctl_job_free(struct ctl_job *j);
 /* A request from the client: runs it now (control) or queues it. */
 void ctl_sess_request(struct ctl_sess *ss, const struct ctl_request *req);
+/* cancel with no command running: the next queued one (there must be
+ * one) is not run; it answers ECANCELED, and cancel says so. */
+void ctl_sess_drop_next(struct ctl_sess *ss);
 /* The client is gone: end what runs, reap later. */
 void ctl_sess_detach(struct ctl_sess *ss);
 /* Install the loop hook that runs the sessions' fibers. */
@@ -174,8 +181,5 @@ void ctl_sess_reap_all(struct ctl_server *s);
 /* Send idle output of every session now. */
 void ctl_sess_flush_idle(struct ctl_server *s);
 
-/* ---- ctl-cmd.c ---- */
-/* The control sessions' own commands (the front-end table). */
-extern const struct cmd_entry *const ctl_cmd_table[];
 
 #endif

@@ -351,6 +351,17 @@ static struct ctl_job *sess_pop(struct ctl_sess *ss)
     return j;
 }
 
+void ctl_sess_drop_next(struct ctl_sess *ss)
+{
+    struct ctl_job *j = sess_pop(ss);
+
+    out_printf(ss->st.out, "cancelled '%s' before it started\n", j->line);
+    cap_add(&j->cap, OUT_STDERR, j->line, strlen(j->line));
+    cap_add(&j->cap, OUT_STDERR, ": cancelled before it started\n", 30);
+    j->ret = -ECANCELED;
+    sess_reply(ss, j);
+}
+
 /* From a wait_break waiting on the fiber: run the next queued job on the
  * fiber's stack, nested in the wait (not an open or close: those need
  * the top of the stack).  Whether one ran. */
@@ -460,6 +471,7 @@ struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c)
     ss->srv = s;
     ss->conn = c;
     ss->id = ++s->next_id;
+    ss->connect_ns = bk_now_ns();
     cap_init(&ss->idle);
     ss->cur = &ss->idle;
     cmd_state_init(&ss->st, s->loop);

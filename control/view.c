@@ -37,8 +37,15 @@
  *    "exports":[[kind,name,where,read_only,draining,clients_ever,
  *                [[srckind,srcid,peer,inflight,requests,bytes_read,
  *                  bytes_written,errors,connect_ns],...]],...],
- *    "session":{"running":LINE|null,"queued":N,
+ *              (the last, kind "control", is the control socket and its
+ *              clients' sessions: requests counted from the first attach),
+ *    "benches":[[srckind,srcid,name,total,done,in_flight,elapsed_ns,
+ *                limit_s],...] (every session's run, background or
+ *                foreground: the command line's -c bench, a ctl client's;
+ *                whose by its session's source),
+ *    "session":{"running":LINE|null,"queued":N,"self":[srckind,srcid],
  *               "bench":null|[total,done,in_flight,elapsed_ns,limit_s]}}
+ *              (bench: this session's own run; self: its source)
  *
  * Times ("now", submit_ns, suspend_ns, t0, t_ns) are this process's
  * monotonic clock; the client shifts them by its own clock minus "now".
@@ -155,6 +162,34 @@ void ctl_view_dirty(struct ctl_view *v)
 
 /* ---- following the image ------------------------------------------------- */
 
+/* The control session that issued req, if one did. */
+static struct ctl_sess *view_sess_of(struct ctl_view *v,
+                                     const struct bk_source *src)
+{
+    if (src == NULL || src->id == 0 ||
+        (src->kind != BK_SRC_CONTROL && src->kind != BK_SRC_TUI))
+        return NULL;
+    for (struct ctl_sess *ss = v->srv->sessions; ss != NULL; ss = ss->next)
+        if (ss->id == src->id && &ss->st.source == src)
+            return ss;
+    return NULL;
+}
+
+static void view_count_sess(struct ctl_view *v, const struct bk_req *req)
+{
+    struct ctl_sess *ss = view_sess_of(v, req->source);
+
+    if (ss == NULL)
+        return;
+    ss->requests++;
+    if (req->ret < 0)
+        ss->errors++;
+    else if (req->op == BK_OP_READ)
+        ss->bytes_read += (uint64_t)req->bytes;
+    else if (req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES)
+        ss->bytes_written += (uint64_t)req->bytes;
+}
+
 static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
                          void *arg)
 {
@@ -162,6 +197,7 @@ static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
 
     if (dev != v->dev)
         return;
+    view_count_sess(v, req);
     tui_stats_add_req(v->stats, req);
     tui_reqlog_req_end(v->log, req);
     v->last_count = tui_stats_current(v->stats);
@@ -497,6 +533,33 @@ static void put_range(struct ctl_view *v, struct jbuf *b, int64_t offset,
     jb_close(b, ']');
 }
 
+static void put_progress(struct jbuf *b, struct bench_job *job)
+{
+    struct bench_progress p;
+
+    bench_progress(job, &p);
+    jb_i64(b, p.total);
+    jb_i64(b, p.done);
+    jb_i64(b, p.in_flight);
+    jb_i64(b, p.elapsed_ns);
+    jb_i64(b, (int64_t)p.time_limit);
+}
+
+static void put_bench(struct cmd_state *st, void *arg)
+{
+    struct bench_job *job = bench_session_job(st);
+    struct jbuf *b = arg;
+
+    if (job == NULL)
+        return;
+    jb_open(b, '[');
+    jb_u64(b, (uint64_t)st->source.kind);
+    jb_u64(b, st->source.id);
+    jb_str(b, st->source.name);
+    put_progress(b, job);
+    jb_close(b, ']');
+}
+
 static void put_export(struct jbuf *b, const struct export *x)
 {
     jb_open(b, '[');
@@ -518,6 +581,59 @@ static void put_export(struct jbuf *b, const struct export *x)
         jb_u64(b, c->bytes_written);
         jb_u64(b, c->errors);
         jb_i64(b, c->connect_ns);
+        jb_close(b, ']');
+    }
+    jb_close(b, ']');
+    jb_close(b, ']');
+}
+
+struct view_inflight {
+    struct ctl_sess *ss;
+    unsigned n;
+};
+
+static void count_inflight(const struct bk_req *req, void *arg)
+{
+    struct view_inflight *f = arg;
+
+    if (req->source == &f->ss->st.source)
+        f->n++;
+}
+
+/*
+ * The control socket as one more "export" of the Clients pane: its
+ * sessions with a client (kind control, or tui once attached), so that
+ * the word the Requests pane shows for their requests has a row.
+ */
+static void put_control(struct ctl_view *v, struct jbuf *b)
+{
+    struct ctl_server *s = v->srv;
+
+    jb_open(b, '[');
+    jb_str(b, "control");
+    jb_str(b, s->where);
+    jb_str(b, s->where);
+    jb_bool(b, false);
+    jb_bool(b, false);
+    jb_u64(b, s->next_id);
+    jb_open(b, '[');
+    for (struct ctl_sess *ss = s->sessions; ss != NULL; ss = ss->next) {
+        struct view_inflight f = { ss, 0 };
+
+        if (ss->conn == NULL)
+            continue;
+        if (v->dev != NULL)
+            bk_dev_for_each_req(v->dev, count_inflight, &f);
+        jb_open(b, '[');
+        jb_u64(b, (uint64_t)ss->st.source.kind);
+        jb_u64(b, ss->id);
+        jb_str(b, ss->conn->peer);
+        jb_u64(b, f.n);
+        jb_u64(b, ss->requests);
+        jb_u64(b, ss->bytes_read);
+        jb_u64(b, ss->bytes_written);
+        jb_u64(b, ss->errors);
+        jb_i64(b, ss->connect_ns);
         jb_close(b, ']');
     }
     jb_close(b, ']');
@@ -685,6 +801,11 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     for (struct export *x = export_first(v->srv->owner->exports); x != NULL;
          x = x->next)
         put_export(b, x);
+    put_control(v, b);
+    jb_close(b, ']');
+    jb_key(b, "benches");
+    jb_open(b, '[');
+    cmd_group_for_each(v->srv->group, put_bench, b);
     jb_close(b, ']');
 }
 
@@ -694,7 +815,7 @@ static void view_own(struct ctl_view *v, struct ctl_sess *ss,
 {
     struct tui_stats *st = v->stats;
     int64_t cur = tui_stats_current(st), from = ss->view_sent + 1;
-    struct bench_job *job = bench_background_job(&ss->st);
+    struct bench_job *job = bench_session_job(&ss->st);
     size_t queued = 0;
 
     if (full)
@@ -735,19 +856,17 @@ static void view_own(struct ctl_view *v, struct ctl_sess *ss,
     jb_open(b, '{');
     jb_kv_str(b, "running", ss->running != NULL ? ss->running->line : NULL);
     jb_kv_u64(b, "queued", queued);
+    jb_key(b, "self");
+    jb_open(b, '[');
+    jb_u64(b, (uint64_t)ss->st.source.kind);
+    jb_u64(b, ss->id);
+    jb_close(b, ']');
     jb_key(b, "bench");
     if (job == NULL) {
         jb_null(b);
     } else {
-        struct bench_progress p;
-
-        bench_progress(job, &p);
         jb_open(b, '[');
-        jb_i64(b, p.total);
-        jb_i64(b, p.done);
-        jb_i64(b, p.in_flight);
-        jb_i64(b, p.elapsed_ns);
-        jb_i64(b, (int64_t)p.time_limit);
+        put_progress(b, job);
         jb_close(b, ']');
     }
     jb_close(b, '}');

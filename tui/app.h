@@ -164,6 +164,8 @@ struct tui {
                                       command line (what F2 maximises) */
     int zoomed;                    /* the maximised pane, or -1 */
     unsigned hidden;               /* 1 << pane: hidden (number keys) */
+    bool show_sessions;            /* attached, no exports: 7 placed the
+                                      Clients pane (control sessions) */
     bool help;                     /* F1 overlay shown */
     size_t help_top;
     struct tui_rect rect[TUI_PANE__MAX];

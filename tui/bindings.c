@@ -30,7 +30,7 @@ const struct tui_binding tui_bindings[] = {
     { TUI_SCOPE_ANY, TUI_KEY_F(7), "offsets",
       "offsets exact (in bytes) or in units, in every pane", "Exact" },
     { TUI_SCOPE_ANY, TUI_KEY_F(8), "bench -k",
-      "stop the background bench run", "Stop" },
+      "stop this session's bench run", "Stop" },
     { TUI_SCOPE_ANY, TUI_KEY_F(10), "leave",
       "quit (suspended requests are resumed and drained first); "
       "attached: detach, the run goes on", "Quit" },

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "export/export.h"
 #include "tui/app.h"
@@ -143,6 +144,35 @@ bool tui_model_bench(struct tui *t, struct bench_progress *out)
     return true;
 }
 
+struct model_other {
+    const struct cmd_state *self, *found;
+};
+
+static void model_other_bench(struct cmd_state *m, void *arg)
+{
+    struct model_other *o = arg;
+
+    if (o->found == NULL && m != o->self && bench_session_job(m) != NULL)
+        o->found = m;
+}
+
+bool tui_model_bench_other(struct tui *t, struct bench_progress *out,
+                           struct bk_source *who)
+{
+    struct model_other o = { t->st, NULL };
+
+    if (t->remote != NULL)
+        return tui_remote_bench_other(t->remote, out, who);
+    if (t->st->group == NULL)
+        return false;
+    cmd_group_for_each(t->st->group, model_other_bench, &o);
+    if (o.found == NULL)
+        return false;
+    bench_progress(bench_session_job(o.found), out);
+    *who = o.found->source;
+    return true;
+}
+
 struct tui_stats_latency tui_model_latency(struct tui *t,
                                            enum tui_stats_class c)
 {
@@ -177,9 +207,10 @@ size_t tui_model_export_count(struct tui *t)
 {
     size_t n = 0;
 
+    /* Not an attached run's control socket (pane_clients.c lists it). */
     for (const struct export *x = tui_model_exports(t); x != NULL;
          x = x->next)
-        n++;
+        n += strcmp(x->ops->kind, "control") != 0;
     return n;
 }
 

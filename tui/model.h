@@ -67,6 +67,11 @@ char *tui_model_rule_text(struct tui *t, const struct rules_rule *r);
 void tui_model_dev_stats(struct tui *t, struct bk_stats *out);
 /* The session's background bench run, if one runs. */
 bool tui_model_bench(struct tui *t, struct bench_progress *out);
+/* Another session's run (the command line's -c bench, a control
+ * client's, another attached TUI's), if one runs: *who is that session's
+ * source (its word in the panes: cmd, ctl2, tui3; name not kept). */
+bool tui_model_bench_other(struct tui *t, struct bench_progress *out,
+                           struct bk_source *who);
 /* Latency over the last minute (of one class, or TUI_ST_ALL), and
  * totals since the start. */
 struct tui_stats_latency tui_model_latency(struct tui *t,
@@ -76,7 +81,9 @@ struct tui_stats_total tui_model_total(struct tui *t, enum tui_stats_class c);
 const char *tui_model_running(struct tui *t, size_t *queued);
 
 /* The exports serving the image and their clients (the Clients pane):
- * the first (follow ->next), or NULL. */
+ * the first (follow ->next), or NULL.  Attached, the run's control
+ * socket is the last, of kind "control" (its clients are the control
+ * sessions), and is not counted. */
 struct export;
 const struct export *tui_model_exports(struct tui *t);
 size_t tui_model_export_count(struct tui *t);

@@ -13,10 +13,14 @@
  * goes first.
  *
  * The ID is the word the Requests pane's SRC column and the Suspended
- * pane show for that client's requests.  The pane reads the exports
- * each frame through the model (the counters live in export_client; an
- * attached TUI's are the mirror's) and keeps nothing; it is placed only
- * while the run has exports.
+ * pane show for that client's requests.  Attached, the run's control
+ * socket comes last, as "control unix:PATH: its sessions", each client's
+ * session a row: ctl2 for a blkmon ctl or script, tui3 for an attached
+ * TUI (this one among them), its requests counted from the first attach.
+ * The pane reads the exports each frame through the model (the counters
+ * live in export_client; an attached TUI's are the mirror's) and keeps
+ * nothing; it is placed only while the run has exports (attached, also
+ * when 7 asks for it: tcmd.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,12 +32,21 @@
 #include "tui/fmt.h"
 #include "tui/panel.h"
 
+/* An attached TUI's run sends its control socket as one more export,
+ * of kind "control": its clients are the run's control sessions. */
+static bool clients_is_control(const struct export *e)
+{
+    return strcmp(e->ops->kind, "control") == 0;
+}
+
 static void clients_export_line(const struct export *e, char *buf,
                                 size_t size)
 {
     const char *mode = e->read_only ? "read-only" : "writable";
 
-    if (strcmp(e->name, e->where) == 0)
+    if (clients_is_control(e))
+        snprintf(buf, size, "control %s: its sessions", e->where);
+    else if (strcmp(e->name, e->where) == 0)
         snprintf(buf, size, "%s %s, %s%s", e->ops->kind, e->where, mode,
                  e->draining ? ", draining" : "");
     else
@@ -59,20 +72,30 @@ static void clients_client_line(const struct export_client *c, int64_t now,
 static void clients_draw(struct tui *t, struct tui_rect in, bool focus,
                          char *info, size_t infosize)
 {
-    size_t nexports = tui_model_export_count(t), nclients = 0;
+    size_t nexports = 0, nclients = 0, nsessions = 0;
     int64_t now = bk_now_ns();
     int y = 0;
     char line[256];
+    int n;
 
     (void)focus;
     for (const struct export *e = tui_model_exports(t); e != NULL;
-         e = e->next)
+         e = e->next) {
+        if (clients_is_control(e)) {
+            nsessions += e->nclients;
+            continue;
+        }
+        nexports++;
         nclients += e->nclients;
-    snprintf(info, infosize, "%zu export%s, %zu client%s", nexports,
-             nexports == 1 ? "" : "s", nclients, nclients == 1 ? "" : "s");
+    }
+    n = snprintf(info, infosize, "%zu export%s, %zu client%s", nexports,
+                 nexports == 1 ? "" : "s", nclients, nclients == 1 ? "" : "s");
+    if (nsessions > 0 && n > 0 && (size_t)n < infosize)
+        snprintf(info + n, infosize - (size_t)n, "; %zu control session%s",
+                 nsessions, nsessions == 1 ? "" : "s");
     if (in.h <= 0 || in.w <= 0)
         return;
-    if (nexports == 0) {
+    if (tui_model_exports(t) == NULL) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM,
                 "no exports (try: export nbd unix:/tmp/img.sock)");
         return;

@@ -4,13 +4,15 @@
  *
  * Tab: with a word to complete it completes (commands, blkdebug events,
  * breakpoint tags; a second Tab with nothing to add lists the matches in
- * Output); on an empty line it is left to the global binding and moves
- * focus, so Tab alone still walks the panes.  PgUp/PgDn scroll Output,
+ * Output; attached, the run's control-session commands too); on an empty
+ * line it is left to the global binding and moves focus, so Tab alone
+ * still walks the panes.  PgUp/PgDn scroll Output,
  * since that is where a command's answer goes.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/control.h"
 #include "tui/complete.h"
 #include "tui/draw.h"
 #include "tui/key.h"
@@ -110,6 +112,14 @@ static void cmdline_complete(struct tui *t)
     if (tags == NULL)
         abort();
     cmd_for_each(t->st, name_add, &names);
+    /* Attached, lines run in a control session of the run, which has
+     * commands of its own (events, resume-request...); not "attach",
+     * which this TUI has sent already. */
+    if (t->remote != NULL)
+        for (const struct cmd_entry *const *p = ctl_cmd_table; *p != NULL;
+             p++)
+            if (strcmp((*p)->name, "attach") != 0)
+                name_add(*p, &names);
     src.commands = names.names;
     src.tags = tags->tags;
     tui_model_for_each_break(t, tag_from_break, tags);

@@ -141,6 +141,7 @@ static void throughput_draw(struct tui *t, struct tui_rect in, bool focus,
                             char *info, size_t infosize)
 {
     struct bench_progress bp;
+    struct bk_source who = { .name = NULL };
     struct bk_stats bs;
     int y = in.y, grows;
 
@@ -149,12 +150,22 @@ static void throughput_draw(struct tui *t, struct tui_rect in, bool focus,
         tui_put(in.y, in.x, in.w, TUI_R_DIM, "no image open");
         return;
     }
-    if (tui_model_bench(t, &bp)) {
+    if (tui_model_bench(t, &bp) || tui_model_bench_other(t, &bp, &who)) {
+        /* Another session's run says whose it is (F8 stops only ours). */
+        char whose[32] = "";
+
+        if (who.name != NULL) {
+            char w[24];
+
+            snprintf(whose, sizeof(whose), "%s's ",
+                     tui_fmt_source(w, sizeof(w), &who));
+        }
         if (bp.total >= 0)
-            snprintf(info, infosize, "bench %lld/%lld, %d in flight",
-                     (long long)bp.done, (long long)bp.total, bp.in_flight);
+            snprintf(info, infosize, "%sbench %lld/%lld, %d in flight",
+                     whose, (long long)bp.done, (long long)bp.total,
+                     bp.in_flight);
         else
-            snprintf(info, infosize, "bench %lld, %.1f/%.0f s",
+            snprintf(info, infosize, "%sbench %lld, %.1f/%.0f s", whose,
                      (long long)bp.done, bp.elapsed_ns / 1e9, bp.time_limit);
     } else {
         snprintf(info, infosize, "rates: last 1 s");

@@ -96,6 +96,10 @@ struct tui_remote {
     int64_t stats_t0;            /* the server's sampler's, ours aligned */
     bool has_bench;
     struct bench_progress bench;
+    bool has_other;              /* another session's run (the first) */
+    struct bench_progress other;
+    struct bk_source other_src;
+    uint64_t stop_id;            /* the last "bench -k" sent, or 0 */
     char *running;
     size_t queued;
     struct remote_export *exports;
@@ -177,6 +181,9 @@ void tui_remote_send(struct tui_remote *r, const char *line)
         return;
     }
     remote_request(r, line);
+    /* F8's: a refusal (another session's run) goes to the status line. */
+    if (strcmp(line, "bench -k") == 0)
+        r->stop_id = r->next_id;
 }
 
 void tui_remote_cancel(struct tui_remote *r)
@@ -231,6 +238,14 @@ static void remote_reply(struct tui_remote *r, const struct json_value *v)
         r->cancel_id = 0;
         remote_cancelled(r, v);
         return;
+    }
+    if (r->stop_id != 0 && id != NULL && id->type == JSON_NUMBER &&
+        (uint64_t)id->i == r->stop_id) {
+        const char *text = json_str(json_get(v, "output"));
+
+        r->stop_id = 0;
+        if (!json_true(json_get(v, "ok")) && text != NULL)
+            tui_app_status(r->t, "%.*s", (int)strcspn(text, "\n"), text);
     }
     parts = json_get(v, "parts");
     if (parts != NULL && parts->type == JSON_ARRAY) {
@@ -623,6 +638,39 @@ static void mirror_session(struct tui_remote *r, const struct json_value *s)
         };
 }
 
+/* Another session's run: the first in "benches" that is not this one's. */
+static void mirror_benches(struct tui_remote *r, const struct json_value *v)
+{
+    const struct json_value *self = json_get(json_get(v, "session"), "self");
+    const struct json_value *l = json_get(v, "benches");
+    int64_t kind = -1, id = -1;
+
+    r->has_other = false;
+    if (self != NULL && self->type == JSON_ARRAY && self->n >= 2) {
+        kind = self->items[0].i;
+        id = self->items[1].i;
+    }
+    for (size_t i = 0; l != NULL && l->type == JSON_ARRAY && i < l->n; i++) {
+        const struct json_value *a = &l->items[i];
+
+        if (a->type != JSON_ARRAY || a->n < 8 ||
+            (a->items[0].i == kind && a->items[1].i == id))
+            continue;
+        r->has_other = true;
+        r->other_src = (struct bk_source){
+            .kind = (enum bk_source_kind)a->items[0].i, .name = "",
+            .id = (uint64_t)a->items[1].i };
+        r->other = (struct bench_progress){
+            .total = a->items[3].i,
+            .done = a->items[4].i,
+            .in_flight = (int)a->items[5].i,
+            .elapsed_ns = a->items[6].i,
+            .time_limit = (double)a->items[7].i,
+        };
+        return;
+    }
+}
+
 static void exports_free(struct tui_remote *r)
 {
     for (size_t i = 0; i < r->nexports; i++) {
@@ -785,6 +833,7 @@ static void remote_frame(struct tui_remote *r, const struct json_value *v)
     mirror_alloc(r, json_get(v, "alloc"));
     mirror_stats(r, json_get(v, "stats"), full);
     mirror_session(r, json_get(v, "session"));
+    mirror_benches(r, v);
     mirror_exports(r, json_get(v, "exports"));
     tui_rqmap_mirror(&r->qmap, v);
     r->dev.errors = (uint64_t)json_int(json_get(dev, "errors"), 0);
@@ -1041,6 +1090,16 @@ bool tui_remote_bench(struct tui_remote *r, struct bench_progress *out)
     if (!r->has_bench)
         return false;
     *out = r->bench;
+    return true;
+}
+
+bool tui_remote_bench_other(struct tui_remote *r, struct bench_progress *out,
+                            struct bk_source *who)
+{
+    if (!r->has_other)
+        return false;
+    *out = r->other;
+    *who = r->other_src;
     return true;
 }
 

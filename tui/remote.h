@@ -61,6 +61,8 @@ void tui_remote_for_each_rule(struct tui_remote *r,
                               void *arg);
 void tui_remote_dev_stats(struct tui_remote *r, struct bk_stats *out);
 bool tui_remote_bench(struct tui_remote *r, struct bench_progress *out);
+bool tui_remote_bench_other(struct tui_remote *r, struct bench_progress *out,
+                            struct bk_source *who);
 struct tui_stats_latency tui_remote_latency(struct tui_remote *r,
                                            enum tui_stats_class c);
 struct tui_stats_total tui_remote_total(struct tui_remote *r,

@@ -548,12 +548,22 @@ static int tc_toggle(struct cmd_state *st, int argc, char **argv)
         out_eprintf(st->out, "toggle: no pane '%s'\n", argv[1]);
         return -EINVAL;
     }
-    t->hidden ^= 1u << p;
-    if ((t->hidden & (1u << t->focus)) != 0)
-        t->focus = TUI_PANE_CMDLINE;
-    tui_app_status(t, "%s: %s", tui_panels[p]->title,
-                   t->hidden & (1u << p) ? "hidden (its number shows it)"
-                                         : "shown");
+    /* Attached to a run without exports, the Clients pane (its control
+     * sessions only) is placed when asked for, not by default. */
+    if (p == TUI_PANE_CLIENTS && t->remote != NULL &&
+        tui_model_export_count(t) == 0) {
+        t->hidden &= ~(1u << p);
+        t->show_sessions = !t->show_sessions;
+        tui_app_status(t, "%s: %s", tui_panels[p]->title,
+                       t->show_sessions ? "shown" : "hidden");
+    } else {
+        t->hidden ^= 1u << p;
+        if ((t->hidden & (1u << t->focus)) != 0)
+            t->focus = TUI_PANE_CMDLINE;
+        tui_app_status(t, "%s: %s", tui_panels[p]->title,
+                       t->hidden & (1u << p) ? "hidden (its number shows it)"
+                                             : "shown");
+    }
     if (t->screen_on) {
         tui_relayout(t);
         clearok(curscr, TRUE);

@@ -86,6 +86,11 @@ static int run(struct fixture *f, const char *line)
     return capture_run(&f->st, line);
 }
 
+static int run_in(struct cmd_state *st, const char *line)
+{
+    return capture_run(st, line);
+}
+
 /* The line of CAPTURED_OUT that starts with prefix, without its newline. */
 static const char *out_line(const char *prefix, char *buf, size_t size)
 {
@@ -358,6 +363,47 @@ static void test_background_run_goes_on_until_stopped(void **state)
     assert_int_equal(run(f, "bench -k"), -ENOENT);
 }
 
+/* Another session's run is not stopped by a plain -k (it says whose it
+ * is); -k --all stops every session's; --all alone is no option. */
+static void test_stop_all_stops_another_sessions_run(void **state)
+{
+    struct fixture *f = *state;
+    struct cmd_group *g = cmd_group_new(&f->st);
+    struct notes n = { 0 };
+    struct cmd_state other;
+
+    f->st.source.name = "command line";    /* as cmd_state_init names it */
+    cmd_state_init(&other, f->st.loop);
+    other.out = CAPTURE;
+    other.source.name = "control 2";
+    cmd_group_join(g, &other);
+    bench_set_background(&f->st, note_job, &n);
+    capture_start();
+    assert_int_equal(cmd_execute(&f->st, "bench -c 1000000 -d 2 -o 8k -S 8k"),
+                     0);
+    assert_ptr_equal(bench_session_job(&f->st), bench_background_job(&f->st));
+    assert_null(bench_session_job(&other));
+    capture_stop();
+    assert_int_equal(run_in(&other, "bench -k"), -EBUSY);
+    assert_string_equal(CAPTURED_OUT, "bench: the benchmark running is not "
+                        "this session's ('command line' runs it): 'bench -k "
+                        "--all' stops it\n");
+    assert_non_null(bench_background_job(&f->st));
+    assert_int_equal(run_in(&other, "bench --all"), -EINVAL);
+    assert_int_equal(run_in(&other, "bench -k --all"), 0);
+    assert_string_equal(CAPTURED_OUT, "bench: stopped the benchmark of "
+                        "'command line'\n");
+    capture_start();
+    while (bench_background_job(&f->st) != NULL)
+        bk_loop_iterate(f->st.loop, -1);
+    capture_stop();
+    assert_int_equal(n.ended, 1);
+    assert_true(n.last.done < 1000000);
+    assert_int_equal(run_in(&other, "bench -k --all"), -ENOENT);
+    cmd_group_leave(&other);
+    cmd_group_free(g);
+}
+
 /* A breakpoint parks a bench request like any other: the run cannot end
  * while it waits, the other slot goes on, and resuming it ends the run
  * with every request counted. */
@@ -454,6 +500,8 @@ int main(void)
             test_time_limited_run_ends_after_its_time, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_background_run_goes_on_until_stopped, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_stop_all_stops_another_sessions_run, setup, teardown),
         cmocka_unit_test(test_histogram_quantiles_within_two_percent),
     };
 
