@@ -6,13 +6,25 @@
  * when it does not fit before the end of the ring, a PAD record fills the
  * rest and it starts again at 0.
  *
- * Locks: `lock` guards only the sleeping and waking (the flags and the
- * two condition variables); the ring's bytes are handed over by `head`
- * and `tail` alone.  The loop thread takes the lock only to wake the
- * writer (the ring crossed a quarter, a flush) or to wait for room.
+ * Who formats: the writer thread, in the CPU time nothing else wants
+ * (SCHED_IDLE), so that at a queue depth of 32, where the loop and the
+ * kernel's copies keep both CPUs of a small machine busy, the stream
+ * takes only what is left: with the writer at a plain lower priority,
+ * writes at QD 32 ran 11% slower with the stream on; idle, 4.5%.  When
+ * nothing is left, the ring fills, and then the loop thread formats and
+ * writes it itself: a busy machine slows requests by about what
+ * formatting them inline would cost, never more, and a flush or the end
+ * never waits for a thread that gets no CPU.
+ *
+ * Locks: `drain` is held by the one thread formatting and writing, so
+ * lines go out in order; the writer takes it for a chunk at a time, so
+ * the loop never waits long behind it.  `lock` guards only the sleeping
+ * and waking (the flags and the condition variable).  The ring's bytes
+ * are handed over by `head` and `tail`.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +39,8 @@
 #define EVS_WAKE      (EVS_RING / 4)
 #define EVS_OUT       (1024u * 1024)
 #define EVS_PERIOD_NS (200 * 1000000LL)
+/* Ring bytes the writer formats per turn of `drain` (some 400 records). */
+#define EVS_CHUNK     (32u << 10)
 
 enum { EVS_PAD, EVS_REQ, EVS_LINE };
 
@@ -37,7 +51,7 @@ struct evs_hdr {
 
 struct evstream {
     char *ring;
-    _Atomic size_t head;     /* the writer's: next byte to read */
+    _Atomic size_t head;     /* drain: next byte to read */
     _Atomic size_t tail;     /* the loop's: next byte to write */
     size_t woke_at;          /* loop: tail when the writer was last woken */
     size_t pending;          /* loop: the begun record's length */
@@ -45,13 +59,13 @@ struct evstream {
     int fd;
     bool own_fd;
     ev_format_fn *format;
-    struct jbuf out;         /* writer: lines gathered for write(2) */
-    uint64_t lost;           /* writer: bytes a failed write dropped */
+    struct jbuf out;         /* drain: lines gathered for write(2) */
+    uint64_t lost;           /* drain: bytes a failed write dropped */
 
     pthread_t thread;
+    pthread_mutex_t drain;   /* held to format and write */
     pthread_mutex_t lock;
     pthread_cond_t wake;     /* the writer waits here */
-    pthread_cond_t room;     /* the loop waits here for room or a flush */
     bool stop;               /* lock */
     bool kick;               /* lock: write now */
 };
@@ -79,13 +93,18 @@ static void evs_write_out(struct evstream *s)
     jb_reset(&s->out);
 }
 
-/* Format and write every record between head and tail. */
-static void evs_drain(struct evstream *s)
+/*
+ * Format and write the records from head on: max ring bytes of them (and
+ * the record that crosses it), or all there are when max is 0.  The caller
+ * holds `drain`.
+ */
+static void evs_drain_locked(struct evstream *s, size_t max)
 {
     size_t head = atomic_load_explicit(&s->head, memory_order_relaxed);
     size_t tail = atomic_load_explicit(&s->tail, memory_order_acquire);
+    size_t start = head;
 
-    while (head != tail) {
+    while (head != tail && (max == 0 || head - start < max)) {
         const struct evs_hdr *h =
             (const struct evs_hdr *)(s->ring + head % EVS_RING);
         const char *payload = (const char *)(h + 1);
@@ -108,22 +127,54 @@ static void evs_drain(struct evstream *s)
     atomic_store_explicit(&s->head, head, memory_order_release);
 }
 
-static void *evs_thread(void *arg)
+static bool evs_empty(struct evstream *s)
 {
-    struct evstream *s = arg;
-    bool stop = false;
+    return atomic_load_explicit(&s->head, memory_order_acquire) ==
+           atomic_load_explicit(&s->tail, memory_order_acquire);
+}
+
+/* The writer's turn: chunk by chunk, letting the loop in between. */
+static void evs_drain_chunks(struct evstream *s)
+{
+    while (!evs_empty(s)) {
+        pthread_mutex_lock(&s->drain);
+        evs_drain_locked(s, EVS_CHUNK);
+        pthread_mutex_unlock(&s->drain);
+    }
+}
+
+/* The loop thread's: all of it, now. */
+static void evs_drain_all(struct evstream *s)
+{
+    pthread_mutex_lock(&s->drain);
+    evs_drain_locked(s, 0);
+    pthread_mutex_unlock(&s->drain);
+}
+
+/* The writer runs when no other thread wants the CPU; where that is not
+ * allowed, ten steps below the process, whatever its own niceness. */
+static void evs_lower_priority(void)
+{
+    struct sched_param idle = { .sched_priority = 0 };
     int nice_now;
 
-    /* Lines are written in the CPU time I/O leaves: the ring holds what
-     * waits (and the loop waits for room when it is full).  Ten steps
-     * below the process, whatever its own niceness. */
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle) == 0)
+        return;
     errno = 0;
     nice_now = getpriority(PRIO_PROCESS, 0);
     if (errno == 0 && nice_now < 10 &&
         setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
                     nice_now + 10) < 0) {
-        /* Not allowed: it runs at the loop's priority. */
+        /* Not allowed either: it runs at the loop's priority. */
     }
+}
+
+static void *evs_thread(void *arg)
+{
+    struct evstream *s = arg;
+    bool stop = false;
+
+    evs_lower_priority();
 
     pthread_mutex_lock(&s->lock);
     for (;;) {
@@ -153,11 +204,9 @@ static void *evs_thread(void *arg)
         stop = s->stop;
         s->kick = false;
         pthread_mutex_unlock(&s->lock);
-        evs_drain(s);
+        evs_drain_chunks(s);
         pthread_mutex_lock(&s->lock);
-        pthread_cond_broadcast(&s->room);
-        if (stop && atomic_load_explicit(&s->head, memory_order_relaxed) ==
-                    atomic_load_explicit(&s->tail, memory_order_acquire))
+        if (stop && evs_empty(s))
             break;
     }
     pthread_mutex_unlock(&s->lock);
@@ -167,9 +216,9 @@ static void *evs_thread(void *arg)
 /* Free what evstream_new made, once no thread runs (the fd is left). */
 static void evs_destroy(struct evstream *s)
 {
+    pthread_mutex_destroy(&s->drain);
     pthread_mutex_destroy(&s->lock);
     pthread_cond_destroy(&s->wake);
-    pthread_cond_destroy(&s->room);
     jb_free(&s->out);
     free(s->ring);
     free(s);
@@ -192,12 +241,12 @@ struct evstream *evstream_new(int fd, bool own_fd, ev_format_fn *format)
     s->format = format;
     jb_init(&s->out);
     jb_reserve(&s->out, EVS_OUT);
+    pthread_mutex_init(&s->drain, NULL);
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->wake, &ca);
     pthread_condattr_destroy(&ca);
-    pthread_cond_init(&s->room, NULL);
     if (pthread_create(&s->thread, NULL, evs_thread, s) != 0) {
         evs_destroy(s);
         return NULL;
@@ -227,14 +276,9 @@ static char *evs_reserve(struct evstream *s, size_t len)
 
         if (evs_used(head, tail) + need <= EVS_RING)
             break;
-        /* Full: the writer is behind; wait for it (nothing is lost). */
-        pthread_mutex_lock(&s->lock);
-        s->kick = true;
-        pthread_cond_signal(&s->wake);
-        if (evs_used(atomic_load_explicit(&s->head, memory_order_acquire),
-                     tail) + need > EVS_RING)
-            pthread_cond_wait(&s->room, &s->lock);
-        pthread_mutex_unlock(&s->lock);
+        /* Full: the writer gets no CPU; write the ring from here
+         * (nothing is lost). */
+        evs_drain_all(s);
     }
     if (need > len) {
         struct evs_hdr *pad = (struct evs_hdr *)(void *)(s->ring + at);
@@ -319,20 +363,15 @@ void evstream_line(struct evstream *s, const char *line, size_t n)
 
 void evstream_flush(struct evstream *s)
 {
-    pthread_mutex_lock(&s->lock);
-    s->kick = true;
-    pthread_cond_signal(&s->wake);
-    /* head reaches tail only once what it passed is written. */
-    while (atomic_load_explicit(&s->head, memory_order_acquire) !=
-           atomic_load_explicit(&s->tail, memory_order_relaxed))
-        pthread_cond_wait(&s->room, &s->lock);
-    pthread_mutex_unlock(&s->lock);
+    /* Behind the writer's chunk, if it is writing one: then the rest. */
+    evs_drain_all(s);
 }
 
 void evstream_free(struct evstream *s)
 {
     if (s == NULL)
         return;
+    evstream_flush(s);
     pthread_mutex_lock(&s->lock);
     s->stop = true;
     pthread_cond_signal(&s->wake);

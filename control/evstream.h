@@ -12,13 +12,14 @@
  * full, or 200 ms after it last wrote while records wait, so a reader
  * following the file sees an event within a fifth of a second.
  *
- * The ring is single-producer (the loop thread), single-consumer (the
- * writer): `head` is the writer's, `tail` the loop's, each published with
- * release and read with acquire, so the bytes between them are the
- * other's to read.  When the ring is full the loop thread waits for room:
- * the stream loses nothing, and a disk slower than the requests slows
- * them down rather than growing memory.  A failed write (a full disk, a
- * closed pipe) drops the lines it held and is counted.
+ * The ring has one producer (the loop thread) and one consumer at a
+ * time: the writer, which runs only in CPU time nothing else wants, or,
+ * when the ring is full or at the end, the loop thread itself (evstream.c
+ * says why).  `tail` is the loop's, `head` the consumer's, each published
+ * with release and read with acquire, so the bytes between them are the
+ * other's to read.  The stream loses nothing: a disk slower than the
+ * requests slows them down rather than growing memory.  A failed write
+ * (a full disk, a closed pipe) drops the lines it held and is counted.
  */
 #ifndef BLKMON_CONTROL_EVSTREAM_H
 #define BLKMON_CONTROL_EVSTREAM_H
@@ -76,7 +77,8 @@ struct ev_req_rec *evstream_request_begin(struct evstream *s,
 void evstream_request_commit(struct evstream *s);
 /* Any other event, as its finished line (with '\n'). */
 void evstream_line(struct evstream *s, const char *line, size_t len);
-/* Wait until everything appended so far is written. */
+/* Write everything appended so far, on the calling thread if the writer
+ * has not. */
 void evstream_flush(struct evstream *s);
 /* Flush, stop the thread, close the file if owned. */
 void evstream_free(struct evstream *s);
