@@ -560,6 +560,33 @@ static void put_bench(struct cmd_state *st, void *arg)
     jb_close(b, ']');
 }
 
+
+/* A row of the Clients pane, an export's client or a control session:
+ * one layout, which tui/remote.c reads back. */
+struct view_client_row {
+    enum bk_source_kind kind;
+    uint64_t id;
+    const char *peer;
+    unsigned inflight;
+    uint64_t requests, bytes_read, bytes_written, errors;
+    int64_t connect_ns;
+};
+
+static void put_client_row(struct jbuf *b, const struct view_client_row *r)
+{
+    jb_open(b, '[');
+    jb_u64(b, (uint64_t)r->kind);
+    jb_u64(b, r->id);
+    jb_str(b, r->peer);
+    jb_u64(b, r->inflight);
+    jb_u64(b, r->requests);
+    jb_u64(b, r->bytes_read);
+    jb_u64(b, r->bytes_written);
+    jb_u64(b, r->errors);
+    jb_i64(b, r->connect_ns);
+    jb_close(b, ']');
+}
+
 static void put_export(struct jbuf *b, const struct export *x)
 {
     jb_open(b, '[');
@@ -570,19 +597,13 @@ static void put_export(struct jbuf *b, const struct export *x)
     jb_bool(b, x->draining);
     jb_u64(b, x->nclients_total);
     jb_open(b, '[');
-    for (const struct export_client *c = x->clients; c != NULL; c = c->next) {
-        jb_open(b, '[');
-        jb_u64(b, (uint64_t)c->source.kind);
-        jb_u64(b, c->source.id);
-        jb_str(b, c->peer);
-        jb_u64(b, c->inflight);
-        jb_u64(b, c->requests);
-        jb_u64(b, c->bytes_read);
-        jb_u64(b, c->bytes_written);
-        jb_u64(b, c->errors);
-        jb_i64(b, c->connect_ns);
-        jb_close(b, ']');
-    }
+    for (const struct export_client *c = x->clients; c != NULL; c = c->next)
+        put_client_row(b, &(struct view_client_row){
+            .kind = c->source.kind, .id = c->source.id, .peer = c->peer,
+            .inflight = c->inflight, .requests = c->requests,
+            .bytes_read = c->bytes_read, .bytes_written = c->bytes_written,
+            .errors = c->errors, .connect_ns = c->connect_ns,
+        });
     jb_close(b, ']');
     jb_close(b, ']');
 }
@@ -624,23 +645,18 @@ static void put_control(struct ctl_view *v, struct jbuf *b)
             continue;
         if (v->dev != NULL)
             bk_dev_for_each_req(v->dev, count_inflight, &f);
-        jb_open(b, '[');
-        jb_u64(b, (uint64_t)ss->st.source.kind);
-        jb_u64(b, ss->id);
-        jb_str(b, ss->conn->peer);
-        jb_u64(b, f.n);
-        jb_u64(b, ss->requests);
-        jb_u64(b, ss->bytes_read);
-        jb_u64(b, ss->bytes_written);
-        jb_u64(b, ss->errors);
-        jb_i64(b, ss->connect_ns);
-        jb_close(b, ']');
+        put_client_row(b, &(struct view_client_row){
+            .kind = ss->st.source.kind, .id = ss->id,
+            .peer = ss->conn->peer, .inflight = f.n,
+            .requests = ss->requests, .bytes_read = ss->bytes_read,
+            .bytes_written = ss->bytes_written, .errors = ss->errors,
+            .connect_ns = ss->connect_ns,
+        });
     }
     jb_close(b, ']');
     jb_close(b, ']');
 }
 
-/* The part of a frame every attached session gets alike. */
 /* What the local TUI's status and Command line titles show of the image:
  * its stack (live: a throttle's queue), the storage and its locks. */
 static void put_storage(struct jbuf *b, struct bk_dev *dev)
@@ -674,6 +690,7 @@ static void put_storage(struct jbuf *b, struct bk_dev *dev)
     jb_close(b, '}');
 }
 
+/* The part of a frame every attached session gets alike. */
 static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
 {
     struct bk_dev *dev = v->dev;
