@@ -19,11 +19,7 @@
  * bound that covers a deep queue.  AddressSanitizer builds keep none, so
  * that a record used after its end is still caught there.
  */
-#if defined(__SANITIZE_ADDRESS__)
-enum { NODE_SPARE_IOS_MAX = 0 };
-#else
 enum { NODE_SPARE_IOS_MAX = 256 };
-#endif
 
 /*
  * Clear a reused record.  GCC expands a memset of a known size (304 bytes
@@ -44,11 +40,9 @@ struct bk_io *bk_io_new(struct bk_node *node, enum bk_op op, int64_t offset,
                         unsigned flags, struct bk_req *req, bk_io_cb *cb,
                         void *cb_arg)
 {
-    struct bk_io *io = node->spare_ios;
+    struct bk_io *io = spares_take(&node->spare_ios);
 
     if (io != NULL) {
-        node->spare_ios = io->wait_next;
-        node->nspare_ios--;
         io_zero(io);
     } else {
         io = calloc(1, sizeof(*io));
@@ -76,24 +70,12 @@ void bk_io_free(struct bk_io *io)
         return;
     free(io->bounce);
     node = io->node;
-    if (node->nspare_ios + 1 > NODE_SPARE_IOS_MAX) {
-        free(io);
-        return;
-    }
-    io->wait_next = node->spare_ios;
-    node->spare_ios = io;
-    node->nspare_ios++;
+    spares_put(&node->spare_ios, io, NODE_SPARE_IOS_MAX);
 }
 
 void bk_node_free_spare_ios(struct bk_node *node)
 {
-    struct bk_io *io;
-
-    while ((io = node->spare_ios) != NULL) {
-        node->spare_ios = io->wait_next;
-        free(io);
-    }
-    node->nspare_ios = 0;
+    spares_free(&node->spare_ios);
 }
 
 void bk_io_complete(struct bk_io *io, int ret)

@@ -62,11 +62,7 @@ struct loop_defer {
  * the next ones, as io records are (iorec.c), rather than a malloc and a
  * free per request.  AddressSanitizer builds keep none.
  */
-#if defined(__SANITIZE_ADDRESS__)
-enum { LOOP_DEFER_SPARE_MAX = 0 };
-#else
 enum { LOOP_DEFER_SPARE_MAX = 256 };
-#endif
 
 int64_t bk_now_ns(void)
 {
@@ -100,10 +96,7 @@ void bk_loop_free(struct bk_loop *loop)
         loop->defer_head = d->next;
         free(d);
     }
-    while ((d = loop->defer_spare) != NULL) {
-        loop->defer_spare = d->next;
-        free(d);
-    }
+    spares_free(&loop->defer_spare);
     free(loop->fds);
     free(loop->timers);
     free(loop);
@@ -218,12 +211,9 @@ void bk_loop_set_before_sleep(struct bk_loop *loop, bk_idle_fn *fn, void *arg)
 
 void bk_loop_defer(struct bk_loop *loop, void (*fn)(void *arg), void *arg)
 {
-    struct loop_defer *d = loop->defer_spare;
+    struct loop_defer *d = spares_take(&loop->defer_spare);
 
-    if (d != NULL) {
-        loop->defer_spare = d->next;
-        loop->ndefer_spare--;
-    } else if ((d = malloc(sizeof(*d))) == NULL) {
+    if (d == NULL && (d = malloc(sizeof(*d))) == NULL) {
         abort();   /* a lost continuation would hang a request forever */
     }
     d->fn = fn;
@@ -251,13 +241,7 @@ static bool loop_run_one_deferred(struct bk_loop *loop)
     if (loop->defer_head == NULL)
         loop->defer_tail = NULL;
     /* Spare before the call: what it defers may take the record. */
-    if (loop->ndefer_spare + 1 > LOOP_DEFER_SPARE_MAX) {
-        free(d);
-    } else {
-        d->next = loop->defer_spare;
-        loop->defer_spare = d;
-        loop->ndefer_spare++;
-    }
+    spares_put(&loop->defer_spare, d, LOOP_DEFER_SPARE_MAX);
     fn(arg);
     return true;
 }

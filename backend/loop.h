@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include "util/spares.h"
 #include "backend/node.h"
 
 /*
@@ -95,8 +96,7 @@ struct bk_loop {
     size_t ntimers;
     int timer_seq;
     struct loop_defer *defer_head, *defer_tail;
-    struct loop_defer *defer_spare;     /* ran, kept for reuse (loop.c) */
-    unsigned ndefer_spare;
+    struct spares defer_spare;          /* ran, kept for reuse (loop.c) */
     bk_idle_fn *before_sleep;
     void *before_sleep_arg;
     int64_t before_sleep_ns;    /* when it last ran */

@@ -732,7 +732,6 @@ struct write_ctx {
     int nseq, iseq;
     int after_seq;                 /* step to take after the events */
     int ret;
-    struct write_ctx *next_spare;  /* on node->spare_writes */
 };
 
 /*
@@ -741,15 +740,11 @@ struct write_ctx {
  * a calloc and a free per write and node.  AddressSanitizer builds keep
  * none, so that a context used after its write ended is still caught.
  */
-#if defined(__SANITIZE_ADDRESS__)
-enum { NODE_SPARE_WRITES_MAX = 0 };
-#else
 enum { NODE_SPARE_WRITES_MAX = 64 };
-#endif
 
 static struct write_ctx *write_ctx_get(struct bk_node *node)
 {
-    struct write_ctx *w = node->spare_writes;
+    struct write_ctx *w = spares_take(&node->spare_writes);
 
     if (w == NULL) {
         w = calloc(1, sizeof(*w));
@@ -757,8 +752,6 @@ static struct write_ctx *write_ctx_get(struct bk_node *node)
             abort();
         return w;
     }
-    node->spare_writes = w->next_spare;
-    node->nspare_writes--;
     memset(w, 0, sizeof(*w));
     return w;
 }
@@ -766,24 +759,12 @@ static struct write_ctx *write_ctx_get(struct bk_node *node)
 static void write_ctx_put(struct bk_node *node, struct write_ctx *w)
 {
     free(w->padded);
-    if (node->nspare_writes + 1 > NODE_SPARE_WRITES_MAX) {
-        free(w);
-        return;
-    }
-    w->next_spare = node->spare_writes;
-    node->spare_writes = w;
-    node->nspare_writes++;
+    spares_put(&node->spare_writes, w, NODE_SPARE_WRITES_MAX);
 }
 
 void bk_node_free_spare_writes(struct bk_node *node)
 {
-    struct write_ctx *w;
-
-    while ((w = node->spare_writes) != NULL) {
-        node->spare_writes = w->next_spare;
-        free(w);
-    }
-    node->nspare_writes = 0;
+    spares_free(&node->spare_writes);
 }
 
 static void write_step(struct bk_io *io);

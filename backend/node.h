@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "util/spares.h"
 #include "backend/backend.h"
 #include "backend/events.h"
 #include "util/strfmt.h"
@@ -491,10 +492,8 @@ struct bk_node {
 
     /* Ended io records kept for reuse (node.c), linked by wait_next;
      * ended writes' contexts likewise (node.c). */
-    struct bk_io *spare_ios;
-    unsigned nspare_ios;
-    struct write_ctx *spare_writes;
-    unsigned nspare_writes;
+    struct spares spare_ios;           /* ended io records (iorec.c) */
+    struct spares spare_writes;        /* ended write contexts (node.c) */
 };
 
 /* Generic entry points: every layer submits to its child through these. */

@@ -23,7 +23,6 @@ struct spawn_task {
     int (*fn)(struct bk_io *io);
     int ret;
     const char *what;            /* the last event it fired (sub-requests) */
-    struct spawn_task *next_spare;   /* on the state's spare_tasks */
 };
 
 /*
@@ -31,21 +30,11 @@ struct spawn_task {
  * records stay on their node (iorec.c), rather than a malloc and a free
  * per request.  AddressSanitizer builds keep none.
  */
-#if defined(__SANITIZE_ADDRESS__)
-enum { QCOW2_SPARE_TASKS_MAX = 0 };
-#else
 enum { QCOW2_SPARE_TASKS_MAX = 64 };
-#endif
 
 void qcow2_free_spare_tasks(struct qcow2_state *s)
 {
-    struct spawn_task *t;
-
-    while ((t = s->spare_tasks) != NULL) {
-        s->spare_tasks = t->next_spare;
-        free(t);
-    }
-    s->nspare_tasks = 0;
+    spares_free(&s->spare_tasks);
 }
 
 static void task_main(void *arg)
@@ -62,26 +51,17 @@ static void task_exit(void *arg)
     struct qcow2_state *s = io->node->state;
     int ret = t->ret;
 
-    if (s->nspare_tasks + 1 > QCOW2_SPARE_TASKS_MAX) {
-        free(t);
-    } else {
-        t->next_spare = s->spare_tasks;
-        s->spare_tasks = t;
-        s->nspare_tasks++;
-    }
+    spares_put(&s->spare_tasks, t, QCOW2_SPARE_TASKS_MAX);
     bk_io_complete(io, ret);
 }
 
 void qcow2_spawn(struct bk_io *io, int (*fn)(struct bk_io *io))
 {
     struct qcow2_state *s = io->node->state;
-    struct spawn_task *t = s->spare_tasks;
+    struct spawn_task *t = spares_take(&s->spare_tasks);
     struct bk_co *co;
 
-    if (t != NULL) {
-        s->spare_tasks = t->next_spare;
-        s->nspare_tasks--;
-    } else if ((t = malloc(sizeof(*t))) == NULL) {
+    if (t == NULL && (t = malloc(sizeof(*t))) == NULL) {
         abort();
     }
     *t = (struct spawn_task){ .io = io, .fn = fn };

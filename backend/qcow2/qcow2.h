@@ -55,6 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/spares.h"
 #include "backend/coro.h"
 #include "backend/node.h"
 
@@ -489,8 +490,7 @@ struct qcow2_state {
 
     struct qcow2_sub *subs, *subs_tail;   /* sub-requests, oldest first */
     const char *sync_what;       /* the last event outside a request */
-    struct spawn_task *spare_tasks;   /* ended, kept for reuse (io.c) */
-    unsigned nspare_tasks;
+    struct spares spare_tasks;        /* ended, kept for reuse (io.c) */
 };
 
 static inline uint64_t qcow2_offset_into_cluster(const struct qcow2_state *s,

@@ -172,6 +172,22 @@ static void blocker_done(struct bk_work *w)
     ((struct blocker *)w)->done = true;
 }
 
+/* Keep both pool workers busy until release is set. */
+static void hold_workers(struct fixture *f, struct blocker b[2],
+                         atomic_int *started, atomic_bool *release)
+{
+    atomic_init(started, 0);
+    atomic_init(release, false);
+    for (int i = 0; i < 2; i++) {
+        b[i] = (struct blocker){ .work = { .work = blocker_work,
+                                           .done = blocker_done },
+                                 .started = started, .release = release };
+        bk_pool_submit(f->loop, &b[i].work);
+    }
+    while (atomic_load(started) < 2)
+        sched_yield();
+}
+
 /*
  * Once zero writes, discards, a flush and truncations have come and gone
  * through the pool, a cached read is again done on the loop thread with
@@ -197,16 +213,7 @@ static void test_cached_reads_stay_off_the_pool_after_other_work(void **state)
     assert_int_equal(run_op(f, BK_OP_TRUNCATE, IMG_SIZE, 0), 0);
     assert_int_equal(pwrite(f->fd, "cached", 6, 8192), 6);
 
-    atomic_init(&started, 0);
-    atomic_init(&release, false);
-    for (int i = 0; i < 2; i++) {
-        b[i] = (struct blocker){ .work = { .work = blocker_work,
-                                           .done = blocker_done },
-                                 .started = &started, .release = &release };
-        bk_pool_submit(f->loop, &b[i].work);
-    }
-    while (atomic_load(&started) < 2)
-        sched_yield();
+    hold_workers(f, b, &started, &release);
 
     io_init(&io, BK_OP_READ, 8192, 4096);
     bk_submit(f->dev, &io.req);
@@ -245,16 +252,7 @@ static void test_large_cached_reads_go_to_the_pool(void **state)
 
     memset(want, 0x3c, LEN);
     assert_int_equal(pwrite(f->fd, want, LEN, 65536), LEN);
-    atomic_init(&started, 0);
-    atomic_init(&release, false);
-    for (int i = 0; i < 2; i++) {
-        b[i] = (struct blocker){ .work = { .work = blocker_work,
-                                           .done = blocker_done },
-                                 .started = &started, .release = &release };
-        bk_pool_submit(f->loop, &b[i].work);
-    }
-    while (atomic_load(&started) < 2)
-        sched_yield();
+    hold_workers(f, b, &started, &release);
 
     bk_submit(f->dev, &req);
     for (int i = 0; i < 20; i++)
