@@ -59,6 +59,13 @@ int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg);
 int bk_loop_add_peer_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
                         void *arg, bool (*busy)(void *arg));
 /*
+ * A peer that is a client, sending its next request soon after an answer
+ * (an NBD connection): after its handler ran, the loop stays awake a
+ * moment before it sleeps (loop.c, loop_spin_for_client).
+ */
+int bk_loop_add_client_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
+                          void *arg, bool (*busy)(void *arg));
+/*
  * What a watched fd is waited for: BK_FD_READ (the default), BK_FD_WRITE,
  * both, or 0 (not polled at all, hang-ups included).  The handler runs
  * when any of them is ready and finds out which by trying (non-blocking

@@ -22,6 +22,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,7 +33,8 @@
 enum { LOOP_BEFORE_SLEEP_MAX_MS = 50 };
 /* Ready items one pass runs before it peeks at descriptors. */
 #define LOOP_BATCH 16
-/* How long a pass busy-waits for the pool before sleeping. */
+/* How long a pass busy-waits for the pool before sleeping, and for a
+ * client's next request after serving one. */
 #define LOOP_SPIN_NS 50000
 
 struct loop_fd {
@@ -41,6 +43,7 @@ struct loop_fd {
     bk_fd_fn *fn;
     void *arg;
     bool (*busy)(void *arg);   /* an engine's: NULL for other watchers */
+    bool client;               /* bk_loop_add_client_fd */
 };
 
 struct loop_timer {
@@ -119,8 +122,20 @@ int bk_loop_add_engine_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
     if (n == NULL)
         return -ENOMEM;
     loop->fds = n;
-    loop->fds[loop->nfds++] = (struct loop_fd){ fd, POLLIN, fn, arg, busy };
+    loop->fds[loop->nfds++] = (struct loop_fd){ fd, POLLIN, fn, arg, busy,
+                                                false };
     return 0;
+}
+
+int bk_loop_add_client_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
+                          void *arg, bool (*busy)(void *arg))
+{
+    int ret = bk_loop_add_engine_fd(loop, fd, fn, arg, busy);
+
+    for (size_t i = 0; ret == 0 && i < loop->nfds; i++)
+        if (loop->fds[i].fd == fd)
+            loop->fds[i].client = true;
+    return ret;
 }
 
 int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
@@ -315,6 +330,35 @@ void bk_loop_iterate(struct bk_loop *loop, int timeout_ms)
     loop->depth--;
 }
 
+/*
+ * Busy-wait for the watched descriptors until LOOP_SPIN_NS after a client
+ * was last served, within the pass's timeout: true when one is ready.  A
+ * client at depth 1 sends its next request some microseconds after its
+ * answer, and waking a thread whose CPU went idle costs more than that on
+ * this machine (two virtual CPUs).  fio's nbd engine, 40k 4k random
+ * requests, asleep in poll against awake: reads at depth 1, 2.0-2.1 s and
+ * 0.85-0.98 s; writes at depth 1, 1.9-2.5 s and 0.83-0.96 s; writes at
+ * depth 32, 0.27-0.29 s and 0.17 s (nbdkit's file plugin: 1.7, 1.4-1.7
+ * and 0.19-0.20 s).  The wait yields, so that a client sharing the CPU
+ * runs.  The pool's spin (pool.c) is the same idea for its workers.
+ */
+static bool loop_spin_for_client(struct bk_loop *loop, struct pollfd *pfd,
+                                 size_t npfd, int64_t timeout_ns)
+{
+    int64_t now = bk_now_ns(), until = loop->client_ns + LOOP_SPIN_NS;
+    static const struct timespec zero;
+
+    if (timeout_ns > 0 && now + timeout_ns < until)
+        until = now + timeout_ns;
+    while (now < until) {
+        if (ppoll(pfd, npfd, &zero, NULL) != 0)
+            return true;
+        sched_yield();
+        now = bk_now_ns();
+    }
+    return false;
+}
+
 static void loop_pass(struct bk_loop *loop, int timeout_ms)
 {
     struct pollfd stack_pfd[16];
@@ -396,6 +440,8 @@ static void loop_pass(struct bk_loop *loop, int timeout_ms)
         pfd[i + 1] = (struct pollfd){
             .fd = loop->fds[i].events ? loop->fds[i].fd : -1,
             .events = loop->fds[i].events };
+    if (timeout_ns != 0 && loop_spin_for_client(loop, pfd, npfd, timeout_ns))
+        timeout_ns = 0;
     ts.tv_sec = timeout_ns / 1000000000;
     ts.tv_nsec = timeout_ns % 1000000000;
     n = ppoll(pfd, npfd, timeout_ns < 0 ? NULL : &ts, NULL);
@@ -411,8 +457,12 @@ static void loop_pass(struct bk_loop *loop, int timeout_ms)
                 continue;
             for (size_t j = 0; j < loop->nfds; j++) {
                 if (loop->fds[j].fd == pfd[i].fd) {
+                    bool client = loop->fds[j].client;
+
                     loop->ran++;
                     loop->fds[j].fn(loop, pfd[i].fd, loop->fds[j].arg);
+                    if (client)
+                        loop->client_ns = bk_now_ns();
                     break;
                 }
             }

@@ -106,6 +106,7 @@ struct bk_loop {
     uint64_t ran;               /* callbacks run, ever: moves when anything
                                    happened */
     size_t requests;            /* open on the loop's devices */
+    int64_t client_ns;          /* a client fd's handler last ran */
 };
 
 static inline void bk_loop_note_request(struct bk_loop *loop, int delta)

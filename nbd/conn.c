@@ -80,7 +80,7 @@ struct nbd_conn *nbd_conn_new(struct nbd_listener *lis, int fd)
     lis->conns = c;
     lis->nconns++;
     c->events = BK_FD_READ;
-    if (bk_loop_add_peer_fd(lis->loop, fd, conn_ready, c, conn_busy) < 0) {
+    if (bk_loop_add_client_fd(lis->loop, fd, conn_ready, c, conn_busy) < 0) {
         c->busy++;
         nbd_conn_close(c, true, "cannot watch the socket");
         c->busy--;

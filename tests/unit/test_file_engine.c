@@ -426,11 +426,56 @@ static void test_loop_is_idle_only_when_nothing_waits(void **state)
     busy = false;
     bk_loop_del_fd(loop, fds[0]);
 
+    /* A client (an NBD connection) counts as a peer does. */
+    assert_int_equal(bk_loop_add_client_fd(loop, fds[0], fd_ready, &busy,
+                                           engine_busy), 0);
+    assert_true(bk_loop_idle(loop));
+    busy = true;
+    assert_false(bk_loop_idle(loop));
+    busy = false;
+    bk_loop_del_fd(loop, fds[0]);
+
     bk_loop_set_before_sleep(loop, before_sleep, NULL);
     assert_false(bk_loop_idle(loop));     /* a screen */
     bk_loop_set_before_sleep(loop, NULL, NULL);
     assert_true(bk_loop_idle(loop));
 
+    close(fds[0]);
+    close(fds[1]);
+    bk_loop_free(loop);
+}
+
+static void client_ready(struct bk_loop *loop, int fd, void *arg)
+{
+    char c;
+
+    (void)loop;
+    if (read(fd, &c, 1) == 1)
+        (*(int *)arg)++;
+}
+
+/* A client's requests are served as any watched descriptor's, and the
+ * wait for its next one ends with the pass's timeout. */
+static void test_client_fd_served_and_waited_for_within_timeout(void **state)
+{
+    struct bk_loop *loop = bk_loop_new(1);
+    int fds[2], served = 0;
+
+    (void)state;
+    assert_non_null(loop);
+    assert_int_equal(pipe(fds), 0);
+    assert_int_equal(bk_loop_add_client_fd(loop, fds[0], client_ready,
+                                           &served, NULL), 0);
+    assert_int_equal(write(fds[1], "a", 1), 1);
+    bk_loop_iterate(loop, -1);
+    assert_int_equal(served, 1);
+    assert_int_equal(write(fds[1], "b", 1), 1);   /* the next request */
+    bk_loop_iterate(loop, -1);
+    assert_int_equal(served, 2);
+    bk_loop_iterate(loop, 0);                     /* nothing: at once */
+    bk_loop_iterate(loop, 20);                    /* nothing: 20 ms */
+    assert_int_equal(served, 2);
+    bk_loop_del_fd(loop, fds[0]);
     close(fds[0]);
     close(fds[1]);
     bk_loop_free(loop);
@@ -539,6 +584,7 @@ int main(void)
         T(test_files_that_refuse_nowait_fall_back),
 #undef T
         cmocka_unit_test(test_loop_is_idle_only_when_nothing_waits),
+        cmocka_unit_test(test_client_fd_served_and_waited_for_within_timeout),
         cmocka_unit_test(test_pool_items_end_whether_threads_spin_or_sleep),
         cmocka_unit_test(test_pool_items_submitted_together_all_end),
     };
