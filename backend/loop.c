@@ -105,16 +105,18 @@ void bk_loop_free(struct bk_loop *loop)
     free(loop);
 }
 
-int bk_loop_add_engine_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
-                          void *arg, bool (*busy)(void *arg))
+/* Watch w->fd; one watched already takes w's handler and kind, and keeps
+ * the events it waits for. */
+static int loop_watch(struct bk_loop *loop, const struct loop_fd *w)
 {
     struct loop_fd *n;
 
     for (size_t i = 0; i < loop->nfds; i++) {
-        if (loop->fds[i].fd == fd) {
-            loop->fds[i].fn = fn;
-            loop->fds[i].arg = arg;
-            loop->fds[i].busy = busy;
+        if (loop->fds[i].fd == w->fd) {
+            short events = loop->fds[i].events;
+
+            loop->fds[i] = *w;
+            loop->fds[i].events = events;
             return 0;
         }
     }
@@ -122,20 +124,22 @@ int bk_loop_add_engine_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
     if (n == NULL)
         return -ENOMEM;
     loop->fds = n;
-    loop->fds[loop->nfds++] = (struct loop_fd){ fd, POLLIN, fn, arg, busy,
-                                                false };
+    loop->fds[loop->nfds++] = *w;
     return 0;
+}
+
+int bk_loop_add_engine_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
+                          void *arg, bool (*busy)(void *arg))
+{
+    return loop_watch(loop, &(struct loop_fd){ fd, POLLIN, fn, arg, busy,
+                                               false });
 }
 
 int bk_loop_add_client_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn,
                           void *arg, bool (*busy)(void *arg))
 {
-    int ret = bk_loop_add_engine_fd(loop, fd, fn, arg, busy);
-
-    for (size_t i = 0; ret == 0 && i < loop->nfds; i++)
-        if (loop->fds[i].fd == fd)
-            loop->fds[i].client = true;
-    return ret;
+    return loop_watch(loop, &(struct loop_fd){ fd, POLLIN, fn, arg, busy,
+                                               true });
 }
 
 int bk_loop_add_fd(struct bk_loop *loop, int fd, bk_fd_fn *fn, void *arg)
