@@ -719,7 +719,7 @@ int main(int argc, char **argv)
     }
     if (ctl != NULL) {
         if (tui != NULL)
-            ctl_server_on_quit(ctl, tui_request_quit, tui);
+            tui_set_control(tui, ctl);
         else
             ctl_server_on_quit(ctl, ctl_quit_headless, &st);
     }

@@ -319,6 +319,15 @@ enum bk_req_state {
     BK_REQ_DONE,
 };
 
+/* What a client's requests did, counted as each ended. */
+struct bk_tally {
+    uint64_t requests;        /* ended, failed ones included */
+    uint64_t bytes_read;      /* by reads that succeeded */
+    uint64_t bytes_written;   /* by writes and write zeroes that succeeded */
+    uint64_t errors;          /* ended with an error */
+};
+void bk_tally_add(struct bk_tally *t, enum bk_op op, uint64_t bytes, int ret);
+
 /* Who issued a request: front ends show it, events carry it. */
 enum bk_source_kind { BK_SRC_COMMAND, BK_SRC_BENCH, BK_SRC_TUI, BK_SRC_NBD,
                       BK_SRC_FUSE, BK_SRC_CONTROL, BK_SRC_INTERNAL };
@@ -326,6 +335,10 @@ struct bk_source {
     enum bk_source_kind kind;
     const char *name;     /* "command line", "bench", "nbd 127.0.0.1:40122" */
     uint64_t id;          /* tells apart clients of one kind */
+    /* Its requests that ended, counted by the device: so a front end whose
+     * requests come from commands (a control session) need not follow
+     * them to show what they did. */
+    struct bk_tally tally;
 };
 
 struct bk_req {
@@ -338,7 +351,8 @@ struct bk_req {
     unsigned flags;
     void (*done)(struct bk_req *req, int ret);   /* on the loop thread */
     void *opaque;
-    const struct bk_source *source;   /* NULL: issued by the backend itself */
+    struct bk_source *source;   /* NULL: issued by the backend itself; it
+                                   outlives the request (its tally) */
 
     /* Owned by the backend; front ends may read them on the loop thread. */
     uint64_t id;

@@ -595,6 +595,17 @@ static void dev_out_remove(struct bk_dev *dev, struct bk_req *req)
     bk_loop_note_request(dev->loop, -1);
 }
 
+void bk_tally_add(struct bk_tally *t, enum bk_op op, uint64_t bytes, int ret)
+{
+    t->requests++;
+    if (ret < 0)
+        t->errors++;
+    else if (op == BK_OP_READ)
+        t->bytes_read += bytes;
+    else if (op == BK_OP_WRITE || op == BK_OP_WRITE_ZEROES)
+        t->bytes_written += bytes;
+}
+
 static void req_end(struct bk_req *req, int ret)
 {
     struct bk_dev *dev = req->dev;
@@ -609,6 +620,8 @@ static void req_end(struct bk_req *req, int ret)
         dev->stats.errors++;
     else
         dev->stats.bytes[req->op] += (uint64_t)req->bytes;
+    if (req->source != NULL)
+        bk_tally_add(&req->source->tally, req->op, (uint64_t)req->bytes, ret);
     /* Observers first: done() may free the request. */
     for (struct bk_observer *o = dev->observers, *next; o != NULL; o = next) {
         next = o->next;   /* an observer may remove itself */

@@ -57,6 +57,18 @@ const char *ctl_server_where(const struct ctl_server *s);
  */
 void ctl_server_stop(struct ctl_server *s);
 
+/*
+ * The control socket as the Clients pane shows it: one more export, of
+ * kind "control", whose clients are the sessions with a client (an
+ * attached TUI's among them), each with its requests' tally and those of
+ * dev's requests in flight that are its.  Made again at each call (what a
+ * frame needs); valid until the next call or the server stops.
+ */
+struct export;
+struct bk_dev;
+const struct export *ctl_server_export(struct ctl_server *s,
+                                       struct bk_dev *dev);
+
 /* The headless front end's quit for ctl_server_on_quit (arg: the owner
  * session): stop reading commands, let parked requests go. */
 void ctl_quit_headless(void *arg);

@@ -24,6 +24,7 @@
 #include "control/control.h"
 #include "control/json.h"
 #include "control/proto.h"
+#include "export/export.h"
 #include "backend/coro.h"
 
 /* Clients at once; more are answered "error ... EBUSY" and closed. */
@@ -103,10 +104,9 @@ struct ctl_sess {
     bool attached;               /* an attached TUI's: view frames */
     bool view_full;              /* its next frame is a full one */
     int64_t view_sent;           /* the last throughput interval sent */
-    /* What the Clients pane shows of it (view.c counts its requests'
-     * ends once a TUI attached; an attached TUI's requests say "tui"). */
-    int64_t connect_ns;
-    uint64_t requests, bytes_read, bytes_written, errors;
+    /* Its row in the Clients pane (sessions.c); its requests' tally is
+     * st.source's, and an attached TUI's requests say "tui". */
+    struct export_client row;
     struct ctl_sess *next;
 };
 
@@ -147,6 +147,7 @@ struct ctl_server {
     bool stopping;
     int flush_timer;             /* > 0: idle output goes out soon */
     struct ctl_view *view;       /* made by the first attach */
+    struct export as_export;     /* ctl_server_export's */
 };
 
 /* ---- server.c ---- */

@@ -471,7 +471,7 @@ struct ctl_sess *ctl_sess_new(struct ctl_server *s, struct ctl_conn *c)
     ss->srv = s;
     ss->conn = c;
     ss->id = ++s->next_id;
-    ss->connect_ns = bk_now_ns();
+    ss->row.connect_ns = bk_now_ns();
     cap_init(&ss->idle);
     ss->cur = &ss->idle;
     cmd_state_init(&ss->st, s->loop);

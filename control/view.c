@@ -80,8 +80,9 @@
 #include "tui/reqlog.h"
 #include "tui/stats.h"
 
+/* Frames at most this often: a local TUI's redraws (tui/app.h's
+ * TUI_FRAME_NS), so that an attached one's lists are as fresh. */
 #define VIEW_FRAME_MS     100
-#define VIEW_BUSY_MS      250
 #define VIEW_MAX_REQS     1000
 #define VIEW_MAX_DIRTY    64
 
@@ -162,34 +163,6 @@ void ctl_view_dirty(struct ctl_view *v)
 
 /* ---- following the image ------------------------------------------------- */
 
-/* The control session that issued req, if one did. */
-static struct ctl_sess *view_sess_of(struct ctl_view *v,
-                                     const struct bk_source *src)
-{
-    if (src == NULL || src->id == 0 ||
-        (src->kind != BK_SRC_CONTROL && src->kind != BK_SRC_TUI))
-        return NULL;
-    for (struct ctl_sess *ss = v->srv->sessions; ss != NULL; ss = ss->next)
-        if (ss->id == src->id && &ss->st.source == src)
-            return ss;
-    return NULL;
-}
-
-static void view_count_sess(struct ctl_view *v, const struct bk_req *req)
-{
-    struct ctl_sess *ss = view_sess_of(v, req->source);
-
-    if (ss == NULL)
-        return;
-    ss->requests++;
-    if (req->ret < 0)
-        ss->errors++;
-    else if (req->op == BK_OP_READ)
-        ss->bytes_read += (uint64_t)req->bytes;
-    else if (req->op == BK_OP_WRITE || req->op == BK_OP_WRITE_ZEROES)
-        ss->bytes_written += (uint64_t)req->bytes;
-}
-
 static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
                          void *arg)
 {
@@ -197,7 +170,6 @@ static void view_req_end(struct bk_dev *dev, const struct bk_req *req,
 
     if (dev != v->dev)
         return;
-    view_count_sess(v, req);
     tui_stats_add_req(v->stats, req);
     tui_reqlog_req_end(v->log, req);
     v->last_count = tui_stats_current(v->stats);
@@ -563,27 +535,18 @@ static void put_bench(struct cmd_state *st, void *arg)
 
 /* A row of the Clients pane, an export's client or a control session:
  * one layout, which tui/remote.c reads back. */
-struct view_client_row {
-    enum bk_source_kind kind;
-    uint64_t id;
-    const char *peer;
-    unsigned inflight;
-    uint64_t requests, bytes_read, bytes_written, errors;
-    int64_t connect_ns;
-};
-
-static void put_client_row(struct jbuf *b, const struct view_client_row *r)
+static void put_client_row(struct jbuf *b, const struct export_client *c)
 {
     jb_open(b, '[');
-    jb_u64(b, (uint64_t)r->kind);
-    jb_u64(b, r->id);
-    jb_str(b, r->peer);
-    jb_u64(b, r->inflight);
-    jb_u64(b, r->requests);
-    jb_u64(b, r->bytes_read);
-    jb_u64(b, r->bytes_written);
-    jb_u64(b, r->errors);
-    jb_i64(b, r->connect_ns);
+    jb_u64(b, (uint64_t)c->source.kind);
+    jb_u64(b, c->source.id);
+    jb_str(b, c->peer);
+    jb_u64(b, c->inflight);
+    jb_u64(b, c->answered.requests);
+    jb_u64(b, c->answered.bytes_read);
+    jb_u64(b, c->answered.bytes_written);
+    jb_u64(b, c->answered.errors);
+    jb_i64(b, c->connect_ns);
     jb_close(b, ']');
 }
 
@@ -598,61 +561,7 @@ static void put_export(struct jbuf *b, const struct export *x)
     jb_u64(b, x->nclients_total);
     jb_open(b, '[');
     for (const struct export_client *c = x->clients; c != NULL; c = c->next)
-        put_client_row(b, &(struct view_client_row){
-            .kind = c->source.kind, .id = c->source.id, .peer = c->peer,
-            .inflight = c->inflight, .requests = c->requests,
-            .bytes_read = c->bytes_read, .bytes_written = c->bytes_written,
-            .errors = c->errors, .connect_ns = c->connect_ns,
-        });
-    jb_close(b, ']');
-    jb_close(b, ']');
-}
-
-struct view_inflight {
-    struct ctl_sess *ss;
-    unsigned n;
-};
-
-static void count_inflight(const struct bk_req *req, void *arg)
-{
-    struct view_inflight *f = arg;
-
-    if (req->source == &f->ss->st.source)
-        f->n++;
-}
-
-/*
- * The control socket as one more "export" of the Clients pane: its
- * sessions with a client (kind control, or tui once attached), so that
- * the word the Requests pane shows for their requests has a row.
- */
-static void put_control(struct ctl_view *v, struct jbuf *b)
-{
-    struct ctl_server *s = v->srv;
-
-    jb_open(b, '[');
-    jb_str(b, "control");
-    jb_str(b, s->where);
-    jb_str(b, s->where);
-    jb_bool(b, false);
-    jb_bool(b, false);
-    jb_u64(b, s->next_id);
-    jb_open(b, '[');
-    for (struct ctl_sess *ss = s->sessions; ss != NULL; ss = ss->next) {
-        struct view_inflight f = { ss, 0 };
-
-        if (ss->conn == NULL)
-            continue;
-        if (v->dev != NULL)
-            bk_dev_for_each_req(v->dev, count_inflight, &f);
-        put_client_row(b, &(struct view_client_row){
-            .kind = ss->st.source.kind, .id = ss->id,
-            .peer = ss->conn->peer, .inflight = f.n,
-            .requests = ss->requests, .bytes_read = ss->bytes_read,
-            .bytes_written = ss->bytes_written, .errors = ss->errors,
-            .connect_ns = ss->connect_ns,
-        });
-    }
+        put_client_row(b, c);
     jb_close(b, ']');
     jb_close(b, ']');
 }
@@ -818,7 +727,8 @@ static void view_common(struct ctl_view *v, struct jbuf *b, bool full)
     for (struct export *x = export_first(v->srv->owner->exports); x != NULL;
          x = x->next)
         put_export(b, x);
-    put_control(v, b);
+    /* The control socket last, as one more export (its sessions). */
+    put_export(b, ctl_server_export(v->srv, v->dev));
     jb_close(b, ']');
     jb_key(b, "benches");
     jb_open(b, '[');
@@ -986,13 +896,11 @@ static long view_tick(struct bk_loop *loop, void *arg)
     }
     if (v->changed || busy || layers || view_pending_intervals(v))
         view_frames(v);
-    if (v->changed)
-        return VIEW_FRAME_MS;
-    /* Outstanding requests age and the last intervals close: look again
-     * in a while; idle, stop. */
-    if (busy || layers || view_pending_intervals(v) ||
+    /* Something changed, requests move (one may have been submitted
+     * unseen), the last intervals close: look again; idle, stop. */
+    if (v->changed || busy || layers || view_pending_intervals(v) ||
         v->last_count >= tui_stats_current(v->stats) - 1)
-        return VIEW_BUSY_MS;
+        return VIEW_FRAME_MS;
     v->timer = 0;
     return -1;
 }

@@ -89,12 +89,13 @@ static void export_list_client(struct cmd_state *st,
 {
     char rd[64], wr[64];
 
-    report_cvtstr((double)c->bytes_read, rd, sizeof(rd));
-    report_cvtstr((double)c->bytes_written, wr, sizeof(wr));
+    report_cvtstr((double)c->answered.bytes_read, rd, sizeof(rd));
+    report_cvtstr((double)c->answered.bytes_written, wr, sizeof(wr));
     out_printf(st->out, "  client %" PRIu64 " %s: %.1f s, %" PRIu64 " requests, %u in "
                "flight, %s read, %s written, %" PRIu64 " errors\n",
                c->source.id, c->peer, (double)(now - c->connect_ns) / 1e9,
-               c->requests, c->inflight, rd, wr, c->errors);
+               c->answered.requests, c->inflight, rd, wr,
+               c->answered.errors);
 }
 
 static int export_list(struct cmd_state *st)

@@ -276,17 +276,3 @@ void export_client_del(struct export_client *c)
     free(c->peer);
     free(c);
 }
-
-void export_client_count(struct export_client *c, enum bk_op op,
-                         uint64_t bytes, int ret)
-{
-    c->requests++;
-    if (ret < 0) {
-        c->errors++;
-        return;
-    }
-    if (op == BK_OP_READ)
-        c->bytes_read += bytes;
-    else if (op == BK_OP_WRITE || op == BK_OP_WRITE_ZEROES)
-        c->bytes_written += bytes;
-}

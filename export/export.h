@@ -50,9 +50,8 @@ struct export_client {
     struct bk_source source;    /* its requests carry &source */
     char *peer;                 /* "127.0.0.1:40122", "unix", a pid */
     int64_t connect_ns;
-    uint64_t requests;          /* ended, failed ones included */
-    uint64_t bytes_read, bytes_written;
-    uint64_t errors;            /* requests answered with an error */
+    struct bk_tally answered;   /* its requests, as they were answered
+                                   (refused ones too, unlike source.tally) */
     unsigned inflight;          /* requests taken and not yet answered */
     struct export_client *next, *prev;
 };
@@ -122,8 +121,5 @@ void export_set_on_client(struct export_set *set, export_client_fn *fn,
 struct export_client *export_client_new(struct export *exp, const char *peer);
 /* The client is gone (its requests answered). */
 void export_client_del(struct export_client *c);
-/* Count one ended request of the client. */
-void export_client_count(struct export_client *c, enum bk_op op,
-                         uint64_t bytes, int ret);
 
 #endif

@@ -194,8 +194,8 @@ static void fx_resize_done(struct fx_req *q)
 static void fx_req_end(struct fx_req *q, int err)
 {
     fx_resize_done(q);
-    export_client_count(q->file->client, q->count_op,
-                        err == 0 ? q->count_bytes : 0, err ? -err : 0);
+    bk_tally_add(&q->file->client->answered, q->count_op,
+                 err == 0 ? q->count_bytes : 0, err ? -err : 0);
     fx_request_done(q->fx, q->file);
     free(q->buf);
     free(q);

@@ -97,8 +97,8 @@ static void tx_finish(struct nbd_req *q)
 {
     struct nbd_conn *c = q->conn;
 
-    export_client_count(c->client, tx_op(q->r.type), q->r.length,
-                        q->err ? -q->err : 0);
+    bk_tally_add(&c->client->answered, tx_op(q->r.type), q->r.length,
+                 q->err ? -q->err : 0);
     c->client->inflight--;
     nbd_req_put(q);
 }

@@ -30,6 +30,7 @@
 
 #include "cmd/bench.h"
 #include "cmd/out.h"
+#include "control/control.h"
 #include "tui/key.h"
 #include "tui/panel.h"
 #include "tui/remote.h"
@@ -344,9 +345,15 @@ static void app_disarm(struct tui *t)
     bk_dev_resume_all(t->st->dev);
 }
 
-void tui_request_quit(void *arg)
+static void tui_request_quit(void *arg)
 {
     tui_app_quit(arg);
+}
+
+void tui_set_control(struct tui *t, struct ctl_server *ctl)
+{
+    t->control = ctl;
+    ctl_server_on_quit(ctl, tui_request_quit, t);
 }
 
 void tui_app_quit(struct tui *t)

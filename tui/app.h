@@ -152,6 +152,7 @@ struct tui {
 
     /* An attached TUI's connection and mirror (model.h); NULL: local. */
     struct tui_remote *remote;
+    struct ctl_server *control;    /* local: the run's control socket */
     int64_t quit_asked_ns;         /* attached: quit typed once, when */
 
     /* Screen. */
@@ -164,8 +165,8 @@ struct tui {
                                       command line (what F2 maximises) */
     int zoomed;                    /* the maximised pane, or -1 */
     unsigned hidden;               /* 1 << pane: hidden (number keys) */
-    bool show_sessions;            /* attached, no exports: 7 placed the
-                                      Clients pane (control sessions) */
+    bool show_sessions;            /* no exports: 7 placed the Clients
+                                      pane (control sessions) */
     bool help;                     /* F1 overlay shown */
     size_t help_top;
     struct tui_rect rect[TUI_PANE__MAX];

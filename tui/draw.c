@@ -100,7 +100,8 @@ void tui_draw(struct tui *t)
     if (!t->screen_on)
         return;
     if (t->layout_exports != (tui_model_export_count(t) > 0 ||
-                              (t->remote != NULL && t->show_sessions))) {
+                              (t->show_sessions &&
+                               tui_model_control(t) != NULL))) {
         t->layout_exports = !t->layout_exports;
         tui_relayout(t);
     }

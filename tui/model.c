@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "control/control.h"
 #include "export/export.h"
 #include "tui/app.h"
 #include "tui/layers.h"
@@ -207,11 +208,18 @@ size_t tui_model_export_count(struct tui *t)
 {
     size_t n = 0;
 
-    /* Not an attached run's control socket (pane_clients.c lists it). */
     for (const struct export *x = tui_model_exports(t); x != NULL;
          x = x->next)
-        n += strcmp(x->ops->kind, "control") != 0;
+        n++;
     return n;
+}
+
+const struct export *tui_model_control(struct tui *t)
+{
+    if (t->remote != NULL)
+        return tui_remote_control(t->remote);
+    return t->control != NULL ? ctl_server_export(t->control, t->st->dev)
+                              : NULL;
 }
 
 struct model_find {

@@ -81,12 +81,14 @@ struct tui_stats_total tui_model_total(struct tui *t, enum tui_stats_class c);
 const char *tui_model_running(struct tui *t, size_t *queued);
 
 /* The exports serving the image and their clients (the Clients pane):
- * the first (follow ->next), or NULL.  Attached, the run's control
- * socket is the last, of kind "control" (its clients are the control
- * sessions), and is not counted. */
+ * the first (follow ->next), or NULL. */
 struct export;
 const struct export *tui_model_exports(struct tui *t);
 size_t tui_model_export_count(struct tui *t);
+/* The run's control socket as one more export, of kind "control", whose
+ * clients are its sessions (control.h's ctl_server_export); NULL when the
+ * run has none. */
+const struct export *tui_model_control(struct tui *t);
 
 /* A format image's guest and host views (tui/layers.h); NULL when the
  * image has none (raw) or no image is open. */

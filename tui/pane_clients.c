@@ -13,14 +13,14 @@
  * goes first.
  *
  * The ID is the word the Requests pane's SRC column and the Suspended
- * pane show for that client's requests.  Attached, the run's control
- * socket comes last, as "control unix:PATH: its sessions", each client's
- * session a row: ctl2 for a blkmon ctl or script, tui3 for an attached
- * TUI (this one among them), its requests counted from the first attach.
- * The pane reads the exports each frame through the model (the counters
- * live in export_client; an attached TUI's are the mirror's) and keeps
- * nothing; it is placed only while the run has exports (attached, also
- * when 7 asks for it: tcmd.c).
+ * pane show for that client's requests.  A run's control socket comes
+ * last, as "control unix:PATH: its sessions", each session with a client
+ * a row: ctl2 for a blkmon ctl or script, tui3 for an attached TUI (this
+ * one among them), its requests counted from its connection.  The pane
+ * reads the exports each frame through the model (the counters live in
+ * export_client; an attached TUI's are the mirror's) and keeps nothing;
+ * it is placed while the run has exports, and when 7 asks for the
+ * control sessions of a run without (tcmd.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,19 +32,12 @@
 #include "tui/fmt.h"
 #include "tui/panel.h"
 
-/* An attached TUI's run sends its control socket as one more export,
- * of kind "control": its clients are the run's control sessions. */
-static bool clients_is_control(const struct export *e)
-{
-    return strcmp(e->ops->kind, "control") == 0;
-}
-
 static void clients_export_line(const struct export *e, char *buf,
                                 size_t size)
 {
     const char *mode = e->read_only ? "read-only" : "writable";
 
-    if (clients_is_control(e))
+    if (strcmp(e->ops->kind, "control") == 0)
         snprintf(buf, size, "control %s: its sessions", e->where);
     else if (strcmp(e->name, e->where) == 0)
         snprintf(buf, size, "%s %s, %s%s", e->ops->kind, e->where, mode,
@@ -61,41 +54,57 @@ static void clients_client_line(const struct export_client *c, int64_t now,
 
     tui_fmt_source(id, sizeof(id), &c->source);
     tui_fmt_duration(age, sizeof(age), now - c->connect_ns);
-    tui_fmt_count(reqs, sizeof(reqs), (double)c->requests);
-    tui_fmt_size(rd, sizeof(rd), (int64_t)c->bytes_read);
-    tui_fmt_size(wr, sizeof(wr), (int64_t)c->bytes_written);
-    tui_fmt_count(errs, sizeof(errs), (double)c->errors);
+    tui_fmt_count(reqs, sizeof(reqs), (double)c->answered.requests);
+    tui_fmt_size(rd, sizeof(rd), (int64_t)c->answered.bytes_read);
+    tui_fmt_size(wr, sizeof(wr), (int64_t)c->answered.bytes_written);
+    tui_fmt_count(errs, sizeof(errs), (double)c->answered.errors);
     snprintf(buf, size, "  %-6s %-16.16s %4u %6s %8s %8s %3s %6s", id,
              c->peer, c->inflight, reqs, rd, wr, errs, age);
+}
+
+/* An export's line, then its clients' rows, from row *y on. */
+static void clients_draw_export(const struct export *e, struct tui_rect in,
+                                int64_t now, int *y)
+{
+    char line[256];
+
+    clients_export_line(e, line, sizeof(line));
+    tui_put(in.y + (*y)++, in.x, in.w, TUI_R_VALUE, line);
+    if (e->clients == NULL && *y < in.h)
+        tui_put(in.y + (*y)++, in.x, in.w, TUI_R_DIM, "  (no clients)");
+    for (const struct export_client *c = e->clients; c != NULL && *y < in.h;
+         c = c->next) {
+        clients_client_line(c, now, line, sizeof(line));
+        tui_put(in.y + (*y)++, in.x, in.w,
+                c->answered.errors > 0 ? TUI_R_WARNING : TUI_R_DEFAULT,
+                line);
+    }
 }
 
 static void clients_draw(struct tui *t, struct tui_rect in, bool focus,
                          char *info, size_t infosize)
 {
-    size_t nexports = 0, nclients = 0, nsessions = 0;
+    const struct export *control = tui_model_control(t);
+    size_t nexports = 0, nclients = 0;
     int64_t now = bk_now_ns();
     int y = 0;
-    char line[256];
     int n;
 
     (void)focus;
     for (const struct export *e = tui_model_exports(t); e != NULL;
          e = e->next) {
-        if (clients_is_control(e)) {
-            nsessions += e->nclients;
-            continue;
-        }
         nexports++;
         nclients += e->nclients;
     }
     n = snprintf(info, infosize, "%zu export%s, %zu client%s", nexports,
                  nexports == 1 ? "" : "s", nclients, nclients == 1 ? "" : "s");
-    if (nsessions > 0 && n > 0 && (size_t)n < infosize)
+    if (control != NULL && control->nclients > 0 && n > 0 &&
+        (size_t)n < infosize)
         snprintf(info + n, infosize - (size_t)n, "; %zu control session%s",
-                 nsessions, nsessions == 1 ? "" : "s");
+                 control->nclients, control->nclients == 1 ? "" : "s");
     if (in.h <= 0 || in.w <= 0)
         return;
-    if (tui_model_exports(t) == NULL) {
+    if (tui_model_exports(t) == NULL && control == NULL) {
         tui_put(in.y, in.x, in.w, TUI_R_DIM,
                 "no exports (try: export nbd unix:/tmp/img.sock)");
         return;
@@ -104,18 +113,10 @@ static void clients_draw(struct tui *t, struct tui_rect in, bool focus,
              "  %-6s %-16s %4s %6s %8s %8s %3s %6s", "ID", "PEER", "INFL",
              "REQS", "READ", "WRITTEN", "ERR", "AGE");
     for (const struct export *e = tui_model_exports(t); e != NULL && y < in.h;
-         e = e->next) {
-        clients_export_line(e, line, sizeof(line));
-        tui_put(in.y + y++, in.x, in.w, TUI_R_VALUE, line);
-        if (e->clients == NULL && y < in.h)
-            tui_put(in.y + y++, in.x, in.w, TUI_R_DIM, "  (no clients)");
-        for (const struct export_client *c = e->clients;
-             c != NULL && y < in.h; c = c->next) {
-            clients_client_line(c, now, line, sizeof(line));
-            tui_put(in.y + y++, in.x, in.w,
-                    c->errors > 0 ? TUI_R_WARNING : TUI_R_DEFAULT, line);
-        }
-    }
+         e = e->next)
+        clients_draw_export(e, in, now, &y);
+    if (control != NULL && y < in.h)
+        clients_draw_export(control, in, now, &y);
 }
 
 const struct tui_panel_class tui_panel_clients = {

@@ -104,6 +104,8 @@ struct tui_remote {
     size_t queued;
     struct remote_export *exports;
     size_t nexports;
+    struct export *first;        /* the image's exports, chained */
+    struct export *control;      /* the run's control socket, or NULL */
     struct tui_rqmap *qmap;      /* a format image's views, sub-requests */
 };
 
@@ -685,6 +687,7 @@ static void exports_free(struct tui_remote *r)
     free(r->exports);
     r->exports = NULL;
     r->nexports = 0;
+    r->first = r->control = NULL;
 }
 
 static char *dup_str(const struct json_value *v)
@@ -699,8 +702,10 @@ static char *dup_str(const struct json_value *v)
 static void mirror_exports(struct tui_remote *r, const struct json_value *l)
 {
     size_t n = l != NULL && l->type == JSON_ARRAY ? l->n : 0;
+    struct export **link;
 
     exports_free(r);
+    link = &r->first;
     r->exports = calloc(n ? n : 1, sizeof(*r->exports));
     if (r->exports == NULL)
         abort();
@@ -737,10 +742,11 @@ static void mirror_exports(struct tui_remote *r, const struct json_value *l)
                 .id = (uint64_t)c->items[1].i };
             y->peer = dup_str(&c->items[2]);
             y->inflight = (unsigned)c->items[3].i;
-            y->requests = (uint64_t)c->items[4].i;
-            y->bytes_read = (uint64_t)c->items[5].i;
-            y->bytes_written = (uint64_t)c->items[6].i;
-            y->errors = (uint64_t)c->items[7].i;
+            y->answered = (struct bk_tally){
+                .requests = (uint64_t)c->items[4].i,
+                .bytes_read = (uint64_t)c->items[5].i,
+                .bytes_written = (uint64_t)c->items[6].i,
+                .errors = (uint64_t)c->items[7].i };
             y->connect_ns = c->items[8].i + r->offset;
             if (nc > 0) {
                 x->clients[nc - 1].next = y;
@@ -751,8 +757,13 @@ static void mirror_exports(struct tui_remote *r, const struct json_value *l)
         x->exp.nclients = nc;
         x->exp.clients = nc > 0 ? &x->clients[0] : NULL;
         x->exp.clients_tail = nc > 0 ? &x->clients[nc - 1] : NULL;
-        if (r->nexports > 0)
-            r->exports[r->nexports - 1].exp.next = &x->exp;
+        /* The control socket (the last) is kept out of the chain. */
+        if (strcmp(x->kind, "control") == 0) {
+            r->control = &x->exp;
+        } else {
+            *link = &x->exp;
+            link = &x->exp.next;
+        }
         r->nexports++;
     }
 }
@@ -1123,7 +1134,12 @@ const char *tui_remote_running(struct tui_remote *r, size_t *queued)
 
 const struct export *tui_remote_exports(struct tui_remote *r)
 {
-    return r->nexports > 0 ? &r->exports[0].exp : NULL;
+    return r->first;
+}
+
+const struct export *tui_remote_control(struct tui_remote *r)
+{
+    return r->control;
 }
 
 const struct tui_layers *tui_remote_layers(struct tui_remote *r)

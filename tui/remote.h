@@ -69,6 +69,7 @@ struct tui_stats_total tui_remote_total(struct tui_remote *r,
                                         enum tui_stats_class c);
 const char *tui_remote_running(struct tui_remote *r, size_t *queued);
 const struct export *tui_remote_exports(struct tui_remote *r);
+const struct export *tui_remote_control(struct tui_remote *r);
 struct tui_layers;
 const struct tui_layers *tui_remote_layers(struct tui_remote *r);
 void tui_remote_for_each_subreq(struct tui_remote *r,

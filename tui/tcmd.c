@@ -548,9 +548,9 @@ static int tc_toggle(struct cmd_state *st, int argc, char **argv)
         out_eprintf(st->out, "toggle: no pane '%s'\n", argv[1]);
         return -EINVAL;
     }
-    /* Attached to a run without exports, the Clients pane (its control
+    /* With a control socket and no exports, the Clients pane (its
      * sessions only) is placed when asked for, not by default. */
-    if (p == TUI_PANE_CLIENTS && t->remote != NULL &&
+    if (p == TUI_PANE_CLIENTS && tui_model_control(t) != NULL &&
         tui_model_export_count(t) == 0) {
         t->hidden &= ~(1u << p);
         t->show_sessions = !t->show_sessions;

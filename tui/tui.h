@@ -35,9 +35,10 @@ void tui_abandon(struct tui *t);
  * status: 0, or 1 when the terminal could not be set up.
  */
 int tui_run(struct tui *t, char **cmds, int ncmds);
-/* Quit as if asked on the command line (a control client's "quit");
- * arg is the struct tui. */
-void tui_request_quit(void *arg);
+/* The run's control socket: its sessions show in the Clients pane, and a
+ * control client's "quit" quits as if asked on the command line. */
+struct ctl_server;
+void tui_set_control(struct tui *t, struct ctl_server *ctl);
 /* blkmon attach unix:PATH: the TUI on a running blkmon; exit status. */
 int tui_attach_main(int argc, char **argv);
 

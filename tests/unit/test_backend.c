@@ -115,6 +115,40 @@ static void test_requests_past_the_end_fail_with_eio(void **state)
     assert_int_equal(do_io(f->dev, BK_OP_READ, -1, buf, 1, 0), -EIO);
 }
 
+/* A source's tally counts each of its requests as it ends: bytes by
+ * what succeeded, errors apart, no one else's requests. */
+static void test_source_tally_counts_its_requests_ends(void **state)
+{
+    struct fixture *f = *state;
+    struct bk_source src = { .kind = BK_SRC_CONTROL, .name = "t", .id = 1 };
+    char buf[8192] = { 0 };
+    struct iovec iov = { buf, sizeof(buf) };
+    struct bk_req req;
+
+    req = (struct bk_req){ .op = BK_OP_WRITE, .offset = 0, .bytes = 8192,
+                           .iov = &iov, .iovcnt = 1, .source = &src };
+    assert_int_equal(bk_run(f->dev, &req), 0);
+    iov.iov_len = 4096;
+    req = (struct bk_req){ .op = BK_OP_READ, .offset = 0, .bytes = 4096,
+                           .iov = &iov, .iovcnt = 1, .source = &src };
+    assert_int_equal(bk_run(f->dev, &req), 0);
+    req = (struct bk_req){ .op = BK_OP_READ, .offset = 1 << 20, .bytes = 4096,
+                           .iov = &iov, .iovcnt = 1, .source = &src };
+    assert_int_equal(bk_run(f->dev, &req), -EIO);
+    req = (struct bk_req){ .op = BK_OP_WRITE_ZEROES, .offset = 0,
+                           .bytes = 512, .source = &src };
+    assert_int_equal(bk_run(f->dev, &req), 0);
+    req = (struct bk_req){ .op = BK_OP_FLUSH, .source = &src };
+    assert_int_equal(bk_run(f->dev, &req), 0);
+    /* Not this source's. */
+    assert_int_equal(do_io(f->dev, BK_OP_READ, 0, buf, 4096, 0), 0);
+
+    assert_int_equal(src.tally.requests, 5);
+    assert_int_equal(src.tally.bytes_read, 4096);
+    assert_int_equal(src.tally.bytes_written, 8192 + 512);
+    assert_int_equal(src.tally.errors, 1);
+}
+
 struct extent_list {
     struct bk_extent e[16];
     int n;
@@ -389,6 +423,7 @@ int main(void)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_write_then_read_returns_the_data),
         T(test_requests_past_the_end_fail_with_eio),
+        T(test_source_tally_counts_its_requests_ends),
         T(test_discard_punches_a_hole_seen_by_extents),
         T(test_write_zeroes_clears_data),
         T(test_truncate_changes_the_length),

@@ -106,10 +106,11 @@ static void test_fmt_latency_and_offsets(void **state)
 static void test_fmt_source_names_kind_and_client(void **state)
 {
     char b[24];
-    struct bk_source cmd = { BK_SRC_COMMAND, "command line", 0 };
-    struct bk_source nbd = { BK_SRC_NBD, "nbd unix", 3 };
-    struct bk_source fuse = { BK_SRC_FUSE, "fuse pid 1", 12 };
-    struct bk_source odd = { (enum bk_source_kind)99, "?", 0 };
+    struct bk_source cmd = { .kind = BK_SRC_COMMAND, .name = "command line" };
+    struct bk_source nbd = { .kind = BK_SRC_NBD, .name = "nbd unix", .id = 3 };
+    struct bk_source fuse = { .kind = BK_SRC_FUSE, .name = "fuse pid 1",
+                              .id = 12 };
+    struct bk_source odd = { .kind = (enum bk_source_kind)99, .name = "?" };
 
     (void)state;
     assert_string_equal(tui_fmt_source(b, sizeof(b), NULL), "-");
