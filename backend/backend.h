@@ -307,6 +307,9 @@ enum {
     BK_REQ_VMSTATE   = 1 << 4,  /* read/write: the VM state area (-b), at
                                    an offset within it */
     BK_REQ_COMPRESSED = 1 << 5, /* write: compressed clusters (-c) */
+    BK_REQ_TO_PIPE   = 1 << 6,  /* read: the bytes go into req->pipe_fd,
+                                   not iov (only where bk_dev_can_pipe
+                                   says so; elsewhere -ENOTSUP) */
 };
 
 enum bk_prealloc { BK_PREALLOC_OFF, BK_PREALLOC_METADATA, BK_PREALLOC_FALLOC,
@@ -353,6 +356,8 @@ struct bk_req {
     void *opaque;
     struct bk_source *source;   /* NULL: issued by the backend itself; it
                                    outlives the request (its tally) */
+    int pipe_fd;             /* BK_REQ_TO_PIPE: a pipe's write end, with
+                                room for bytes more */
 
     /* Owned by the backend; front ends may read them on the loop thread. */
     uint64_t id;
@@ -373,6 +378,17 @@ struct bk_req {
 void bk_submit(struct bk_dev *dev, struct bk_req *req);
 /* Submit req and iterate the loop until it is done; returns req->ret. */
 int bk_run(struct bk_dev *dev, struct bk_req *req);
+/*
+ * May a read of [offset, +bytes) go into a pipe (BK_REQ_TO_PIPE) rather
+ * than into buffers?  Yes when every layer down to the file passes the
+ * bytes through as they are (raw), the file is one the kernel splices
+ * from (a regular file, not O_DIRECT), and the range suits each layer
+ * whole (aligned, one call).  A front end that sends the bytes on to a
+ * socket then copies none of them itself: splice(2) moves references to
+ * the page cache's pages.  Anything else (a format, blkdebug, a filter)
+ * answers no: the read takes buffers as ever.
+ */
+bool bk_dev_can_pipe(struct bk_dev *dev, int64_t offset, int64_t bytes);
 /* Iterate the loop until no request is outstanding on dev. */
 void bk_drain(struct bk_dev *dev);
 /* Visit the outstanding requests, oldest first. */

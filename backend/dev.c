@@ -731,6 +731,10 @@ static int dev_check_request(struct bk_dev *dev, struct bk_req *req)
     /* More buffers than one system call takes: qemu refuses them too. */
     if (req->iovcnt > IOV_MAX)
         return -EINVAL;
+    if ((req->flags & BK_REQ_TO_PIPE) &&
+        (req->op != BK_OP_READ ||
+         !bk_dev_can_pipe(dev, req->offset, req->bytes)))
+        return -ENOTSUP;
     len = bk_dev_length(dev);
     if (req->offset > len || len - req->offset < req->bytes)
         return -EIO;
@@ -788,6 +792,12 @@ static void dev_submit_vmstate(struct bk_dev *dev, struct bk_req *req)
 }
 
 /* Start req; false when it was refused up front (req->ret says why). */
+bool bk_dev_can_pipe(struct bk_dev *dev, int64_t offset, int64_t bytes)
+{
+    return dev->top != NULL && bytes > 0 &&
+           bk_node_can_pipe(dev->top, offset, bytes);
+}
+
 static bool dev_start(struct bk_dev *dev, struct bk_req *req)
 {
     unsigned flags = req->flags;

@@ -5,7 +5,9 @@
  * calls neither.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/uio.h>
 
 #include "backend/file.h"
@@ -58,6 +60,43 @@ int file_full_rw(int fd, bool write, struct iovec *iov, int iovcnt,
             v->iov_base = (char *)v->iov_base + n;
             v->iov_len -= (size_t)n;
         }
+    }
+    return 0;
+}
+
+int file_splice_read(int fd, int pipe_fd, int64_t offset, size_t total)
+{
+    static const char zeroes[4096];
+    size_t done = 0;
+
+    while (done < total) {
+        loff_t off = (loff_t)offset + (loff_t)done;
+        /* Nonblocking on the pipe: one without room is the caller's
+         * mistake, an error rather than a worker stuck. */
+        ssize_t n = splice(fd, &off, pipe_fd, NULL, total - done,
+                           SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        if (n == 0)
+            break;              /* end of file */
+        done += (size_t)n;
+    }
+    /* Past the end of the file the image reads as zeroes. */
+    while (done < total) {
+        size_t k = total - done < sizeof(zeroes) ? total - done
+                                                  : sizeof(zeroes);
+        ssize_t n = write(pipe_fd, zeroes, k);
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        done += (size_t)n;
     }
     return 0;
 }

@@ -538,6 +538,15 @@ static void file_work_write(struct bk_work *w)
     file_rw(bk_work_io(w), true);
 }
 
+static void file_work_splice(struct bk_work *w)
+{
+    struct bk_io *io = bk_work_io(w);
+    struct file_state *s = io->node->state;
+
+    io->ret = file_splice_read(s->fd, io->req->pipe_fd, io->offset,
+                               (size_t)io->bytes);
+}
+
 static int file_fallocate(int fd, int mode, int64_t offset, int64_t len)
 {
     while (fallocate(fd, mode, offset, len) < 0) {
@@ -935,6 +944,12 @@ static bool file_read_on_ring(const struct bk_io *io)
 
 void file_preadv(struct bk_io *io)
 {
+    /* Into a pipe: on a worker, since it may wait for the disk (on the
+     * loop thread it was no faster: nbdcopy 0.18 to 0.20 s either way). */
+    if (io->flags & BK_REQ_TO_PIPE) {
+        file_submit(io, file_work_splice);
+        return;
+    }
     if (file_nowait(io, false) || (file_read_on_ring(io) && file_uring(io)) ||
         file_idle_inline(io, file_work_read))
         return;
@@ -1052,10 +1067,22 @@ int64_t file_get_allocated_size(struct bk_node *node)
     return (int64_t)st.st_blocks * 512;
 }
 
+/* Spliced from the page cache: buffered regular files only (an O_DIRECT
+ * one has no page cache to lend pages from). */
+static bool file_can_pipe(struct bk_node *node, int64_t offset, int64_t bytes)
+{
+    const struct file_state *s = node->state;
+
+    (void)offset;
+    (void)bytes;
+    return !s->direct && s->kind == FILE_KIND_FILE;
+}
+
 const struct bk_driver bk_driver_file = {
     .name = "file",
     .protocol_name = "file",
     FILE_DRIVER_OPS,
+    .can_pipe = file_can_pipe,
     .open = file_open,
     .get_info = file_get_info,
     .block_status = file_block_status,

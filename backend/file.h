@@ -142,6 +142,10 @@ void file_lock_release(struct file_lock *lk);
  * makes no progress is EIO.  Returns 0 or -errno. */
 int file_full_rw(int fd, bool write, struct iovec *iov, int iovcnt,
                  int64_t offset, size_t total);
+/* Read [offset, offset+total) of fd into the pipe pipe_fd (which has
+ * room for it) with splice(2), the part past the end of the file as
+ * zeroes.  Returns 0 or -errno (the pipe may then hold part of it). */
+int file_splice_read(int fd, int pipe_fd, int64_t offset, size_t total);
 
 /*
  * Buffered writes of one file on the pool at a time.  One: they take the

@@ -1419,6 +1419,18 @@ static void submit_tracked(struct bk_io *io)
     }
 }
 
+bool bk_node_can_pipe(struct bk_node *node, int64_t offset, int64_t bytes)
+{
+    uint32_t align = node->bl.request_alignment;
+
+    if (node->drv->can_pipe == NULL ||
+        (node->open_flags & BK_O_COPY_ON_READ) ||
+        (align > 1 && (offset % align != 0 || bytes % align != 0)) ||
+        (node->bl.max_transfer > 0 && bytes > node->bl.max_transfer))
+        return false;
+    return node->drv->can_pipe(node, offset, bytes);
+}
+
 void bk_node_submit(struct bk_io *io)
 {
     struct bk_node *node = io->node;

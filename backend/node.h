@@ -322,6 +322,13 @@ struct bk_driver {
                             void (*fn)(const struct bk_subreq *sub,
                                        void *arg),
                             void *arg);
+    /*
+     * Can a read of [offset, +bytes) of the node go into a pipe
+     * (BK_REQ_TO_PIPE, the pipe in io->req)?  Only asked once the generic
+     * layer would hand the read to the driver whole (bk_node_can_pipe).
+     * Missing: no.
+     */
+    bool (*can_pipe)(struct bk_node *node, int64_t offset, int64_t bytes);
     /* bk_dev_layout.  Missing: -ENOTSUP. */
     int (*layout)(struct bk_node *node, int64_t *file_length,
                   int (*fn)(const struct bk_layout_run *run, void *arg),
@@ -498,6 +505,9 @@ struct bk_node {
 
 /* Generic entry points: every layer submits to its child through these. */
 void bk_node_submit(struct bk_io *io);
+/* Would a read of [offset, +bytes) reach node's driver whole (aligned,
+ * one call, no copy-on-read), and can the driver put it in a pipe? */
+bool bk_node_can_pipe(struct bk_node *node, int64_t offset, int64_t bytes);
 /* Fire ev at node (blkdebug listens); cont(io) runs when it may go on. */
 void bk_node_event(struct bk_node *node, enum rules_event ev, struct bk_io *io,
                    bk_io_cb *cont);

@@ -161,6 +161,14 @@ static void raw_block_status(struct bk_io *io)
     bk_io_complete(io, 0);
 }
 
+/* A pipe read is the file's, shifted as any read. */
+static bool raw_can_pipe(struct bk_node *node, int64_t offset, int64_t bytes)
+{
+    struct raw_state *s = node->state;
+
+    return bk_node_can_pipe(node->file, offset + (int64_t)s->offset, bytes);
+}
+
 static void raw_preadv(struct bk_io *io)
 {
     bk_node_event(io->node->file, RULES_EV_READ_AIO, io, raw_forward);
@@ -275,6 +283,7 @@ const struct bk_driver bk_driver_raw = {
     .get_length = raw_get_length,
     .get_info = raw_get_info,
     .preadv = raw_preadv,
+    .can_pipe = raw_can_pipe,
     .pwritev = raw_pwritev,
     .pwrite_zeroes = raw_forward,
     .pdiscard = raw_forward,

@@ -14,6 +14,7 @@
  * writev; read data goes out from the request's own buffer, uncopied.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,29 +108,17 @@ static void conn_out_release(struct nbd_conn *c, struct nbd_out *o)
     free(o);
 }
 
-void nbd_conn_queue(struct nbd_conn *c, const void *hdr, size_t hdrlen,
-                    const void *payload, size_t len, struct nbd_req *req,
-                    void *own)
+/* A new output, last in the queue, holding a reference to req (if any). */
+static struct nbd_out *conn_out_new(struct nbd_conn *c, const void *hdr,
+                                    size_t hdrlen, struct nbd_req *req)
 {
-    struct nbd_out *o;
+    struct nbd_out *o = calloc(1, sizeof(*o));
 
-    if (c->hard) {          /* nobody to send it to */
-        free(own);
-        return;
-    }
-    o = calloc(1, sizeof(*o));
     if (o == NULL || hdrlen > sizeof(o->hdr))
         abort();
     if (hdrlen > 0) {
         memcpy(o->hdr, hdr, hdrlen);
         o->iov[o->iovcnt++] = (struct iovec){ o->hdr, hdrlen };
-    }
-    if (len > 0)
-        o->iov[o->iovcnt++] = (struct iovec){ (void *)payload, len };
-    o->own = own;
-    if (own != NULL) {
-        o->held = len;
-        nbd_conn_hold(c, (long)len);
     }
     if (req != NULL) {
         o->req = req;
@@ -140,6 +129,44 @@ void nbd_conn_queue(struct nbd_conn *c, const void *hdr, size_t hdrlen,
     else
         c->out_head = o;
     c->out_tail = o;
+    return o;
+}
+
+void nbd_conn_queue(struct nbd_conn *c, const void *hdr, size_t hdrlen,
+                    const void *payload, size_t len, struct nbd_req *req,
+                    void *own)
+{
+    struct nbd_out *o;
+
+    if (c->hard) {          /* nobody to send it to */
+        free(own);
+        return;
+    }
+    o = conn_out_new(c, hdr, hdrlen, req);
+    if (len > 0)
+        o->iov[o->iovcnt++] = (struct iovec){ (void *)payload, len };
+    o->own = own;
+    if (own != NULL) {
+        o->held = len;
+        nbd_conn_hold(c, (long)len);
+    }
+}
+
+void nbd_conn_queue_pipe(struct nbd_conn *c, const void *hdr, size_t hdrlen,
+                         struct nbd_req *req, size_t len)
+{
+    if (c->hard)            /* the bytes stay in the pipe: it is closed */
+        return;
+    conn_out_new(c, hdr, hdrlen, req)->pipe_len = len;
+}
+
+static size_t out_iov_len(const struct nbd_out *o)
+{
+    size_t len = 0;
+
+    for (int i = 0; i < o->iovcnt; i++)
+        len += o->iov[i].iov_len;
+    return len;
 }
 
 /* n bytes went out: drop what was sent whole. */
@@ -147,10 +174,8 @@ static void conn_consume(struct nbd_conn *c, size_t n)
 {
     while (n > 0 && c->out_head != NULL) {
         struct nbd_out *o = c->out_head;
-        size_t len = 0;
+        size_t len = out_iov_len(o) + o->pipe_len;
 
-        for (int i = 0; i < o->iovcnt; i++)
-            len += o->iov[i].iov_len;
         if (n < len - c->out_off) {
             c->out_off += n;
             return;
@@ -164,7 +189,8 @@ static void conn_consume(struct nbd_conn *c, size_t n)
     }
 }
 
-/* The unsent iovecs from the head on, at most max. */
+/* The unsent iovecs from the head on, at most max, up to the first
+ * pipe's bytes (which go by splice). */
 static int conn_gather(struct nbd_conn *c, struct iovec *iov, int max)
 {
     size_t skip = c->out_off;
@@ -182,7 +208,22 @@ static int conn_gather(struct nbd_conn *c, struct iovec *iov, int max)
                                        v.iov_len - skip };
             skip = 0;
         }
+        if (o->pipe_len > 0)
+            break;
     }
+    return n;
+}
+
+/* The head's bytes in its request's pipe, once its header went. */
+static ssize_t conn_splice(struct nbd_conn *c)
+{
+    struct nbd_out *o = c->out_head;
+    size_t left = out_iov_len(o) + o->pipe_len - c->out_off;
+    ssize_t n = splice(o->req->pipe->r, NULL, c->fd, NULL, left,
+                       SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+    if (n > 0)
+        o->req->pipe_left -= (size_t)n;
     return n;
 }
 
@@ -201,7 +242,11 @@ void nbd_conn_flush(struct nbd_conn *c)
             if (n == -EAGAIN)
                 return;
         } else {
-            n = writev(c->fd, iov, conn_gather(c, iov, CONN_IOV_MAX));
+            struct nbd_out *o = c->out_head;
+
+            n = o->pipe_len > 0 && c->out_off >= out_iov_len(o)
+                ? conn_splice(c)
+                : writev(c->fd, iov, conn_gather(c, iov, CONN_IOV_MAX));
             if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
         }

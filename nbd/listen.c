@@ -86,6 +86,7 @@ static void listener_free(struct nbd_listener *lis)
             unlink(lis->addr.path);
     }
     nbd_tls_creds_free(lis->tls);
+    nbd_pipes_clear(&lis->pipes);
     nbd_addr_clear(&lis->addr);
     free(lis->key);
     free(lis->where);

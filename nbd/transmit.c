@@ -73,8 +73,10 @@ void nbd_req_put(struct nbd_req *q)
     if (q->next != NULL)
         q->next->prev = q->prev;
     c->nreqs--;
-    nbd_conn_hold(c, -(long)(q->data_size + (size_t)q->max_ext * 8));
+    nbd_conn_hold(c, -(long)(q->data_size + (size_t)q->max_ext * 8 +
+                             (q->pipe != NULL ? q->r.length : 0)));
     nbd_bufs_put(&c->bufs, q->data, q->data_size);
+    nbd_pipe_put(&c->lis->pipes, q->pipe, !q->pipe_dirty && q->pipe_left == 0);
     free(q->ext);
     free(q->msg);
     free(q);
@@ -103,6 +105,25 @@ static void tx_finish(struct nbd_req *q)
     nbd_req_put(q);
 }
 
+/*
+ * A READ whose bytes the device can put in a pipe takes one rather than a
+ * buffer (pipes.c): not over TLS, which encrypts them in this process.
+ */
+static bool tx_take_pipe(struct nbd_req *q)
+{
+    struct nbd_conn *c = q->conn;
+
+    if (c->tls != NULL || q->r.length <= NBD_PIPE_MIN ||
+        !bk_dev_can_pipe(c->exp->dev, (int64_t)q->r.offset,
+                         (int64_t)q->r.length))
+        return false;
+    q->pipe = nbd_pipe_get(&c->lis->pipes, q->r.length);
+    if (q->pipe == NULL)
+        return false;
+    nbd_conn_hold(c, (long)q->r.length);
+    return true;
+}
+
 static bool tx_alloc(struct nbd_req *q, size_t size)
 {
     if (size == 0)
@@ -117,13 +138,24 @@ static bool tx_alloc(struct nbd_req *q, size_t size)
 
 /* ---- replies ------------------------------------------------------------- */
 
-static void tx_simple(struct nbd_req *q, int err, const void *data,
-                      size_t len)
+/* hdr, then the len bytes read last at q->data + at: from the pipe when
+ * the read went there. */
+static void tx_queue_data(struct nbd_req *q, const uint8_t *hdr,
+                          size_t hdrlen, uint64_t at, size_t len)
+{
+    if (len > 0 && (q->breq.flags & BK_REQ_TO_PIPE))
+        nbd_conn_queue_pipe(q->conn, hdr, hdrlen, q, len);
+    else
+        nbd_conn_queue(q->conn, hdr, hdrlen, len > 0 ? q->data + at : NULL,
+                       len, q, NULL);
+}
+
+static void tx_simple(struct nbd_req *q, int err, size_t len)
 {
     uint8_t hdr[NBD_SIMPLE_REPLY_SIZE];
 
     nbd_encode_simple_reply(hdr, nbd_errno_to_nbd(err), q->r.cookie);
-    nbd_conn_queue(q->conn, hdr, sizeof(hdr), data, len, q, NULL);
+    tx_queue_data(q, hdr, sizeof(hdr), 0, len);
 }
 
 static void tx_chunk_hdr(uint8_t *buf, const struct nbd_req *q, uint16_t flags,
@@ -145,7 +177,7 @@ static void tx_error(struct nbd_req *q, int err, const char *msg)
 
     q->err = err;
     if (!c->structured) {
-        tx_simple(q, err, NULL, 0);
+        tx_simple(q, err, 0);
         return;
     }
     len = msg != NULL ? strlen(msg) : 0;
@@ -162,7 +194,7 @@ static void tx_error(struct nbd_req *q, int err, const char *msg)
 /* Success without data: a simple reply, as qemu-nbd sends it. */
 static void tx_ok(struct nbd_req *q)
 {
-    tx_simple(q, 0, NULL, 0);
+    tx_simple(q, 0, 0);
 }
 
 static void tx_data_chunk(struct nbd_req *q, uint64_t at, size_t len,
@@ -173,7 +205,7 @@ static void tx_data_chunk(struct nbd_req *q, uint64_t at, size_t len,
     tx_chunk_hdr(hdr, q, final ? NBD_REPLY_FLAG_DONE : 0,
                  NBD_REPLY_TYPE_OFFSET_DATA, (uint32_t)(8 + len));
     nbd_put64(hdr + NBD_CHUNK_HEADER_SIZE, q->r.offset + at);
-    nbd_conn_queue(q->conn, hdr, sizeof(hdr), q->data + at, len, q, NULL);
+    tx_queue_data(q, hdr, sizeof(hdr), at, len);
 }
 
 static void tx_hole_chunk(struct nbd_req *q, uint64_t at, uint32_t len,
@@ -315,6 +347,7 @@ size_t nbd_tx_input(struct nbd_conn *c, const uint8_t *p, size_t avail)
         return NBD_REQUEST_SIZE;
     }
     if ((r.type == NBD_CMD_READ || r.type == NBD_CMD_WRITE) &&
+        !(r.type == NBD_CMD_READ && tx_take_pipe(q)) &&
         !tx_alloc(q, r.length)) {
         q->err = ENOMEM;
         if (r.type == NBD_CMD_WRITE && r.length > 0) {
@@ -377,7 +410,12 @@ static void tx_submit(struct nbd_req *q, unsigned step, enum bk_op op,
     q->breq.offset = (int64_t)(q->r.offset + at);
     q->breq.bytes = (int64_t)len;
     q->breq.flags = flags;
-    if (op == BK_OP_READ || op == BK_OP_WRITE) {
+    if (op == BK_OP_READ && q->pipe != NULL && !q->pipe_refused) {
+        q->breq.flags |= BK_REQ_TO_PIPE;
+        q->breq.pipe_fd = q->pipe->w;
+        q->breq.iov = NULL;
+        q->breq.iovcnt = 0;
+    } else if (op == BK_OP_READ || op == BK_OP_WRITE) {
         q->iov = (struct iovec){ q->data + at, (size_t)len };
         q->breq.iov = &q->iov;
         q->breq.iovcnt = 1;
@@ -508,7 +546,7 @@ static void tx_read(struct nbd_req *q)
         return;
     }
     if (!c->structured)
-        tx_simple(q, 0, q->data, q->r.length);
+        tx_simple(q, 0, q->r.length);
     else if (q->r.length > 0)
         tx_data_chunk(q, 0, q->r.length, true);
     else
@@ -727,12 +765,36 @@ static void tx_run(struct nbd_req *q)
     }
 }
 
+/* A read into the pipe ended: count its bytes, or take buffers when the
+ * device would not (its stack changed since), and read again. */
+static bool tx_pipe_read_done(struct nbd_req *q, int ret)
+{
+    if (ret == 0) {
+        q->pipe_left += (size_t)q->breq.bytes;
+        return false;
+    }
+    if (ret != -ENOTSUP) {
+        q->pipe_dirty = true;        /* part of it may be in there */
+        return false;
+    }
+    q->pipe_refused = true;
+    if (q->data == NULL && !tx_alloc(q, q->r.length)) {
+        q->breq.ret = -ENOMEM;
+        return false;
+    }
+    tx_submit(q, q->step, BK_OP_READ, (uint64_t)q->breq.offset - q->r.offset,
+              (uint64_t)q->breq.bytes,
+              q->breq.flags & ~(unsigned)BK_REQ_TO_PIPE);
+    return true;
+}
+
 static void tx_breq_done(struct bk_req *breq, int ret)
 {
     struct nbd_req *q = breq->opaque;
     struct nbd_conn *c = q->conn;
 
-    (void)ret;
+    if ((breq->flags & BK_REQ_TO_PIPE) && tx_pipe_read_done(q, ret))
+        return;
     c->busy++;
     tx_next(q);
     c->busy--;

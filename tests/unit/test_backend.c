@@ -149,6 +149,51 @@ static void test_source_tally_counts_its_requests_ends(void **state)
     assert_int_equal(src.tally.errors, 1);
 }
 
+/* A raw image's read goes into a pipe whole (splice), and only reads do;
+ * a stack with a layer that may touch the bytes (blkdebug) says no. */
+static void test_read_into_a_pipe_where_the_stack_allows(void **state)
+{
+    struct fixture *f = *state;
+    char w[8192], r[8192];
+    struct bk_req req;
+    struct bk_dev *dbg = NULL;
+    struct bk_opts *o;
+    char *cause = NULL;
+    int p[2];
+
+    for (size_t i = 0; i < sizeof(w); i++)
+        w[i] = (char)(i * 7 + 3);
+    assert_int_equal(do_io(f->dev, BK_OP_WRITE, 4096, w, sizeof(w), 0), 0);
+    assert_true(bk_dev_can_pipe(f->dev, 4096, 8192));
+    assert_false(bk_dev_can_pipe(f->dev, 0, 0));
+    assert_int_equal(pipe(p), 0);
+    req = (struct bk_req){ .op = BK_OP_READ, .offset = 4096, .bytes = 8192,
+                           .flags = BK_REQ_TO_PIPE, .pipe_fd = p[1] };
+    assert_int_equal(bk_run(f->dev, &req), 0);
+    assert_int_equal(read(p[0], r, sizeof(r)), (ssize_t)sizeof(r));
+    assert_memory_equal(w, r, sizeof(w));
+    /* A write cannot come from a pipe. */
+    req = (struct bk_req){ .op = BK_OP_WRITE, .offset = 0, .bytes = 512,
+                           .flags = BK_REQ_TO_PIPE, .pipe_fd = p[1] };
+    assert_int_equal(bk_run(f->dev, &req), -ENOTSUP);
+    close(p[0]);
+    close(p[1]);
+
+    o = bk_opts_new();
+    bk_opts_set(o, "driver", "raw");
+    bk_opts_set(o, "file.driver", "blkdebug");
+    bk_opts_set(o, "file.image.filename", f->path);
+    if (bk_dev_open(f->loop, NULL, o, 0, &dbg, &cause) < 0) {
+        fprintf(stderr, "open: %s\n", cause);
+        fail();
+    }
+    assert_false(bk_dev_can_pipe(dbg, 4096, 8192));
+    req = (struct bk_req){ .op = BK_OP_READ, .offset = 0, .bytes = 512,
+                           .flags = BK_REQ_TO_PIPE, .pipe_fd = -1 };
+    assert_int_equal(bk_run(dbg, &req), -ENOTSUP);
+    bk_dev_close(dbg);
+}
+
 struct extent_list {
     struct bk_extent e[16];
     int n;
@@ -424,6 +469,7 @@ int main(void)
         T(test_write_then_read_returns_the_data),
         T(test_requests_past_the_end_fail_with_eio),
         T(test_source_tally_counts_its_requests_ends),
+        T(test_read_into_a_pipe_where_the_stack_allows),
         T(test_discard_punches_a_hole_seen_by_extents),
         T(test_write_zeroes_clears_data),
         T(test_truncate_changes_the_length),
