@@ -142,6 +142,53 @@ static void test_cached_reads_return_the_data_at_a_later_pass(void **state)
     }
 }
 
+/* The process's read system calls so far (/proc/self/io's syscr): the
+ * ring's reads are not among them. */
+static long read_syscalls(void)
+{
+    FILE *fp = fopen("/proc/self/io", "r");
+    char line[128];
+    long n = -1;
+
+    assert_non_null(fp);
+    while (fgets(line, sizeof(line), fp) != NULL)
+        if (sscanf(line, "syscr: %ld", &n) == 1)
+            break;
+    fclose(fp);
+    assert_true(n >= 0);
+    return n;
+}
+
+/*
+ * Many cached reads at once: with the io_uring engine the ring takes them
+ * (one io_uring_enter a pass), only the first, alone then, a system call
+ * of its own on the loop thread; with the pool, each is a preadv2 there.
+ */
+static void test_deep_cached_reads_batch_on_the_ring(void **state)
+{
+    struct fixture *f = *state;
+    static struct io ios[NREQ];
+    const char *aio = getenv("BLKMON_AIO");
+    bool ring = aio != NULL && strcmp(aio, "io_uring") == 0;
+    unsigned char want[4096];
+    long before, calls;
+
+    memset(want, 0x77, sizeof(want));
+    for (int i = 0; i < NREQ; i++)
+        assert_int_equal(pwrite(f->fd, want, sizeof(want), i * 4096), 4096);
+    for (int i = 0; i < NREQ; i++)
+        io_init(&ios[i], BK_OP_READ, i * 4096, 4096);
+    before = read_syscalls();
+    submit_all(f, ios, NREQ);
+    calls = read_syscalls() - before;
+    for (int i = 0; i < NREQ; i++)
+        assert_memory_equal(ios[i].buf, want, sizeof(want));
+    if (ring)
+        assert_true(calls < NREQ / 4);
+    else
+        assert_true(calls >= NREQ);
+}
+
 static int run_op(struct fixture *f, enum bk_op op, int64_t offset,
                   int64_t bytes)
 {
@@ -573,6 +620,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_cached_reads_return_the_data_at_a_later_pass),
+        T(test_deep_cached_reads_batch_on_the_ring),
         T(test_cached_reads_stay_off_the_pool_after_other_work),
         T(test_large_cached_reads_go_to_the_pool),
         T(test_writes_reach_the_file_at_a_later_pass),
