@@ -11,7 +11,9 @@
  * pipelined requests per read; a write's payload longer than what is
  * buffered is read straight into its request's buffer (readv with the
  * input buffer as the second piece).  Output is a queue gathered into one
- * writev; read data goes out from the request's own buffer, uncopied.
+ * writev; read data goes out from the request's own buffer, uncopied, or
+ * from its pipe (pipes.c) with splice once the reply's header went: a
+ * writev stops before a pipe's bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
