@@ -9,7 +9,6 @@
  * each call: there is no observer of submissions, and a frame's walk of
  * the list costs no more than the Requests pane's.
  */
-#include <string.h>
 
 #include "control/control.h"
 #include "control/server-int.h"
