@@ -791,13 +791,13 @@ static void dev_submit_vmstate(struct bk_dev *dev, struct bk_req *req)
                               req));
 }
 
-/* Start req; false when it was refused up front (req->ret says why). */
 bool bk_dev_can_pipe(struct bk_dev *dev, int64_t offset, int64_t bytes)
 {
     return dev->top != NULL && bytes > 0 &&
            bk_node_can_pipe(dev->top, offset, bytes);
 }
 
+/* Start req; false when it was refused up front (req->ret says why). */
 static bool dev_start(struct bk_dev *dev, struct bk_req *req)
 {
     unsigned flags = req->flags;

@@ -19,7 +19,6 @@
  * user's pipes may hold, 64 MiB by default): past that, reads take
  * buffers as ever.  Loop thread only.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>

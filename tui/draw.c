@@ -101,7 +101,7 @@ void tui_draw(struct tui *t)
         return;
     if (t->layout_exports != (tui_model_export_count(t) > 0 ||
                               (t->show_sessions &&
-                               tui_model_control(t) != NULL))) {
+                               tui_model_has_control(t)))) {
         t->layout_exports = !t->layout_exports;
         tui_relayout(t);
     }

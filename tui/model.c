@@ -214,6 +214,12 @@ size_t tui_model_export_count(struct tui *t)
     return n;
 }
 
+bool tui_model_has_control(struct tui *t)
+{
+    return t->remote != NULL ? tui_remote_control(t->remote) != NULL
+                             : t->control != NULL;
+}
+
 const struct export *tui_model_control(struct tui *t)
 {
     if (t->remote != NULL)

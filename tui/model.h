@@ -89,6 +89,8 @@ size_t tui_model_export_count(struct tui *t);
  * clients are its sessions (control.h's ctl_server_export); NULL when the
  * run has none. */
 const struct export *tui_model_control(struct tui *t);
+/* Whether the run has a control socket (without making its rows). */
+bool tui_model_has_control(struct tui *t);
 
 /* A format image's guest and host views (tui/layers.h); NULL when the
  * image has none (raw) or no image is open. */

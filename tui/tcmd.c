@@ -550,7 +550,7 @@ static int tc_toggle(struct cmd_state *st, int argc, char **argv)
     }
     /* With a control socket and no exports, the Clients pane (its
      * sessions only) is placed when asked for, not by default. */
-    if (p == TUI_PANE_CLIENTS && tui_model_control(t) != NULL &&
+    if (p == TUI_PANE_CLIENTS && tui_model_has_control(t) &&
         tui_model_export_count(t) == 0) {
         t->hidden &= ~(1u << p);
         t->show_sessions = !t->show_sessions;
