@@ -28,7 +28,8 @@ static const char *const trace_rwbs[BK_OP__MAX] = {
     [BK_OP_BLOCK_STATUS] = "N",
 };
 
-void ev_format_trace(struct jbuf *b, const struct ev_req_rec *r)
+void ev_format_trace(struct jbuf *b, const struct ev_req_rec *r,
+                     const struct ev_src_name *name)
 {
     int64_t first = r->offset / 512;
     int64_t last = (r->offset + r->length + 511) / 512;
@@ -45,10 +46,11 @@ void ev_format_trace(struct jbuf *b, const struct ev_req_rec *r)
                  (long long)first, (long long)(last - first), -r->ret,
                  (long long)r->latency);
     jb_raw(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-    if (r->has_src && r->namelen > 0) {
+    if (r->has_src && name != NULL && name->len > 0) {
         /* One line each, whatever a name holds. */
-        for (size_t i = 0; i < r->namelen; i++) {
-            char c = (unsigned char)r->name[i] < 0x20 ? '?' : r->name[i];
+        for (size_t i = 0; i < name->len; i++) {
+            char c = (unsigned char)name->text[i] < 0x20 ? '?'
+                                                         : name->text[i];
 
             jb_raw(b, &c, 1);
         }

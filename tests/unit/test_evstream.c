@@ -2,7 +2,9 @@
  * test_evstream.c — the event stream's ring: every line appended reaches
  * the file, once and in order, whichever thread writes it (the idle writer
  * or, with the ring full, the appending thread), and a flush leaves the
- * file complete.
+ * file complete; each request's line names its own source, though the
+ * stream is told a source's name only when it changes hands, and notes
+ * come out among the requests where they were appended.
  *
  * Run one test: test_evstream NAME-GLOB
  */
@@ -20,6 +22,34 @@
 
 /* More than the 16 MiB ring holds: it fills at least once. */
 #define NLINES 400000
+
+/* Requests as "r <id> <name or ->", notes as "n <text>". */
+static void fmt_request(void *ctx, struct jbuf *out,
+                        const struct ev_req_rec *r,
+                        const struct ev_src_name *name)
+{
+    char line[300];
+    int n;
+
+    (void)ctx;
+    n = snprintf(line, sizeof(line), "r %llu %.*s\n",
+                 (unsigned long long)r->id,
+                 name != NULL ? (int)name->len : 1,
+                 name != NULL ? name->text : "-");
+    jb_raw(out, line, (size_t)n);
+}
+
+static void fmt_note(void *ctx, struct jbuf *out, const void *data,
+                     size_t len)
+{
+    (void)ctx;
+    jb_lit(out, "n ");
+    jb_raw(out, data, len);
+    jb_lit(out, "\n");
+}
+
+static const struct evstream_ops test_ops = { .request = fmt_request,
+                                              .note = fmt_note };
 
 static int tmp_file(char *path)
 {
@@ -68,7 +98,7 @@ static void test_every_line_once_in_order_past_a_full_ring(void **state)
 {
     char path[64];
     int fd = tmp_file(path);
-    struct evstream *s = evstream_new(fd, true, ev_format_request);
+    struct evstream *s = evstream_new(fd, true, &test_ops, NULL);
 
     (void)state;
     assert_non_null(s);
@@ -82,7 +112,7 @@ static void test_flush_writes_everything_appended_so_far(void **state)
 {
     char path[64];
     int fd = tmp_file(path);
-    struct evstream *s = evstream_new(fd, false, ev_format_request);
+    struct evstream *s = evstream_new(fd, false, &test_ops, NULL);
 
     (void)state;
     assert_non_null(s);
@@ -97,11 +127,79 @@ static void test_flush_writes_everything_appended_so_far(void **state)
     unlink(path);
 }
 
+static void append_request(struct evstream *s, uint64_t id,
+                           const struct bk_source *src)
+{
+    struct ev_req_rec *r = evstream_request_begin(s, src);
+
+    r->id = id;
+    r->has_src = src != NULL;
+    evstream_request_commit(s);
+}
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    static char text[1 << 16];
+    size_t n;
+
+    assert_non_null(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    return text;
+}
+
+static void test_each_request_names_its_source(void **state)
+{
+    char path[64], expect[1 << 14], *e = expect;
+    int fd = tmp_file(path);
+    struct evstream *s = evstream_new(fd, true, &test_ops, NULL);
+    /* a and b share a slot (ids 16 apart); c is a's struct reused, as a
+     * freed source's memory can be, for a new source. */
+    struct bk_source a = { .kind = BK_SRC_NBD, .name = "nbd one", .id = 1 };
+    struct bk_source b = { .kind = BK_SRC_NBD, .name = "nbd two", .id = 17 };
+    struct bk_source other = { .kind = BK_SRC_BENCH, .name = "bench" };
+    uint64_t id = 1;
+
+    (void)state;
+    assert_non_null(s);
+    for (int i = 0; i < 40; i++, id++) {
+        const struct bk_source *src = i % 5 == 4 ? NULL
+                                      : i % 3 == 0 ? &a
+                                      : i % 3 == 1 ? &b : &other;
+
+        append_request(s, id, src);
+        e += sprintf(e, "r %llu %s\n", (unsigned long long)id,
+                     src != NULL ? src->name : "-");
+        if (i == 20) {
+            evstream_note(s, "half", 4);
+            e += sprintf(e, "n half\n");
+        }
+        if (i == 30) {
+            /* The client left; a new one got its memory. */
+            a.id = 33;
+            a.name = "nbd three";
+        }
+    }
+    /* The same again, with the slot still a's when it changes. */
+    append_request(s, id, &a);
+    e += sprintf(e, "r %llu nbd three\n", (unsigned long long)id++);
+    a.id = 49;
+    a.name = "nbd four";
+    append_request(s, id, &a);
+    e += sprintf(e, "r %llu nbd four\n", (unsigned long long)id++);
+    evstream_free(s);
+    assert_string_equal(read_all(path), expect);
+    unlink(path);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_line_once_in_order_past_a_full_ring),
         cmocka_unit_test(test_flush_writes_everything_appended_so_far),
+        cmocka_unit_test(test_each_request_names_its_source),
     };
 
     if (argc > 1)
