@@ -119,8 +119,7 @@ struct ev_hub {
     struct ev_fault_note faults[EV_FAULTS];
     size_t nfaults;
 
-    struct tui_stats *stats;         /* the subscribers' */
-    bool stats_count;                /* subscribers take stats: count */
+    struct tui_stats *stats;         /* the subscribers', while any */
     int stats_timer;
     bool stats_active;               /* something happened this second */
 
@@ -515,7 +514,7 @@ static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
     (void)dev;
     hub_kick(h);
     if (hub_wants(h, EV_STATS)) {
-        if (h->stats_count)
+        if (h->stats != NULL)
             tui_stats_add_req(h->stats, req);
         if (!h->stats_active || h->stats_timer == 0)
             hub_stats_wake(h);
@@ -933,12 +932,16 @@ static void hub_remask(struct ev_hub *h)
         h->subs_mask |= s->mask;
     h->mask = h->subs_mask | h->stream_mask |
               (h->trace != NULL ? 1u << EV_REQUEST : 0);
-    if ((h->subs_mask & (1u << EV_STATS)) && h->stats == NULL) {
+    /* The subscribers' totals run from the first of those taking stats
+     * now: counts kept while none did would have gaps. */
+    if (hub_subs_want(h, EV_STATS) && h->stats == NULL) {
         h->stats = tui_stats_new(0, 0, bk_now_ns());
         if (h->stats == NULL)
             abort();
+    } else if (!hub_subs_want(h, EV_STATS) && h->stats != NULL) {
+        tui_stats_free(h->stats);
+        h->stats = NULL;
     }
-    h->stats_count = h->stats != NULL && hub_subs_want(h, EV_STATS);
     /* The stream's writer counts its stats from the records, so they go
      * to it whether or not it shows requests. */
     h->records = hub_stream_wants(h, EV_REQUEST) ||
