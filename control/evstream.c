@@ -5,7 +5,7 @@
  * rounded up to 8), a 4-byte type, the payload.  A record never wraps:
  * when it does not fit before the end of the ring, a PAD record fills the
  * rest and it starts again at 0.  Types: a request's end (EVS_REQ, a
- * struct ev_req_rec: 64 bytes with its header), a source's name for the
+ * struct ev_req_rec: 64 bytes after its header), a source's name for the
  * requests after it (EVS_SRC), a finished line (EVS_LINE) and a note for
  * ops->note (EVS_NOTE), the last two with their length first.
  *
