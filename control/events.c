@@ -112,7 +112,6 @@ struct ev_hub {
     struct evstream *stream;
     unsigned stream_mask;
     struct ev_stream_ctx *stream_ctx;
-    struct evstream *records;        /* the stream, if it takes records */
     /* The request trace (--io-trace): the same, other lines. */
     struct evstream *trace;
 
@@ -186,6 +185,16 @@ static void line_begin(struct ev_hub *h, enum ev_kind k, int64_t ns)
     line_open(&h->line, k, hub_t(h, ns));
 }
 
+static bool hub_subs_want(const struct ev_hub *h, enum ev_kind k)
+{
+    return (h->subs_mask & (1u << k)) != 0;
+}
+
+static bool hub_stream_wants(const struct ev_hub *h, enum ev_kind k)
+{
+    return h->stream != NULL && (h->stream_mask & (1u << k)) != 0;
+}
+
 /* The finished line to the subscribers that take k. */
 static void subs_send(struct ev_hub *h, enum ev_kind k)
 {
@@ -203,7 +212,7 @@ static void line_send(struct ev_hub *h, enum ev_kind k)
 
     jb_close(b, '}');
     jb_lit(b, "\n");
-    if (h->stream != NULL && (h->stream_mask & (1u << k)))
+    if (hub_stream_wants(h, k))
         evstream_line(h->stream, b->p, b->len);
     subs_send(h, k);
 }
@@ -317,19 +326,18 @@ static void put_class(struct jbuf *b, struct tui_stats *s, const char *name,
  */
 struct ev_stats_note {
     int64_t now_ns;
-    int64_t t;
     uint64_t errors, injected, outstanding, suspended;
 };
 
-/* The stats line, whole, into b. */
+/* The stats line, whole, into b; t0: the hub's time 0. */
 static void put_stats(struct jbuf *b, struct tui_stats *st,
-                      const struct ev_stats_note *n)
+                      const struct ev_stats_note *n, int64_t t0)
 {
     struct tui_stats_latency lat;
 
     tui_stats_advance(st, n->now_ns);
     lat = tui_stats_latency(st, TUI_ST_ALL, true);
-    line_open(b, EV_STATS, n->t);
+    line_open(b, EV_STATS, n->now_ns - t0);
     jb_kv_u64(b, "interval_ms", EV_STATS_MS);
     put_class(b, st, "read", TUI_ST_READ);
     put_class(b, st, "write", TUI_ST_WRITE);
@@ -363,16 +371,6 @@ static void count_req(const struct bk_req *req, void *arg)
         c->suspended++;
 }
 
-static bool hub_subs_want(const struct ev_hub *h, enum ev_kind k)
-{
-    return (h->subs_mask & (1u << k)) != 0;
-}
-
-static bool hub_stream_wants(const struct ev_hub *h, enum ev_kind k)
-{
-    return h->stream != NULL && (h->stream_mask & (1u << k)) != 0;
-}
-
 static void hub_stats_emit(struct ev_hub *h)
 {
     struct ev_count cnt = { 0, 0 };
@@ -388,13 +386,12 @@ static void hub_stats_emit(struct ev_hub *h)
                                 .injected = bs.injected,
                                 .outstanding = cnt.outstanding,
                                 .suspended = cnt.suspended };
-    n.t = n.now_ns - h->t0;
     /* In the ring after the requests it counts, which the writer counts. */
     if (hub_stream_wants(h, EV_STATS))
         evstream_note(h->stream, &n, sizeof(n));
     if (hub_subs_want(h, EV_STATS) && h->stats != NULL) {
         jb_reset(&h->line);
-        put_stats(&h->line, h->stats, &n);
+        put_stats(&h->line, h->stats, &n, h->t0);
         subs_send(h, EV_STATS);
     }
 }
@@ -447,7 +444,7 @@ static void stream_note(void *arg, struct jbuf *out, const void *data,
     if (len != sizeof(n))
         return;
     memcpy(&n, data, sizeof(n));
-    put_stats(out, c->stats, &n);
+    put_stats(out, c->stats, &n, c->t0);
 }
 
 static const struct evstream_ops stream_ops = {
@@ -524,10 +521,12 @@ static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
         fault = (int)fn->kind;
     }
     t = hub_t(h, req->complete_ns);
-    if (h->records != NULL) {
-        ev_req_rec_fill(evstream_request_begin(h->records, req->source), req,
+    /* The stream takes every kind but "dropped": its writer makes the
+     * request lines and counts its stats from these records. */
+    if (h->stream != NULL) {
+        ev_req_rec_fill(evstream_request_begin(h->stream, req->source), req,
                         t, rule, fault);
-        evstream_request_commit(h->records);
+        evstream_request_commit(h->stream);
     }
     if (h->trace != NULL) {
         ev_req_rec_fill(evstream_request_begin(h->trace, req->source), req,
@@ -541,7 +540,7 @@ static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
         ev_req_rec_fill(&r, req, t, rule, fault);
         ev_src_name_of(req->source, &name);
         jb_reset(&h->line);
-        ev_format_request(&h->line, &r, r.has_src ? &name : NULL);
+        ev_format_request(&h->line, &r, &name);
         subs_send(h, EV_REQUEST);
     }
     if (fn != NULL) {
@@ -942,10 +941,6 @@ static void hub_remask(struct ev_hub *h)
         tui_stats_free(h->stats);
         h->stats = NULL;
     }
-    /* The stream's writer counts its stats from the records, so they go
-     * to it whether or not it shows requests. */
-    h->records = hub_stream_wants(h, EV_REQUEST) ||
-                 hub_stream_wants(h, EV_STATS) ? h->stream : NULL;
 }
 
 static void hub_hello_line(struct ev_hub *h)

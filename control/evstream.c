@@ -447,13 +447,17 @@ static void evs_put_sized(struct evstream *s, uint32_t type,
     evs_commit(s, len);
 }
 
+/* The bytes of src's name a line shows. */
+static size_t src_name_len(const struct bk_source *src)
+{
+    return src != NULL && src->name != NULL
+           ? strnlen(src->name, sizeof(((struct ev_src_name *)0)->text)) : 0;
+}
+
 void ev_src_name_of(const struct bk_source *src, struct ev_src_name *out)
 {
-    size_t n = src != NULL && src->name != NULL
-               ? strnlen(src->name, sizeof(out->text)) : 0;
-
-    out->len = (uint8_t)n;
-    memcpy(out->text, n > 0 ? src->name : "", n);
+    out->len = (uint8_t)src_name_len(src);
+    memcpy(out->text, out->len > 0 ? src->name : "", out->len);
 }
 
 /* Spread a run's few sources over the slots: by id, then kind. */
@@ -469,18 +473,15 @@ static void evs_announce(struct evstream *s, unsigned slot,
     struct evs_src_seen *z = &s->seen[slot];
     struct evs_src_rec *rec;
     struct evs_hdr *h;
-    size_t n = src->name != NULL
-               ? strnlen(src->name, sizeof(rec->name.text)) : 0;
-    size_t len = (sizeof(*h) + offsetof(struct evs_src_rec, name.text) + n +
-                  7) & ~(size_t)7;
+    size_t len = (sizeof(*h) + offsetof(struct evs_src_rec, name.text) +
+                  src_name_len(src) + 7) & ~(size_t)7;
 
     h = (struct evs_hdr *)(void *)evs_reserve(s, len);
     h->len = (uint32_t)len;
     h->type = EVS_SRC;
     rec = (struct evs_src_rec *)(void *)(h + 1);
     rec->slot = (uint8_t)slot;
-    rec->name.len = (uint8_t)n;
-    memcpy(rec->name.text, n > 0 ? src->name : "", n);
+    ev_src_name_of(src, &rec->name);
     evs_commit(s, len);
     *z = (struct evs_src_seen){ src, src->name, src->id };
 }
