@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -615,6 +616,34 @@ static const struct src_frag *src_frag(const struct ev_req_rec *r,
 }
 
 /*
+ * ,"op":"NAME","offset": for each op, made once, so that the line takes
+ * it as one copy of a fixed size.  The longest is 30 bytes.
+ */
+struct op_frag {
+    char text[32];
+    uint8_t len;
+};
+
+static struct op_frag op_frags[BK_OP__MAX + 1];     /* the last: "none" */
+static pthread_once_t op_frags_once = PTHREAD_ONCE_INIT;
+
+static void op_frags_make(void)
+{
+    for (int op = 0; op <= BK_OP__MAX; op++) {
+        struct op_frag *f = &op_frags[op];
+        int n = snprintf(f->text, sizeof(f->text), ",\"op\":\"%s\",\"offset\":",
+                         op_name((enum bk_op)op));
+
+        if (n <= 0 || (size_t)n >= sizeof(f->text))
+            abort();         /* an op named at more than 12 characters */
+        f->len = (uint8_t)n;
+    }
+}
+
+#define EV_STR_(x) #x
+#define EV_STR(x) EV_STR_(x)
+
+/*
  * The request line; the same on the loop thread and the stream's.  It is
  * written byte by byte into room reserved once: this is the line there is
  * one of per request.
@@ -624,34 +653,30 @@ void ev_format_request(struct jbuf *b, const struct ev_req_rec *r,
 {
     const char *src = r->src_kind < EV_SOURCE_KINDS
                       ? ev_source_names[r->src_kind] : "unknown";
+    const struct src_frag *sf = r->has_src && name != NULL
+                                ? src_frag(r, name, src) : NULL;
+    const struct op_frag *of;
     char *p;
 
-    /* Numbers at most 20 digits each, names escaped apart. */
-    jb_reserve(b, 320);
+    pthread_once(&op_frags_once, op_frags_make);
+    of = &op_frags[(unsigned)r->op < BK_OP__MAX ? r->op : BK_OP__MAX];
+    /* Numbers at most 20 digits each, and the source's part, which may
+     * run far past them: a name of 255 bytes escapes to 1530. */
+    jb_reserve(b, 320 + (sf != NULL ? sf->len : 0));
     p = b->p + b->len;
-    p = PUT(p, "{\"v\":");
-    p += json_utoa(EV_SCHEMA_VERSION, p);
-    p = PUT(p, ",\"event\":\"request\",\"t\":");
+    p = PUT(p, "{\"v\":" EV_STR(EV_SCHEMA_VERSION)
+               ",\"event\":\"request\",\"t\":");
     p = put_i64(p, r->t);
     p = PUT(p, ",\"id\":");
     p += json_utoa(r->id, p);
-    if (r->has_src && name != NULL) {
-        const struct src_frag *f = src_frag(r, name, src);
-
-        memcpy(p, f->text, f->len);
-        p += f->len;
+    if (sf != NULL) {
+        memcpy(p, sf->text, sf->len);
+        p += sf->len;
     } else {
         p = PUT(p, ",\"source\":null");
     }
-    p = PUT(p, ",\"op\":\"");
-    {
-        const char *op = op_name((enum bk_op)r->op);
-        size_t n = strlen(op);
-
-        memcpy(p, op, n);
-        p += n;
-    }
-    p = PUT(p, "\",\"offset\":");
+    memcpy(p, of->text, sizeof(of->text));    /* all 32: one fixed copy */
+    p += of->len;
     p = put_i64(p, r->offset);
     p = PUT(p, ",\"length\":");
     p = put_i64(p, r->length);

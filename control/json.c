@@ -99,26 +99,70 @@ static const char json_digits[200] =
     "34353637383940414243444546474849505152535455565758596061626364656667"
     "6869707172737475767778798081828384858687888990919293949596979899";
 
+static const uint64_t json_pow10[10] = {
+    1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+    1000000000,
+};
+
+/*
+ * Digits come from the top by multiplying, not from the bottom by
+ * dividing: v * 2^57 / 10^k, rounded up, holds v's leading digits above
+ * bit 57 and the rest as a binary fraction below it, and each * 100 of
+ * the fraction lifts the next two digits above.  Rounding up errs by
+ * under v / 2^57, which the * 100s grow to under 10^(2n-1) / 2^57 of the
+ * last digit for n digits: below one unit of the digits still to come
+ * while n <= 9, so no digit is ever off.
+ */
+#define JSON_FRAC_BITS 57
+#define JSON_FRAC(k) ((((uint64_t)1 << JSON_FRAC_BITS) + (k) - 1) / (k))
+#define JSON_FRAC_MASK (((uint64_t)1 << JSON_FRAC_BITS) - 1)
+
+static const uint64_t json_frac_unit[9] = {
+    JSON_FRAC(1), JSON_FRAC(10), JSON_FRAC(100), JSON_FRAC(1000),
+    JSON_FRAC(10000), JSON_FRAC(100000), JSON_FRAC(1000000),
+    JSON_FRAC(10000000), JSON_FRAC(100000000),
+};
+
+/* The n (1 to 9) digits of v < 10^n, leading zeros included, at p. */
+static void json_put_digits(char *p, uint32_t v, unsigned n)
+{
+    uint64_t t;
+
+    if (n & 1) {
+        t = v * json_frac_unit[n - 1];
+        *p++ = (char)('0' + (t >> JSON_FRAC_BITS));
+    } else {
+        t = v * json_frac_unit[n - 2];
+        memcpy(p, json_digits + (t >> JSON_FRAC_BITS) * 2, 2);
+        p += 2;
+    }
+    for (n = (n - 1) / 2; n > 0; n--) {
+        t = (t & JSON_FRAC_MASK) * 100;
+        memcpy(p, json_digits + (t >> JSON_FRAC_BITS) * 2, 2);
+        p += 2;
+    }
+}
+
 size_t json_utoa(uint64_t v, char *buf)
 {
-    char tmp[20], *p = tmp + sizeof(tmp);
-    size_t n;
+    unsigned n;
 
-    while (v >= 100) {
-        unsigned d = (unsigned)(v % 100) * 2;
+    if (v < 10) {
+        buf[0] = (char)('0' + v);
+        return 1;
+    }
+    if (v >= 1000000000) {
+        /* Eight digits at a time from the bottom, the rest as above. */
+        size_t hi = json_utoa(v / 100000000, buf);
 
-        v /= 100;
-        *--p = json_digits[d + 1];
-        *--p = json_digits[d];
+        json_put_digits(buf + hi, (uint32_t)(v % 100000000), 8);
+        return hi + 8;
     }
-    if (v >= 10) {
-        *--p = json_digits[v * 2 + 1];
-        *--p = json_digits[v * 2];
-    } else {
-        *--p = (char)('0' + v);
-    }
-    n = (size_t)(tmp + sizeof(tmp) - p);
-    memcpy(buf, p, n);
+    /* log10 from log2 (1233 / 4096 is just over log10 2), and one
+     * comparison to settle the boundary. */
+    n = ((64u - (unsigned)__builtin_clzll(v)) * 1233u) >> 12;
+    n += v >= json_pow10[n];
+    json_put_digits(buf, (uint32_t)v, n);
     return n;
 }
 

@@ -4,6 +4,7 @@
  * (control/proto.c), reply frames, the tree parser.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "control/events.h"
+#include "control/evstream.h"
 #include "control/json.h"
 #include "control/proto.h"
 
@@ -37,6 +39,100 @@ static void test_numbers_are_written_exactly(void **state)
     jb_close(&b, ']');
     assert_string_equal(b.p, "[0,9,10,99,100,18446744073709551615,-1,"
                         "-9223372036854775808,true,null]");
+    jb_free(&b);
+}
+
+/* Every digit count's edges, and 10^9's (where the digits start to come
+ * eight at a time), against printf's. */
+static void test_each_length_of_number_is_written_whole(void **state)
+{
+    uint64_t edges[] = { 999999999ull, 1000000000ull, 1000000001ull,
+                         4294967295ull, 4294967296ull, 99999999999999999ull,
+                         100000000000000000ull, UINT64_MAX, UINT64_MAX - 1 };
+    char want[32], got[32];
+    uint64_t p = 1;
+
+    (void)state;
+    for (int k = 0; k < 20; k++, p *= 10) {
+        uint64_t around[] = { p - 1, p, p + 1, p * 2 - 1, p * 9 + p - 1 };
+
+        for (size_t i = 0; i < sizeof(around) / sizeof(around[0]); i++) {
+            size_t n;
+
+            if (k == 19 && i == 4)
+                break;       /* 10^20 - 1 does not fit */
+            memset(got, 'x', sizeof(got));
+            n = json_utoa(around[i], got);
+            snprintf(want, sizeof(want), "%" PRIu64, around[i]);
+            assert_int_equal(n, strlen(want));
+            assert_memory_equal(got, want, n);
+            assert_int_equal(got[n], 'x');
+        }
+    }
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+        size_t n = json_utoa(edges[i], got);
+
+        snprintf(want, sizeof(want), "%" PRIu64, edges[i]);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(got, want, n);
+    }
+    /* And a spread of every size: the digits come from a rounded
+     * fraction, and a rounding error would show as a wrong digit. */
+    for (uint64_t x = 88172645463325252ull, i = 0; i < 200000; i++) {
+        uint64_t v;
+        size_t n;
+
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v = x >> (i % 64);
+        n = json_utoa(v, got);
+        snprintf(want, sizeof(want), "%" PRIu64, v);
+        assert_int_equal(n, strlen(want));
+        assert_memory_equal(got, want, n);
+    }
+}
+
+/* A request's line read back: every member as the record had it, and a
+ * source name of 255 control characters (each escaped to six bytes)
+ * whole, however far past the numbers' room it runs. */
+static void test_request_line_reads_back_whole(void **state)
+{
+    struct ev_req_rec r = { .t = 1306198123, .id = 1234567,
+                            .offset = 4294967296 + 512, .length = 4096,
+                            .latency = 110493, .ret = -28, .op = BK_OP_WRITE,
+                            .has_src = 1, .src_kind = BK_SRC_NBD,
+                            .src_id = 3 };
+    struct ev_src_name name = { .len = 255 };
+    const struct json_value *src;
+    struct json_value v;
+    struct jbuf b;
+    char *cause = NULL;
+
+    (void)state;
+    memset(name.text, 1, sizeof(name.text));
+    jb_init(&b);
+    jb_lit(&b, "x");
+    ev_format_request(&b, &r, &name);
+    assert_int_equal(b.p[0], 'x');
+    assert_int_equal(b.p[b.len - 1], '\n');
+    assert_int_equal(json_parse(b.p + 1, b.len - 2, &v, &cause), 0);
+    assert_int_equal(json_int(json_get(&v, "v"), 0), EV_SCHEMA_VERSION);
+    assert_string_equal(json_str(json_get(&v, "event")), "request");
+    assert_int_equal(json_int(json_get(&v, "t"), 0), 1306198123);
+    assert_int_equal(json_int(json_get(&v, "id"), 0), 1234567);
+    assert_string_equal(json_str(json_get(&v, "op")), "write");
+    assert_int_equal(json_int(json_get(&v, "offset"), 0), 4294967296 + 512);
+    assert_int_equal(json_int(json_get(&v, "length"), 0), 4096);
+    assert_int_equal(json_int(json_get(&v, "latency_ns"), 0), 110493);
+    assert_int_equal(json_int(json_get(&v, "result"), 0), -28);
+    assert_string_equal(json_str(json_get(&v, "errno")), "ENOSPC");
+    src = json_get(&v, "source");
+    assert_string_equal(json_str(json_get(src, "kind")), "nbd");
+    assert_int_equal(json_int(json_get(src, "id"), -1), 3);
+    assert_int_equal(strlen(json_str(json_get(src, "name"))), 255);
+    assert_int_equal(json_str(json_get(src, "name"))[254], 1);
+    json_value_fini(&v);
     jb_free(&b);
 }
 
@@ -263,6 +359,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers_are_written_exactly),
+        cmocka_unit_test(test_each_length_of_number_is_written_whole),
+        cmocka_unit_test(test_request_line_reads_back_whole),
         cmocka_unit_test(test_strings_are_escaped_and_made_utf8),
         cmocka_unit_test(test_requests_parse_cmd_and_keep_the_id_as_written),
         cmocka_unit_test(test_bad_requests_are_refused_with_a_reason),
