@@ -465,26 +465,6 @@ static const struct evstream_ops trace_ops = { .request = trace_request };
 
 /* ---- device observers ---------------------------------------------------- */
 
-static void ev_req_rec_fill(struct ev_req_rec *r, const struct bk_req *req,
-                            int64_t t, unsigned rule, int fault)
-{
-    const struct bk_source *src = req->source;
-
-    r->t = t;
-    r->id = req->id;
-    r->offset = req->offset;
-    r->length = req->bytes;
-    r->latency = req->complete_ns > req->submit_ns
-                 ? req->complete_ns - req->submit_ns : 0;
-    r->ret = req->ret < 0 ? req->ret : 0;
-    r->rule = rule;
-    r->fault = (uint8_t)(fault + 1);
-    r->op = (uint8_t)req->op;
-    r->has_src = src != NULL;
-    r->src_kind = src != NULL ? (uint8_t)src->kind : 0;
-    r->src_id = src != NULL ? src->id : 0;
-}
-
 /* The fault a rule caused req, if one did (hub_fault noted it). */
 static const struct ev_fault_note *hub_fault_of(const struct ev_hub *h,
                                                 const struct bk_req *req)
@@ -524,16 +504,10 @@ static void hub_req_end(struct bk_dev *dev, const struct bk_req *req,
     t = hub_t(h, req->complete_ns);
     /* The stream takes every kind but "dropped": its writer makes the
      * request lines and counts its stats from these records. */
-    if (h->stream != NULL) {
-        ev_req_rec_fill(evstream_request_begin(h->stream, req->source), req,
-                        t, rule, fault);
-        evstream_request_commit(h->stream);
-    }
-    if (h->trace != NULL) {
-        ev_req_rec_fill(evstream_request_begin(h->trace, req->source), req,
-                        t, rule, fault);
-        evstream_request_commit(h->trace);
-    }
+    if (h->stream != NULL)
+        evstream_request(h->stream, req, t, rule, fault);
+    if (h->trace != NULL)
+        evstream_request(h->trace, req, t, rule, fault);
     if (hub_subs_want(h, EV_REQUEST)) {
         struct ev_req_rec r;
         struct ev_src_name name;

@@ -91,14 +91,17 @@ ev_format_fn ev_format_request, ev_format_trace;
 struct evstream *evstream_new(int fd, bool own_fd,
                               const struct evstream_ops *ops, void *ctx);
 /*
- * Room in the ring for a request's record, to fill (all but src_slot) and
- * then commit.  src is the request's source (or NULL), whose name goes to
- * the stream first if it does not have it.  Nothing else may be appended
- * in between.
+ * A request's end, as its record: t is the line's time (ns since the
+ * hub's time 0), rule the rule that acted on it (0: none) and fault its
+ * kind (enum bk_fault_kind; -1: none).  Its source's name goes to the
+ * stream first if the stream does not have it.  This is the loop thread's
+ * whole share of a request's line.
  */
-struct ev_req_rec *evstream_request_begin(struct evstream *s,
-                                          const struct bk_source *src);
-void evstream_request_commit(struct evstream *s);
+void evstream_request(struct evstream *s, const struct bk_req *req,
+                      int64_t t, unsigned rule, int fault);
+/* The record of req (all but src_slot), as evstream_request fills it. */
+void ev_req_rec_fill(struct ev_req_rec *r, const struct bk_req *req,
+                     int64_t t, unsigned rule, int fault);
 /* Any other event, as its finished line (with '\n'). */
 void evstream_line(struct evstream *s, const char *line, size_t len);
 /* Data for ops->note, copied (at most a quarter of the ring). */

@@ -128,13 +128,11 @@ static void test_flush_writes_everything_appended_so_far(void **state)
 }
 
 static void append_request(struct evstream *s, uint64_t id,
-                           const struct bk_source *src)
+                           struct bk_source *src)
 {
-    struct ev_req_rec *r = evstream_request_begin(s, src);
+    struct bk_req req = { .id = id, .source = src };
 
-    r->id = id;
-    r->has_src = src != NULL;
-    evstream_request_commit(s);
+    evstream_request(s, &req, 0, 0, -1);
 }
 
 static char *read_all(const char *path)
@@ -165,7 +163,7 @@ static void test_each_request_names_its_source(void **state)
     (void)state;
     assert_non_null(s);
     for (int i = 0; i < 40; i++, id++) {
-        const struct bk_source *src = i % 5 == 4 ? NULL
+        struct bk_source *src = i % 5 == 4 ? NULL
                                       : i % 3 == 0 ? &a
                                       : i % 3 == 1 ? &b : &other;
 
