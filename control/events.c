@@ -609,7 +609,7 @@ static void op_frags_make(void)
                          op_name((enum bk_op)op));
 
         if (n <= 0 || (size_t)n >= sizeof(f->text))
-            abort();         /* an op named at more than 12 characters */
+            abort();         /* an op named at more than 13 characters */
         f->len = (uint8_t)n;
     }
 }
