@@ -605,8 +605,8 @@ static void op_frags_make(void)
 {
     for (int op = 0; op <= BK_OP__MAX; op++) {
         struct op_frag *f = &op_frags[op];
-        int n = snprintf(f->text, sizeof(f->text), ",\"op\":\"%s\",\"offset\":",
-                         op_name((enum bk_op)op));
+        int n = snprintf(f->text, sizeof(f->text),
+                         ",\"op\":\"%s\",\"offset\":", op_name((enum bk_op)op));
 
         if (n <= 0 || (size_t)n >= sizeof(f->text))
             abort();         /* an op named at more than 13 characters */

@@ -130,7 +130,8 @@ static void evs_consume(struct evstream *s, uint32_t type, const char *p)
 
     switch (type) {
     case EVS_REQ: {
-        const struct ev_req_rec *r = (const struct ev_req_rec *)(const void *)p;
+        const struct ev_req_rec *r =
+            (const struct ev_req_rec *)(const void *)p;
 
         s->ops->request(s->ctx, &s->out, r,
                         r->src_slot < EVS_SOURCES ? &s->names[r->src_slot]

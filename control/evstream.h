@@ -1,6 +1,6 @@
 /*
  * evstream.h — the event stream's writer (--events FILE): a thread that
- * formats and writes, so that the loop thread only copies a record.
+ * formats and writes, so that the loop thread only fills a record.
  *
  * At a queue depth of 32 blkmon ends a request every microsecond or two;
  * a JSON line and its share of write(2) cost about as much again, which
@@ -8,9 +8,10 @@
  * thread fills a fixed binary record per request end (and, for the rare
  * other events, appends the line already formatted, or a note for the
  * stream's own ops) in a ring of bytes, and a writer thread turns records
- * into lines, gathers them in a 1 MiB buffer and writes it.  The writer wakes when the ring is a quarter
- * full, or 200 ms after it last wrote while records wait, so a reader
- * following the file sees an event within a fifth of a second.
+ * into lines, gathers them in a 1 MiB buffer and writes it.  The writer
+ * wakes when the ring is a quarter full, or 200 ms after it last wrote
+ * while records wait, so a reader following the file sees an event
+ * within a fifth of a second.
  *
  * The ring has one producer (the loop thread) and one consumer at a
  * time: the writer, which runs only in CPU time nothing else wants, or,
